@@ -1,0 +1,261 @@
+/**
+ * Every error weft itself raises. Each is a tagged error, so callers can
+ * `Effect.catchTag("InvalidInput", ...)`; each has a `message` that names what
+ * was wrong (the key, the step, the run).
+ *
+ * The errors a step declares in its own `run` are passed through unchanged:
+ * a workflow's error channel is the union of its steps' errors and these.
+ *
+ * @since 0.1.0
+ */
+import { Data, Duration } from "effect"
+
+/**
+ * One problem found while decoding or checking a value against its Schema.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Issue {
+  /** The key path of the offending value, e.g. `["processParams", "temperature"]`. */
+  readonly path: ReadonlyArray<PropertyKey>
+  /** What was wrong with it. */
+  readonly message: string
+}
+
+const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
+  path.length === 0 ? "(root)" : path.map(String).join(".")
+
+const formatIssues = (issues: ReadonlyArray<Issue>): string =>
+  issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`).join("; ")
+
+/**
+ * The input of a run did not match the schemas of what its template requires.
+ * Raised before any step runs; nothing is written for the rejected run.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidInput extends Data.TaggedError("InvalidInput")<{
+  readonly workflow: string
+  readonly issues: ReadonlyArray<Issue>
+}> {
+  /** The key paths that were missing or invalid, e.g. `["equipmentId", "processParams.temperature"]`. */
+  get keys(): ReadonlyArray<string> {
+    return this.issues.map((issue) => formatPath(issue.path))
+  }
+  override get message(): string {
+    return `Invalid input for workflow "${this.workflow}": ${formatIssues(this.issues)}`
+  }
+}
+
+/**
+ * A step returned a value that does not match its `provides` schemas.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidStepOutput extends Data.TaggedError("InvalidStepOutput")<{
+  readonly step: string
+  readonly issues: ReadonlyArray<Issue>
+}> {
+  override get message(): string {
+    return `Step "${this.step}" returned an invalid output: ${formatIssues(this.issues)}`
+  }
+}
+
+/**
+ * A state value written by a step could not be encoded by its Schema for
+ * persistence. The step fails; the process does not.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StateEncodeError extends Data.TaggedError("StateEncodeError")<{
+  readonly step: string
+  readonly key: string
+  readonly detail: string
+}> {
+  override get message(): string {
+    return `Step "${this.step}" wrote state key "${this.key}" that cannot be encoded: ${this.detail}`
+  }
+}
+
+/**
+ * A step read a state key whose time-to-live had passed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StateExpired extends Data.TaggedError("StateExpired")<{
+  readonly step: string
+  readonly key: string
+  /** When the value expired, in epoch milliseconds. */
+  readonly expiredAt: number
+}> {
+  override get message(): string {
+    return `Step "${this.step}" read state key "${this.key}", which expired at ${new Date(this.expiredAt).toISOString()}`
+  }
+}
+
+/**
+ * A step requires a state key that is not in the state (for example because
+ * the step that provides it was skipped).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StateKeyMissing extends Data.TaggedError("StateKeyMissing")<{
+  readonly step: string
+  readonly key: string
+}> {
+  override get message(): string {
+    return `Step "${this.step}" requires state key "${this.key}", which is not in the state`
+  }
+}
+
+/**
+ * A step did not finish within its timeout (on its last attempt).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StepTimeout extends Data.TaggedError("StepTimeout")<{
+  readonly step: string
+  readonly timeout: Duration.Duration
+}> {
+  override get message(): string {
+    return `Step "${this.step}" timed out after ${Duration.format(this.timeout)}`
+  }
+}
+
+/**
+ * A whole run did not finish within the workflow timeout.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class WorkflowTimeout extends Data.TaggedError("WorkflowTimeout")<{
+  readonly workflow: string
+  readonly timeout: Duration.Duration
+}> {
+  override get message(): string {
+    return `Workflow "${this.workflow}" timed out after ${Duration.format(this.timeout)}`
+  }
+}
+
+/**
+ * A template failed `validate()`: something the types cannot catch.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidTemplate extends Data.TaggedError("InvalidTemplate")<{
+  readonly template: string
+  readonly reason: "empty" | "duplicate-step" | "unknown-local-key" | "invalid-name"
+  readonly detail: string
+}> {
+  override get message(): string {
+    return `Template "${this.template}" is invalid (${this.reason}): ${this.detail}`
+  }
+}
+
+/**
+ * The snapshot store could not do what was asked: the database file is
+ * locked, read-only, corrupt, or a stored value could not be read back.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PersistenceError extends Data.TaggedError("PersistenceError")<{
+  /** What the store was doing, e.g. `"appendStep"`. */
+  readonly operation: string
+  readonly reason: "locked" | "read-only" | "corrupt" | "unavailable" | "decode" | "unknown"
+  /** The database file, when the store is file-backed. */
+  readonly path?: string | undefined
+  readonly detail: string
+  readonly cause?: unknown
+}> {
+  override get message(): string {
+    const where = this.path === undefined ? "" : ` (${this.path})`
+    return `Persistence failed during ${this.operation}${where}: ${this.reason}: ${this.detail}`
+  }
+}
+
+/**
+ * No run with this id is in the store.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RunNotFound extends Data.TaggedError("RunNotFound")<{
+  readonly runId: string
+}> {
+  override get message(): string {
+    return `No run with id "${this.runId}"`
+  }
+}
+
+/**
+ * Another engine (in this process or another) is already executing this run.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RunAlreadyActive extends Data.TaggedError("RunAlreadyActive")<{
+  readonly runId: string
+  readonly owner: string
+}> {
+  override get message(): string {
+    return `Run "${this.runId}" is already active (owned by ${this.owner})`
+  }
+}
+
+/**
+ * A run was resumed with a template other than the one it was started with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TemplateMismatch extends Data.TaggedError("TemplateMismatch")<{
+  readonly runId: string
+  readonly stored: { readonly name: string; readonly version: string }
+  readonly given: { readonly name: string; readonly version: string }
+}> {
+  override get message(): string {
+    return `Run "${this.runId}" was started with template ${this.stored.name}@${this.stored.version} ` +
+      `and cannot be resumed with ${this.given.name}@${this.given.version}`
+  }
+}
+
+/**
+ * A run cannot be resumed because it has already ended.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RunNotResumable extends Data.TaggedError("RunNotResumable")<{
+  readonly runId: string
+  readonly status: string
+}> {
+  override get message(): string {
+    return `Run "${this.runId}" is ${this.status} and cannot be resumed`
+  }
+}
+
+/**
+ * Every error weft raises while running a workflow (besides the steps' own).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RunError =
+  | InvalidInput
+  | InvalidStepOutput
+  | StateEncodeError
+  | StateExpired
+  | StateKeyMissing
+  | StepTimeout
+  | WorkflowTimeout
+  | InvalidTemplate
+  | PersistenceError

@@ -1,0 +1,151 @@
+/**
+ * Events an engine publishes while it runs workflows, for progress displays
+ * and logs: runs started, completed, failed; steps started, retried,
+ * completed (or skipped, or replaced by their fallback) and failed.
+ *
+ * @since 0.1.0
+ */
+import type { ErrorSummary, StepStatus } from "./SnapshotStore.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Event =
+  | RunStarted
+  | RunResumed
+  | RunCompleted
+  | RunFailed
+  | StepStarted
+  | StepRetried
+  | StepCompleted
+  | StepFailed
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunStarted {
+  readonly _tag: "RunStarted"
+  readonly runId: string
+  readonly template: string
+  readonly version: string
+  readonly at: number
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunResumed {
+  readonly _tag: "RunResumed"
+  readonly runId: string
+  readonly template: string
+  readonly version: string
+  /** How many steps had completed before the resume. */
+  readonly completedSteps: number
+  readonly at: number
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunCompleted {
+  readonly _tag: "RunCompleted"
+  readonly runId: string
+  readonly durationMs: number
+  readonly at: number
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunFailed {
+  readonly _tag: "RunFailed"
+  readonly runId: string
+  readonly error: ErrorSummary
+  readonly at: number
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface StepStarted {
+  readonly _tag: "StepStarted"
+  readonly runId: string
+  readonly step: string
+  readonly at: number
+}
+
+/**
+ * A step failed an attempt and is about to try again.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface StepRetried {
+  readonly _tag: "StepRetried"
+  readonly runId: string
+  readonly step: string
+  /** The attempt about to start (2 for the first retry). */
+  readonly attempt: number
+  readonly error: ErrorSummary
+  readonly at: number
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface StepCompleted {
+  readonly _tag: "StepCompleted"
+  readonly runId: string
+  readonly step: string
+  readonly status: Exclude<StepStatus, "failed">
+  readonly attempts: number
+  readonly durationMs: number
+  readonly at: number
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface StepFailed {
+  readonly _tag: "StepFailed"
+  readonly runId: string
+  readonly step: string
+  readonly attempts: number
+  readonly error: ErrorSummary
+  readonly at: number
+}
+
+/**
+ * A one-line, human-readable rendering of an event.
+ *
+ * @since 0.1.0
+ * @category formatting
+ */
+export const format = (event: Event): string => {
+  switch (event._tag) {
+    case "RunStarted":
+      return `run ${event.runId} started (${event.template}@${event.version})`
+    case "RunResumed":
+      return `run ${event.runId} resumed after ${event.completedSteps} completed step(s)`
+    case "RunCompleted":
+      return `run ${event.runId} completed in ${event.durationMs} ms`
+    case "RunFailed":
+      return `run ${event.runId} failed: ${event.error.tag}: ${event.error.message}`
+    case "StepStarted":
+      return `  ▶ ${event.step}`
+    case "StepRetried":
+      return `  ↻ ${event.step} attempt ${event.attempt} after ${event.error.tag}: ${event.error.message}`
+    case "StepCompleted":
+      return `  ✔ ${event.step} ${event.status} (${event.attempts} attempt(s), ${event.durationMs} ms)`
+    case "StepFailed":
+      return `  ✘ ${event.step} failed after ${event.attempts} attempt(s): ${event.error.tag}: ${event.error.message}`
+  }
+}

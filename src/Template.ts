@@ -1,0 +1,345 @@
+/**
+ * A template: a named, versioned sequence of steps (and templates used as
+ * sub-sequences). Its type carries what it requires from outside, what it
+ * provides, its errors and the services it needs:
+ * `Template<Requires, Provides, E, R>`.
+ *
+ * What a template requires is every key a step reads that no earlier step
+ * provides: the compiler computes it, and so does the runtime
+ * (`requiredState`). A step that reads a key an earlier step wrote with an
+ * incompatible type is a compile error naming the key and both types.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Step, Template } from "weft"
+ *
+ * const double = Step.make({
+ *   name: "double",
+ *   requires: { n: Schema.Number },
+ *   provides: { doubled: Schema.Number },
+ *   run: ({ n }) => Effect.succeed({ doubled: n * 2 })
+ * })
+ * const math = Template.make({ name: "math", version: "1.0", steps: [double] })
+ * // math.requiredState: ReadonlyArray<"n">
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type { Schedule } from "effect"
+import { Duration, Effect, Pipeable, Schema } from "effect"
+import { InvalidTemplate } from "./Errors.js"
+import type * as Step from "./Step.js"
+import type {
+  Checked,
+  ContextOf,
+  ErrorOf,
+  FoldProvides,
+  FoldRequires,
+  NodeTypes,
+  ProvidesOf,
+  RequiresOf,
+  Simplify
+} from "./internal/wiring.js"
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const TypeId: unique symbol = Symbol.for("weft/Template")
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * Anything that can stand in a template's `steps`: a step or a template.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Node = Step.Step.Any | Template.Any
+
+/**
+ * A template.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Template<in out Req, in out Prov, out E = never, out R = never> extends Pipeable.Pipeable {
+  readonly [TypeId]: TypeId
+  readonly "~types": NodeTypes<Req, Prov, E, R>
+  readonly _tag: "Template"
+  readonly name: string
+  readonly version: string
+  /** The steps and sub-templates, in order. */
+  readonly steps: ReadonlyArray<Node>
+  /** Keys that live only while this template runs. */
+  readonly local: ReadonlyArray<string>
+  /** Retry policy for steps that declare none. */
+  readonly retry: Schedule.Schedule<unknown, never> | undefined
+  /** Per-attempt timeout for steps that declare none. */
+  readonly stepTimeout: Duration.Duration | undefined
+  /** The keys this template needs from outside, in the order they are first read. */
+  readonly requiredState: ReadonlyArray<keyof Req & string>
+  /** The keys this template writes (local keys excluded). */
+  readonly providedState: ReadonlyArray<keyof Prov & string>
+  /**
+   * Every outside requirement with its Schema (a one-key Struct); a key read
+   * by several steps appears once per Schema, and input must satisfy all.
+   */
+  readonly requirements: ReadonlyArray<readonly [key: string, schema: Schema.Schema.AnyNoContext]>
+  /** The Schema (a one-key Struct) of each provided key: the last writer's. */
+  readonly provides: Readonly<Record<string, Schema.Schema.AnyNoContext>>
+  /** Checks what types cannot: an empty template, duplicate step names. */
+  readonly validate: () => Effect.Effect<void, InvalidTemplate>
+}
+
+/**
+ * @since 0.1.0
+ */
+export declare namespace Template {
+  /**
+   * Any template, for generic constraints.
+   *
+   * @since 0.1.0
+   */
+  export interface Any {
+    readonly [TypeId]: TypeId
+    readonly "~types": NodeTypes<object, object, unknown, unknown>
+    readonly _tag: "Template"
+    readonly name: string
+    readonly version: string
+    readonly steps: ReadonlyArray<Node>
+    readonly local: ReadonlyArray<string>
+    readonly retry: Schedule.Schedule<unknown, never> | undefined
+    readonly stepTimeout: Duration.Duration | undefined
+    readonly requiredState: ReadonlyArray<string>
+    readonly providedState: ReadonlyArray<string>
+    readonly requirements: ReadonlyArray<readonly [key: string, schema: Schema.Schema.AnyNoContext]>
+    readonly provides: Readonly<Record<string, Schema.Schema.AnyNoContext>>
+    readonly validate: () => Effect.Effect<void, InvalidTemplate>
+  }
+}
+
+/**
+ * What a template (or step) requires from outside.
+ *
+ * @since 0.1.0
+ * @category type helpers
+ */
+export type Requires<T> = RequiresOf<T>
+
+/**
+ * What a template (or step) provides.
+ *
+ * @since 0.1.0
+ * @category type helpers
+ */
+export type Provides<T> = ProvidesOf<T>
+
+/**
+ * The errors a template's steps may fail with.
+ *
+ * @since 0.1.0
+ * @category type helpers
+ */
+export type Error<T> = ErrorOf<T>
+
+/**
+ * The services a template's steps need.
+ *
+ * @since 0.1.0
+ * @category type helpers
+ */
+export type Services<T> = ContextOf<T>
+
+/**
+ * The final state of a run of `T`: its input and everything it provides.
+ *
+ * @since 0.1.0
+ * @category type helpers
+ */
+export type FinalState<T> = Simplify<Omit<RequiresOf<T>, keyof ProvidesOf<T>> & ProvidesOf<T>>
+
+/**
+ * The template a sequence of nodes folds into.
+ *
+ * @since 0.1.0
+ * @category type helpers
+ */
+export type Sequence<Nodes extends ReadonlyArray<Node>, Local extends PropertyKey = never> = Template<
+  Simplify<FoldRequires<Nodes>>,
+  Simplify<Omit<FoldProvides<Nodes>, Local>>,
+  ErrorOf<Nodes[number]>,
+  ContextOf<Nodes[number]>
+>
+
+/**
+ * Options of {@link make}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options<Nodes extends ReadonlyArray<Node>, Local extends ReadonlyArray<string>> {
+  readonly name: string
+  readonly version: string
+  /**
+   * The steps, in order. A step whose required key was written earlier with
+   * an incompatible type is a compile error on that step.
+   */
+  readonly steps: Nodes & Checked<Nodes>
+  /** Keys written by these steps that are dropped when the template ends. */
+  readonly local?: Local | undefined
+  /** Retry policy for steps that declare none (default: from the settings). */
+  readonly retry?: Schedule.Schedule<unknown, never> | undefined
+  /** Per-attempt timeout for steps that declare none. */
+  readonly stepTimeout?: Duration.DurationInput | undefined
+}
+
+const proto = {
+  [TypeId]: TypeId,
+  _tag: "Template",
+  pipe() {
+    // eslint-disable-next-line prefer-rest-params
+    return Pipeable.pipeArguments(this, arguments)
+  }
+}
+
+const validName = /^[A-Za-z0-9_.:+@-]+$/
+
+type Shape = {
+  readonly requirements: ReadonlyArray<readonly [string, Schema.Schema.AnyNoContext]>
+  readonly provides: Readonly<Record<string, Schema.Schema.AnyNoContext>>
+}
+
+const stepShapes = new WeakMap<Step.Step.Any, Shape>()
+
+/**
+ * The Schema of one key: a one-field Struct, so that optional fields and
+ * property signatures keep their meaning and issues carry the key in their path.
+ */
+const keySchema = (key: string, field: Schema.Struct.Fields[string]): Schema.Schema.AnyNoContext =>
+  Schema.Struct({ [key]: field }) as unknown as Schema.Schema.AnyNoContext
+
+/** The outside requirements and the provided Schemas of a node, at run time. */
+const shapeOf = (node: Node): Shape => {
+  if (node._tag === "Template") return node
+  let shape = stepShapes.get(node)
+  if (shape === undefined) {
+    shape = {
+      requirements: Object.entries(node.requires).map(([key, field]) => [key, keySchema(key, field)] as const),
+      provides: Object.fromEntries(Object.entries(node.provides).map(([key, field]) => [key, keySchema(key, field)]))
+    }
+    stepShapes.set(node, shape)
+  }
+  return shape
+}
+
+/** Builds a template from nodes: the runtime twin of the type-level fold. */
+const unsafeMake = (options: {
+  readonly name: string
+  readonly version: string
+  readonly steps: ReadonlyArray<Node>
+  readonly local?: ReadonlyArray<string> | undefined
+  readonly retry?: Schedule.Schedule<unknown, never> | undefined
+  readonly stepTimeout?: Duration.DurationInput | undefined
+}): Template.Any => {
+  const requirements: Array<readonly [string, Schema.Schema.AnyNoContext]> = []
+  const required = new Set<string>()
+  const provides: Record<string, Schema.Schema.AnyNoContext> = {}
+  for (const node of options.steps) {
+    const shape = shapeOf(node)
+    for (const [key, schema] of shape.requirements) {
+      if (key in provides) continue
+      requirements.push([key, schema])
+      required.add(key)
+    }
+    Object.assign(provides, shape.provides)
+  }
+  const local = options.local ?? []
+  for (const key of local) delete provides[key]
+
+  const template = Object.create(proto)
+  template.name = options.name
+  template.version = options.version
+  template.steps = options.steps
+  template.local = local
+  template.retry = options.retry
+  template.stepTimeout = options.stepTimeout === undefined ? undefined : Duration.decode(options.stepTimeout)
+  template.requiredState = Array.from(required)
+  template.providedState = Object.keys(provides)
+  template.requirements = requirements
+  template.provides = provides
+  template.validate = () => validate(template)
+  return template
+}
+
+/**
+ * Defines a template from steps (and other templates). Steps run in order;
+ * each sees the state as earlier steps left it.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <
+  const Nodes extends ReadonlyArray<Node>,
+  const Local extends ReadonlyArray<keyof FoldProvides<Nodes> & string> = readonly []
+>(options: Options<Nodes, Local>): Template<
+  Simplify<FoldRequires<Nodes>>,
+  Simplify<Omit<FoldProvides<Nodes>, Local[number]>>,
+  ErrorOf<Nodes[number]>,
+  ContextOf<Nodes[number]>
+> => unsafeMake(options) as never
+
+const invalid = (template: Template.Any, reason: InvalidTemplate["reason"], detail: string) =>
+  Effect.fail(new InvalidTemplate({ template: template.name, reason, detail }))
+
+/**
+ * Checks what the types cannot: a template with no steps, two steps with the
+ * same name at one level, a local key that no step writes, a bad name.
+ * Nested templates are checked too.
+ *
+ * @since 0.1.0
+ * @category validation
+ */
+export const validate = (template: Template.Any): Effect.Effect<void, InvalidTemplate> =>
+  Effect.suspend(() => {
+    if (!validName.test(template.name)) {
+      return invalid(template, "invalid-name", `name "${template.name}" must be non-empty, without spaces or "/"`)
+    }
+    if (template.steps.length === 0) return invalid(template, "empty", "it has no steps")
+    const seen = new Set<string>()
+    for (const node of template.steps) {
+      if (node._tag === "Step") {
+        if (seen.has(node.name)) {
+          return invalid(template, "duplicate-step", `two steps are named "${node.name}"`)
+        }
+        seen.add(node.name)
+      }
+    }
+    const written = new Set(template.steps.flatMap((node) => Object.keys(shapeOf(node).provides)))
+    for (const key of template.local) {
+      if (!written.has(key)) {
+        return invalid(template, "unknown-local-key", `local key "${key}" is not written by any of its steps`)
+      }
+      if (template.requiredState.includes(key)) {
+        return invalid(template, "unknown-local-key", `local key "${key}" is also required from outside`)
+      }
+    }
+    return Effect.forEach(
+      template.steps.filter((node): node is Template.Any => node._tag === "Template"),
+      validate,
+      { discard: true }
+    )
+  })
+
+/**
+ * Tests whether a value is a template.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isTemplate = (u: unknown): u is Template.Any => typeof u === "object" && u !== null && TypeId in u

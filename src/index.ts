@@ -1,0 +1,44 @@
+/**
+ * weft: typed, composable, durable workflow templates on Effect.
+ *
+ * @since 0.1.0
+ */
+
+/** Steps: the smallest unit of a workflow. @since 0.1.0 */
+export * as Step from "./Step.js"
+
+/** Templates: named, versioned sequences of steps. @since 0.1.0 */
+export * as Template from "./Template.js"
+
+/** Composition of templates with compile-time wiring checks. @since 0.1.0 */
+export * as Compose from "./Compose.js"
+
+/** Concatenates templates; see {@link Compose}. @since 0.1.0 */
+export { composeWorkflow } from "./Compose.js"
+
+/** Running templates. @since 0.1.0 */
+export * as Workflow from "./Workflow.js"
+
+/** The engine service. @since 0.1.0 */
+export * as Engine from "./Engine.js"
+
+/** Typed state with TTL. @since 0.1.0 */
+export * as State from "./State.js"
+
+/** Settings from `WEFT_*` environment variables. @since 0.1.0 */
+export * as Settings from "./Settings.js"
+
+/** The persistence service and its in-memory implementation. @since 0.1.0 */
+export * as SnapshotStore from "./SnapshotStore.js"
+
+/** Progress events. @since 0.1.0 */
+export * as Event from "./Event.js"
+
+/** Run traces. @since 0.1.0 */
+export * as Trace from "./Trace.js"
+
+/** Every error weft raises. @since 0.1.0 */
+export * as Errors from "./Errors.js"
+
+/** The test kit. @since 0.1.0 */
+export * as Testing from "./Testing.js"

@@ -1,0 +1,593 @@
+/**
+ * The interpreter: walks a template tree, runs each step with its policy
+ * (retry, timeout, error strategy), checkpoints after each step, and resumes
+ * a stored run from its last checkpoint.
+ *
+ * Typed at the edges (Engine.ts); untyped inside.
+ *
+ * @internal
+ */
+import { Cause, Clock, Duration, Effect, Either, Exit, Option } from "effect"
+import type { Schedule } from "effect"
+import {
+  InvalidInput,
+  InvalidStepOutput,
+  PersistenceError,
+  RunAlreadyActive,
+  RunNotFound,
+  RunNotResumable,
+  StateEncodeError,
+  StateExpired,
+  StateKeyMissing,
+  StepTimeout,
+  TemplateMismatch,
+  WorkflowTimeout
+} from "../Errors.js"
+import type { Issue } from "../Errors.js"
+import type { Event } from "../Event.js"
+import type * as Settings from "../Settings.js"
+import { defaultRetry } from "../Settings.js"
+import type {
+  ErrorSummary,
+  SnapshotStore,
+  StateDelta,
+  StepRecord,
+  StepStatus,
+  StoredEntry,
+  StoredState
+} from "../SnapshotStore.js"
+import type * as State from "../State.js"
+import type * as Step from "../Step.js"
+import type * as Template from "../Template.js"
+import * as Trace from "../Trace.js"
+import { compileStep, inputValidator, keyCodecs } from "./compile.js"
+
+/** What a run needs from its engine. */
+export interface RunnerEnv {
+  readonly store: SnapshotStore["Type"]
+  readonly settings: Settings.WeftSettings
+  readonly publish: (event: Event) => Effect.Effect<void>
+  /** Identifies this engine when claiming runs. */
+  readonly owner: string
+  readonly withPermit: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+}
+
+/** What a finished run returns. */
+export interface RunOutcome {
+  readonly runId: string
+  readonly state: Record<string, unknown>
+  readonly info: {
+    readonly createdAt: Date
+    readonly updatedAt: Date
+    readonly entries: Readonly<Record<string, State.EntryInfo>>
+  }
+  readonly trace: Trace.Trace
+}
+
+interface Entry {
+  readonly value: unknown
+  readonly stored: StoredEntry
+  readonly size: number
+}
+
+interface Policy {
+  readonly retry: Schedule.Schedule<unknown, never> | undefined
+  readonly stepTimeout: Duration.Duration | undefined
+}
+
+/** Full snapshots are written once the deltas since the last one weigh this much or the state's size. */
+const minSnapshotBytes = 64 * 1024
+/** Lease on a claimed run; renewed as steps complete. */
+const leaseMillis = 60_000
+
+class RunContext {
+  readonly entries = new Map<string, Entry>()
+  readonly trace: Array<Trace.Entry> = []
+  completed: ReadonlySet<string> = new Set()
+  seq = 0
+  createdAt = 0
+  updatedAt = 0
+  stateBytes = 0
+  bytesSinceSnapshot = 0
+  leaseUntil = 0
+  constructor(
+    readonly env: RunnerEnv,
+    readonly template: Template.Template.Any,
+    readonly runId: string
+  ) {}
+
+  set(key: string, entry: Entry): void {
+    const previous = this.entries.get(key)
+    this.stateBytes += entry.size - (previous?.size ?? 0)
+    this.entries.set(key, entry)
+  }
+
+  unset(key: string): void {
+    const previous = this.entries.get(key)
+    if (previous === undefined) return
+    this.stateBytes -= previous.size
+    this.entries.delete(key)
+  }
+
+  storedState(): StoredState {
+    const entries: Record<string, StoredEntry> = {}
+    for (const [key, entry] of this.entries) entries[key] = entry.stored
+    return { entries, createdAt: this.createdAt, updatedAt: this.updatedAt }
+  }
+}
+
+/** A JSON-safe summary of any failure. */
+export const summarize = (error: unknown): ErrorSummary => {
+  if (typeof error === "object" && error !== null) {
+    const tag = "_tag" in error && typeof error._tag === "string"
+      ? error._tag
+      : error instanceof Error
+      ? error.name
+      : "Error"
+    const message = "message" in error && typeof error.message === "string" && error.message !== ""
+      ? error.message
+      : safeJson(error)
+    return { tag, message }
+  }
+  return { tag: typeof error, message: String(error) }
+}
+
+const safeJson = (value: unknown): string => {
+  try {
+    return JSON.stringify(value) ?? String(value)
+  } catch {
+    return String(value)
+  }
+}
+
+/** The size of an encoded value as JSON, or `undefined` if it is not JSON-safe. */
+const jsonSize = (value: unknown): number | undefined => {
+  try {
+    const json = JSON.stringify(value)
+    return json === undefined ? undefined : json.length
+  } catch {
+    return undefined
+  }
+}
+
+const expiryOf = (now: number, ttl: Duration.Duration): number | null =>
+  Duration.isFinite(ttl) ? now + Duration.toMillis(ttl) : null
+
+// ---------------------------------------------------------------------------
+// one step
+// ---------------------------------------------------------------------------
+
+type Attempted = { readonly value: Record<string, unknown>; readonly encoded: Record<string, unknown> }
+
+const readSlice = (
+  ctx: RunContext,
+  step: Step.Step.Any,
+  key: string,
+  now: number
+): Either.Either<Record<string, unknown>, StateKeyMissing | StateExpired> => {
+  const compiled = compileStep(step)
+  const slice: Record<string, unknown> = {}
+  for (const name of compiled.inputKeys) {
+    const entry = ctx.entries.get(name)
+    if (entry === undefined) {
+      if (compiled.mandatoryKeys.has(name)) return Either.left(new StateKeyMissing({ step: key, key: name }))
+      continue
+    }
+    if (entry.stored.expiresAt !== null && entry.stored.expiresAt <= now) {
+      return Either.left(new StateExpired({ step: key, key: name, expiredAt: entry.stored.expiresAt }))
+    }
+    slice[name] = entry.value
+  }
+  return Either.right(slice)
+}
+
+const isRetriable = (error: unknown): boolean =>
+  !(error instanceof InvalidStepOutput || error instanceof StateEncodeError)
+
+/** Runs one step (not its fallback) with retries and timeout; validates and encodes its output. */
+const attemptStep = (
+  ctx: RunContext,
+  step: Step.Step.Any,
+  key: string,
+  policy: Policy,
+  slice: Record<string, unknown>,
+  attempts: { n: number }
+): Effect.Effect<Attempted, unknown, unknown> => {
+  const { env, runId } = ctx
+  const compiled = compileStep(step)
+  const run = (step as Step.Step<unknown, unknown, unknown, unknown>).run
+  const timeout = step.timeout ?? policy.stepTimeout
+  const schedule = step.retry ?? policy.retry ?? defaultRetry(env.settings)
+  const idempotencyKey = `${runId}/${key}`
+  let lastError: unknown = undefined
+
+  const once = Effect.suspend(() => {
+    attempts.n++
+    const attempt = attempts.n
+    const announce = attempt === 1
+      ? Effect.flatMap(Clock.currentTimeMillis, (at) => env.publish({ _tag: "StepStarted", runId, step: key, at }))
+      : Effect.flatMap(Clock.currentTimeMillis, (at) =>
+        env.publish({ _tag: "StepRetried", runId, step: key, attempt, error: summarize(lastError), at }))
+    let work = run(slice, { runId, stepKey: key, idempotencyKey, attempt })
+    if (timeout !== undefined && Duration.isFinite(timeout)) {
+      work = Effect.timeoutFail(work, { duration: timeout, onTimeout: () => new StepTimeout({ step: key, timeout }) })
+    }
+    return Effect.zipRight(announce, Effect.tapError(work, (error) => Effect.sync(() => (lastError = error))))
+  })
+
+  return Effect.retry(once, { schedule: schedule as Schedule.Schedule<unknown, unknown>, while: isRetriable }).pipe(
+    Effect.flatMap((output): Effect.Effect<Attempted, InvalidStepOutput | StateEncodeError> => {
+      const validated = compiled.validateOutput(output)
+      if (Either.isLeft(validated)) return Effect.fail(new InvalidStepOutput({ step: key, issues: validated.left }))
+      const encoded = compiled.encodeOutput(validated.right)
+      if (Either.isLeft(encoded)) return Effect.fail(encodeError(key, encoded.left))
+      return Effect.succeed<Attempted>({ value: validated.right, encoded: encoded.right })
+    })
+  )
+}
+
+const encodeError = (step: string, issues: ReadonlyArray<Issue>) =>
+  new StateEncodeError({
+    step,
+    key: issues[0] === undefined ? "(unknown)" : String(issues[0].path[0] ?? "(root)"),
+    detail: issues.map((issue) => issue.message).join("; ")
+  })
+
+/** Appends one checkpoint: applies the delta to the in-memory state and records it in the store. */
+const checkpoint = (
+  ctx: RunContext,
+  record: Omit<StepRecord, "runId" | "seq" | "idempotencyKey">,
+  written: ReadonlyMap<string, { readonly value: unknown; readonly size: number }>
+) =>
+  Effect.gen(function*() {
+    const seq = ctx.seq + 1
+    let deltaBytes = 0
+    for (const [name, stored] of Object.entries(record.delta.set)) {
+      const { value, size } = written.get(name)!
+      deltaBytes += size
+      ctx.set(name, { value, stored, size })
+    }
+    for (const name of record.delta.unset) ctx.unset(name)
+    ctx.updatedAt = record.endedAt
+    ctx.bytesSinceSnapshot += deltaBytes + 64
+    const full: StepRecord = { ...record, runId: ctx.runId, seq, idempotencyKey: `${ctx.runId}/${record.stepKey}` }
+    let snapshot: StoredState | undefined
+    if (ctx.bytesSinceSnapshot >= Math.max(ctx.stateBytes, minSnapshotBytes)) {
+      snapshot = ctx.storedState()
+      ctx.bytesSinceSnapshot = 0
+    }
+    yield* ctx.env.store.appendStep(full, { updatedAt: record.endedAt, snapshot })
+    ctx.seq = seq
+    if (!Trace.isInternal(full)) ctx.trace.push(Trace.fromRecord(full))
+    yield* renewLease(ctx, record.endedAt)
+  })
+
+const renewLease = (ctx: RunContext, now: number) =>
+  now + leaseMillis / 2 < ctx.leaseUntil ? Effect.void : Effect.asVoid(claim(ctx, now))
+
+const claim = (ctx: RunContext, now: number) =>
+  Effect.flatMap(ctx.env.store.claim(ctx.runId, ctx.env.owner, now, now + leaseMillis), (ok) => {
+    if (!ok) return Effect.fail(new RunAlreadyActive({ runId: ctx.runId, owner: "another engine" }))
+    ctx.leaseUntil = now + leaseMillis
+    return Effect.void
+  })
+
+const runStep = (ctx: RunContext, step: Step.Step.Any, key: string, policy: Policy) =>
+  Effect.gen(function*() {
+    if (ctx.completed.has(key)) return
+    const { env, runId } = ctx
+    const startedAt = yield* Clock.currentTimeMillis
+    const attempts = { n: 0 }
+    const slice = readSlice(ctx, step, key, startedAt)
+
+    const finish = (status: Exclude<StepStatus, "failed">, writer: Step.Step.Any, out: Attempted | undefined, error: unknown) =>
+      Effect.gen(function*() {
+        const endedAt = yield* Clock.currentTimeMillis
+        const ttl = writer.ttl ?? env.settings.stateTtl
+        const expiresAt = expiryOf(endedAt, ttl)
+        const set: Record<string, StoredEntry> = {}
+        const written = new Map<string, { readonly value: unknown; readonly size: number }>()
+        if (out !== undefined) {
+          for (const name of Object.keys(out.encoded)) {
+            const size = jsonSize(out.encoded[name])
+            if (size === undefined) {
+              return yield* fail(
+                new StateEncodeError({ step: key, key: name, detail: "its encoded form is not JSON-serialisable" })
+              )
+            }
+            set[name] = { value: out.encoded[name], writtenAt: endedAt, expiresAt }
+            written.set(name, { value: out.value[name], size })
+          }
+        }
+        yield* checkpoint(ctx, {
+          stepKey: key,
+          stepName: step.name,
+          status,
+          attempts: attempts.n,
+          startedAt,
+          endedAt,
+          delta: { set, unset: [] },
+          error: error === undefined ? null : summarize(error)
+        }, written)
+        yield* env.publish({
+          _tag: "StepCompleted",
+          runId,
+          step: key,
+          status,
+          attempts: attempts.n,
+          durationMs: endedAt - startedAt,
+          at: endedAt
+        })
+      })
+
+    const fail = (error: unknown) =>
+      Effect.gen(function*() {
+        const endedAt = yield* Clock.currentTimeMillis
+        const summary = summarize(error)
+        yield* checkpoint(ctx, {
+          stepKey: key,
+          stepName: step.name,
+          status: "failed",
+          attempts: attempts.n,
+          startedAt,
+          endedAt,
+          delta: { set: {}, unset: [] },
+          error: summary
+        }, new Map())
+        yield* env.publish({ _tag: "StepFailed", runId, step: key, attempts: attempts.n, error: summary, at: endedAt })
+        return yield* Effect.fail(error)
+      })
+
+    if (Either.isLeft(slice)) return yield* fail(slice.left)
+
+    const primary = yield* Effect.either(attemptStep(ctx, step, key, policy, slice.right, attempts))
+    if (Either.isRight(primary)) return yield* finish("completed", step, primary.right, undefined)
+    if (step.fallback !== undefined) {
+      const fallback = yield* Effect.either(attemptStep(ctx, step.fallback, key, policy, slice.right, attempts))
+      if (Either.isRight(fallback)) return yield* finish("fallback", step.fallback, fallback.right, primary.left)
+      return yield* fail(fallback.left)
+    }
+    if (step.onError === "skip") return yield* finish("skipped", step, undefined, primary.left)
+    return yield* fail(primary.left)
+  })
+
+// ---------------------------------------------------------------------------
+// templates
+// ---------------------------------------------------------------------------
+
+/** Child path segments, with `#2`, `#3`... for repeated sub-template names. */
+const childNames = (template: Template.Template.Any): ReadonlyArray<string> => {
+  const counts = new Map<string, number>()
+  return template.steps.map((node) => {
+    const n = (counts.get(node.name) ?? 0) + 1
+    counts.set(node.name, n)
+    return n === 1 ? node.name : `${node.name}#${n}`
+  })
+}
+
+const join = (path: string, name: string) => path === "" ? name : `${path}/${name}`
+
+const runTemplate = (
+  ctx: RunContext,
+  template: Template.Template.Any,
+  path: string,
+  inherited: Policy
+): Effect.Effect<void, unknown, unknown> => {
+  const policy: Policy = {
+    retry: template.retry ?? inherited.retry,
+    stepTimeout: template.stepTimeout ?? inherited.stepTimeout
+  }
+  const names = childNames(template)
+  const children = Effect.forEach(template.steps, (node, i) => {
+    const key = join(path, names[i]!)
+    return node._tag === "Template" ? runTemplate(ctx, node, key, policy) : runStep(ctx, node, key, policy)
+  }, { discard: true })
+  if (template.local.length === 0) return children
+  const endKey = join(path, "~end")
+  return Effect.zipRight(
+    children,
+    Effect.suspend(() => {
+      if (ctx.completed.has(endKey)) return Effect.void
+      const unset = template.local.filter((name) => ctx.entries.has(name))
+      if (unset.length === 0) return Effect.void
+      return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        checkpoint(ctx, {
+          stepKey: endKey,
+          stepName: "~end",
+          status: "completed",
+          attempts: 0,
+          startedAt: now,
+          endedAt: now,
+          delta: { set: {}, unset },
+          error: null
+        }, new Map()))
+    })
+  )
+}
+
+// ---------------------------------------------------------------------------
+// runs
+// ---------------------------------------------------------------------------
+
+const outcome = (ctx: RunContext): RunOutcome => {
+  const state: Record<string, unknown> = {}
+  const entries: Record<string, State.EntryInfo> = {}
+  for (const [key, entry] of ctx.entries) {
+    state[key] = entry.value
+    entries[key] = {
+      writtenAt: new Date(entry.stored.writtenAt),
+      expiresAt: entry.stored.expiresAt === null ? null : new Date(entry.stored.expiresAt)
+    }
+  }
+  return {
+    runId: ctx.runId,
+    state,
+    info: { createdAt: new Date(ctx.createdAt), updatedAt: new Date(ctx.updatedAt), entries },
+    trace: ctx.trace
+  }
+}
+
+/** Executes the template from wherever `ctx` stands, and records how the run ended. */
+const execute = (ctx: RunContext, timeout: Duration.Duration | undefined) => {
+  const { env, runId, template } = ctx
+  const limit = timeout ?? env.settings.workflowTimeout
+  let body = runTemplate(ctx, template, "", { retry: template.retry, stepTimeout: template.stepTimeout })
+  if (Duration.isFinite(limit)) {
+    body = Effect.timeoutFail(body, {
+      duration: limit,
+      onTimeout: () => new WorkflowTimeout({ workflow: template.name, timeout: limit })
+    })
+  }
+  return body.pipe(
+    Effect.onExit((exit) =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        if (Exit.isSuccess(exit)) {
+          yield* env.store.setStatus(runId, {
+            status: "completed",
+            updatedAt: now,
+            expiresAt: expiryOf(now, env.settings.stateTtl)
+          })
+          yield* env.publish({ _tag: "RunCompleted", runId, durationMs: now - ctx.createdAt, at: now })
+          return
+        }
+        // interrupted (the process or fiber was stopped): the run stays resumable
+        if (Cause.isInterruptedOnly(exit.cause)) return
+        const error = summarize(Cause.squash(exit.cause))
+        yield* env.store.setStatus(runId, {
+          status: "failed",
+          updatedAt: now,
+          error,
+          expiresAt: expiryOf(now, env.settings.stateTtl)
+        })
+        yield* env.publish({ _tag: "RunFailed", runId, error, at: now })
+      }).pipe(Effect.catchAll((error) => Effect.logError("weft: could not record the end of a run", error)))
+    ),
+    Effect.ensuring(Effect.ignore(env.store.release(runId, env.owner))),
+    Effect.as(ctx)
+  )
+}
+
+/** Starts a new run: validates input, records the run, executes it. */
+export const start = (
+  env: RunnerEnv,
+  template: Template.Template.Any,
+  input: unknown,
+  options: { readonly runId?: string | undefined; readonly timeout?: Duration.Duration | undefined }
+): Effect.Effect<RunOutcome, unknown, unknown> =>
+  Effect.gen(function*() {
+    yield* template.validate()
+    const checked = inputValidator(template)(input)
+    if (Either.isLeft(checked)) return yield* Effect.fail(new InvalidInput({ workflow: template.name, issues: checked.left }))
+    const codecs = keyCodecs(template)
+    const runId = options.runId ?? crypto.randomUUID()
+    const now = yield* Clock.currentTimeMillis
+    const ctx = new RunContext(env, template, runId)
+    ctx.createdAt = now
+    ctx.updatedAt = now
+    const issues: Array<Issue> = []
+    const expiresAt = expiryOf(now, env.settings.stateTtl)
+    for (const [key, value] of Object.entries(checked.right)) {
+      const encoded = codecs.get(key)!.encode(value)
+      const size = Either.isRight(encoded) ? jsonSize(encoded.right) : undefined
+      if (Either.isLeft(encoded)) issues.push(...encoded.left)
+      else if (size === undefined) issues.push({ path: [key], message: "its encoded form is not JSON-serialisable" })
+      else ctx.set(key, { value, stored: { value: encoded.right, writtenAt: now, expiresAt }, size })
+    }
+    if (issues.length > 0) return yield* Effect.fail(new InvalidInput({ workflow: template.name, issues }))
+    return yield* env.withPermit(Effect.gen(function*() {
+      const startedAt = yield* Clock.currentTimeMillis
+      ctx.createdAt = startedAt
+      ctx.updatedAt = startedAt
+      yield* env.store.createRun({
+        runId,
+        templateName: template.name,
+        templateVersion: template.version,
+        status: "running",
+        seq: 0,
+        createdAt: startedAt,
+        updatedAt: startedAt,
+        expiresAt: null,
+        error: null
+      }, ctx.storedState())
+      yield* claim(ctx, startedAt)
+      yield* env.publish({ _tag: "RunStarted", runId, template: template.name, version: template.version, at: startedAt })
+      return outcome(yield* execute(ctx, options.timeout))
+    }))
+  })
+
+/** Resumes a stored run from its last checkpoint. */
+export const resume = (
+  env: RunnerEnv,
+  template: Template.Template.Any,
+  runId: string,
+  options: { readonly timeout?: Duration.Duration | undefined }
+): Effect.Effect<RunOutcome, unknown, unknown> =>
+  env.withPermit(Effect.gen(function*() {
+    yield* template.validate()
+    const loaded = yield* env.store.load(runId)
+    if (Option.isNone(loaded)) return yield* Effect.fail(new RunNotFound({ runId }))
+    const { run, snapshot, stepsAfterSnapshot, completedStepKeys } = loaded.value
+    if (run.templateName !== template.name || run.templateVersion !== template.version) {
+      return yield* Effect.fail(
+        new TemplateMismatch({
+          runId,
+          stored: { name: run.templateName, version: run.templateVersion },
+          given: { name: template.name, version: template.version }
+        })
+      )
+    }
+    if (run.status !== "running" && run.status !== "suspended") {
+      return yield* Effect.fail(new RunNotResumable({ runId, status: run.status }))
+    }
+    const now = yield* Clock.currentTimeMillis
+    const ctx = new RunContext(env, template, runId)
+    yield* claim(ctx, now)
+    ctx.createdAt = snapshot.createdAt
+    ctx.updatedAt = run.updatedAt
+    ctx.seq = run.seq
+    ctx.completed = new Set(completedStepKeys)
+    const codecs = keyCodecs(template)
+    const restore = (key: string, stored: StoredEntry) => {
+      const codec = codecs.get(key)
+      const decoded = codec === undefined ? Either.right(stored.value) : codec.decode(stored.value)
+      if (Either.isLeft(decoded)) {
+        return Effect.fail(
+          new PersistenceError({
+            operation: "resume",
+            reason: "decode",
+            detail: `stored value of "${key}" does not decode: ${decoded.left.map((i) => i.message).join("; ")}`
+          })
+        )
+      }
+      ctx.set(key, { value: decoded.right, stored, size: jsonSize(stored.value) ?? 0 })
+      return Effect.void
+    }
+    for (const [key, stored] of Object.entries(snapshot.entries)) yield* restore(key, stored)
+    for (const step of stepsAfterSnapshot) {
+      yield* applyDelta(step.delta, restore, ctx)
+      ctx.bytesSinceSnapshot += 64
+    }
+    const history = yield* env.store.steps(runId)
+    ctx.trace.push(...Trace.fromRecords(history.filter((record) => record.status !== "failed")))
+    yield* env.publish({
+      _tag: "RunResumed",
+      runId,
+      template: template.name,
+      version: template.version,
+      completedSteps: completedStepKeys.length,
+      at: now
+    })
+    yield* env.store.setStatus(runId, { status: "running", updatedAt: now })
+    return outcome(yield* execute(ctx, options.timeout))
+  }))
+
+const applyDelta = (
+  delta: StateDelta,
+  restore: (key: string, stored: StoredEntry) => Effect.Effect<void, PersistenceError>,
+  ctx: RunContext
+) =>
+  Effect.gen(function*() {
+    for (const [key, stored] of Object.entries(delta.set)) yield* restore(key, stored)
+    for (const key of delta.unset) ctx.unset(key)
+  })
