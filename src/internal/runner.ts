@@ -367,6 +367,12 @@ const childNames = (template: Template.Template.Any): ReadonlyArray<string> => {
 
 const join = (path: string, name: string) => path === "" ? name : `${path}/${name}`
 
+/** State keys under which a template keeps outer values its local keys shadow. */
+const shadowPrefix = "~shadow/"
+
+/** The state key whose Schema encodes a (possibly shadow) key. */
+const schemaKeyOf = (key: string) => key.startsWith(shadowPrefix) ? key.slice(key.lastIndexOf("/") + 1) : key
+
 const runTemplate = (
   ctx: RunContext,
   template: Template.Template.Any,
@@ -383,26 +389,56 @@ const runTemplate = (
     return node._tag === "Template" ? runTemplate(ctx, node, key, policy) : runStep(ctx, node, key, policy)
   }, { discard: true })
   if (template.local.length === 0) return children
-  const endKey = join(path, "~end")
-  return Effect.zipRight(
-    children,
-    Effect.suspend(() => {
-      if (ctx.completed.has(endKey)) return Effect.void
-      const unset = template.local.filter((name) => ctx.entries.has(name))
-      if (unset.length === 0) return Effect.void
-      return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-        checkpoint(ctx, {
-          stepKey: endKey,
-          stepName: "~end",
-          status: "completed",
-          attempts: 0,
-          startedAt: now,
-          endedAt: now,
-          delta: { set: {}, unset },
-          error: null
-        }, new Map()))
-    })
-  )
+  // Local keys may shadow values from outside the template: those are saved
+  // under a bookkeeping key when the template starts and restored when it
+  // ends, each move recorded as a checkpoint so that a resume sees it too.
+  const shadowKey = (name: string) => `${shadowPrefix}${join(path, name)}`
+  const bookkeeping = (key: string, delta: StateDelta, written: Map<string, { value: unknown; size: number }>) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      checkpoint(ctx, {
+        stepKey: key,
+        stepName: key.slice(key.lastIndexOf("/") + 1),
+        status: "completed",
+        attempts: 0,
+        startedAt: now,
+        endedAt: now,
+        delta,
+        error: null
+      }, written))
+  const begin = Effect.suspend(() => {
+    const beginKey = join(path, "~begin")
+    if (ctx.completed.has(beginKey)) return Effect.void
+    const set: Record<string, StoredEntry> = {}
+    const written = new Map<string, { value: unknown; size: number }>()
+    for (const name of template.local) {
+      const outer = ctx.entries.get(name)
+      if (outer === undefined) continue
+      set[shadowKey(name)] = outer.stored
+      written.set(shadowKey(name), { value: outer.value, size: outer.size })
+    }
+    if (written.size === 0) return Effect.void
+    return bookkeeping(beginKey, { set, unset: [] }, written)
+  })
+  const end = Effect.suspend(() => {
+    const endKey = join(path, "~end")
+    if (ctx.completed.has(endKey)) return Effect.void
+    const set: Record<string, StoredEntry> = {}
+    const written = new Map<string, { value: unknown; size: number }>()
+    const unset: Array<string> = []
+    for (const name of template.local) {
+      const saved = ctx.entries.get(shadowKey(name))
+      if (saved !== undefined) {
+        set[name] = saved.stored
+        written.set(name, { value: saved.value, size: saved.size })
+        unset.push(shadowKey(name))
+      } else if (ctx.entries.has(name)) {
+        unset.push(name)
+      }
+    }
+    if (unset.length === 0) return Effect.void
+    return bookkeeping(endKey, { set, unset }, written)
+  })
+  return Effect.zipRight(begin, Effect.zipRight(children, end))
 }
 
 // ---------------------------------------------------------------------------
@@ -549,7 +585,7 @@ export const resume = (
     ctx.completed = new Set(completedStepKeys)
     const codecs = keyCodecs(template)
     const restore = (key: string, stored: StoredEntry) => {
-      const codec = codecs.get(key)
+      const codec = codecs.get(schemaKeyOf(key))
       const decoded = codec === undefined ? Either.right(stored.value) : codec.decode(stored.value)
       if (Either.isLeft(decoded)) {
         return Effect.fail(

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Data, Effect, Schema, TestClock } from "effect"
+import { Step, Testing } from "weft"
+import { flow, goodInput, validateInputs } from "./fixtures.js"
+
+class Declined extends Data.TaggedError("Declined")<{ readonly amount: number }> {}
+
+const charge = Step.make({
+  name: "charge_card",
+  requires: { amount: Schema.Number },
+  provides: { receipt: Schema.String },
+  run: ({ amount }) => amount > 100 ? Effect.fail(new Declined({ amount })) : Effect.succeed({ receipt: `r-${amount}` })
+})
+
+describe("Testing", () => {
+  it.effect("runStep: assert a step's output in one line", () =>
+    Effect.gen(function*() {
+      expect(yield* Testing.runStep(validateInputs, { equipmentId: "e", processParams: { temperature: 900 } }))
+        .toEqual({ validated: false })
+    }))
+
+  it.effect("runStep: assert a step's typed error in one line (its retries take no real time)", () =>
+    Effect.gen(function*() {
+      expect(yield* Effect.flip(Testing.runStep(charge, { amount: 500 }))).toEqual(new Declined({ amount: 500 }))
+    }))
+
+  it.effect("runTemplate: a whole template with its trace", () =>
+    Effect.gen(function*() {
+      const result = yield* Testing.runTemplate(flow, goodInput)
+      expect(result.state.report).toBe("status: ok")
+      expect(result.trace.every((e) => e.status === "completed")).toBe(true)
+    }))
+
+  it.effect("time: manual leaves the clock to the test", () =>
+    Effect.gen(function*() {
+      const napping = Step.make({
+        name: "nap",
+        requires: {},
+        provides: { rested: Schema.Boolean },
+        run: () => Effect.as(Effect.sleep("2 minutes"), { rested: true })
+      })
+      const fiber = yield* Effect.fork(Testing.runStep(napping, {}, { time: "manual" }))
+      yield* TestClock.adjust("119 seconds")
+      expect(fiber.unsafePoll()).toBeNull()
+      yield* TestClock.adjust("1 second")
+      expect(yield* fiber.await.pipe(Effect.flatten)).toEqual({ rested: true })
+    }))
+
+  it.live("withAutoTime also works without an ambient TestClock (no real waiting)", () =>
+    Effect.gen(function*() {
+      const out = yield* Testing.withAutoTime(Effect.as(Effect.sleep("3 days"), "slept"))
+      expect(out).toBe("slept")
+    }))
+})
