@@ -16,9 +16,11 @@
  *
  * @since 0.1.0
  */
-import { Context, Duration, Effect, Layer, Option, PubSub, Stream } from "effect"
+import { Context, Deferred, Duration, Effect, FiberMap, Layer, Option, PubSub, Scope, Stream } from "effect"
 import type { ConfigError } from "effect/ConfigError"
 import type {
+  InvalidInput,
+  InvalidTemplate,
   PersistenceError,
   RunAlreadyActive,
   RunError,
@@ -26,7 +28,7 @@ import type {
   RunNotResumable,
   TemplateMismatch
 } from "./Errors.js"
-import { RunNotFound as RunNotFoundError } from "./Errors.js"
+import { RunNotFound as RunNotFoundError, RunNotResumable as RunNotResumableError } from "./Errors.js"
 import type { Event } from "./Event.js"
 import * as runner from "./internal/runner.js"
 import * as Settings from "./Settings.js"
@@ -75,6 +77,18 @@ export interface RunOptions {
 export type ResumeError = RunNotFound | TemplateMismatch | RunNotResumable | RunAlreadyActive
 
 /**
+ * A run started in the background: its id, and an Effect that waits for its
+ * end (it can be awaited many times).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunHandle<S, E> {
+  readonly runId: string
+  readonly await: Effect.Effect<RunResult<S>, E>
+}
+
+/**
  * The engine service.
  *
  * @since 0.1.0
@@ -87,6 +101,26 @@ export interface Service {
     input: Req,
     options?: RunOptions
   ) => Effect.Effect<RunResult<Template.FinalState<Template.Template<Req, Prov, E, R>>>, E | RunError | RunAlreadyActive, R>
+  /**
+   * Validates the input, records the run and starts it in the background;
+   * succeeds with a handle as soon as the run is recorded. Bad input fails
+   * here, with nothing written. The run lives as long as the engine's layer.
+   */
+  readonly start: <Req extends object, Prov extends object, E, R>(
+    template: Template.Template<Req, Prov, E, R>,
+    input: Req,
+    options?: RunOptions
+  ) => Effect.Effect<
+    RunHandle<Template.FinalState<Template.Template<Req, Prov, E, R>>, E | RunError | RunAlreadyActive>,
+    InvalidInput | InvalidTemplate | PersistenceError,
+    R
+  >
+  /**
+   * Cancels a run: a run executing in this engine is interrupted (its steps'
+   * work included); the run is recorded as `cancelled` and can no longer be
+   * resumed. Cancelling a finished run is a `RunNotResumable` error.
+   */
+  readonly cancel: (runId: string) => Effect.Effect<void, RunNotFound | RunNotResumable | PersistenceError>
   /**
    * Continues a stored run from its last checkpoint: completed steps are not
    * run again, the step that was in flight runs again with the same
@@ -124,10 +158,11 @@ export class Engine extends Context.Tag("weft/Engine")<Engine, Service>() {}
  * @since 0.1.0
  * @category constructors
  */
-export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotStore> = Effect.gen(function*() {
+export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotStore | Scope.Scope> = Effect.gen(function*() {
   const store = yield* SnapshotStore.SnapshotStore
   const settings = yield* Settings.get
   const pubsub = yield* PubSub.unbounded<Event>()
+  const background = yield* FiberMap.make<string>()
   const semaphore = yield* Effect.makeSemaphore(settings.maxConcurrentWorkflows)
   const env: runner.RunnerEnv = {
     store,
@@ -159,6 +194,39 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
         runner.start(env, template, input, { runId: options?.runId, timeout: timeoutOf(options) }),
         toResult
       ) as never,
+    start: (template, input, options) =>
+      Effect.gen(function*() {
+        const ctx = yield* runner.prepare(env, template, input, options?.runId ?? crypto.randomUUID())
+        yield* runner.create(ctx)
+        const done = yield* Deferred.make<RunResult<never>, unknown>()
+        const context = yield* Effect.context<never>()
+        yield* FiberMap.run(
+          background,
+          ctx.runId,
+          runner.launch(ctx, timeoutOf(options)).pipe(
+            Effect.map(toResult),
+            Effect.exit,
+            Effect.flatMap((exit) => Deferred.done(done, exit as never)),
+            Effect.onInterrupt(() => Deferred.interrupt(done)),
+            Effect.provide(context)
+          )
+        )
+        return { runId: ctx.runId, await: Deferred.await(done) }
+      }) as never,
+    cancel: (runId) =>
+      Effect.gen(function*() {
+        const run = yield* getRun(runId)
+        if (run.status !== "running" && run.status !== "suspended") {
+          return yield* Effect.fail(new RunNotResumableError({ runId, status: run.status }))
+        }
+        yield* FiberMap.remove(background, runId)
+        const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
+        yield* store.setStatus(runId, {
+          status: "cancelled",
+          updatedAt: now,
+          expiresAt: Duration.isFinite(settings.stateTtl) ? now + Duration.toMillis(settings.stateTtl) : null
+        })
+      }),
     resume: (template, runId, options) =>
       Effect.map(runner.resume(env, template, runId, { timeout: timeoutOf(options) }), toResult) as never,
     status: getRun,
@@ -175,7 +243,7 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Engine, ConfigError, SnapshotStore.SnapshotStore> = Layer.effect(Engine, make)
+export const layer: Layer.Layer<Engine, ConfigError, SnapshotStore.SnapshotStore> = Layer.scoped(Engine, make)
 
 /**
  * An engine over a fresh in-memory store: for tests and for programs that

@@ -12,6 +12,7 @@ import type { Schedule } from "effect"
 import {
   InvalidInput,
   InvalidStepOutput,
+  InvalidTemplate,
   PersistenceError,
   RunAlreadyActive,
   RunNotFound,
@@ -80,7 +81,7 @@ const minSnapshotBytes = 64 * 1024
 /** Lease on a claimed run; renewed as steps complete. */
 const leaseMillis = 60_000
 
-class RunContext {
+export class RunContext {
   readonly entries = new Map<string, Entry>()
   readonly trace: Array<Trace.Entry> = []
   completed: ReadonlySet<string> = new Set()
@@ -271,6 +272,22 @@ const claim = (ctx: RunContext, now: number) =>
     ctx.leaseUntil = now + leaseMillis
     return Effect.void
   })
+
+/**
+ * Renews the run's lease while it executes (a step may take longer than a
+ * lease). Fails, and so stops the run, only if another engine took it over;
+ * a store that is briefly unavailable is tried again at the next beat.
+ */
+const heartbeat = (ctx: RunContext): Effect.Effect<never, RunAlreadyActive> =>
+  Effect.sleep(Duration.millis(leaseMillis / 3)).pipe(
+    Effect.zipRight(Clock.currentTimeMillis),
+    Effect.flatMap((now) => ctx.env.store.claim(ctx.runId, ctx.env.owner, now, now + leaseMillis)),
+    Effect.flatMap((ok) =>
+      ok ? Effect.void : Effect.fail(new RunAlreadyActive({ runId: ctx.runId, owner: "another engine (lease lost)" }))
+    ),
+    Effect.catchTag("PersistenceError", () => Effect.void),
+    Effect.forever
+  )
 
 const runStep = (ctx: RunContext, step: Step.Step.Any, key: string, policy: Policy) =>
   Effect.gen(function*() {
@@ -474,6 +491,7 @@ const execute = (ctx: RunContext, timeout: Duration.Duration | undefined) => {
       onTimeout: () => new WorkflowTimeout({ workflow: template.name, timeout: limit })
     })
   }
+  body = Effect.raceFirst(body, heartbeat(ctx))
   return body.pipe(
     Effect.onExit((exit) =>
       Effect.gen(function*() {
@@ -504,19 +522,21 @@ const execute = (ctx: RunContext, timeout: Duration.Duration | undefined) => {
   )
 }
 
-/** Starts a new run: validates input, records the run, executes it. */
-export const start = (
+/**
+ * Checks a new run's template and input, and builds its initial state.
+ * Nothing is written: a rejected input leaves no trace in the store.
+ */
+export const prepare = (
   env: RunnerEnv,
   template: Template.Template.Any,
   input: unknown,
-  options: { readonly runId?: string | undefined; readonly timeout?: Duration.Duration | undefined }
-): Effect.Effect<RunOutcome, unknown, unknown> =>
+  runId: string
+): Effect.Effect<RunContext, InvalidInput | InvalidTemplate> =>
   Effect.gen(function*() {
     yield* template.validate()
     const checked = inputValidator(template)(input)
     if (Either.isLeft(checked)) return yield* Effect.fail(new InvalidInput({ workflow: template.name, issues: checked.left }))
     const codecs = keyCodecs(template)
-    const runId = options.runId ?? crypto.randomUUID()
     const now = yield* Clock.currentTimeMillis
     const ctx = new RunContext(env, template, runId)
     ctx.createdAt = now
@@ -531,25 +551,47 @@ export const start = (
       else ctx.set(key, { value, stored: { value: encoded.right, writtenAt: now, expiresAt }, size })
     }
     if (issues.length > 0) return yield* Effect.fail(new InvalidInput({ workflow: template.name, issues }))
-    return yield* env.withPermit(Effect.gen(function*() {
-      const startedAt = yield* Clock.currentTimeMillis
-      ctx.createdAt = startedAt
-      ctx.updatedAt = startedAt
-      yield* env.store.createRun({
-        runId,
-        templateName: template.name,
-        templateVersion: template.version,
-        status: "running",
-        seq: 0,
-        createdAt: startedAt,
-        updatedAt: startedAt,
-        expiresAt: null,
-        error: null
-      }, ctx.storedState())
-      yield* claim(ctx, startedAt)
-      yield* env.publish({ _tag: "RunStarted", runId, template: template.name, version: template.version, at: startedAt })
-      return outcome(yield* execute(ctx, options.timeout))
-    }))
+    return ctx
+  })
+
+/** Records a prepared run in the store (status `running`, cursor 0). */
+export const create = (ctx: RunContext): Effect.Effect<void, PersistenceError> =>
+  ctx.env.store.createRun({
+    runId: ctx.runId,
+    templateName: ctx.template.name,
+    templateVersion: ctx.template.version,
+    status: "running",
+    seq: 0,
+    createdAt: ctx.createdAt,
+    updatedAt: ctx.createdAt,
+    expiresAt: null,
+    error: null
+  }, ctx.storedState())
+
+/** Executes a created run once a concurrency permit is free. */
+export const launch = (
+  ctx: RunContext,
+  timeout: Duration.Duration | undefined
+): Effect.Effect<RunOutcome, unknown, unknown> =>
+  ctx.env.withPermit(Effect.gen(function*() {
+    const { env, runId, template } = ctx
+    const now = yield* Clock.currentTimeMillis
+    yield* claim(ctx, now)
+    yield* env.publish({ _tag: "RunStarted", runId, template: template.name, version: template.version, at: now })
+    return outcome(yield* execute(ctx, timeout))
+  }))
+
+/** Starts a new run and waits for its end. */
+export const start = (
+  env: RunnerEnv,
+  template: Template.Template.Any,
+  input: unknown,
+  options: { readonly runId?: string | undefined; readonly timeout?: Duration.Duration | undefined }
+): Effect.Effect<RunOutcome, unknown, unknown> =>
+  Effect.gen(function*() {
+    const ctx = yield* prepare(env, template, input, options.runId ?? crypto.randomUUID())
+    yield* create(ctx)
+    return yield* launch(ctx, options.timeout)
   })
 
 /** Resumes a stored run from its last checkpoint. */
@@ -561,9 +603,9 @@ export const resume = (
 ): Effect.Effect<RunOutcome, unknown, unknown> =>
   env.withPermit(Effect.gen(function*() {
     yield* template.validate()
-    const loaded = yield* env.store.load(runId)
-    if (Option.isNone(loaded)) return yield* Effect.fail(new RunNotFound({ runId }))
-    const { run, snapshot, stepsAfterSnapshot, completedStepKeys } = loaded.value
+    const record = yield* env.store.getRun(runId)
+    if (Option.isNone(record)) return yield* Effect.fail(new RunNotFound({ runId }))
+    const run = record.value
     if (run.templateName !== template.name || run.templateVersion !== template.version) {
       return yield* Effect.fail(
         new TemplateMismatch({
@@ -578,10 +620,14 @@ export const resume = (
     }
     const now = yield* Clock.currentTimeMillis
     const ctx = new RunContext(env, template, runId)
+    // claim before loading, so that the state loaded is the one we own
     yield* claim(ctx, now)
+    const loaded = yield* env.store.load(runId)
+    if (Option.isNone(loaded)) return yield* Effect.fail(new RunNotFound({ runId }))
+    const { snapshot, stepsAfterSnapshot, completedStepKeys } = loaded.value
     ctx.createdAt = snapshot.createdAt
-    ctx.updatedAt = run.updatedAt
-    ctx.seq = run.seq
+    ctx.updatedAt = loaded.value.run.updatedAt
+    ctx.seq = loaded.value.run.seq
     ctx.completed = new Set(completedStepKeys)
     const codecs = keyCodecs(template)
     const restore = (key: string, stored: StoredEntry) => {
