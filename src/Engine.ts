@@ -30,6 +30,7 @@ import type {
 } from "./Errors.js"
 import { RunNotFound as RunNotFoundError, RunNotResumable as RunNotResumableError } from "./Errors.js"
 import type { Event } from "./Event.js"
+import { makeOwnerId } from "./internal/owner.js"
 import * as runner from "./internal/runner.js"
 import * as Settings from "./Settings.js"
 import * as SnapshotStore from "./SnapshotStore.js"
@@ -167,7 +168,7 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
   const env: runner.RunnerEnv = {
     store,
     settings,
-    owner: `engine-${crypto.randomUUID()}`,
+    owner: makeOwnerId(),
     publish: (event) => Effect.asVoid(PubSub.publish(pubsub, event)),
     withPermit: semaphore.withPermits(1)
   }

@@ -140,6 +140,16 @@ export interface LoadedRun {
 }
 
 /**
+ * The outcome of a claim.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ClaimResult =
+  | { readonly claimed: true }
+  | { readonly claimed: false; readonly owner: string | null; readonly leaseUntil: number | null }
+
+/**
  * Which runs to list. Every field is optional; they combine with "and".
  *
  * @since 0.1.0
@@ -192,16 +202,19 @@ export class SnapshotStore extends Context.Tag("weft/SnapshotStore")<SnapshotSto
   /** Runs matching a filter, newest first. */
   readonly list: (filter: RunFilter) => Effect.Effect<ReadonlyArray<RunRecord>, PersistenceError>
   /**
-   * Take exclusive ownership of a run until `leaseUntil` (epoch ms). Succeeds
-   * with `true` when the run had no owner, was already owned by `owner`, or
-   * its lease had passed `now`; `false` when another owner holds a live lease.
+   * Take exclusive ownership of a run until `leaseUntil` (epoch ms), in one
+   * atomic step. Succeeds when the run has no owner, is already owned by
+   * `owner`, its lease has passed `now`, or its owner is `takeOverFrom` (an
+   * owner the caller knows to be dead). Otherwise reports who holds it. A run
+   * that does not exist is reported as held by nobody: `{ claimed: false, owner: null }`.
    */
   readonly claim: (
     runId: string,
     owner: string,
     now: number,
-    leaseUntil: number
-  ) => Effect.Effect<boolean, PersistenceError>
+    leaseUntil: number,
+    takeOverFrom?: string | undefined
+  ) => Effect.Effect<ClaimResult, PersistenceError>
   /** Give up ownership (no-op when `owner` does not hold it). */
   readonly release: (runId: string, owner: string) => Effect.Effect<void, PersistenceError>
   /**
@@ -284,12 +297,15 @@ export const makeMemory: Effect.Effect<SnapshotStore["Type"]> = Effect.gen(funct
         ).sort((a, b) => b.createdAt - a.createdAt)
         return filter.limit === undefined ? all : all.slice(0, filter.limit)
       }),
-    claim: (runId, owner, now, leaseUntil) =>
-      Ref.modify(runs, (map) => {
+    claim: (runId, owner, now, leaseUntil, takeOverFrom) =>
+      Ref.modify(runs, (map): [ClaimResult, Map<string, MemoryRun>] => {
         const run = map.get(runId)
-        if (run === undefined) return [false, map]
-        if (run.owner !== null && run.owner.id !== owner && run.owner.leaseUntil > now) return [false, map]
-        return [true, new Map(map).set(runId, { ...run, owner: { id: owner, leaseUntil } })]
+        if (run === undefined) return [{ claimed: false, owner: null, leaseUntil: null }, map]
+        const held = run.owner
+        if (held !== null && held.id !== owner && held.leaseUntil > now && held.id !== takeOverFrom) {
+          return [{ claimed: false, owner: held.id, leaseUntil: held.leaseUntil }, map]
+        }
+        return [{ claimed: true }, new Map(map).set(runId, { ...run, owner: { id: owner, leaseUntil } })]
       }),
     release: (runId, owner) =>
       update(runId, (run) => run.owner?.id === owner ? { ...run, owner: null } : run),

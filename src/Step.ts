@@ -23,6 +23,7 @@
 import type { Effect, Schedule } from "effect"
 import { Duration, Pipeable, Schema } from "effect"
 import { dual } from "effect/Function"
+import type { StepTimeout } from "./Errors.js"
 import type { NodeTypes, Simplify } from "./internal/wiring.js"
 
 /**
@@ -164,8 +165,12 @@ export interface Options<
   readonly requires: RF
   readonly provides: PF
   readonly run: (input: Slice<RF>, context: Context) => Effect.Effect<Slice<PF>, E, R>
-  /** Retry policy; the default comes from the template, else from the settings. */
-  readonly retry?: Schedule.Schedule<unknown, never> | undefined
+  /**
+   * Retry policy, fed with each failure: the step's own errors or a
+   * `StepTimeout` (so `Schedule.whileInput` can retry transient errors only).
+   * The default comes from the template, else from the settings.
+   */
+  readonly retry?: Schedule.Schedule<unknown, NoInfer<E> | StepTimeout> | undefined
   /** Per-attempt timeout. */
   readonly timeout?: Duration.DurationInput | undefined
   /** Time-to-live of the values this step writes (default: the `stateTtl` setting). */
@@ -236,7 +241,7 @@ export const make = <
   step.requires = options.requires
   step.provides = options.provides
   step.run = options.run
-  step.retry = options.retry
+  step.retry = options.retry as Schedule.Schedule<unknown, never> | undefined
   step.timeout = options.timeout === undefined ? undefined : Duration.decode(options.timeout)
   step.ttl = options.ttl === undefined ? undefined : Duration.decode(options.ttl)
   step.onError = options.onError ?? "fail"

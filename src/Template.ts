@@ -193,8 +193,11 @@ export interface Options<Nodes extends ReadonlyArray<Node>, Local extends Readon
   readonly steps: Nodes & Checked<Nodes>
   /** Keys written by these steps that are dropped when the template ends. */
   readonly local?: Local | undefined
-  /** Retry policy for steps that declare none (default: from the settings). */
-  readonly retry?: Schedule.Schedule<unknown, never> | undefined
+  /**
+   * Retry policy for steps that declare none (default: from the settings).
+   * It sees every step's failures, so it must accept any input.
+   */
+  readonly retry?: Schedule.Schedule<unknown, unknown> | undefined
   /** Per-attempt timeout for steps that declare none. */
   readonly stepTimeout?: Duration.DurationInput | undefined
 }

@@ -39,7 +39,10 @@ import * as Template from "./Template.js"
  * @category models
  */
 export interface Options {
-  /** Settings for this run (default: `Settings.defaults`, never the environment). */
+  /**
+   * Settings for this run (default: `Settings.defaults`, never the
+   * environment; `runStep` has no workflow timeout unless one is given here).
+   */
   readonly settings?: Partial<Settings.WeftSettings> | undefined
   /**
    * `"auto"` (default): fake time jumps to the next pending sleep whenever the
@@ -81,9 +84,11 @@ export const withAutoTime = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Ef
       if (Option.isSome(exit)) return yield* exit.value
       const sleeps = yield* TestClock.sleeps()
       if (Chunk.isEmpty(sleeps)) continue
+      // set the clock to the next wake-up itself: with jittered (fractional)
+      // delays, adjusting by the difference can round to no move at all
       const now = yield* TestClock.currentTimeMillis
       const next = Math.min(...Chunk.toReadonlyArray(sleeps))
-      yield* TestClock.adjust(Duration.millis(Math.max(0, next - now)))
+      yield* TestClock.setTime(Math.max(now, next))
     }
   })
   return Effect.flatMap(isTestClock, (present) => present ? drive : Effect.provide(drive, TestContext.TestContext))
@@ -133,7 +138,9 @@ export const runStep = <Req extends object, Prov extends object, E, R>(
     version: "test",
     steps: [step as unknown as Step.Step.Any]
   }) as unknown as Template.Template<Req, Prov, E, R>
-  return Effect.map(runTemplate(template, input, options), (result) => {
+  // one step has no workflow around it: no workflow timeout unless asked for
+  const settings = { workflowTimeout: Duration.infinity, ...options?.settings }
+  return Effect.map(runTemplate(template, input, { ...options, settings }), (result) => {
     const written: Record<string, unknown> = {}
     for (const key of Object.keys(step.provides)) {
       if (key in (result.state as object)) written[key] = (result.state as Record<string, unknown>)[key]

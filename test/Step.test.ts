@@ -5,7 +5,7 @@ import { Errors, Step, Template, Testing } from "weft"
 class Flaky extends Data.TaggedError("Flaky")<{ readonly attempt: number }> {}
 
 /** A step that fails with `Flaky` until its `failures`-th attempt has passed. */
-const flaky = (failures: number, calls: Ref.Ref<number>, options: { retry?: Schedule.Schedule<unknown, never> } = {}) =>
+const flaky = (failures: number, calls: Ref.Ref<number>, options: { retry?: Schedule.Schedule<unknown, unknown> } = {}) =>
   Step.make({
     name: "flaky",
     requires: { n: Schema.Number },

@@ -42,6 +42,7 @@ import type * as Step from "../Step.js"
 import type * as Template from "../Template.js"
 import * as Trace from "../Trace.js"
 import { compileStep, inputValidator, keyCodecs } from "./compile.js"
+import { isDeadLocalOwner } from "./owner.js"
 
 /** What a run needs from its engine. */
 export interface RunnerEnv {
@@ -266,12 +267,26 @@ const checkpoint = (
 const renewLease = (ctx: RunContext, now: number) =>
   now + leaseMillis / 2 < ctx.leaseUntil ? Effect.void : Effect.asVoid(claim(ctx, now))
 
-const claim = (ctx: RunContext, now: number) =>
-  Effect.flatMap(ctx.env.store.claim(ctx.runId, ctx.env.owner, now, now + leaseMillis), (ok) => {
-    if (!ok) return Effect.fail(new RunAlreadyActive({ runId: ctx.runId, owner: "another engine" }))
+/**
+ * Takes ownership of the run. A run held by a live engine is
+ * `RunAlreadyActive`; one held by a dead process of this host is taken over.
+ */
+const claim = (ctx: RunContext, now: number): Effect.Effect<void, RunAlreadyActive | PersistenceError> => {
+  const { env, runId } = ctx
+  const attempt = (takeOverFrom?: string) =>
+    env.store.claim(runId, env.owner, now, now + leaseMillis, takeOverFrom)
+  return Effect.flatMap(attempt(), (first) => {
+    if (first.claimed) return Effect.void
+    const holder = first.owner
+    if (holder === null || !isDeadLocalOwner(holder)) {
+      return Effect.fail(new RunAlreadyActive({ runId, owner: holder ?? "unknown" }))
+    }
+    return Effect.flatMap(attempt(holder), (second) =>
+      second.claimed ? Effect.void : Effect.fail(new RunAlreadyActive({ runId, owner: second.owner ?? "unknown" })))
+  }).pipe(Effect.tap(() => {
     ctx.leaseUntil = now + leaseMillis
-    return Effect.void
-  })
+  }))
+}
 
 /**
  * Renews the run's lease while it executes (a step may take longer than a
@@ -281,9 +296,14 @@ const claim = (ctx: RunContext, now: number) =>
 const heartbeat = (ctx: RunContext): Effect.Effect<never, RunAlreadyActive> =>
   Effect.sleep(Duration.millis(leaseMillis / 3)).pipe(
     Effect.zipRight(Clock.currentTimeMillis),
-    Effect.flatMap((now) => ctx.env.store.claim(ctx.runId, ctx.env.owner, now, now + leaseMillis)),
-    Effect.flatMap((ok) =>
-      ok ? Effect.void : Effect.fail(new RunAlreadyActive({ runId: ctx.runId, owner: "another engine (lease lost)" }))
+    Effect.flatMap((now) =>
+      Effect.flatMap(ctx.env.store.claim(ctx.runId, ctx.env.owner, now, now + leaseMillis), (result) => {
+        if (!result.claimed) {
+          return Effect.fail(new RunAlreadyActive({ runId: ctx.runId, owner: result.owner ?? "unknown" }))
+        }
+        ctx.leaseUntil = now + leaseMillis
+        return Effect.void
+      })
     ),
     Effect.catchTag("PersistenceError", () => Effect.void),
     Effect.forever

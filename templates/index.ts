@@ -1,0 +1,17 @@
+/**
+ * Ready domain templates, after the Dana workflow design: each module holds a
+ * template (`template`), its steps, the Schemas of the state it reads and
+ * writes, its typed errors and the services it needs, each service with a
+ * deterministic in-memory layer (`layerMemory`) for tests and demos.
+ *
+ * @since 0.1.0
+ */
+
+/** Run one batch of a process on one piece of equipment. @since 0.1.0 */
+export * as ProcessControl from "./processControl.js"
+
+/** From symptoms to a confirmed root cause and its fix. @since 0.1.0 */
+export * as Troubleshooting from "./troubleshooting.js"
+
+/** Fetch, structure, check and store a document's knowledge. @since 0.1.0 */
+export * as KnowledgeIngestion from "./knowledgeIngestion.js"
