@@ -34,6 +34,7 @@ import { makeOwnerId } from "./internal/owner.js"
 import * as runner from "./internal/runner.js"
 import * as Settings from "./Settings.js"
 import * as SnapshotStore from "./SnapshotStore.js"
+import * as SqlSnapshotStore from "./SqlSnapshotStore.js"
 import type * as State from "./State.js"
 import type * as Template from "./Template.js"
 import * as Trace from "./Trace.js"
@@ -254,3 +255,35 @@ export const layer: Layer.Layer<Engine, ConfigError, SnapshotStore.SnapshotStore
  * @category layers
  */
 export const layerMemory: Layer.Layer<Engine, ConfigError> = Layer.provide(layer, SnapshotStore.layerMemory)
+
+/**
+ * An engine over a SQLite file (WAL mode, tables created when missing).
+ *
+ * @example
+ * ```ts
+ * import { Engine } from "weft"
+ *
+ * const EngineLive = Engine.layerSqlite({ filename: "runs.db" })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerSqlite = (
+  options: SqlSnapshotStore.LayerOptions
+): Layer.Layer<Engine, ConfigError | PersistenceError> => Layer.provide(layer, SqlSnapshotStore.layer(options))
+
+/**
+ * The engine every program gets unless it asks for another: from the
+ * settings, a SQLite file (`WEFT_DATABASE`, default `weft.db` in the working
+ * directory), or, when `WEFT_STATE_PERSISTENCE=false`, an in-memory store.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerDefault: Layer.Layer<Engine, ConfigError | PersistenceError> = Layer.unwrapEffect(
+  Effect.map(Settings.get, (settings) =>
+    settings.statePersistence
+      ? layerSqlite({ filename: settings.database }).pipe(Layer.provide(Settings.layerWith(settings)))
+      : layerMemory.pipe(Layer.provide(Settings.layerWith(settings))))
+)

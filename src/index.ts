@@ -31,6 +31,9 @@ export * as Settings from "./Settings.js"
 /** The persistence service and its in-memory implementation. @since 0.1.0 */
 export * as SnapshotStore from "./SnapshotStore.js"
 
+/** The SQLite (SQL) implementation of the persistence service. @since 0.1.0 */
+export * as SqlSnapshotStore from "./SqlSnapshotStore.js"
+
 /** Progress events. @since 0.1.0 */
 export * as Event from "./Event.js"
 
