@@ -3,8 +3,9 @@
  * compute what the sequence requires from outside, what it provides, and
  * whether every key a node reads is compatible with what earlier nodes wrote.
  *
- * One tail-recursive pass over the tuple; every intermediate object is
- * flattened, so long chains (dozens of templates) stay cheap to check.
+ * One tail-recursive pass over the tuple, accumulating unions of entries
+ * rather than objects (see "the fold" below), so that chains of 100 templates
+ * check without "type instantiation is excessively deep".
  *
  * @internal
  */
@@ -84,15 +85,56 @@ type ConflictErrors<Acc, Req, K> = K extends keyof Acc & keyof Req ? Conflicting
 /** The narrower of two compatible requirement types. */
 type Narrower<A, B> = Extends<B, A> extends true ? B : A
 
-/** Outside requirements after a node with requirements `Req` runs. */
-type NextRequires<Acc, Prov, Req> = Simplify<
-  & Pick<Acc, Exclude<keyof Acc, keyof Req>>
-  & { readonly [K in keyof Acc & keyof Req]: K extends keyof Prov ? Acc[K] : Narrower<Acc[K], Req[K]> }
-  & Pick<Req, Exclude<keyof Req, keyof Prov | keyof Acc>>
+// ---------------------------------------------------------------------------
+// the fold
+//
+// The accumulators are unions of entries `[key, type, optional]`, not objects:
+// an object built as a mapped type over the previous one is resolved lazily,
+// so reading a key of the 50th accumulator would recurse through all 50
+// ("type instantiation is excessively deep" past ~40 nodes). A union of
+// concrete tuples is evaluated as it is built; the objects are made once, at
+// the end.
+// ---------------------------------------------------------------------------
+
+/** One key of an object type: its name, its type (without the `undefined` of optionality) and whether it is optional. */
+type Entry = readonly [key: PropertyKey, type: unknown, optional: boolean]
+
+/** The entries of an object type. */
+type EntriesOf<T> = {
+  [K in keyof T]-?: readonly [K, T[K], {} extends Pick<T, K> ? true : false]
+}[keyof T]
+
+/** The object type of some entries (every key readonly). */
+type FromEntries<E extends Entry> = Simplify<
+  & { readonly [X in E as X[2] extends true ? never : X[0]]: X[1] }
+  & { readonly [X in E as X[2] extends true ? X[0] : never]?: X[1] }
 >
 
-/** What has been provided after a node providing `P` runs (later writes win). */
-type NextProvides<Prov, P> = Simplify<Omit<Prov, keyof P> & P>
+/** The entry of key `K` in `E`. */
+type EntryAt<E extends Entry, K> = E extends readonly [K, unknown, boolean] ? E : never
+
+/** The object type of the entries of `E` whose key is in `K` (for the checks, which compare objects). */
+type PickEntries<E extends Entry, K> = FromEntries<E extends readonly [K, unknown, boolean] ? E : never>
+
+/** Outside requirements after a node requiring `ReqE`, given what has been provided (`ProvK`). */
+type NextRequireEntries<AccE extends Entry, ProvK, ReqE extends Entry> =
+  // requirements already known: narrowed when this node requires them too (and nobody provided them)
+  | (AccE extends Entry
+    ? [EntryAt<ReqE, AccE[0]>] extends [never] ? AccE
+    : AccE[0] extends ProvK ? AccE
+    : readonly [
+      AccE[0],
+      Narrower<AccE[1], EntryAt<ReqE, AccE[0]>[1]>,
+      AccE[2] extends true ? EntryAt<ReqE, AccE[0]>[2] : false
+    ]
+    : never)
+  // new requirements: neither provided upstream nor already known
+  | (ReqE extends Entry ? ReqE[0] extends ProvK | AccE[0] ? never : ReqE : never)
+
+/** What has been provided after a node providing `PE` (later writes win). */
+type NextProvideEntries<ProvE extends Entry, PE extends Entry> =
+  | (ProvE extends Entry ? ProvE[0] extends PE[0] ? never : ProvE : never)
+  | PE
 
 /** The result of folding a tuple of nodes. */
 export interface Folded<Req, Prov, Checks extends ReadonlyArray<unknown>> {
@@ -101,19 +143,30 @@ export interface Folded<Req, Prov, Checks extends ReadonlyArray<unknown>> {
   readonly checks: Checks
 }
 
-/** Fold a tuple of nodes left to right (tail-recursive). */
-export type Fold<
+/** Fold a tuple of nodes left to right (tail-recursive, over entries). */
+type FoldEntries<
   Nodes extends ReadonlyArray<unknown>,
-  Acc = {},
-  Prov = {},
-  Checks extends ReadonlyArray<unknown> = []
-> = Nodes extends readonly [infer Head, ...infer Rest] ? Fold<
+  AccE extends Entry,
+  ProvE extends Entry,
+  Checks extends ReadonlyArray<unknown>
+> = Nodes extends readonly [infer Head, ...infer Rest] ? FoldEntries<
     Rest,
-    NextRequires<Acc, Prov, RequiresOf<Head>>,
-    NextProvides<Prov, ProvidesOf<Head>>,
-    [...Checks, CheckNode<Acc, Prov, RequiresOf<Head>>]
+    NextRequireEntries<AccE, ProvE[0], EntriesOf<RequiresOf<Head>>>,
+    NextProvideEntries<ProvE, EntriesOf<ProvidesOf<Head>>>,
+    [
+      ...Checks,
+      CheckNode<
+        PickEntries<AccE, keyof RequiresOf<Head>>,
+        PickEntries<ProvE, keyof RequiresOf<Head>>,
+        RequiresOf<Head>
+      >
+    ]
   >
-  : Nodes extends readonly [] ? Folded<Acc, Prov, Checks>
+  : Folded<FromEntries<AccE>, FromEntries<ProvE>, Checks>
+
+/** Fold a tuple of nodes left to right. */
+export type Fold<Nodes extends ReadonlyArray<unknown>> = Nodes extends readonly [] | readonly [unknown, ...Array<unknown>]
+  ? FoldEntries<Nodes, never, never, []>
   // a non-tuple array (e.g. `ReadonlyArray<Step.Any>`): no order is known
   : Folded<RequiresOf<Nodes[number]>, ProvidesOf<Nodes[number]>, ReadonlyArray<unknown>>
 

@@ -16,7 +16,8 @@ import { SnapshotStore, SqlSnapshotStore } from "weft"
 import { expectedState, stepCount } from "./flow.js"
 
 const seed = Number(process.env.WEFT_CRASH_SEED ?? 20261122)
-const runs = 10
+/** Runs in the suite; each is killed up to `killsPerRun` times (a kill that lands after the run completed misses). */
+const runs = Number(process.env.WEFT_CRASH_RUNS ?? 14)
 const killsPerRun = 5
 const minKills = 50
 
@@ -68,7 +69,7 @@ const lastJson = (result: ChildResult): Record<string, unknown> => JSON.parse(re
 
 interface LogLine {
   readonly pid: number
-  readonly kind: "start" | "resume" | "exec"
+  readonly kind: "start" | "resume" | "done" | "exec"
   readonly arg: string
   readonly key?: string | undefined
 }
@@ -86,18 +87,18 @@ describe(`crash and resume (seed ${seed})`, () => {
   let totalKills = 0
   const database = join(dir, "crash.db")
 
-  for (let r = 0; r < runs || totalKills < minKills; r++) {
-    if (r >= runs * 3) break
+  // tests are registered before any runs, so the number of runs is fixed here
+  for (let r = 0; r < runs; r++) {
     it(`run ${r}: killed at random moments, resumed until complete`, async () => {
       const runId = `run-${r}`
       const log = join(dir, `${runId}.log`)
       writeFileSync(log, "")
       const killed = new Set<number>()
-      let mode: "start" | "resume" = "start"
       let final: ChildResult | undefined
       for (let attempt = 0; attempt < killsPerRun + 5 && final === undefined; attempt++) {
         const killAfter = attempt < killsPerRun ? Math.floor(random() * 140) : undefined
-        const result = await runChild([database, log, runId, mode], killAfter)
+        // "auto": start when no process got as far as recording the run, else resume
+        const result = await runChild([database, log, runId, "auto"], killAfter)
         if (result.signal === "SIGKILL") {
           killed.add(result.pid)
           totalKills++
@@ -105,7 +106,6 @@ describe(`crash and resume (seed ${seed})`, () => {
           expect(result.code, JSON.stringify(result.lines)).toBe(0)
           final = result
         }
-        mode = "resume"
       }
       expect(final).toBeDefined()
       // the final state equals that of an uninterrupted run
@@ -149,6 +149,7 @@ describe(`crash and resume (seed ${seed})`, () => {
   }
 
   it(`killed at least ${minKills} times in all; the database passes integrity_check`, () => {
+    console.log(`crash suite (seed ${seed}): ${totalKills} SIGKILLs over ${runs} runs`)
     expect(totalKills).toBeGreaterThanOrEqual(minKills)
     const db = new Database(database, { readonly: true })
     expect(db.pragma("integrity_check", { simple: true })).toBe("ok")

@@ -1,39 +1,71 @@
 /**
  * A child process for the crash tests:
- *   tsx test/crash/child.ts <database> <log file> <run id> start|resume [extra ms per step]
+ *   tsx test/crash/child.ts <database> <log file> <run id> start|resume|auto [extra ms per step]
+ *
+ * `auto` starts the run when the store has no record of it (an earlier process
+ * was killed before the run was recorded), resumes it when it is active, and,
+ * when it already completed (an earlier process was killed after the last
+ * checkpoint but before it could report), reports the final state read back
+ * from the store.
+ *
  * Prints "ready" when the engine is up, then a JSON line with the final state
  * when the run completes (exit 0), or the error's tag and message (exit 1).
  */
 import { appendFileSync } from "node:fs"
-import { Duration, Effect, Layer } from "effect"
-import { Engine, Settings, SqlSnapshotStore } from "weft"
+import { Duration, Effect, Layer, Option } from "effect"
+import { Engine, Settings, SnapshotStore, SqlSnapshotStore } from "weft"
 import { makeFlow } from "./flow.js"
 
 const [database, logFile, runId, mode, extra] = process.argv.slice(2)
-if (database === undefined || logFile === undefined || runId === undefined || (mode !== "start" && mode !== "resume")) {
-  console.error("usage: child.ts <database> <log file> <run id> start|resume")
+if (
+  database === undefined || logFile === undefined || runId === undefined ||
+  (mode !== "start" && mode !== "resume" && mode !== "auto")
+) {
+  console.error("usage: child.ts <database> <log file> <run id> start|resume|auto")
   process.exit(2)
 }
 
 const flow = makeFlow(logFile, Number(extra ?? 0))
 
+const StoreLive = SqlSnapshotStore.layer({ filename: database })
 const EngineLive = Engine.layer.pipe(
-  Layer.provide(SqlSnapshotStore.layer({ filename: database })),
+  Layer.provideMerge(StoreLive),
   Layer.provide(Settings.layerWith({ retryDelay: Duration.millis(10), workflowTimeout: Duration.infinity }))
 )
 
+/** The final state of a completed run, rebuilt from its snapshot and the deltas after it. */
+const storedFinalState = Effect.gen(function*() {
+  const store = yield* SnapshotStore.SnapshotStore
+  const loaded = yield* store.load(runId)
+  if (Option.isNone(loaded)) return yield* Effect.dieMessage(`run ${runId} vanished`)
+  const state: Record<string, unknown> = {}
+  for (const [key, entry] of Object.entries(loaded.value.snapshot.entries)) state[key] = entry.value
+  for (const step of loaded.value.stepsAfterSnapshot) {
+    for (const [key, entry] of Object.entries(step.delta.set)) state[key] = entry.value
+    for (const key of step.delta.unset) delete state[key]
+  }
+  return state
+})
+
 const program = Effect.gen(function*() {
   const engine = yield* Engine.Engine
-  if (mode === "resume") {
-    const run = yield* engine.status(runId)
-    appendFileSync(logFile, `${process.pid} resume ${run.seq}\n`)
-  } else {
-    appendFileSync(logFile, `${process.pid} start 0\n`)
+  const existing = yield* Effect.option(engine.status(runId))
+  const resuming = mode === "resume" || (mode === "auto" && Option.isSome(existing))
+  if (Option.isSome(existing) && mode === "auto" && existing.value.status === "completed") {
+    appendFileSync(logFile, `${process.pid} done ${existing.value.seq}\n`)
+    process.stdout.write("ready\n")
+    const state = yield* storedFinalState
+    process.stdout.write(`${JSON.stringify({ state, alreadyCompleted: true })}\n`)
+    return
   }
+  appendFileSync(
+    logFile,
+    resuming ? `${process.pid} resume ${Option.isSome(existing) ? existing.value.seq : -1}\n` : `${process.pid} start 0\n`
+  )
   process.stdout.write("ready\n")
-  const result = mode === "start"
-    ? yield* engine.run(flow, { v0: 1 }, { runId })
-    : yield* engine.resume(flow, runId)
+  const result = resuming
+    ? yield* engine.resume(flow, runId)
+    : yield* engine.run(flow, { v0: 1 }, { runId })
   process.stdout.write(`${JSON.stringify({ state: result.state, trace: result.trace.length })}\n`)
 })
 
