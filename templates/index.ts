@@ -15,3 +15,6 @@ export * as Troubleshooting from "./troubleshooting.js"
 
 /** Fetch, structure, check and store a document's knowledge. @since 0.1.0 */
 export * as KnowledgeIngestion from "./knowledgeIngestion.js"
+
+/** From an editorial brief to a published article, with an AI model behind a service. @since 0.1.0 */
+export * as ContentPipeline from "./contentPipeline.js"

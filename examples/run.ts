@@ -1,0 +1,54 @@
+/**
+ * Runs one of the examples: `npm run example -- <name>`. Without a name, or
+ * with an unknown one, lists them.
+ */
+import { Effect } from "effect"
+
+interface Example {
+  readonly description: string
+  readonly load: () => Promise<{ readonly main: (args: ReadonlyArray<string>) => Effect.Effect<void, unknown> }>
+}
+
+const examples: Readonly<Record<string, Example>> = {
+  compose: {
+    description: "knowledge ingestion, a glue template and the content pipeline composed into one flow",
+    load: () => import("./compose.js")
+  },
+  retry: {
+    description: "retry and timeout policies at work: a flaky call retried, a slow one replaced, runs that fail",
+    load: () => import("./retry.js")
+  },
+  crash: {
+    description: "crash and resume on SQLite: a child process killed with SIGKILL mid-run, resumed from the file",
+    load: () => import("./crash.js")
+  }
+}
+
+const list = () => {
+  console.log("usage: npm run example -- <name>\n")
+  for (const [name, example] of Object.entries(examples)) console.log(`  ${name.padEnd(8)} ${example.description}`)
+  console.log(`\n(npm start runs the demo, examples/demo.ts)`)
+}
+
+const [name, ...args] = process.argv.slice(2)
+const example = name === undefined ? undefined : examples[name]
+
+if (name === undefined) {
+  list()
+} else if (example === undefined) {
+  console.error(`unknown example "${name}"\n`)
+  list()
+  process.exitCode = 1
+} else {
+  const { main } = await example.load()
+  await Effect.runPromise(
+    main(args).pipe(
+      Effect.catchAll((error) =>
+        Effect.sync(() => {
+          console.error(`failed: ${error instanceof Error ? error.message : String(error)}`)
+          process.exitCode = 1
+        })
+      )
+    )
+  )
+}

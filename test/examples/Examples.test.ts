@@ -1,0 +1,87 @@
+/**
+ * Every example runs to completion: `npm run example -- <name>` exits 0 and
+ * prints the line that shows it did its job.
+ */
+import { spawn } from "node:child_process"
+import { resolve } from "node:path"
+import { describe, expect, it } from "vitest"
+
+const root = resolve(__dirname, "../..")
+
+interface Outcome {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Runs `tsx examples/run.ts ...args` as `npm run example` does, killing it after `timeoutMs`. */
+const runExample = (args: ReadonlyArray<string>, timeoutMs = 60_000): Promise<Outcome> =>
+  new Promise((done, fail) => {
+    const proc = spawn(process.execPath, ["--import", "tsx", "examples/run.ts", ...args], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stdout = ""
+    let stderr = ""
+    proc.stdout.on("data", (chunk) => (stdout += String(chunk)))
+    proc.stderr.on("data", (chunk) => (stderr += String(chunk)))
+    const timer = setTimeout(() => {
+      proc.kill("SIGKILL")
+      fail(new Error(`example ${args.join(" ")} did not finish in ${timeoutMs} ms:\n${stdout}\n${stderr}`))
+    }, timeoutMs)
+    proc.on("error", fail)
+    proc.on("exit", (code) => {
+      clearTimeout(timer)
+      done({ code, stdout, stderr })
+    })
+  })
+
+const expectSuccess = (outcome: Outcome) => {
+  expect(outcome.stderr).toBe("")
+  expect(outcome.code).toBe(0)
+}
+
+// each example takes a few seconds alone; the generous limits are for loaded CI machines
+describe.concurrent("examples", { timeout: 90_000 }, () => {
+  it("without a name, lists the examples", async () => {
+    const outcome = await runExample([])
+    expectSuccess(outcome)
+    for (const name of ["compose", "retry", "crash"]) expect(outcome.stdout).toMatch(new RegExp(`^  ${name} `, "m"))
+  })
+
+  it("an unknown name lists the examples and fails", async () => {
+    const outcome = await runExample(["nope"])
+    expect(outcome.code).toBe(1)
+    expect(outcome.stderr).toContain(`unknown example "nope"`)
+    expect(outcome.stdout).toContain("usage: npm run example -- <name>")
+  })
+
+  it("compose: three templates composed, from a document to a published article", async () => {
+    const outcome = await runExample(["compose"])
+    expectSuccess(outcome)
+    expect(outcome.stdout).toContain("flow knowledge_ingestion+brief_from_knowledge+content_pipeline")
+    expect(outcome.stdout).toContain("requires sourceId, contentType")
+    expect(outcome.stdout).toMatch(/^published "Reactor R-100 operation: .*" \(\d+ words\) at \/articles\/reactor-r-100-operation$/m)
+    expect(outcome.stdout).toMatch(/^content_pipeline\/publish +completed +1 /m)
+  })
+
+  it("retry: retried, timed out, fallen back, failed", async () => {
+    const outcome = await runExample(["retry"])
+    expectSuccess(outcome)
+    expect(outcome.stdout).toMatch(/^fetch_quote +completed +3 /m)
+    expect(outcome.stdout).toMatch(/^live_rates +fallback +3 .*StepTimeout/m)
+    expect(outcome.stdout).toContain("total 77 (rate 1.1, from the cache)")
+    expect(outcome.stdout).toContain("the run failed with InventoryDown after 3 attempts")
+    expect(outcome.stdout).toContain(`the run failed with WorkflowTimeout: Workflow "slow" timed out after 200ms`)
+  })
+
+  it("crash: the child is killed mid-run, the run resumes without redoing completed steps", async () => {
+    const outcome = await runExample(["crash"])
+    expectSuccess(outcome)
+    expect(outcome.stdout).toContain("SIGKILL to the child")
+    expect(outcome.stdout).toMatch(/is running after 2 step\(s\)/)
+    // only the draft was asked of the model after the crash: the outline was not written again
+    expect(outcome.stdout).toContain("model requests answered in this process: Task: draft\n")
+    expect(outcome.stdout).toContain(`published "Durable workflows: a guide for platform engineers" at /articles/durable-workflows`)
+  })
+})
