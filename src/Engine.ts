@@ -16,7 +16,24 @@
  *
  * @since 0.1.0
  */
-import { Context, Deferred, Duration, Effect, FiberMap, Layer, Option, PubSub, Scope, Stream } from "effect"
+import {
+  Cause,
+  Context,
+  Deferred,
+  Duration,
+  Effect,
+  Either,
+  Exit,
+  Fiber,
+  FiberId,
+  FiberMap,
+  Layer,
+  Option,
+  PubSub,
+  Schema,
+  Scope,
+  Stream
+} from "effect"
 import type { ConfigError } from "effect/ConfigError"
 import type {
   InvalidInput,
@@ -28,8 +45,17 @@ import type {
   RunNotResumable,
   TemplateMismatch
 } from "./Errors.js"
-import { RunNotFound as RunNotFoundError, RunNotResumable as RunNotResumableError } from "./Errors.js"
+import {
+  InvalidSignalPayload,
+  RunNotFound as RunNotFoundError,
+  RunNotResumable as RunNotResumableError,
+  SignalRejected,
+  TemplateNotRegistered
+} from "./Errors.js"
+import type * as Durable from "./Durable.js"
 import type { Event } from "./Event.js"
+import { toIssues } from "./internal/compile.js"
+import { isSuspended, parentKey } from "./internal/durable.js"
 import { makeOwnerId } from "./internal/owner.js"
 import * as runner from "./internal/runner.js"
 import * as Settings from "./Settings.js"
@@ -118,11 +144,49 @@ export interface Service {
     R
   >
   /**
-   * Cancels a run: a run executing in this engine is interrupted (its steps'
-   * work included); the run is recorded as `cancelled` and can no longer be
-   * resumed. Cancelling a finished run is a `RunNotResumable` error.
+   * Cancels a running or suspended run: it is recorded as `cancelled` and can
+   * no longer be resumed or signalled. A run executing (or waiting) in this
+   * engine is interrupted at once, its steps' work included. A run executing
+   * in another engine sharing the store stops at that engine's next
+   * checkpoint or lease heartbeat (at most 20 s), without recording anything
+   * more: the result of the step in flight there is discarded. Cancelling a
+   * finished run is a `RunNotResumable` error. Child runs of sub-flows are
+   * not cancelled with their parent.
    */
   readonly cancel: (runId: string) => Effect.Effect<void, RunNotFound | RunNotResumable | PersistenceError>
+  /**
+   * Sends the signal `name` to a run that waits for it with
+   * `Durable.waitForSignal(name, schema)`: decodes `payload` with that
+   * Schema, records it in the store (durably, before anything else), and,
+   * when the run is suspended, resumes it in the background in this engine
+   * (its template must be registered here: see {@link Service.register}).
+   * Succeeds once the signal is recorded.
+   *
+   * A payload that does not decode is `InvalidSignalPayload` and nothing is
+   * recorded. A run that has ended, whose template has no wait for `name`,
+   * or that has a signal `name` pending already, is `SignalRejected`. A
+   * signal sent before the run reaches its wait is kept until it gets there.
+   * A wait inside a sub-flow is signalled through the child run's id
+   * (`<parent id>/<step key>`); the parent resumes with it.
+   */
+  readonly signal: (
+    runId: string,
+    name: string,
+    payload: unknown
+  ) => Effect.Effect<
+    void,
+    RunNotFound | SignalRejected | InvalidSignalPayload | TemplateNotRegistered | PersistenceError
+  >
+  /**
+   * Makes a template (and the templates of its sub-flows) known to this
+   * engine, with the services its steps need, so that it can decode signals
+   * for its runs and resume them. Templates are registered as well when
+   * `run`, `start` or `resume` is called with them: a process that only
+   * sends signals registers its templates with this.
+   */
+  readonly register: <Req extends object, Prov extends object, E, R>(
+    template: Template.Template<Req, Prov, E, R>
+  ) => Effect.Effect<void, never, R>
   /**
    * Continues a stored run from its last checkpoint: completed steps are not
    * run again, the step that was in flight runs again with the same
@@ -164,7 +228,7 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
   const store = yield* SnapshotStore.SnapshotStore
   const settings = yield* Settings.get
   const pubsub = yield* PubSub.unbounded<Event>()
-  const background = yield* FiberMap.make<string>()
+  const background = yield* FiberMap.make<string, Exit.Exit<RunResult<unknown>, unknown>>()
   const semaphore = yield* Effect.makeSemaphore(settings.maxConcurrentWorkflows)
   const env: runner.RunnerEnv = {
     store,
@@ -189,32 +253,160 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
       Option.match({ onNone: () => Effect.fail(new RunNotFoundError({ runId })), onSome: Effect.succeed })
     )
 
+  /** Provides a run's services (captured where the run was started or its template registered). */
+  const withContext = <A>(effect: Effect.Effect<A, unknown, unknown>, context: Context.Context<never>) =>
+    Effect.provide(effect as Effect.Effect<A, unknown>, context)
+
+  // --- templates known to this engine ------------------------------------
+
+  interface Registered {
+    readonly template: Template.Template.Any
+    readonly context: Context.Context<never>
+  }
+  const registry = new Map<string, Registered>()
+  const registryKey = (name: string, version: string) => `${name}@${version}`
+  /** Registers a template and, found anywhere inside it, the templates of its sub-flows. */
+  const registerWith = (template: Template.Template.Any, context: Context.Context<never>): void => {
+    registry.set(registryKey(template.name, template.version), { template, context })
+    const visit = (t: Template.Template.Any): void => {
+      for (const node of t.steps) {
+        if (node._tag === "Template") visit(node)
+        else if (node._tag === "Flow") node.children.forEach(visit)
+        else if (node._tag === "Subflow") registerWith(node.template, context)
+      }
+    }
+    visit(template)
+  }
+  const registerHere = (template: Template.Template.Any) =>
+    Effect.map(Effect.context<never>(), (context) => registerWith(template, context))
+  const registeredFor = (run: SnapshotStore.RunRecord) =>
+    Effect.suspend(() => {
+      const entry = registry.get(registryKey(run.templateName, run.templateVersion))
+      return entry === undefined
+        ? Effect.fail(
+          new TemplateNotRegistered({ runId: run.runId, template: run.templateName, version: run.templateVersion })
+        )
+        : Effect.succeed(entry)
+    })
+  /** The waits for signal `name` of a template (not those of its sub-flows: they are other runs). */
+  const waitsFor = (template: Template.Template.Any, name: string): ReadonlyArray<Durable.WaitForSignal.Any> =>
+    template.steps.flatMap((node): ReadonlyArray<Durable.WaitForSignal.Any> =>
+      node._tag === "Template"
+        ? waitsFor(node, name)
+        : node._tag === "Flow"
+        ? node.children.flatMap((child) => waitsFor(child, name))
+        : node._tag === "WaitForSignal" && node.signal === name
+        ? [node]
+        : []
+    )
+  /** The run at the top of a chain of sub-flows (a run that is no child is its own root). */
+  const rootOf = (runId: string): Effect.Effect<string, PersistenceError> =>
+    Effect.flatMap(store.load(runId), (loaded) => {
+      const parent = Option.isSome(loaded) ? loaded.value.snapshot.entries[parentKey]?.value : undefined
+      return typeof parent === "string" ? rootOf(parent) : Effect.succeed(runId)
+    })
+
+  // --- driving runs through their suspensions --------------------------
+
+  type Outcome = Exit.Exit<RunResult<unknown>, unknown>
+  /** Who awaits the end of a run started by this engine. */
+  const waiters = new Map<string, Deferred.Deferred<RunResult<unknown>, unknown>>()
+  /** How to wake the driver of a suspended run of this engine. */
+  const wakers = new Map<string, Deferred.Deferred<void>>()
+  /** Errors with which a resume refuses to start: they say nothing about how the run ends. */
+  const refusals = new Set([
+    "RunNotFound",
+    "TemplateMismatch",
+    "RunNotResumable",
+    "RunAlreadyActive",
+    "TemplateNotRegistered"
+  ])
+  const isRefusal = (exit: Outcome) =>
+    Exit.isFailure(exit) && Option.exists(Cause.failureOption(exit.cause), (error) =>
+      typeof error === "object" && error !== null && "_tag" in error && refusals.has(String(error._tag)))
+  const suspensionOf = (exit: Outcome) =>
+    Exit.isFailure(exit) ? Option.filter(Cause.failureOption(exit.cause), isSuspended) : Option.none()
+  const resumeRegistered = (runId: string, timeout: Duration.Duration | undefined) =>
+    Effect.gen(function*() {
+      const entry = yield* registeredFor(yield* getRun(runId))
+      return yield* withContext(runner.resume(env, entry.template, runId, { timeout }), entry.context)
+    })
+  /**
+   * Executes a run and, each time it suspends, waits (holding neither lease
+   * nor permit) for a signal sent through this engine or for its deadline,
+   * then resumes it; completes its waiter with how it ended.
+   */
+  const drive = (
+    runId: string,
+    first: Effect.Effect<runner.RunOutcome, unknown, never>,
+    timeout: Duration.Duration | undefined
+  ): Effect.Effect<Outcome> =>
+    Effect.gen(function*() {
+      let exit: Outcome = yield* Effect.exit(Effect.map(first, toResult))
+      let resumed = false
+      for (let suspended = suspensionOf(exit); Option.isSome(suspended); suspended = suspensionOf(exit)) {
+        const { deadline, signal, waitingRunId } = suspended.value
+        const wake = yield* Deferred.make<void>()
+        wakers.set(runId, wake)
+        // a signal recorded while the run was suspending: no need to wait
+        const pending = yield* store.signals(waitingRunId).pipe(
+          Effect.map((signals) => signals.some((s) => s.name === signal && s.consumedBy === null)),
+          Effect.orElseSucceed(() => false)
+        )
+        if (!pending) {
+          const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
+          const timer = deadline === null ? Effect.never : Effect.sleep(Duration.millis(Math.max(0, deadline - now)))
+          yield* Effect.raceFirst(Deferred.await(wake), timer)
+        }
+        wakers.delete(runId)
+        exit = yield* Effect.exit(Effect.map(resumeRegistered(runId, timeout), toResult))
+        resumed = true
+      }
+      // a later resume refused (another engine took the run): its end is not ours to report
+      if (!(resumed && isRefusal(exit))) {
+        const waiter = waiters.get(runId)
+        waiters.delete(runId)
+        if (waiter !== undefined) yield* Deferred.done(waiter, exit)
+      }
+      return exit
+    }).pipe(
+      Effect.onInterrupt(() =>
+        Effect.suspend(() => {
+          const waiter = waiters.get(runId)
+          waiters.delete(runId)
+          return waiter === undefined ? Effect.void : Deferred.interrupt(waiter)
+        })
+      ),
+      Effect.ensuring(Effect.sync(() => wakers.delete(runId)))
+    )
+
+  const startRun = (
+    template: Template.Template.Any,
+    input: unknown,
+    options: RunOptions | undefined
+  ) =>
+    Effect.gen(function*() {
+      const ctx = yield* runner.prepare(env, template, input, options?.runId ?? crypto.randomUUID())
+      yield* runner.create(ctx)
+      yield* registerHere(template)
+      const context = yield* Effect.context<never>()
+      const done = Deferred.unsafeMake<RunResult<unknown>, unknown>(FiberId.none)
+      waiters.set(ctx.runId, done)
+      const timeout = timeoutOf(options)
+      yield* FiberMap.run(
+        background,
+        ctx.runId,
+        drive(ctx.runId, withContext(runner.launch(ctx, timeout), context), timeout)
+      )
+      return { runId: ctx.runId, await: Deferred.await(done) }
+    })
+
   return {
     settings,
     run: (template, input, options) =>
-      Effect.map(
-        runner.start(env, template, input, { runId: options?.runId, timeout: timeoutOf(options) }),
-        toResult
-      ) as never,
-    start: (template, input, options) =>
-      Effect.gen(function*() {
-        const ctx = yield* runner.prepare(env, template, input, options?.runId ?? crypto.randomUUID())
-        yield* runner.create(ctx)
-        const done = yield* Deferred.make<RunResult<never>, unknown>()
-        const context = yield* Effect.context<never>()
-        yield* FiberMap.run(
-          background,
-          ctx.runId,
-          runner.launch(ctx, timeoutOf(options)).pipe(
-            Effect.map(toResult),
-            Effect.exit,
-            Effect.flatMap((exit) => Deferred.done(done, exit as never)),
-            Effect.onInterrupt(() => Deferred.interrupt(done)),
-            Effect.provide(context)
-          )
-        )
-        return { runId: ctx.runId, await: Deferred.await(done) }
-      }) as never,
+      Effect.flatMap(startRun(template, input, options), (handle) =>
+        handle.await.pipe(Effect.onInterrupt(() => FiberMap.remove(background, handle.runId)))) as never,
+    start: (template, input, options) => startRun(template, input, options) as never,
     cancel: (runId) =>
       Effect.gen(function*() {
         const run = yield* getRun(runId)
@@ -228,9 +420,88 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
           updatedAt: now,
           expiresAt: Duration.isFinite(settings.stateTtl) ? now + Duration.toMillis(settings.stateTtl) : null
         })
+        const waiter = waiters.get(runId)
+        waiters.delete(runId)
+        if (waiter !== undefined) yield* Deferred.interrupt(waiter)
+        yield* pubsub.publish({ _tag: "RunCancelled", runId, at: now })
       }),
+    signal: (runId, name, payload) =>
+      Effect.gen(function*() {
+        const run = yield* getRun(runId)
+        if (run.status !== "running" && run.status !== "suspended") {
+          return yield* new SignalRejected({
+            runId,
+            signal: name,
+            reason: "run-ended",
+            detail: `the run is ${run.status}`
+          })
+        }
+        const entry = yield* registeredFor(run)
+        const wait = waitsFor(entry.template, name)[0]
+        if (wait === undefined) {
+          return yield* new SignalRejected({
+            runId,
+            signal: name,
+            reason: "not-awaited",
+            detail: `template ${run.templateName}@${run.templateVersion} has no waitForSignal("${name}")`
+          })
+        }
+        const decoded = Schema.decodeUnknownEither(wait.schema)(payload, { errors: "all" })
+        const encoded = Either.flatMap(decoded, (value) => Schema.encodeEither(wait.schema)(value, { errors: "all" }))
+        if (Either.isLeft(encoded)) {
+          return yield* new InvalidSignalPayload({ runId, signal: name, issues: toIssues(encoded.left) })
+        }
+        const root = yield* rootOf(runId)
+        const rootRun = root === runId ? run : yield* getRun(root)
+        yield* registeredFor(rootRun)
+        const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
+        const recorded = yield* store.recordSignal({ runId, name, payload: encoded.right, receivedAt: now })
+        switch (recorded) {
+          case "not-found":
+            return yield* new RunNotFoundError({ runId })
+          case "run-ended":
+            return yield* new SignalRejected({ runId, signal: name, reason: "run-ended", detail: "the run has ended" })
+          case "already-pending":
+            return yield* new SignalRejected({
+              runId,
+              signal: name,
+              reason: "already-pending",
+              detail: `a signal "${name}" is already pending for this run`
+            })
+        }
+        yield* pubsub.publish({ _tag: "SignalReceived", runId, signal: name, at: now })
+        const waker = wakers.get(root)
+        if (waker !== undefined) return yield* Deferred.succeed(waker, undefined)
+        const current = yield* getRun(root)
+        if (current.status === "suspended" && Option.isNone(yield* Effect.option(FiberMap.get(background, root)))) {
+          yield* FiberMap.run(background, root, drive(root, resumeRegistered(root, undefined), undefined))
+        }
+      }),
+    register: (template) => registerHere(template),
     resume: (template, runId, options) =>
-      Effect.map(runner.resume(env, template, runId, { timeout: timeoutOf(options) }), toResult) as never,
+      Effect.gen(function*() {
+        yield* registerHere(template)
+        const timeout = timeoutOf(options)
+        const waker = wakers.get(runId)
+        if (waker !== undefined) {
+          // a driver of this engine waits for this suspended run: wake it and wait for the end
+          const done = waiters.get(runId) ?? Deferred.unsafeMake<RunResult<unknown>, unknown>(FiberId.none)
+          waiters.set(runId, done)
+          yield* Deferred.succeed(waker, undefined)
+          return yield* Deferred.await(done)
+        }
+        const running = yield* Effect.option(FiberMap.get(background, runId))
+        const context = yield* Effect.context<never>()
+        const fiber = Option.isSome(running)
+          ? running.value
+          : yield* FiberMap.run(
+            background,
+            runId,
+            drive(runId, withContext(runner.resume(env, template, runId, { timeout }), context), timeout)
+          )
+        const exit = yield* Fiber.join(fiber).pipe(Effect.onInterrupt(() => FiberMap.remove(background, runId)))
+        return yield* exit
+      }) as never,
     status: getRun,
     list: (filter) => store.list(filter ?? {}),
     trace: (runId) => Effect.zipRight(getRun(runId), Effect.map(store.steps(runId), Trace.fromRecords)),

@@ -244,6 +244,24 @@ export class RunNotResumable extends Data.TaggedError("RunNotResumable")<{
 }
 
 /**
+ * A `Flow.loop` whose predicate still held after its maximum number of
+ * iterations. Only runs with loops can fail with it, so it is in the error
+ * type of the loop node, not in {@link RunError}.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LoopLimitExceeded extends Data.TaggedError("LoopLimitExceeded")<{
+  /** The loop's path in the run, e.g. `poll_device/wait_until_ready`. */
+  readonly loop: string
+  readonly maxIterations: number
+}> {
+  override get message(): string {
+    return `Loop "${this.loop}" still had to go on after its maximum of ${this.maxIterations} iteration(s)`
+  }
+}
+
+/**
  * Every error weft raises while running a workflow (besides the steps' own).
  *
  * @since 0.1.0
@@ -259,3 +277,114 @@ export type RunError =
   | WorkflowTimeout
   | InvalidTemplate
   | PersistenceError
+  | RunCancelled
+
+/**
+ * A run was cancelled (by `Engine.cancel`, possibly from another process)
+ * while this engine was executing it: the engine stopped it at its next
+ * checkpoint or lease heartbeat.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RunCancelled extends Data.TaggedError("RunCancelled")<{
+  readonly runId: string
+}> {
+  override get message(): string {
+    return `Run "${this.runId}" was cancelled`
+  }
+}
+
+/**
+ * A `waitForSignal` node with a timeout (and no default value) received no
+ * signal in time.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SignalTimeout extends Data.TaggedError("SignalTimeout")<{
+  readonly runId: string
+  readonly step: string
+  readonly signal: string
+  readonly timeout: Duration.Duration
+}> {
+  override get message(): string {
+    return `Run "${this.runId}" waited ${Duration.format(this.timeout)} for signal "${this.signal}" at step ` +
+      `"${this.step}" and received none`
+  }
+}
+
+/**
+ * A signal was refused: the run has ended, or its template waits for no
+ * signal of that name, or one of that name is already pending.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SignalRejected extends Data.TaggedError("SignalRejected")<{
+  readonly runId: string
+  readonly signal: string
+  readonly reason: "run-ended" | "not-awaited" | "already-pending"
+  readonly detail: string
+}> {
+  override get message(): string {
+    return `Signal "${this.signal}" for run "${this.runId}" was rejected (${this.reason}): ${this.detail}`
+  }
+}
+
+/**
+ * A signal's payload does not decode with the Schema its `waitForSignal`
+ * declares. Nothing is recorded and the run stays as it was.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidSignalPayload extends Data.TaggedError("InvalidSignalPayload")<{
+  readonly runId: string
+  readonly signal: string
+  readonly issues: ReadonlyArray<Issue>
+}> {
+  override get message(): string {
+    return `Invalid payload for signal "${this.signal}" of run "${this.runId}": ${formatIssues(this.issues)}`
+  }
+}
+
+/**
+ * The engine was asked to act on a run whose template it does not know:
+ * register it first (`engine.register`, or start/resume a run of it).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TemplateNotRegistered extends Data.TaggedError("TemplateNotRegistered")<{
+  readonly runId: string
+  readonly template: string
+  readonly version: string
+}> {
+  override get message(): string {
+    return `Run "${this.runId}" uses template ${this.template}@${this.version}, which this engine does not know: ` +
+      "register it with engine.register"
+  }
+}
+
+/**
+ * A sub-flow's child run failed (or was cancelled); the child's error is
+ * summarised, since the child may have ended in another process.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SubflowFailed extends Data.TaggedError("SubflowFailed")<{
+  readonly runId: string
+  readonly step: string
+  readonly childRunId: string
+  readonly childStatus: string
+  readonly childError: { readonly tag: string; readonly message: string } | null
+}> {
+  override get message(): string {
+    const why = this.childError === null
+      ? this.childStatus
+      : `${this.childStatus}: ${this.childError.tag}: ${this.childError.message}`
+    return `Sub-flow "${this.step}" of run "${this.runId}" (child run "${this.childRunId}") ${why}`
+  }
+}

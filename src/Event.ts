@@ -20,6 +20,9 @@ export type Event =
   | StepRetried
   | StepCompleted
   | StepFailed
+  | RunSuspended
+  | RunCancelled
+  | SignalReceived
 
 /**
  * @since 0.1.0
@@ -124,6 +127,49 @@ export interface StepFailed {
 }
 
 /**
+ * A run stopped to wait for a signal (it may wait for a deadline too): it is
+ * recorded as `suspended` and no process executes it until the signal (or
+ * its deadline) comes.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunSuspended {
+  readonly _tag: "RunSuspended"
+  readonly runId: string
+  /** The step that waits. */
+  readonly step: string
+  /** The signal it waits for. */
+  readonly signal: string
+  /** When the wait times out (epoch ms), `null` for never. */
+  readonly deadline: number | null
+  readonly at: number
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunCancelled {
+  readonly _tag: "RunCancelled"
+  readonly runId: string
+  readonly at: number
+}
+
+/**
+ * A signal was decoded and recorded for a run.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SignalReceived {
+  readonly _tag: "SignalReceived"
+  readonly runId: string
+  readonly signal: string
+  readonly at: number
+}
+
+/**
  * A one-line, human-readable rendering of an event.
  *
  * @since 0.1.0
@@ -147,5 +193,12 @@ export const format = (event: Event): string => {
       return `  ✔ ${event.step} ${event.status} (${event.attempts} attempt(s), ${event.durationMs} ms)`
     case "StepFailed":
       return `  ✘ ${event.step} failed after ${event.attempts} attempt(s): ${event.error.tag}: ${event.error.message}`
+    case "RunSuspended":
+      return `run ${event.runId} suspended at ${event.step}, waiting for signal "${event.signal}"` +
+        (event.deadline === null ? "" : ` until ${new Date(event.deadline).toISOString()}`)
+    case "RunCancelled":
+      return `run ${event.runId} cancelled`
+    case "SignalReceived":
+      return `run ${event.runId} received signal "${event.signal}"`
   }
 }

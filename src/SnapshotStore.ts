@@ -15,6 +15,7 @@
  */
 import { Context, Effect, Layer, Option, Ref } from "effect"
 import type { PersistenceError } from "./Errors.js"
+import { RunCancelled } from "./Errors.js"
 
 /**
  * The life cycle of a run.
@@ -150,6 +151,33 @@ export type ClaimResult =
   | { readonly claimed: false; readonly owner: string | null; readonly leaseUntil: number | null }
 
 /**
+ * A signal sent to a run (`Engine.signal`): its payload as encoded by the
+ * Schema of the `waitForSignal` that awaits it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SignalRecord {
+  readonly runId: string
+  readonly name: string
+  /** The payload, encoded (JSON-safe). */
+  readonly payload: unknown
+  readonly receivedAt: number
+  /** The key of the step that consumed it; `null` while it is pending. */
+  readonly consumedBy: string | null
+}
+
+/**
+ * The outcome of recording a signal: `"recorded"`, or why nothing was
+ * written (no such run; the run has ended; a signal of that name is already
+ * pending for it).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RecordSignalResult = "recorded" | "not-found" | "run-ended" | "already-pending"
+
+/**
  * Which runs to list. Every field is optional; they combine with "and".
  *
  * @since 0.1.0
@@ -177,12 +205,19 @@ export class SnapshotStore extends Context.Tag("weft/SnapshotStore")<SnapshotSto
   /**
    * In one transaction: record a step, advance the run's cursor to its seq
    * and `updatedAt`, and, when given, write a full snapshot at that seq.
+   * Writes nothing for a run that does not exist, and fails with
+   * `RunCancelled`, writing nothing, for a run that has been cancelled (so
+   * that an engine executing a run cancelled from another process learns it
+   * at its next checkpoint).
    */
   readonly appendStep: (
     step: StepRecord,
     options: { readonly updatedAt: number; readonly snapshot?: StoredState | undefined }
-  ) => Effect.Effect<void, PersistenceError>
-  /** Set a run's status (and error, expiry), optionally with a final snapshot. */
+  ) => Effect.Effect<void, PersistenceError | RunCancelled>
+  /**
+   * Set a run's status (and error, expiry), optionally with a final snapshot.
+   * A `cancelled` run is final: it is left unchanged.
+   */
   readonly setStatus: (
     runId: string,
     update: {
@@ -223,6 +258,25 @@ export class SnapshotStore extends Context.Tag("weft/SnapshotStore")<SnapshotSto
    * `running` or `suspended` runs. Returns how many runs were deleted.
    */
   readonly collectExpired: (now: number) => Effect.Effect<number, PersistenceError>
+  /**
+   * Record a signal for a run, in one atomic step that checks the run exists,
+   * is `running` or `suspended`, and has no pending signal of that name.
+   */
+  readonly recordSignal: (
+    signal: Omit<SignalRecord, "consumedBy">
+  ) => Effect.Effect<RecordSignalResult, PersistenceError>
+  /**
+   * Consume a signal for the step `stepKey`: the one it already consumed (so
+   * a step re-executed after a crash gets the same signal), else the oldest
+   * pending signal of that name, now marked as consumed by `stepKey`.
+   */
+  readonly takeSignal: (
+    runId: string,
+    name: string,
+    stepKey: string
+  ) => Effect.Effect<Option.Option<SignalRecord>, PersistenceError>
+  /** Every signal of a run (pending and consumed), in the order received. */
+  readonly signals: (runId: string) => Effect.Effect<ReadonlyArray<SignalRecord>, PersistenceError>
 }>() {}
 
 interface MemoryRun {
@@ -231,6 +285,7 @@ interface MemoryRun {
   readonly snapshot: StoredState
   readonly steps: ReadonlyArray<StepRecord>
   readonly owner: { readonly id: string; readonly leaseUntil: number } | null
+  readonly signals: ReadonlyArray<SignalRecord>
 }
 
 const isFinished = (status: RunStatus): boolean =>
@@ -257,16 +312,24 @@ export const makeMemory: Effect.Effect<SnapshotStore["Type"]> = Effect.gen(funct
   return SnapshotStore.of({
     createRun: (record, state) =>
       Ref.update(runs, (map) =>
-        new Map(map).set(record.runId, { record, snapshotSeq: 0, snapshot: state, steps: [], owner: null })),
+        new Map(map).set(record.runId, { record, snapshotSeq: 0, snapshot: state, steps: [], owner: null, signals: [] })),
     appendStep: (step, { snapshot, updatedAt }) =>
-      update(step.runId, (run) => ({
-        ...run,
-        record: { ...run.record, seq: step.seq, updatedAt },
-        steps: [...run.steps, step],
-        ...(snapshot === undefined ? {} : { snapshot, snapshotSeq: step.seq })
-      })),
+      Effect.flatMap(
+        Ref.modify(runs, (map): [boolean, Map<string, MemoryRun>] => {
+          const run = map.get(step.runId)
+          if (run === undefined) return [false, map]
+          if (run.record.status === "cancelled") return [true, map]
+          return [false, new Map(map).set(step.runId, {
+            ...run,
+            record: { ...run.record, seq: step.seq, updatedAt },
+            steps: [...run.steps, step],
+            ...(snapshot === undefined ? {} : { snapshot, snapshotSeq: step.seq })
+          })]
+        }),
+        (cancelled) => cancelled ? Effect.fail(new RunCancelled({ runId: step.runId })) : Effect.void
+      ),
     setStatus: (runId, u) =>
-      update(runId, (run) => ({
+      update(runId, (run) => run.record.status === "cancelled" ? run : ({
         ...run,
         record: {
           ...run.record,
@@ -321,7 +384,29 @@ export const makeMemory: Effect.Effect<SnapshotStore["Type"]> = Effect.gen(funct
           }
         }
         return [deleted, next]
-      })
+      }),
+    recordSignal: (signal) =>
+      Ref.modify(runs, (map): [RecordSignalResult, Map<string, MemoryRun>] => {
+        const run = map.get(signal.runId)
+        if (run === undefined) return ["not-found", map]
+        if (isFinished(run.record.status)) return ["run-ended", map]
+        if (run.signals.some((s) => s.name === signal.name && s.consumedBy === null)) return ["already-pending", map]
+        const signals = [...run.signals, { ...signal, consumedBy: null }]
+        return ["recorded", new Map(map).set(signal.runId, { ...run, signals })]
+      }),
+    takeSignal: (runId, name, stepKey) =>
+      Ref.modify(runs, (map): [Option.Option<SignalRecord>, Map<string, MemoryRun>] => {
+        const run = map.get(runId)
+        if (run === undefined) return [Option.none(), map]
+        const taken = run.signals.find((s) => s.name === name && s.consumedBy === stepKey)
+        if (taken !== undefined) return [Option.some(taken), map]
+        const index = run.signals.findIndex((s) => s.name === name && s.consumedBy === null)
+        if (index < 0) return [Option.none(), map]
+        const consumed = { ...run.signals[index]!, consumedBy: stepKey }
+        const signals = run.signals.map((s, i) => i === index ? consumed : s)
+        return [Option.some(consumed), new Map(map).set(runId, { ...run, signals })]
+      }),
+    signals: (runId) => Effect.map(get(runId), (run) => Option.isSome(run) ? run.value.signals : [])
   })
 })
 

@@ -10,7 +10,9 @@
  * - `weft_steps`: one row per step checkpoint (its delta, attempts, timing),
  *   keyed by `(run_id, seq)`;
  * - `weft_snapshots`: the latest full state of each run and the `seq` it was
- *   taken at.
+ *   taken at;
+ * - `weft_signals` (migration 2): signals sent to runs, pending until a
+ *   `waitForSignal` step consumes them.
  *
  * A checkpoint (`appendStep`) is one transaction that inserts the step row
  * and advances the run's cursor; it reads and writes the whole state only
@@ -33,13 +35,15 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { Duration, Effect, Layer, Option, Schema } from "effect"
-import { PersistenceError } from "./Errors.js"
+import { PersistenceError, RunCancelled } from "./Errors.js"
 import {
   type ClaimResult,
   type ErrorSummary,
   type LoadedRun,
   type RunFilter,
+  type RecordSignalResult,
   type RunRecord,
+  type SignalRecord,
   SnapshotStore,
   type StepRecord
 } from "./SnapshotStore.js"
@@ -90,6 +94,7 @@ export interface LayerOptions {
 const runsTable = "weft_runs"
 const stepsTable = "weft_steps"
 const snapshotsTable = "weft_snapshots"
+const signalsTable = "weft_signals"
 const migrationsTable = "weft_migrations"
 
 const finishedStatuses = ["completed", "failed", "cancelled"] as const
@@ -135,6 +140,19 @@ const migrations = {
     yield* sql`CREATE INDEX IF NOT EXISTS weft_runs_status ON ${sql(runsTable)} (status, created_at)`
     // collectExpired: status IN (finished) AND expires_at < now
     yield* sql`CREATE INDEX IF NOT EXISTS weft_runs_expiry ON ${sql(runsTable)} (status, expires_at)`
+  }),
+  "2_create_signals": Effect.gen(function*() {
+    const sql = (yield* SqlClient.SqlClient).withoutTransforms()
+    yield* sql`CREATE TABLE IF NOT EXISTS ${sql(signalsTable)} (
+  id INTEGER PRIMARY KEY,
+  run_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  received_at BIGINT NOT NULL,
+  consumed_by TEXT
+)`
+    // takeSignal and signals: by run and name, in the order received
+    yield* sql`CREATE INDEX IF NOT EXISTS weft_signals_run ON ${sql(signalsTable)} (run_id, name, id)`
   })
 }
 
@@ -197,6 +215,22 @@ const StepRow = Schema.Struct({
 const SnapshotRow = Schema.Struct({
   seq: Int,
   state: Schema.parseJson(StoredStateSchema)
+})
+
+const SignalRow = Schema.Struct({
+  run_id: Schema.String,
+  name: Schema.String,
+  payload: Schema.parseJson(Schema.Unknown),
+  received_at: Int,
+  consumed_by: Schema.NullOr(Schema.String)
+})
+
+const toSignalRecord = (row: typeof SignalRow.Type): SignalRecord => ({
+  runId: row.run_id,
+  name: row.name,
+  payload: row.payload,
+  receivedAt: row.received_at,
+  consumedBy: row.consumed_by
 })
 
 const OwnerRow = Schema.Struct({
@@ -480,7 +514,7 @@ ON CONFLICT (run_id) DO UPDATE SET seq = excluded.seq, state = excluded.state`
       )
 
     const appendStep: SnapshotStore["Type"]["appendStep"] = (step, options) =>
-      guard(
+      Effect.flatMap(guard(
         "appendStep",
         Effect.gen(function*() {
           const delta = yield* json("appendStep", "the step's delta", step.delta)
@@ -488,13 +522,16 @@ ON CONFLICT (run_id) DO UPDATE SET seq = excluded.seq, state = excluded.state`
           const snapshot = options.snapshot === undefined
             ? undefined
             : yield* json("appendStep", "the snapshot", options.snapshot)
-          yield* sql.withTransaction(Effect.gen(function*() {
+          return yield* sql.withTransaction(Effect.gen(function*() {
             // advance the cursor first: this takes the write lock, and tells
-            // whether the run exists (a step of an unknown run is dropped, as
-            // in the in-memory store)
+            // whether the run exists and is not cancelled (otherwise the step
+            // is dropped, as in the in-memory store)
             const advanced = yield* sql`UPDATE ${sql(runsTable)} SET seq = ${step.seq}, updated_at = ${options.updatedAt}
-WHERE run_id = ${step.runId} RETURNING run_id`
-            if (advanced.length === 0) return
+WHERE run_id = ${step.runId} AND status <> ${"cancelled"} RETURNING run_id`
+            if (advanced.length === 0) {
+              const cancelled = yield* sql`SELECT run_id FROM ${sql(runsTable)} WHERE run_id = ${step.runId}`
+              return cancelled.length > 0
+            }
             yield* sql`INSERT INTO ${sql(stepsTable)} ${
               sql.insert({
                 run_id: step.runId,
@@ -511,9 +548,10 @@ WHERE run_id = ${step.runId} RETURNING run_id`
               })
             }`
             if (snapshot !== undefined) yield* writeSnapshot(step.runId, step.seq, snapshot)
+            return false
           }))
         })
-      )
+      ), (cancelled) => cancelled ? Effect.fail(new RunCancelled({ runId: step.runId })) : Effect.void)
 
     const setStatus: SnapshotStore["Type"]["setStatus"] = (runId, update) =>
       guard(
@@ -527,8 +565,9 @@ WHERE run_id = ${step.runId} RETURNING run_id`
           if (error !== undefined) changes.error = error
           if (update.expiresAt !== undefined) changes.expires_at = update.expiresAt
           yield* sql.withTransaction(Effect.gen(function*() {
+            // a cancelled run is final
             const rows = yield* sql<{ readonly seq: unknown }>`UPDATE ${sql(runsTable)} SET ${sql.update(changes)}
-WHERE run_id = ${runId} RETURNING seq`
+WHERE run_id = ${runId} AND status <> ${"cancelled"} RETURNING seq`
             const row = rows[0]
             if (row !== undefined && snapshot !== undefined) {
               yield* writeSnapshot(runId, Number(row.seq), snapshot)
@@ -637,13 +676,75 @@ WHERE run_id = ${runId} AND ${claimable} RETURNING run_id`
 WHERE status IN ${sql.in(finishedStatuses)} AND expires_at < ${now}`
           yield* sql`DELETE FROM ${sql(stepsTable)} WHERE run_id IN (${expired})`
           yield* sql`DELETE FROM ${sql(snapshotsTable)} WHERE run_id IN (${expired})`
+          yield* sql`DELETE FROM ${sql(signalsTable)} WHERE run_id IN (${expired})`
           const deleted = yield* sql`DELETE FROM ${sql(runsTable)}
 WHERE status IN ${sql.in(finishedStatuses)} AND expires_at < ${now} RETURNING run_id`
           return deleted.length
         }))
       )
 
+    const signalColumns = "run_id, name, payload, received_at, consumed_by"
+
+    const recordSignal: SnapshotStore["Type"]["recordSignal"] = (signal) =>
+      guard(
+        "recordSignal",
+        Effect.gen(function*() {
+          const payload = yield* json("recordSignal", "the signal's payload", signal.payload)
+          return yield* sql.withTransaction(Effect.gen(function*() {
+            // the write lock first, so that the checks and the insert are one step
+            const touched = yield* sql<{ readonly status: unknown }>`UPDATE ${sql(runsTable)} SET run_id = run_id
+WHERE run_id = ${signal.runId} RETURNING status`
+            const status = touched[0]?.status
+            if (status === undefined) return "not-found" satisfies RecordSignalResult
+            if (status !== "running" && status !== "suspended") return "run-ended" satisfies RecordSignalResult
+            const pending = yield* sql`SELECT id FROM ${sql(signalsTable)}
+WHERE run_id = ${signal.runId} AND name = ${signal.name} AND consumed_by IS NULL LIMIT 1`
+            if (pending.length > 0) return "already-pending" satisfies RecordSignalResult
+            yield* sql`INSERT INTO ${sql(signalsTable)} ${
+              sql.insert({
+                run_id: signal.runId,
+                name: signal.name,
+                payload,
+                received_at: signal.receivedAt,
+                consumed_by: null
+              })
+            }`
+            return "recorded" satisfies RecordSignalResult
+          }))
+        })
+      )
+
+    const takeSignal: SnapshotStore["Type"]["takeSignal"] = (runId, name, stepKey) =>
+      guard(
+        "takeSignal",
+        sql.withTransaction(Effect.gen(function*() {
+          const taken = yield* sql`SELECT ${sql.literal(signalColumns)} FROM ${sql(signalsTable)}
+WHERE run_id = ${runId} AND name = ${name} AND consumed_by = ${stepKey} ORDER BY id LIMIT 1`
+          if (taken[0] !== undefined) {
+            return Option.some(toSignalRecord(yield* decode("takeSignal", SignalRow)(taken[0])))
+          }
+          const consumed = yield* sql`UPDATE ${sql(signalsTable)} SET consumed_by = ${stepKey}
+WHERE id = (SELECT id FROM ${sql(signalsTable)}
+  WHERE run_id = ${runId} AND name = ${name} AND consumed_by IS NULL ORDER BY id LIMIT 1)
+RETURNING ${sql.literal(signalColumns)}`
+          if (consumed[0] === undefined) return Option.none<SignalRecord>()
+          return Option.some(toSignalRecord(yield* decode("takeSignal", SignalRow)(consumed[0])))
+        }))
+      )
+
+    const signals: SnapshotStore["Type"]["signals"] = (runId) =>
+      guard(
+        "signals",
+        Effect.flatMap(
+          sql`SELECT ${sql.literal(signalColumns)} FROM ${sql(signalsTable)} WHERE run_id = ${runId} ORDER BY id`,
+          (rows) => Effect.forEach(rows, (row) => Effect.map(decode("signals", SignalRow)(row), toSignalRecord))
+        )
+      )
+
     return SnapshotStore.of({
+      recordSignal,
+      takeSignal,
+      signals,
       createRun,
       appendStep,
       setStatus,

@@ -29,6 +29,8 @@
 import type { Schedule } from "effect"
 import { Duration, Effect, Pipeable, Schema } from "effect"
 import { InvalidTemplate } from "./Errors.js"
+import type * as Durable from "./Durable.js"
+import type * as Flow from "./Flow.js"
 import type * as Step from "./Step.js"
 import type {
   Checked,
@@ -55,12 +57,14 @@ export const TypeId: unique symbol = Symbol.for("weft/Template")
 export type TypeId = typeof TypeId
 
 /**
- * Anything that can stand in a template's `steps`: a step or a template.
+ * Anything that can stand in a template's `steps`: a step, a template, or a
+ * control-flow node (`Flow.branch`, `Flow.loop`, `Flow.forEach`, `Flow.parallel`),
+ * or a durable node (`Durable.sleep`, `Durable.waitForSignal`, `Durable.subflow`).
  *
  * @since 0.1.0
  * @category models
  */
-export type Node = Step.Step.Any | Template.Any
+export type Node = Step.Step.Any | Template.Any | Flow.Flow.Any | Durable.Node
 
 /**
  * A template.
@@ -229,7 +233,7 @@ const keySchema = (key: string, field: Schema.Struct.Fields[string]): Schema.Sch
 
 /** The outside requirements and the provided Schemas of a node, at run time. */
 const shapeOf = (node: Node): Shape => {
-  if (node._tag === "Template") return node
+  if (node._tag !== "Step") return node
   let shape = stepShapes.get(node)
   if (shape === undefined) {
     shape = {
@@ -303,7 +307,7 @@ const invalid = (template: Template.Any, reason: InvalidTemplate["reason"], deta
 /**
  * Checks what the types cannot: a template with no steps, two steps with the
  * same name at one level, a local key that no step writes, a bad name.
- * Nested templates are checked too.
+ * Nested templates (and the templates of control-flow nodes) are checked too.
  *
  * @since 0.1.0
  * @category validation
@@ -333,7 +337,9 @@ export const validate = (template: Template.Any): Effect.Effect<void, InvalidTem
       }
     }
     return Effect.forEach(
-      template.steps.filter((node): node is Template.Any => node._tag === "Template"),
+      template.steps.flatMap((node): ReadonlyArray<Template.Any> =>
+        node._tag === "Template" ? [node] : node._tag === "Flow" ? node.children : []
+      ),
       validate,
       { discard: true }
     )

@@ -10,11 +10,17 @@ export * as Step from "./Step.js"
 /** Templates: named, versioned sequences of steps. @since 0.1.0 */
 export * as Template from "./Template.js"
 
+/** Control flow: branch, match, loop, forEach, parallel. @since 0.1.0 */
+export * as Flow from "./Flow.js"
+
 /** Composition of templates with compile-time wiring checks. @since 0.1.0 */
 export * as Compose from "./Compose.js"
 
 /** Concatenates templates; see {@link Compose}. @since 0.1.0 */
 export { composeWorkflow } from "./Compose.js"
+
+/** Durable waits (sleep, signals) and sub-flows. @since 0.1.0 */
+export * as Durable from "./Durable.js"
 
 /** Running templates. @since 0.1.0 */
 export * as Workflow from "./Workflow.js"
@@ -33,6 +39,9 @@ export * as SnapshotStore from "./SnapshotStore.js"
 
 /** The SQLite (SQL) implementation of the persistence service. @since 0.1.0 */
 export * as SqlSnapshotStore from "./SqlSnapshotStore.js"
+
+/** Periodic collection of expired runs. @since 0.1.0 */
+export * as Collector from "./Collector.js"
 
 /** Progress events. @since 0.1.0 */
 export * as Event from "./Event.js"

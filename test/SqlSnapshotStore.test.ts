@@ -75,12 +75,47 @@ describe("SqlSnapshotStore", () => {
 
         withRaw(filename, (db) => {
           const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all()
-          expect(tables).toEqual(["weft_migrations", "weft_runs", "weft_snapshots", "weft_steps"])
+          expect(tables).toEqual(["weft_migrations", "weft_runs", "weft_signals", "weft_snapshots", "weft_steps"])
           const indexes = db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'weft_%' ORDER BY name")
             .pluck().all()
-          expect(indexes).toEqual(["weft_runs_created_at", "weft_runs_expiry", "weft_runs_status", "weft_runs_template"])
-          expect(db.prepare("SELECT migration_id, name FROM weft_migrations").raw().all()).toEqual([[1, "create_tables"]])
+          expect(indexes).toEqual([
+            "weft_runs_created_at",
+            "weft_runs_expiry",
+            "weft_runs_status",
+            "weft_runs_template",
+            "weft_signals_run"
+          ])
+          expect(db.prepare("SELECT migration_id, name FROM weft_migrations ORDER BY migration_id").raw().all()).toEqual([
+            [1, "create_tables"],
+            [2, "create_signals"]
+          ])
         })
+      }))
+
+    it.scoped("a file at schema version 1 is upgraded by migration 2, its runs intact", () =>
+      Effect.gen(function*() {
+        const filename = join(yield* tempDir, "weft.db")
+        yield* withStore({ filename }, (s) =>
+          Effect.zipRight(
+            s.createRun(runRecord("r1"), storedState({ a: 1 })),
+            s.appendStep(stepRecord("r1", 1), { updatedAt: t0 + 1 })
+          ))
+        // turn the file back into what version 1 created
+        withRaw(filename, (db) => {
+          db.exec("DROP TABLE weft_signals")
+          db.prepare("DELETE FROM weft_migrations WHERE migration_id = 2").run()
+        })
+        const signals = yield* withStore({ filename }, (s) =>
+          Effect.gen(function*() {
+            expect(Option.getOrThrow(yield* s.getRun("r1")).seq).toBe(1)
+            expect(yield* s.recordSignal({ runId: "r1", name: "approval", payload: { ok: true }, receivedAt: t0 })).toBe(
+              "recorded"
+            )
+            return yield* s.signals("r1")
+          }))
+        expect(signals.map((signal) => signal.payload)).toEqual([{ ok: true }])
+        withRaw(filename, (db) =>
+          expect(db.prepare("SELECT migration_id FROM weft_migrations ORDER BY migration_id").pluck().all()).toEqual([1, 2]))
       }))
 
     it.scoped("the file is in WAL mode", () =>
@@ -237,9 +272,9 @@ describe("SqlSnapshotStore", () => {
                 snapshot: storedState({ v: 99 })
               })
             )
-            expectPersistenceError(error, "unknown", filename)
-            expect(error.operation).toBe("appendStep")
-            expect(error.detail).toContain("SQLITE_CONSTRAINT")
+            const failure = expectPersistenceError(error, "unknown", filename)
+            expect(failure.operation).toBe("appendStep")
+            expect(failure.detail).toContain("SQLITE_CONSTRAINT")
             const run = Option.getOrThrow(yield* s.getRun("r1"))
             expect(run.updatedAt).toBe(t0 + 1)
             const loaded = Option.getOrThrow(yield* s.load("r1"))
@@ -384,8 +419,9 @@ describe("SqlSnapshotStore", () => {
             const started = Date.now()
             const append = yield* Effect.flip(s.appendStep(stepRecord("r1", 3), { updatedAt: t0 + 3 }))
             const waited = Date.now() - started
-            expect(expectPersistenceError(append, "locked", filename).operation).toBe("appendStep")
-            expect(append.detail).toContain("SQLITE_BUSY")
+            const failure = expectPersistenceError(append, "locked", filename)
+            expect(failure.operation).toBe("appendStep")
+            expect(failure.detail).toContain("SQLITE_BUSY")
             // it waited for the lock for about busyTimeout, not the driver's 5 s default
             expect(waited).toBeGreaterThanOrEqual(40)
             expect(waited).toBeLessThan(2000)

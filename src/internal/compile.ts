@@ -57,7 +57,39 @@ export const compileStep = (step: Step.Step.Any): CompiledStep => {
 export const stepsOf = (template: Template.Template.Any): ReadonlyArray<Step.Step.Any> =>
   template.steps.flatMap((node): ReadonlyArray<Step.Step.Any> => {
     if (node._tag === "Template") return stepsOf(node)
+    if (node._tag === "Flow") return node.children.flatMap(stepsOf)
+    if (node._tag !== "Step") return []
     const chain: Array<Step.Step.Any> = []
+    for (let step: Step.Step.Any | undefined = node; step !== undefined; step = step.fallback) chain.push(step)
+    return chain
+  })
+
+/** The fields of one-key Struct Schemas (`Template.provides` form). */
+const durableFields = (provides: Readonly<Record<string, Schema.Schema.AnyNoContext>>): Schema.Struct.Fields =>
+  Object.fromEntries(
+    Object.entries(provides).map(([key, schema]) => [key, (schema as unknown as Schema.Struct<Schema.Struct.Fields>).fields[key]!])
+  )
+
+/** What a node reads and writes, by Schema fields. */
+interface FieldSource {
+  readonly requires: Schema.Struct.Fields
+  readonly provides: Schema.Struct.Fields
+}
+
+/**
+ * Every step of a template tree (as {@link stepsOf}) and, after the steps of
+ * each control-flow node, the keys that node reads and writes itself (a
+ * predicate's keys, a forEach's list and results): what the codecs are built from.
+ */
+const fieldSourcesOf = (template: Template.Template.Any): ReadonlyArray<FieldSource> =>
+  template.steps.flatMap((node): ReadonlyArray<FieldSource> => {
+    if (node._tag === "Template") return fieldSourcesOf(node)
+    if (node._tag === "Flow") {
+      return [...node.children.flatMap(fieldSourcesOf), { requires: node.fields.reads, provides: node.fields.writes }]
+    }
+    // a durable node writes the keys of its one-key Struct Schemas
+    if (node._tag !== "Step") return [{ requires: {}, provides: durableFields(node.provides) }]
+    const chain: Array<FieldSource> = []
     for (let step: Step.Step.Any | undefined = node; step !== undefined; step = step.fallback) chain.push(step)
     return chain
   })
@@ -78,7 +110,7 @@ export const keyCodecs = (template: Template.Template.Any): ReadonlyMap<string, 
   if (cached !== undefined) return cached
   const fields = new Map<string, Schema.Struct.Fields[string]>()
   const readers = new Map<string, Schema.Struct.Fields[string]>()
-  for (const step of stepsOf(template)) {
+  for (const step of fieldSourcesOf(template)) {
     for (const [key, field] of Object.entries(step.provides)) fields.set(key, field)
     for (const [key, field] of Object.entries(step.requires)) if (!readers.has(key)) readers.set(key, field)
   }

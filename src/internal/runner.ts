@@ -15,6 +15,7 @@ import {
   InvalidTemplate,
   PersistenceError,
   RunAlreadyActive,
+  RunCancelled,
   RunNotFound,
   RunNotResumable,
   StateEncodeError,
@@ -42,6 +43,8 @@ import type * as Step from "../Step.js"
 import type * as Template from "../Template.js"
 import * as Trace from "../Trace.js"
 import { compileStep, inputValidator, keyCodecs } from "./compile.js"
+import { isSuspended, runDurable } from "./durable.js"
+import { runFlow } from "./flow.js"
 import { isDeadLocalOwner } from "./owner.js"
 
 /** What a run needs from its engine. */
@@ -66,13 +69,13 @@ export interface RunOutcome {
   readonly trace: Trace.Trace
 }
 
-interface Entry {
+export interface Entry {
   readonly value: unknown
   readonly stored: StoredEntry
   readonly size: number
 }
 
-interface Policy {
+export interface Policy {
   readonly retry: Schedule.Schedule<unknown, never> | undefined
   readonly stepTimeout: Duration.Duration | undefined
 }
@@ -92,19 +95,37 @@ export class RunContext {
   stateBytes = 0
   bytesSinceSnapshot = 0
   leaseUntil = 0
+  /**
+   * The run's own context. A flow view (internal/flow.ts: one forEach
+   * element, one parallel branch) has `entries` of its own but shares the
+   * run's cursor, trace and lease through `root`, and mirrors its writes into
+   * the root's state under `storePrefix`, so that checkpoints and snapshots
+   * keep them apart from the run's own keys.
+   */
+  root: RunContext = this
+  storePrefix = ""
+  /** Serializes checkpoints: concurrent flow branches share one cursor. */
+  readonly checkpointLock = Effect.unsafeMakeSemaphore(1)
   constructor(
     readonly env: RunnerEnv,
     readonly template: Template.Template.Any,
     readonly runId: string
   ) {}
 
+  /** The key under which a write of this context is stored (view keys `~view/...` are absolute). */
+  storedKey(key: string): string {
+    return this.root === this || key.startsWith("~view/") ? key : this.storePrefix + key
+  }
+
   set(key: string, entry: Entry): void {
+    if (this.root !== this) this.root.set(this.storedKey(key), entry)
     const previous = this.entries.get(key)
     this.stateBytes += entry.size - (previous?.size ?? 0)
     this.entries.set(key, entry)
   }
 
   unset(key: string): void {
+    if (this.root !== this) this.root.unset(this.storedKey(key))
     const previous = this.entries.get(key)
     if (previous === undefined) return
     this.stateBytes -= previous.size
@@ -143,7 +164,7 @@ const safeJson = (value: unknown): string => {
 }
 
 /** The size of an encoded value as JSON, or `undefined` if it is not JSON-safe. */
-const jsonSize = (value: unknown): number | undefined => {
+export const jsonSize = (value: unknown): number | undefined => {
   try {
     const json = JSON.stringify(value)
     return json === undefined ? undefined : json.length
@@ -152,7 +173,7 @@ const jsonSize = (value: unknown): number | undefined => {
   }
 }
 
-const expiryOf = (now: number, ttl: Duration.Duration): number | null =>
+export const expiryOf = (now: number, ttl: Duration.Duration): number | null =>
   Duration.isFinite(ttl) ? now + Duration.toMillis(ttl) : null
 
 // ---------------------------------------------------------------------------
@@ -235,14 +256,19 @@ const encodeError = (step: string, issues: ReadonlyArray<Issue>) =>
     detail: issues.map((issue) => issue.message).join("; ")
   })
 
-/** Appends one checkpoint: applies the delta to the in-memory state and records it in the store. */
-const checkpoint = (
+/**
+ * Appends one checkpoint: applies the delta to the in-memory state and records it in the store.
+ * Checkpoints of one run are serialized (flow branches run concurrently) and
+ * not interruptible, so that the in-memory cursor always matches the store's.
+ */
+export const checkpoint = (
   ctx: RunContext,
   record: Omit<StepRecord, "runId" | "seq" | "idempotencyKey">,
   written: ReadonlyMap<string, { readonly value: unknown; readonly size: number }>
 ) =>
   Effect.gen(function*() {
-    const seq = ctx.seq + 1
+    const run = ctx.root
+    const seq = run.seq + 1
     let deltaBytes = 0
     for (const [name, stored] of Object.entries(record.delta.set)) {
       const { value, size } = written.get(name)!
@@ -250,19 +276,30 @@ const checkpoint = (
       ctx.set(name, { value, stored, size })
     }
     for (const name of record.delta.unset) ctx.unset(name)
-    ctx.updatedAt = record.endedAt
-    ctx.bytesSinceSnapshot += deltaBytes + 64
-    const full: StepRecord = { ...record, runId: ctx.runId, seq, idempotencyKey: `${ctx.runId}/${record.stepKey}` }
-    let snapshot: StoredState | undefined
-    if (ctx.bytesSinceSnapshot >= Math.max(ctx.stateBytes, minSnapshotBytes)) {
-      snapshot = ctx.storedState()
-      ctx.bytesSinceSnapshot = 0
+    run.updatedAt = record.endedAt
+    run.bytesSinceSnapshot += deltaBytes + 64
+    const delta = run === ctx ? record.delta : {
+      set: Object.fromEntries(Object.entries(record.delta.set).map(([name, stored]) => [ctx.storedKey(name), stored])),
+      unset: record.delta.unset.map((name) => ctx.storedKey(name))
     }
+    const full: StepRecord = {
+      ...record,
+      delta,
+      runId: ctx.runId,
+      seq,
+      idempotencyKey: `${ctx.runId}/${record.stepKey}`
+    }
+    let snapshot: StoredState | undefined
+    if (run.bytesSinceSnapshot >= Math.max(run.stateBytes, minSnapshotBytes)) {
+      snapshot = run.storedState()
+      run.bytesSinceSnapshot = 0
+    }
+    // fails with RunCancelled, writing nothing, if the run was cancelled (here or in another process)
     yield* ctx.env.store.appendStep(full, { updatedAt: record.endedAt, snapshot })
-    ctx.seq = seq
-    if (!Trace.isInternal(full)) ctx.trace.push(Trace.fromRecord(full))
-    yield* renewLease(ctx, record.endedAt)
-  })
+    run.seq = seq
+    if (!Trace.isInternal(full)) run.trace.push(Trace.fromRecord(full))
+    yield* renewLease(run, record.endedAt)
+  }).pipe(Effect.uninterruptible, ctx.root.checkpointLock.withPermits(1))
 
 const renewLease = (ctx: RunContext, now: number) =>
   now + leaseMillis / 2 < ctx.leaseUntil ? Effect.void : Effect.asVoid(claim(ctx, now))
@@ -293,16 +330,23 @@ const claim = (ctx: RunContext, now: number): Effect.Effect<void, RunAlreadyActi
  * lease). Fails, and so stops the run, only if another engine took it over;
  * a store that is briefly unavailable is tried again at the next beat.
  */
-const heartbeat = (ctx: RunContext): Effect.Effect<never, RunAlreadyActive> =>
+const heartbeat = (ctx: RunContext): Effect.Effect<never, RunAlreadyActive | RunCancelled> =>
   Effect.sleep(Duration.millis(leaseMillis / 3)).pipe(
     Effect.zipRight(Clock.currentTimeMillis),
     Effect.flatMap((now) =>
-      Effect.flatMap(ctx.env.store.claim(ctx.runId, ctx.env.owner, now, now + leaseMillis), (result) => {
+      Effect.flatMap(ctx.env.store.claim(ctx.runId, ctx.env.owner, now, now + leaseMillis), (result): Effect.Effect<
+        void,
+        RunAlreadyActive | RunCancelled | PersistenceError
+      > => {
         if (!result.claimed) {
           return Effect.fail(new RunAlreadyActive({ runId: ctx.runId, owner: result.owner ?? "unknown" }))
         }
         ctx.leaseUntil = now + leaseMillis
-        return Effect.void
+        // a run cancelled from another process stops at the next beat
+        return Effect.flatMap(ctx.env.store.getRun(ctx.runId), (run) =>
+          Option.isSome(run) && run.value.status === "cancelled"
+            ? Effect.fail(new RunCancelled({ runId: ctx.runId }))
+            : Effect.void)
       })
     ),
     Effect.catchTag("PersistenceError", () => Effect.void),
@@ -402,15 +446,15 @@ const childNames = (template: Template.Template.Any): ReadonlyArray<string> => {
   })
 }
 
-const join = (path: string, name: string) => path === "" ? name : `${path}/${name}`
+export const join = (path: string, name: string) => path === "" ? name : `${path}/${name}`
 
 /** State keys under which a template keeps outer values its local keys shadow. */
 const shadowPrefix = "~shadow/"
 
-/** The state key whose Schema encodes a (possibly shadow) key. */
-const schemaKeyOf = (key: string) => key.startsWith(shadowPrefix) ? key.slice(key.lastIndexOf("/") + 1) : key
+/** The state key whose Schema encodes a (possibly shadow, or flow view `~view/...`) key. */
+const schemaKeyOf = (key: string) => key.startsWith("~") ? key.slice(key.lastIndexOf("/") + 1) : key
 
-const runTemplate = (
+export const runTemplate = (
   ctx: RunContext,
   template: Template.Template.Any,
   path: string,
@@ -423,7 +467,13 @@ const runTemplate = (
   const names = childNames(template)
   const children = Effect.forEach(template.steps, (node, i) => {
     const key = join(path, names[i]!)
-    return node._tag === "Template" ? runTemplate(ctx, node, key, policy) : runStep(ctx, node, key, policy)
+    return node._tag === "Template"
+      ? runTemplate(ctx, node, key, policy)
+      : node._tag === "Flow"
+      ? runFlow(ctx, node, key, policy)
+      : node._tag === "Step"
+      ? runStep(ctx, node, key, policy)
+      : runDurable(ctx, node, key, policy)
   }, { discard: true })
   if (template.local.length === 0) return children
   // Local keys may shadow values from outside the template: those are saved
@@ -486,6 +536,7 @@ const outcome = (ctx: RunContext): RunOutcome => {
   const state: Record<string, unknown> = {}
   const entries: Record<string, State.EntryInfo> = {}
   for (const [key, entry] of ctx.entries) {
+    if (key.startsWith("~durable/")) continue
     state[key] = entry.value
     entries[key] = {
       writtenAt: new Date(entry.stored.writtenAt),
@@ -527,6 +578,13 @@ const execute = (ctx: RunContext, timeout: Duration.Duration | undefined) => {
         }
         // interrupted (the process or fiber was stopped): the run stays resumable
         if (Cause.isInterruptedOnly(exit.cause)) return
+        const failure = Cause.failureOption(exit.cause)
+        // suspended: its status is recorded; cancelled: it was, by whoever cancelled it
+        if (Option.isSome(failure) && isSuspended(failure.value)) return
+        if (Option.isSome(failure) && failure.value instanceof RunCancelled) {
+          yield* env.publish({ _tag: "RunCancelled", runId, at: now })
+          return
+        }
         const error = summarize(Cause.squash(exit.cause))
         yield* env.store.setStatus(runId, {
           status: "failed",
@@ -601,6 +659,16 @@ export const launch = (
     return outcome(yield* execute(ctx, timeout))
   }))
 
+/** Executes a created child run (a sub-flow) inside its parent's execution: no permit of its own. */
+export const executeChild = (ctx: RunContext): Effect.Effect<RunOutcome, unknown, unknown> =>
+  Effect.gen(function*() {
+    const { env, runId, template } = ctx
+    const now = yield* Clock.currentTimeMillis
+    yield* claim(ctx, now)
+    yield* env.publish({ _tag: "RunStarted", runId, template: template.name, version: template.version, at: now })
+    return outcome(yield* execute(ctx, Duration.infinity))
+  })
+
 /** Starts a new run and waits for its end. */
 export const start = (
   env: RunnerEnv,
@@ -620,8 +688,26 @@ export const resume = (
   template: Template.Template.Any,
   runId: string,
   options: { readonly timeout?: Duration.Duration | undefined }
+): Effect.Effect<RunOutcome, unknown, unknown> => env.withPermit(resumeRun(env, template, runId, options, false))
+
+/**
+ * Resumes a child run (a sub-flow) inside its parent's execution (no permit
+ * of its own), or, when it has completed, loads its final state.
+ */
+export const resumeChild = (
+  env: RunnerEnv,
+  template: Template.Template.Any,
+  runId: string
+): Effect.Effect<RunOutcome, unknown, unknown> => resumeRun(env, template, runId, { timeout: Duration.infinity }, true)
+
+const resumeRun = (
+  env: RunnerEnv,
+  template: Template.Template.Any,
+  runId: string,
+  options: { readonly timeout?: Duration.Duration | undefined },
+  child: boolean
 ): Effect.Effect<RunOutcome, unknown, unknown> =>
-  env.withPermit(Effect.gen(function*() {
+  Effect.gen(function*() {
     yield* template.validate()
     const record = yield* env.store.getRun(runId)
     if (Option.isNone(record)) return yield* Effect.fail(new RunNotFound({ runId }))
@@ -635,13 +721,14 @@ export const resume = (
         })
       )
     }
-    if (run.status !== "running" && run.status !== "suspended") {
+    const finished = child && run.status === "completed"
+    if (run.status !== "running" && run.status !== "suspended" && !finished) {
       return yield* Effect.fail(new RunNotResumable({ runId, status: run.status }))
     }
     const now = yield* Clock.currentTimeMillis
     const ctx = new RunContext(env, template, runId)
     // claim before loading, so that the state loaded is the one we own
-    yield* claim(ctx, now)
+    if (!finished) yield* claim(ctx, now)
     const loaded = yield* env.store.load(runId)
     if (Option.isNone(loaded)) return yield* Effect.fail(new RunNotFound({ runId }))
     const { snapshot, stepsAfterSnapshot, completedStepKeys } = loaded.value
@@ -672,6 +759,7 @@ export const resume = (
     }
     const history = yield* env.store.steps(runId)
     ctx.trace.push(...Trace.fromRecords(history.filter((record) => record.status !== "failed")))
+    if (finished) return outcome(ctx)
     yield* env.publish({
       _tag: "RunResumed",
       runId,
@@ -682,7 +770,7 @@ export const resume = (
     })
     yield* env.store.setStatus(runId, { status: "running", updatedAt: now })
     return outcome(yield* execute(ctx, options.timeout))
-  }))
+  })
 
 const applyDelta = (
   delta: StateDelta,

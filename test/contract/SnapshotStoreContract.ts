@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
+import { RunCancelled } from "../../src/Errors.js"
 import {
   type RunRecord,
   type RunStatus,
@@ -375,6 +376,114 @@ export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): vo
         expect(fresh.snapshot).toEqual(storedState({ fresh: true }))
         expect(fresh.stepsAfterSnapshot).toEqual([])
         expect(yield* s.steps("completed-expired")).toEqual([])
+      }).pipe(Effect.provide(layer)))
+
+    it.effect("appendStep to a cancelled run fails with RunCancelled and writes nothing", () =>
+      Effect.gen(function*() {
+        const s = yield* store
+        yield* s.createRun(runRecord("r1"), storedState({ a: 1 }))
+        yield* s.appendStep(stepRecord("r1", 1), { updatedAt: t0 + 1 })
+        yield* s.setStatus("r1", { status: "cancelled", updatedAt: t0 + 2 })
+        const error = yield* Effect.flip(
+          s.appendStep(stepRecord("r1", 2), { updatedAt: t0 + 3, snapshot: storedState({ a: 9 }) })
+        )
+        expect(error).toBeInstanceOf(RunCancelled)
+        expect(error.message).toContain("r1")
+        expect((yield* s.steps("r1")).map((step) => step.seq)).toEqual([1])
+        const loaded = Option.getOrThrow(yield* s.load("r1"))
+        expect(loaded.run.seq).toBe(1)
+        expect(loaded.run.updatedAt).toBe(t0 + 2)
+        expect(loaded.snapshot).toEqual(storedState({ a: 1 }))
+      }).pipe(Effect.provide(layer)))
+
+    it.effect("a cancelled run is final: setStatus leaves it unchanged", () =>
+      Effect.gen(function*() {
+        const s = yield* store
+        yield* s.createRun(runRecord("r1"), storedState({ a: 1 }))
+        yield* s.setStatus("r1", { status: "suspended", updatedAt: t0 + 1 })
+        expect(Option.getOrThrow(yield* s.getRun("r1")).status).toBe("suspended")
+        yield* s.setStatus("r1", { status: "cancelled", updatedAt: t0 + 2, expiresAt: t0 + 100 })
+        yield* s.setStatus("r1", {
+          status: "completed",
+          updatedAt: t0 + 3,
+          expiresAt: null,
+          error: { tag: "X", message: "late" },
+          snapshot: storedState({ a: 2 })
+        })
+        yield* s.setStatus("r1", { status: "running", updatedAt: t0 + 4 })
+        const run = Option.getOrThrow(yield* s.getRun("r1"))
+        expect(run).toEqual(runRecord("r1", { status: "cancelled", updatedAt: t0 + 2, expiresAt: t0 + 100 }))
+        expect(Option.getOrThrow(yield* s.load("r1")).snapshot).toEqual(storedState({ a: 1 }))
+      }).pipe(Effect.provide(layer)))
+
+    it.effect("recordSignal checks the run and refuses a second pending signal of one name", () =>
+      Effect.gen(function*() {
+        const s = yield* store
+        const signal = (runId: string, name: string, payload: unknown, at = t0) =>
+          s.recordSignal({ runId, name, payload, receivedAt: at })
+        expect(yield* signal("nope", "approval", { ok: true })).toBe("not-found")
+        yield* s.createRun(runRecord("r1"), storedState({}))
+        expect(yield* signal("r1", "approval", { approved: true, by: "ann'e ✓", notes: [1, { x: null }] })).toBe("recorded")
+        expect(yield* signal("r1", "approval", { approved: false })).toBe("already-pending")
+        expect(yield* signal("r1", "webhook", "second name")).toBe("recorded")
+        yield* s.setStatus("r1", { status: "suspended", updatedAt: t0 + 1 })
+        expect(yield* signal("r1", "other", 3)).toBe("recorded")
+        expect(yield* s.signals("r1")).toEqual([
+          {
+            runId: "r1",
+            name: "approval",
+            payload: { approved: true, by: "ann'e ✓", notes: [1, { x: null }] },
+            receivedAt: t0,
+            consumedBy: null
+          },
+          { runId: "r1", name: "webhook", payload: "second name", receivedAt: t0, consumedBy: null },
+          { runId: "r1", name: "other", payload: 3, receivedAt: t0, consumedBy: null }
+        ])
+        for (const status of ["completed", "failed", "cancelled"] as const) {
+          const id = `ended-${status}`
+          yield* s.createRun(runRecord(id), storedState({}))
+          yield* s.setStatus(id, { status, updatedAt: t0 + 1 })
+          expect(yield* signal(id, "approval", true), status).toBe("run-ended")
+          expect(yield* s.signals(id)).toEqual([])
+        }
+        expect(yield* s.signals("nope")).toEqual([])
+      }).pipe(Effect.provide(layer)))
+
+    it.effect("takeSignal consumes the oldest pending signal once, and gives a step back its own", () =>
+      Effect.gen(function*() {
+        const s = yield* store
+        yield* s.createRun(runRecord("r1"), storedState({}))
+        expect(yield* s.takeSignal("r1", "approval", "a/wait")).toEqual(Option.none())
+        yield* s.recordSignal({ runId: "r1", name: "approval", payload: 1, receivedAt: t0 + 1 })
+        const first = yield* s.takeSignal("r1", "approval", "a/wait")
+        expect(first).toEqual(Option.some({ runId: "r1", name: "approval", payload: 1, receivedAt: t0 + 1, consumedBy: "a/wait" }))
+        // the same step again (re-executed after a crash): the same signal
+        expect(yield* s.takeSignal("r1", "approval", "a/wait")).toEqual(first)
+        // another step: nothing pending
+        expect(yield* s.takeSignal("r1", "approval", "b/wait")).toEqual(Option.none())
+        // once consumed, a new signal of the same name is accepted and goes to the next step
+        expect(yield* s.recordSignal({ runId: "r1", name: "approval", payload: 2, receivedAt: t0 + 2 })).toBe("recorded")
+        expect(yield* s.takeSignal("r1", "other", "b/wait")).toEqual(Option.none())
+        expect(Option.map(yield* s.takeSignal("r1", "approval", "b/wait"), (sig) => sig.payload)).toEqual(Option.some(2))
+        expect(Option.map(yield* s.takeSignal("r1", "approval", "a/wait"), (sig) => sig.payload)).toEqual(Option.some(1))
+        expect((yield* s.signals("r1")).map((sig) => [sig.payload, sig.consumedBy])).toEqual([[1, "a/wait"], [2, "b/wait"]])
+        expect(yield* s.takeSignal("unknown", "approval", "a/wait")).toEqual(Option.none())
+      }).pipe(Effect.provide(layer)))
+
+    it.effect("collectExpired deletes the signals of the runs it collects", () =>
+      Effect.gen(function*() {
+        const s = yield* store
+        for (const id of ["old", "kept"]) {
+          yield* s.createRun(runRecord(id), storedState({}))
+          yield* s.recordSignal({ runId: id, name: "approval", payload: id, receivedAt: t0 })
+        }
+        yield* s.setStatus("old", { status: "completed", updatedAt: t0 + 1, expiresAt: t0 + 10 })
+        expect(yield* s.collectExpired(t0 + 11)).toBe(1)
+        expect(yield* s.signals("old")).toEqual([])
+        expect((yield* s.signals("kept")).map((sig) => sig.payload)).toEqual(["kept"])
+        // an id reused after collection starts without signals
+        yield* s.createRun(runRecord("old"), storedState({}))
+        expect(yield* s.takeSignal("old", "approval", "w")).toEqual(Option.none())
       }).pipe(Effect.provide(layer)))
   })
 }

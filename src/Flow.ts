@@ -1,0 +1,778 @@
+/**
+ * Control flow: nodes that stand in a template's `steps` (and so in
+ * `composeWorkflow`) exactly like steps and sub-templates, and keep the
+ * compile-time wiring checks.
+ *
+ * - {@link branch} / {@link match}: run one of several templates, chosen by a
+ *   typed predicate (selector) over the state.
+ * - {@link loop}: repeat a template while a typed predicate holds, up to a
+ *   required maximum number of iterations.
+ * - {@link forEach}: run a template for each element of a list in the state,
+ *   with a concurrency limit, collecting one result per element in input order.
+ * - {@link parallel}: run several templates with a concurrency limit, waiting
+ *   for all (their outputs merged) or for the first to succeed.
+ *
+ * Every node is durable. Its steps have stable keys: `route/then/step`,
+ * `poll/3/step` (third iteration), `each/7/step` (element at index 7),
+ * `enrich/geo/step` (branch `geo`); a resumed run skips the steps that
+ * completed. A branch records its choice and a loop each iteration it starts,
+ * so that a resume takes the same arm and goes on with the same iteration
+ * even if the state has changed since.
+ *
+ * Concurrent elements and branches each run on their own view of the state:
+ * they see the state as it was when the node started, never each other's
+ * writes. What they write is kept apart (also in the store) until the node
+ * ends, then merged deterministically: forEach collects one key per element
+ * in input order; parallel takes each branch's provided keys, in the order
+ * the branches are declared.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Flow, Step, Template } from "weft"
+ *
+ * const fix = Template.make({ name: "fix", version: "1", steps: [Step.make({
+ *   name: "restart", requires: {}, provides: { action: Schema.String },
+ *   run: () => Effect.succeed({ action: "restarted" })
+ * })] })
+ * const keep = Template.make({ name: "keep", version: "1", steps: [Step.make({
+ *   name: "noop", requires: {}, provides: { action: Schema.String },
+ *   run: () => Effect.succeed({ action: "none" })
+ * })] })
+ * const route = Flow.branch({
+ *   name: "route",
+ *   requires: { healthy: Schema.Boolean },
+ *   when: ({ healthy }) => !healthy,
+ *   then: fix,
+ *   else: keep
+ * }) // requires { healthy: boolean }, provides { action: string }
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Pipeable, Schema } from "effect"
+import type { LoopLimitExceeded } from "./Errors.js"
+import type { CheckNode, ContextOf, ErrorOf, NodeTypes, ProvidesOf, RequiresOf, Simplify } from "./internal/wiring.js"
+import type * as Step from "./Step.js"
+import type * as Template from "./Template.js"
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export const TypeId: unique symbol = Symbol.for("weft/Flow")
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * How many elements or branches may run at once: a positive integer or
+ * `"unbounded"`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Concurrency = number | "unbounded"
+
+/**
+ * What a control-flow node does, at run time.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Spec =
+  | {
+    readonly kind: "branch"
+    /** The Schemas of the keys the selector reads. */
+    readonly requires: Schema.Struct.Fields
+    /** Returns the label of the arm to run. */
+    readonly select: (input: never) => string
+    /** Every label, in declaration order; a label without a template runs nothing. */
+    readonly labels: ReadonlyArray<string>
+    readonly arms: Readonly<Record<string, Template.Template.Any | undefined>>
+  }
+  | {
+    readonly kind: "loop"
+    readonly requires: Schema.Struct.Fields
+    readonly while: (input: never) => boolean
+    readonly body: Template.Template.Any
+    readonly maxIterations: number
+    /** `"before"`: the predicate is checked before each iteration; `"after"`: after each. */
+    readonly check: "before" | "after"
+  }
+  | {
+    readonly kind: "forEach"
+    readonly over: string
+    readonly as: string
+    readonly body: Template.Template.Any
+    readonly collect: string
+    readonly into: string
+    readonly concurrency: Concurrency
+  }
+  | {
+    readonly kind: "parallel"
+    readonly labels: ReadonlyArray<string>
+    readonly branches: Readonly<Record<string, Template.Template.Any>>
+    readonly concurrency: Concurrency
+    readonly mode: "all" | "first"
+    readonly merge: Readonly<Record<string, (values: ReadonlyArray<never>) => unknown>>
+  }
+
+/**
+ * A control-flow node. Like a step or a template, its type carries what it
+ * requires, what it provides, its errors and its services.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Flow<in out Req, in out Prov, out E = never, out R = never> extends Pipeable.Pipeable {
+  readonly [TypeId]: TypeId
+  readonly "~types": NodeTypes<Req, Prov, E, R>
+  readonly _tag: "Flow"
+  readonly name: string
+  readonly spec: Spec
+  /** The templates it may run (arms, body, branches). */
+  readonly children: ReadonlyArray<Template.Template.Any>
+  /** The keys it needs from outside, with their Schemas (one-key Structs), as a template's. */
+  readonly requirements: ReadonlyArray<readonly [key: string, schema: Schema.Schema.AnyNoContext]>
+  /** The Schema (a one-key Struct) of each key it provides. */
+  readonly provides: Readonly<Record<string, Schema.Schema.AnyNoContext>>
+  /** The keys the node reads and writes itself (predicates, lists, results), for persistence. */
+  readonly fields: { readonly reads: Schema.Struct.Fields; readonly writes: Schema.Struct.Fields }
+}
+
+/**
+ * @since 0.1.0
+ */
+export declare namespace Flow {
+  /**
+   * Any control-flow node, for generic constraints.
+   *
+   * @since 0.1.0
+   */
+  export interface Any {
+    readonly [TypeId]: TypeId
+    readonly "~types": NodeTypes<object, object, unknown, unknown>
+    readonly _tag: "Flow"
+    readonly name: string
+    readonly spec: Spec
+    readonly children: ReadonlyArray<Template.Template.Any>
+    readonly requirements: ReadonlyArray<readonly [key: string, schema: Schema.Schema.AnyNoContext]>
+    readonly provides: Readonly<Record<string, Schema.Schema.AnyNoContext>>
+    readonly fields: { readonly reads: Schema.Struct.Fields; readonly writes: Schema.Struct.Fields }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// type helpers
+// ---------------------------------------------------------------------------
+
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never
+
+type KeysOfUnion<P> = P extends unknown ? keyof P : never
+
+type ValueOf<P, K extends PropertyKey> = P extends unknown ? K extends keyof P ? P[K] : never : never
+
+/** Keys every member of the union `P` has. */
+type CommonKeys<P> = Extract<keyof P, PropertyKey>
+
+/**
+ * What one of several alternatives provides (`P` is the union of what each
+ * provides): a key every alternative writes is provided, with the union of
+ * their types; a key only some write is optional, so a later step that
+ * requires it is a compile error.
+ *
+ * @since 0.1.0
+ * @category type helpers
+ */
+export type OneOf<P> = Simplify<
+  & { readonly [K in CommonKeys<P>]: ValueOf<P, K> }
+  & { readonly [K in Exclude<KeysOfUnion<P>, CommonKeys<P>>]?: ValueOf<P, K> }
+>
+
+/**
+ * What several parts provide together (`P` is the union of what each
+ * provides): every key any of them writes.
+ *
+ * @since 0.1.0
+ * @category type helpers
+ */
+export type AllOf<P> = Simplify<{ readonly [K in KeysOfUnion<P>]: ValueOf<P, K> }>
+
+/**
+ * What a set of alternatives requires: what each of them requires.
+ *
+ * @since 0.1.0
+ * @category type helpers
+ */
+export type EachRequires<N> = Simplify<UnionToIntersection<RequiresOf<N>>>
+
+/**
+ * Keys that two or more of the templates in `B` provide.
+ *
+ * @since 0.1.0
+ * @category type helpers
+ */
+export type Clashes<B> = {
+  [A in keyof B]: {
+    [C in Exclude<keyof B, A>]: keyof ProvidesOf<B[A]> & keyof ProvidesOf<B[C]>
+  }[Exclude<keyof B, A>]
+}[keyof B]
+
+/**
+ * The compile error for parallel branches that provide the same keys with
+ * no merge function for them.
+ *
+ * @since 0.1.0
+ * @category type helpers
+ */
+export interface KeyClash<Keys extends PropertyKey> {
+  readonly "~weft/error": "two parallel branches provide the same key: give a merge function for it"
+  readonly keys: Keys
+}
+
+/**
+ * `unknown` when every key two branches provide has a merge function (or
+ * only the first branch to succeed is kept), else a {@link KeyClash}.
+ *
+ * @since 0.1.0
+ * @category type helpers
+ */
+export type CheckClashes<B, Mode, Merged> = Mode extends "first" ? unknown
+  : [Exclude<Clashes<B>, Merged>] extends [never] ? unknown
+  : KeyClash<Exclude<Clashes<B>, Merged> & PropertyKey>
+
+/**
+ * The compile error for a merge function given for a key that at most one
+ * parallel branch provides.
+ *
+ * @since 0.1.0
+ * @category type helpers
+ */
+export interface NotAClash<Key extends PropertyKey> {
+  readonly "~weft/error": "a merge function is only for a key several branches provide"
+  readonly key: Key
+}
+
+/**
+ * A merge function of {@link parallel}: gets the values the branches wrote
+ * for one key, in the order the branches are declared, and returns the one
+ * to keep.
+ *
+ * @since 0.1.0
+ * @category type helpers
+ */
+export type MergeFunction<B, K extends PropertyKey> = (
+  values: ReadonlyArray<ValueOf<ProvidesOf<B[keyof B]>, K>>
+) => ValueOf<ProvidesOf<B[keyof B]>, K>
+
+/**
+ * The loop's body feeds the predicate and its own next iteration: `unknown`
+ * when what it writes is what they read, else the wiring error.
+ *
+ * @since 0.1.0
+ * @category type helpers
+ */
+export type LoopCheck<Pred, Body> =
+  & CheckNode<{}, ProvidesOf<Body>, Pred>
+  & CheckNode<{}, ProvidesOf<Body>, RequiresOf<Body>>
+
+/**
+ * What a loop requires: the predicate's keys (unless the body writes them
+ * first, when it is checked after each iteration) and the body's.
+ *
+ * @since 0.1.0
+ * @category type helpers
+ */
+export type LoopRequires<Pred, Body, Check> = Check extends "after"
+  ? Simplify<RequiresOf<Body> & Omit<Pred, keyof ProvidesOf<Body>>>
+  : Simplify<Pred & RequiresOf<Body>>
+
+/**
+ * What a loop provides: the body's keys. When the predicate is checked first
+ * the body may run zero times: a key the loop also requires is there anyway
+ * (the body's value or the one from before), any other is optional.
+ *
+ * @since 0.1.0
+ * @category type helpers
+ */
+export type LoopProvides<Pred, Body, Check> = Check extends "after" ? ProvidesOf<Body>
+  : BeforeLoopProvides<ProvidesOf<Body>, LoopRequires<Pred, Body, "before">>
+
+type BeforeLoopProvides<P, Req> = Simplify<
+  & { readonly [K in keyof P & keyof Req]: P[K] | Req[K] }
+  & { readonly [K in Exclude<keyof P, keyof Req>]?: P[K] }
+>
+
+// ---------------------------------------------------------------------------
+// constructors
+// ---------------------------------------------------------------------------
+
+const proto = {
+  [TypeId]: TypeId,
+  _tag: "Flow",
+  pipe() {
+    // eslint-disable-next-line prefer-rest-params
+    return Pipeable.pipeArguments(this, arguments)
+  }
+}
+
+const validName = /^[A-Za-z0-9_.:-]+$/
+const validLabel = /^[A-Za-z0-9_.:-]+$/
+
+type Field = Schema.Struct.Fields[string]
+type Requirement = readonly [string, Schema.Schema.AnyNoContext]
+
+const keySchema = (key: string, field: Field): Schema.Schema.AnyNoContext =>
+  Schema.Struct({ [key]: field }) as unknown as Schema.Schema.AnyNoContext
+
+/** The field inside a one-key Struct built by `keySchema` (or a template's `provides`). */
+export const fieldOf = (schema: Schema.Schema.AnyNoContext, key: string): Field =>
+  (schema as unknown as { readonly fields: Schema.Struct.Fields }).fields[key] ?? Schema.Unknown
+
+/** The Schema of a field's value (a property signature's type; `Unknown` when it renames or transforms). */
+const valueSchema = (field: Field): Schema.Schema.AnyNoContext =>
+  Schema.isSchema(field)
+    ? field as Schema.Schema.AnyNoContext
+    : field.ast._tag === "PropertySignatureDeclaration"
+    ? Schema.make(field.ast.type)
+    : Schema.Unknown
+
+/** One Schema for a key several alternatives write: theirs, or the union of the distinct ones. */
+const unionField = (fields: ReadonlyArray<Field>): Field => {
+  const distinct = Array.from(new Set(fields))
+  return distinct.length === 1 ? distinct[0]! : Schema.Union(...distinct.map(valueSchema))
+}
+
+/** Every key some template in `parts` provides, with one Schema for it. */
+const providedFields = (parts: ReadonlyArray<Template.Template.Any>): Schema.Struct.Fields => {
+  const byKey = new Map<string, Array<Field>>()
+  for (const part of parts) {
+    for (const [key, schema] of Object.entries(part.provides)) {
+      byKey.set(key, [...(byKey.get(key) ?? []), fieldOf(schema, key)])
+    }
+  }
+  return Object.fromEntries(Array.from(byKey, ([key, fields]) => [key, unionField(fields)]))
+}
+
+const check = (ok: boolean, message: string) => {
+  if (!ok) throw new TypeError(message)
+}
+
+const checkName = (kind: string, name: string) =>
+  check(
+    validName.test(name),
+    `Flow.${kind} name "${name}" must be non-empty and use only letters, digits, "_", "-", "." and ":"`
+  )
+
+const checkConcurrency = (kind: string, name: string, concurrency: Concurrency) =>
+  check(
+    concurrency === "unbounded" || (Number.isInteger(concurrency) && concurrency >= 1),
+    `Flow.${kind} "${name}": concurrency must be a positive integer or "unbounded", got ${concurrency}`
+  )
+
+const make = (options: {
+  readonly name: string
+  readonly spec: Spec
+  readonly children: ReadonlyArray<Template.Template.Any>
+  readonly requirements: ReadonlyArray<Requirement>
+  readonly provides: Schema.Struct.Fields
+  readonly reads: Schema.Struct.Fields
+  readonly writes: Schema.Struct.Fields
+}): Flow.Any => {
+  const node = Object.create(proto)
+  node.name = options.name
+  node.spec = options.spec
+  node.children = options.children
+  node.requirements = options.requirements
+  node.provides = Object.fromEntries(
+    Object.entries(options.provides).map(([key, field]) => [key, keySchema(key, field)])
+  )
+  node.fields = { reads: options.reads, writes: options.writes }
+  return node
+}
+
+const fieldRequirements = (fields: Schema.Struct.Fields): ReadonlyArray<Requirement> =>
+  Object.entries(fields).map(([key, field]) => [key, keySchema(key, field)] as const)
+
+const makeBranch = (
+  kind: string,
+  name: string,
+  requires: Schema.Struct.Fields,
+  select: (input: never) => string,
+  arms: Readonly<Record<string, Template.Template.Any | undefined>>
+): Flow.Any => {
+  checkName(kind, name)
+  const labels = Object.keys(arms)
+  for (const label of labels) {
+    check(validLabel.test(label), `Flow.${kind} "${name}": arm label "${label}" must use only letters, digits, "_", "-", "." and ":"`)
+  }
+  const children = labels.flatMap((label) => arms[label] === undefined ? [] : [arms[label]!])
+  const provides = providedFields(children)
+  return make({
+    name,
+    spec: { kind: "branch", requires, select, labels, arms },
+    children,
+    requirements: [...fieldRequirements(requires), ...children.flatMap((arm) => arm.requirements)],
+    // at run time a provided key's Schema is that of its value; that it may
+    // be absent (an arm that does not write it) is the types' business
+    provides,
+    reads: requires,
+    writes: provides
+  })
+}
+
+/**
+ * Runs `then` when `when` holds for the state, else `else` (or nothing).
+ *
+ * `when` reads the keys declared in `requires`, typed by their Schemas. What
+ * the branch provides is what both arms provide (with the union of their
+ * types); a key only one arm writes is optional downstream, so a later step
+ * that requires it is a compile error. The choice is recorded: a resumed run
+ * takes the same arm. In the trace, the choice is an entry named after the
+ * branch at `route/then` (or `route/else`), followed by the arm's steps at
+ * `route/then/...`.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Flow, Step, Template } from "weft"
+ *
+ * const notify = Template.make({ name: "notify", version: "1", steps: [Step.make({
+ *   name: "page", requires: { equipmentId: Schema.String }, provides: { paged: Schema.Boolean },
+ *   run: () => Effect.succeed({ paged: true })
+ * })] })
+ * const alarm = Flow.branch({
+ *   name: "alarm",
+ *   requires: { temperature: Schema.Number },
+ *   when: ({ temperature }) => temperature > 500,
+ *   then: notify
+ * }) // requires { temperature: number; equipmentId: string }, provides { paged?: boolean }
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const branch = <
+  const RF extends Schema.Struct.Fields,
+  Then extends Template.Template.Any,
+  Else extends Template.Template.Any = Template.Template<{}, {}>
+>(options: {
+  /** Unique within its template; the branch's path segment in traces and snapshots. */
+  readonly name: string
+  /** The Schemas of the keys `when` reads. */
+  readonly requires: RF
+  readonly when: (input: Step.Slice<RF>) => boolean
+  readonly then: Then
+  /** Runs when `when` does not hold (default: nothing). */
+  readonly else?: Else | undefined
+}): Flow<
+  Simplify<Step.Slice<RF> & RequiresOf<Then> & RequiresOf<Else>>,
+  OneOf<ProvidesOf<Then> | ProvidesOf<Else>>,
+  ErrorOf<Then | Else>,
+  ContextOf<Then | Else>
+> =>
+  makeBranch(
+    "branch",
+    options.name,
+    options.requires,
+    ((input: Step.Slice<RF>) => options.when(input) ? "then" : "else") as (input: never) => string,
+    { then: options.then, else: options.else }
+  ) as never
+
+/**
+ * Runs one of several templates: the one whose label `select` returns for the
+ * state. Like {@link branch} with any number of arms: what it provides is
+ * what every arm provides; a key only some arms write is optional downstream.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Flow, Step, Template } from "weft"
+ *
+ * const handler = (name: string) => Template.make({ name, version: "1", steps: [Step.make({
+ *   name: "handle", requires: {}, provides: { handledBy: Schema.String },
+ *   run: () => Effect.succeed({ handledBy: name })
+ * })] })
+ * const triage = Flow.match({
+ *   name: "triage",
+ *   requires: { severity: Schema.Literal("low", "high", "critical") },
+ *   select: ({ severity }) => severity === "low" ? "queue" : "page",
+ *   arms: { queue: handler("queue"), page: handler("page") }
+ * }) // provides { handledBy: string }
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const match = <
+  const RF extends Schema.Struct.Fields,
+  const Arms extends Readonly<Record<string, Template.Template.Any>>
+>(options: {
+  readonly name: string
+  readonly requires: RF
+  /** Returns the label of the arm to run. */
+  readonly select: (input: Step.Slice<RF>) => keyof Arms & string
+  readonly arms: Arms
+}): Flow<
+  Simplify<Step.Slice<RF> & EachRequires<Arms[keyof Arms]>>,
+  OneOf<ProvidesOf<Arms[keyof Arms]>>,
+  ErrorOf<Arms[keyof Arms]>,
+  ContextOf<Arms[keyof Arms]>
+> => makeBranch("match", options.name, options.requires, options.select as (input: never) => string, options.arms) as never
+
+/**
+ * Repeats `body` while `while` holds for the state, at most `maxIterations`
+ * times: when the predicate still holds after that many iterations, the loop
+ * fails with `LoopLimitExceeded` naming the loop and the limit.
+ *
+ * `check: "before"` (default) tests the predicate before each iteration, so
+ * the body may run zero times: what it provides is optional downstream,
+ * except the keys the loop also requires (they are there either way).
+ * `check: "after"` runs the body first and tests after each iteration (a
+ * do-while): the body's keys are provided, and the predicate may read them.
+ *
+ * Each iteration is recorded before it starts, and its steps have their own
+ * keys (`poll/1/check`, `poll/2/check`, ...): a run resumed mid-loop goes on
+ * with the iteration it was in, without re-running the steps that completed.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Flow, Step, Template } from "weft"
+ *
+ * const probe = Template.make({ name: "probe", version: "1", steps: [Step.make({
+ *   name: "check", requires: { deviceId: Schema.String }, provides: { ready: Schema.Boolean },
+ *   run: () => Effect.succeed({ ready: true })
+ * })] })
+ * const waitUntilReady = Flow.loop({
+ *   name: "wait_until_ready",
+ *   requires: { ready: Schema.Boolean },
+ *   while: ({ ready }) => !ready,
+ *   check: "after",
+ *   body: probe,
+ *   maxIterations: 10
+ * }) // requires { deviceId: string }, provides { ready: boolean }
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const loop = <
+  const RF extends Schema.Struct.Fields,
+  Body extends Template.Template.Any,
+  const Check extends "before" | "after" = "before"
+>(options: {
+  readonly name: string
+  /** The Schemas of the keys `while` reads. */
+  readonly requires: RF
+  readonly while: (input: Step.Slice<RF>) => boolean
+  /** The body: what it writes must be what the predicate and its own next iteration read. */
+  readonly body: Body & LoopCheck<Step.Slice<RF>, Body>
+  /** The most iterations the loop may run (at least 1). */
+  readonly maxIterations: number
+  /** When the predicate is tested (default `"before"` each iteration). */
+  readonly check?: Check | undefined
+}): Flow<
+  LoopRequires<Step.Slice<RF>, Body, Check>,
+  LoopProvides<Step.Slice<RF>, Body, Check>,
+  ErrorOf<Body> | LoopLimitExceeded,
+  ContextOf<Body>
+> => {
+  const { body, maxIterations, name, requires } = options
+  const checkWhen = options.check ?? "before"
+  checkName("loop", name)
+  check(
+    Number.isInteger(maxIterations) && maxIterations >= 1,
+    `Flow.loop "${name}": maxIterations must be a positive integer, got ${maxIterations}`
+  )
+  const provides = providedFields([body])
+  const own = checkWhen === "after"
+    ? fieldRequirements(requires).filter(([key]) => !(key in body.provides))
+    : fieldRequirements(requires)
+  return make({
+    name,
+    spec: { kind: "loop", requires, while: options.while as (input: never) => boolean, body, maxIterations, check: checkWhen },
+    children: [body],
+    requirements: [...own, ...body.requirements],
+    provides,
+    reads: requires,
+    writes: {}
+  }) as never
+}
+
+/**
+ * Runs `body` once for each element of the list under `over`, at most
+ * `concurrency` at a time (default 1). Each run sees the state as it was when
+ * the forEach started, plus the element under `as`; it never sees what other
+ * elements write. The value each run writes under `collect` is gathered, in
+ * input order, into a list under `into`; nothing else the body writes is kept.
+ *
+ * A key upstream provides under `over` that is not a list of what the body
+ * reads under `as` is a compile error. Each element's steps have their own
+ * keys (`each/0/step`, `each/1/step`, ...): a resumed run does not redo the
+ * elements (or the steps of an element) that completed.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Flow, Step, Template } from "weft"
+ *
+ * const summarize = Template.make({ name: "summarize", version: "1", steps: [Step.make({
+ *   name: "summarize", requires: { document: Schema.String }, provides: { summary: Schema.String },
+ *   run: ({ document }) => Effect.succeed({ summary: document.slice(0, 80) })
+ * })] })
+ * const summaries = Flow.forEach({
+ *   name: "summaries",
+ *   over: "documents",
+ *   as: "document",
+ *   body: summarize,
+ *   collect: "summary",
+ *   into: "summaries",
+ *   concurrency: 4
+ * }) // requires { documents: ReadonlyArray<string> }, provides { summaries: ReadonlyArray<string> }
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const forEach = <
+  Body extends Template.Template.Any,
+  const Over extends string,
+  const As extends keyof RequiresOf<Body> & string,
+  const Collect extends keyof ProvidesOf<Body> & string,
+  const Into extends string
+>(options: {
+  readonly name: string
+  /** The state key holding the list. */
+  readonly over: Over
+  /** The key under which the body reads one element. */
+  readonly as: As
+  readonly body: Body
+  /** The key of the body's output to gather. */
+  readonly collect: Collect
+  /** The key the list of gathered values is written to. */
+  readonly into: Into
+  /** How many elements run at once (default 1). */
+  readonly concurrency?: Concurrency | undefined
+}): Flow<
+  Simplify<Omit<RequiresOf<Body>, As> & { readonly [K in Over]: ReadonlyArray<RequiresOf<Body>[As]> }>,
+  { readonly [K in Into]: ReadonlyArray<ProvidesOf<Body>[Collect]> },
+  ErrorOf<Body>,
+  ContextOf<Body>
+> => {
+  const { as, body, collect, into, name, over } = options
+  const concurrency = options.concurrency ?? 1
+  checkName("forEach", name)
+  checkConcurrency("forEach", name, concurrency)
+  check(over !== (as as string), `Flow.forEach "${name}": "over" and "as" must be different keys, both are "${as}"`)
+  const element = body.requirements.find(([key]) => key === as)
+  const list = { [over]: Schema.Array(element === undefined ? Schema.Unknown : valueSchema(fieldOf(element[1], as))) }
+  const result = body.provides[collect]
+  check(result !== undefined, `Flow.forEach "${name}": its body does not provide "${collect}"`)
+  const results = { [into]: Schema.Array(valueSchema(fieldOf(result!, collect))) }
+  return make({
+    name,
+    spec: { kind: "forEach", over, as, body, collect, into, concurrency },
+    children: [body],
+    requirements: [...fieldRequirements(list), ...body.requirements.filter(([key]) => key !== as)],
+    provides: results,
+    reads: list,
+    writes: results
+  }) as never
+}
+
+/**
+ * Runs several templates, at most `concurrency` at a time (default: all at
+ * once), each on its own view of the state.
+ *
+ * `mode: "all"` (default) waits for every branch and provides every key they
+ * write; two branches that provide the same key are a compile error unless
+ * `merge` has a function for that key (it gets the branches' values in
+ * declaration order). `mode: "first"` keeps the first branch to succeed,
+ * interrupts the others, and provides what every branch provides (a key only
+ * some write is optional); its trace records the winner as `name/label`.
+ * A failing branch fails the node (in `"first"` mode, only when all fail).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Flow, Step, Template } from "weft"
+ *
+ * const credit = Template.make({ name: "credit", version: "1", steps: [Step.make({
+ *   name: "lookup", requires: { customerId: Schema.String }, provides: { creditScore: Schema.Number },
+ *   run: () => Effect.succeed({ creditScore: 700 })
+ * })] })
+ * const fraud = Template.make({ name: "fraud", version: "1", steps: [Step.make({
+ *   name: "lookup", requires: { customerId: Schema.String }, provides: { fraudScore: Schema.Number },
+ *   run: () => Effect.succeed({ fraudScore: 0.1 })
+ * })] })
+ * const enrich = Flow.parallel({ name: "enrich", branches: { credit, fraud }, concurrency: 2 })
+ * // requires { customerId: string }, provides { creditScore: number; fraudScore: number }
+ * ```
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const parallel = <
+  const Branches extends Readonly<Record<string, Template.Template.Any>>,
+  const Mode extends "all" | "first" = "all",
+  const Merged extends PropertyKey = never
+>(options: {
+  readonly name: string
+  readonly branches: Branches & CheckClashes<Branches, Mode, Merged>
+  /** How many branches run at once (default: all). */
+  readonly concurrency?: Concurrency | undefined
+  /** Wait for `"all"` branches (default) or keep the `"first"` to succeed. */
+  readonly mode?: Mode | undefined
+  /** For each key several branches provide: how to merge their values. */
+  readonly merge?:
+    | { readonly [K in Merged]: K extends Clashes<Branches> ? MergeFunction<Branches, K> : NotAClash<K> }
+    | undefined
+}): Flow<
+  EachRequires<Branches[keyof Branches]>,
+  Mode extends "first" ? OneOf<ProvidesOf<Branches[keyof Branches]>> : AllOf<ProvidesOf<Branches[keyof Branches]>>,
+  ErrorOf<Branches[keyof Branches]>,
+  ContextOf<Branches[keyof Branches]>
+> => {
+  const { name } = options
+  const branches = options.branches as Readonly<Record<string, Template.Template.Any>>
+  const concurrency = options.concurrency ?? "unbounded"
+  const mode = options.mode ?? "all"
+  checkName("parallel", name)
+  checkConcurrency("parallel", name, concurrency)
+  const labels = Object.keys(branches)
+  check(labels.length > 0, `Flow.parallel "${name}" has no branches`)
+  for (const label of labels) {
+    check(validLabel.test(label), `Flow.parallel "${name}": branch label "${label}" must use only letters, digits, "_", "-", "." and ":"`)
+  }
+  const children = labels.map((label) => branches[label]!)
+  const provides = providedFields(children)
+  return make({
+    name,
+    spec: {
+      kind: "parallel",
+      labels,
+      branches,
+      concurrency,
+      mode,
+      merge: (options.merge ?? {}) as Readonly<Record<string, (values: ReadonlyArray<never>) => unknown>>
+    },
+    children,
+    requirements: children.flatMap((branch) => branch.requirements),
+    provides,
+    reads: {},
+    writes: provides
+  }) as never
+}
+
+/**
+ * Tests whether a value is a control-flow node.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isFlow = (u: unknown): u is Flow.Any => typeof u === "object" && u !== null && TypeId in u

@@ -1,0 +1,146 @@
+/**
+ * Durable waits survive SIGKILL, for real: child Node processes run flows
+ * with a sleep and a signal wait on a SQLite file, are killed at chosen
+ * moments, and the runs are resumed (or signalled) in new processes.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
+import { afterAll, describe, expect, it } from "vitest"
+import Database from "better-sqlite3"
+import { Effect } from "effect"
+import { SnapshotStore, SqlSnapshotStore } from "weft"
+
+const dir = mkdtempSync(join(tmpdir(), "weft-durable-crash-"))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const child = resolve(__dirname, "durableChild.ts")
+
+interface ChildResult {
+  readonly pid: number
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly lines: ReadonlyArray<string>
+}
+
+/** Runs the child; SIGKILLs it `kill.after` ms after it prints a line starting with `kill.on`. */
+const runChild = (
+  args: ReadonlyArray<string>,
+  kill?: { readonly on: string; readonly after: number }
+): Promise<ChildResult> =>
+  new Promise((done, fail) => {
+    const proc: ChildProcess = spawn(process.execPath, ["--import", "tsx", child, ...args], {
+      cwd: resolve(__dirname, "../.."),
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let out = ""
+    let err = ""
+    let armed = false
+    proc.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString()
+      if (kill !== undefined && !armed && out.split("\n").some((line) => line.startsWith(kill.on))) {
+        armed = true
+        setTimeout(() => proc.kill("SIGKILL"), kill.after)
+      }
+    })
+    proc.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()))
+    proc.on("error", fail)
+    proc.on("exit", (code, signal) => {
+      if (code !== null && code !== 0 && code !== 1) fail(new Error(`child exited ${code}: ${err}`))
+      else done({ pid: proc.pid!, code, signal, lines: out.split("\n").filter((l) => l !== "") })
+    })
+  })
+
+const json = (result: ChildResult): ReadonlyArray<Record<string, unknown>> =>
+  result.lines.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line))
+
+const execs = (log: string): ReadonlyArray<{ readonly pid: number; readonly step: string }> =>
+  readFileSync(log, "utf8").split("\n").filter((l) => l !== "").map((line) => {
+    const [pid, , step] = line.split(" ")
+    return { pid: Number(pid), step: step! }
+  })
+
+const fromStore = <A>(database: string, f: (store: SnapshotStore.SnapshotStore["Type"]) => Effect.Effect<A, unknown>) =>
+  Effect.runPromise(
+    Effect.flatMap(SnapshotStore.SnapshotStore, f).pipe(Effect.provide(SqlSnapshotStore.layer({ filename: database })))
+  )
+
+const raw = <A>(database: string, f: (db: Database.Database) => A): A => {
+  const db = new Database(database, { readonly: true })
+  try {
+    return f(db)
+  } finally {
+    db.close()
+  }
+}
+
+describe("durable crash and resume", () => {
+  it("a process killed during a sleep: the resumed process sleeps only what remains", async () => {
+    const database = join(dir, "sleep.db")
+    const log = join(dir, "sleep.log")
+    writeFileSync(log, "")
+    const sleepMillis = 4000
+    // killed 500 ms into the sleep
+    const first = await runChild([database, log, "s", "sleep-start", String(sleepMillis)], {
+      on: "event StepStarted nap",
+      after: 500
+    })
+    expect(first.signal).toBe("SIGKILL")
+    expect(raw(database, (db) => db.prepare("SELECT status FROM weft_runs WHERE run_id = 's'").pluck().get())).toBe(
+      "running"
+    )
+    const second = await runChild([database, log, "s", "sleep-resume", String(sleepMillis)])
+    expect(second.code, second.lines.join("\n")).toBe(0)
+    expect(json(second).at(-1)).toEqual({ state: { n: 1, a: 2, b: 20 } })
+
+    const steps = await fromStore(database, (store) => store.steps("s"))
+    const started = steps.find((s) => s.stepKey === "nap/~sleep")!
+    const nap = steps.find((s) => s.stepKey === "nap")!
+    const wakeAt = started.delta.set["~durable/nap/~wake"]!.value as number
+    expect(wakeAt).toBe(started.endedAt + sleepMillis)
+    // the sleep ended at its recorded wake-up time, not a whole sleep after the restart
+    // (which came more than 500 ms after the sleep started)
+    expect(nap.endedAt).toBeGreaterThanOrEqual(wakeAt)
+    expect(nap.endedAt - wakeAt).toBeLessThan(500)
+    // "before" ran once, in the first process; "after" once, in the second
+    expect(execs(log)).toEqual([{ pid: first.pid, step: "before" }, { pid: second.pid, step: "after" }])
+  }, 30_000)
+
+  it("a suspended run outlives its process; a bad payload is refused; a process killed after the signal is resumed by another", async () => {
+    const database = join(dir, "wait.db")
+    const log = join(dir, "wait.log")
+    writeFileSync(log, "")
+    // the run suspends; the process, waiting for the end, is killed
+    const first = await runChild([database, log, "w", "wait-start"], { on: "event RunSuspended", after: 100 })
+    expect(first.signal).toBe("SIGKILL")
+    const status = () => raw(database, (db) => db.prepare("SELECT status FROM weft_runs WHERE run_id = 'w'").pluck().get())
+    const signals = () => raw(database, (db) => db.prepare("SELECT COUNT(*) FROM weft_signals").pluck().get())
+    expect(status()).toBe("suspended")
+
+    // another process: a payload that does not decode is refused, nothing recorded; a good one
+    // is recorded and resumes the run there; that process is killed inside the next step
+    const second = await runChild(
+      [database, log, "w", "signal", JSON.stringify([{ amount: "ten", by: 1 }, { amount: 10, by: "bob" }])],
+      { on: "event StepStarted after", after: 150 }
+    )
+    expect(second.signal).toBe("SIGKILL")
+    expect(json(second)).toEqual([{ signal: "InvalidSignalPayload" }, { signal: "ok" }])
+    expect(signals()).toBe(1)
+    expect(status()).toBe("running")
+
+    // a third process resumes it from its checkpoint: the wait is done, the signal is in the state
+    const third = await runChild([database, log, "w", "wait-resume"])
+    expect(third.code, third.lines.join("\n")).toBe(0)
+    expect(json(third).at(-1)).toEqual({ state: { n: 1, a: 2, go: { amount: 10, by: "bob" }, total: 12 } })
+    expect(status()).toBe("completed")
+    const ran = execs(log)
+    expect(ran.filter((e) => e.step === "before")).toEqual([{ pid: first.pid, step: "before" }])
+    // "after" was cut by the kill in the second process and ran again in the third
+    expect(ran.filter((e) => e.step === "after")).toEqual([
+      { pid: second.pid, step: "after" },
+      { pid: third.pid, step: "after" }
+    ])
+    expect(raw(database, (db) => db.prepare("PRAGMA integrity_check").pluck().get())).toBe("ok")
+  }, 30_000)
+})
