@@ -113,7 +113,7 @@ const main = async (): Promise<void> => {
       const steps = quick ? 1500 : 7000
       const rows = await section("checkpoint", () =>
         Checkpoint.run({
-          reps: quick ? 2 : 4,
+          reps: quick ? 2 : 3,
           warmup: 1,
           steps,
           sizes: [1024, 100 * 1024, 1024 * 1024]

@@ -123,7 +123,12 @@ export interface RunHandle<S, E> {
  * @category models
  */
 export interface Service {
-  /** Runs a template to the end and returns its final state and trace. */
+  /**
+   * Runs a template to the end and returns its final state and trace. A run
+   * that suspends (`Durable.waitForSignal`) is waited for: it goes on when a
+   * signal reaches it through this engine, or its wait times out.
+   * Interrupting the caller interrupts the run (it stays resumable).
+   */
   readonly run: <Req extends object, Prov extends object, E, R>(
     template: Template.Template<Req, Prov, E, R>,
     input: Req,
@@ -190,7 +195,9 @@ export interface Service {
   /**
    * Continues a stored run from its last checkpoint: completed steps are not
    * run again, the step that was in flight runs again with the same
-   * idempotency key. The template must be the one the run started with.
+   * idempotency key. The template must be the one the run started with. A
+   * suspended run is resumed too: it goes on if its signal has come (or its
+   * deadline passed), else it suspends again and this waits, as `run` does.
    */
   readonly resume: <Req extends object, Prov extends object, E, R>(
     template: Template.Template<Req, Prov, E, R>,
@@ -331,6 +338,64 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
       const entry = yield* registeredFor(yield* getRun(runId))
       return yield* withContext(runner.resume(env, entry.template, runId, { timeout }), entry.context)
     })
+  const isFinished = (status: SnapshotStore.RunStatus) =>
+    status === "completed" || status === "failed" || status === "cancelled"
+  /** How often `settle` looks at a run another engine executes. */
+  const watchInterval = Duration.seconds(20)
+  const statusOf = (runId: string) =>
+    store.getRun(runId).pipe(
+      Effect.map(Option.match({ onNone: () => "gone" as const, onSome: (run) => run.status })),
+      Effect.orElseSucceed(() => "unknown" as const)
+    )
+  /**
+   * Ends when the stored run is no longer suspended (another engine resumed,
+   * ended or cancelled it). Looks after 5 s, then ever less often, at least
+   * every 5 minutes.
+   */
+  const watch = (runId: string) =>
+    Effect.gen(function*() {
+      for (let delay = 5_000;; delay = Math.min(delay * 2, 300_000)) {
+        yield* Effect.sleep(Duration.millis(delay))
+        const status = yield* statusOf(runId)
+        if (status !== "suspended" && status !== "unknown") return
+      }
+    })
+  /**
+   * Reports to a run's waiter (if any) how the run ended in another engine,
+   * looking at the store until it has ended: its result, read back, when it
+   * completed; an interruption when it was cancelled; a defect naming the
+   * error when it failed.
+   */
+  const settle = (runId: string): Effect.Effect<void> =>
+    Effect.gen(function*() {
+      for (;;) {
+        const waiter = waiters.get(runId)
+        if (waiter === undefined) return
+        const read = yield* Effect.either(store.getRun(runId))
+        // the store is unavailable, or another engine executes the run: look again later
+        if (Either.isLeft(read) || (Option.isSome(read.right) && !isFinished(read.right.value.status))) {
+          yield* Effect.sleep(watchInterval)
+          continue
+        }
+        waiters.delete(runId)
+        const run = read.right
+        if (Option.isNone(run)) return yield* Deferred.die(waiter, new Error(`run "${runId}" no longer exists`))
+        const status = run.value.status
+        if (status === "cancelled") return yield* Deferred.interrupt(waiter)
+        if (status === "failed") {
+          const error = run.value.error
+          return yield* Deferred.die(
+            waiter,
+            new Error(`run "${runId}" failed in another engine${error === null ? "" : `: ${error.tag}: ${error.message}`}`)
+          )
+        }
+        const result = yield* Effect.exit(
+          Effect.flatMap(registeredFor(run.value), (entry) =>
+            Effect.map(withContext(runner.resumeChild(env, entry.template, runId), entry.context), toResult))
+        )
+        return yield* Deferred.done(waiter, result)
+      }
+    })
   /**
    * Executes a run and, each time it suspends, waits (holding neither lease
    * nor permit) for a signal sent through this engine or for its deadline,
@@ -356,18 +421,20 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
         if (!pending) {
           const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
           const timer = deadline === null ? Effect.never : Effect.sleep(Duration.millis(Math.max(0, deadline - now)))
-          yield* Effect.raceFirst(Deferred.await(wake), timer)
+          yield* Effect.raceAll([Deferred.await(wake), timer, watch(runId)])
         }
         wakers.delete(runId)
         exit = yield* Effect.exit(Effect.map(resumeRegistered(runId, timeout), toResult))
         resumed = true
       }
-      // a later resume refused (another engine took the run): its end is not ours to report
-      if (!(resumed && isRefusal(exit))) {
-        const waiter = waiters.get(runId)
-        waiters.delete(runId)
-        if (waiter !== undefined) yield* Deferred.done(waiter, exit)
+      if (resumed && isRefusal(exit)) {
+        // another engine resumed, ended or cancelled the run: learn its end from the store
+        yield* settle(runId)
+        return exit
       }
+      const waiter = waiters.get(runId)
+      waiters.delete(runId)
+      if (waiter !== undefined) yield* Deferred.done(waiter, exit)
       return exit
     }).pipe(
       Effect.onInterrupt(() =>

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Deferred, Duration, Effect, Exit, Layer, Option, Ref, Schema, Scope, Stream, TestClock } from "effect"
-import { Durable, Engine, Errors, Settings, SnapshotStore, SqlSnapshotStore, Step, Template } from "weft"
+import { Durable, Engine, Errors, Event, Settings, SnapshotStore, SqlSnapshotStore, Step, Template } from "weft"
 import { Decision, expenseApproval } from "./approvalFixture.js"
 
 // values keep their TTL while a run waits: waits of hours need a TTL as long
@@ -221,6 +221,48 @@ describe("Durable.waitForSignal", () => {
       expect(trace.find((e) => e.step === "approval")?.error?.tag).toBe("SignalTimeout")
     }).pipe(Effect.provide(engineWithStore)))
 
+  it.scoped("a run started here and signalled, resumed and completed by another engine: the handle gets its result", () =>
+    Effect.gen(function*() {
+      const store = yield* Layer.memoize(SnapshotStore.layerMemory)
+      const here = yield* engineOver(store)
+      const there = yield* engineOver(store)
+      const handle = yield* here.engine.start(expenseApproval, { amount: 7, requester: "ann" }, { runId: "o" })
+      yield* untilStatus(here.engine, "o", "suspended")
+      yield* there.engine.register(expenseApproval)
+      yield* there.engine.signal("o", "approval", { approved: true, by: "eve" })
+      yield* untilStatus(there.engine, "o", "completed")
+      // this engine learns it at its next look at the store
+      const awaited = yield* Effect.fork(handle.await)
+      yield* TestClock.adjust("20 seconds")
+      const result = yield* awaited.await
+      expect(Exit.isSuccess(result) && result.value.state).toEqual({
+        amount: 7,
+        requester: "ann",
+        approvalRequest: "ann asks to spend 7",
+        approval: { approved: true, by: "eve" },
+        outcome: "paid",
+        decidedBy: "eve"
+      })
+      yield* here.stop
+      yield* there.stop
+    }))
+
+  it.scoped("a run suspended here and cancelled by another engine: the handle is interrupted", () =>
+    Effect.gen(function*() {
+      const store = yield* Layer.memoize(SnapshotStore.layerMemory)
+      const here = yield* engineOver(store)
+      const there = yield* engineOver(store)
+      const handle = yield* here.engine.start(expenseApproval, { amount: 7, requester: "ann" }, { runId: "k" })
+      yield* untilStatus(here.engine, "k", "suspended")
+      yield* there.engine.cancel("k")
+      const awaited = yield* Effect.fork(handle.await)
+      yield* TestClock.adjust("20 seconds")
+      expect(Exit.isInterrupted(yield* awaited.await)).toBe(true)
+      expect((yield* here.engine.status("k")).status).toBe("cancelled")
+      yield* here.stop
+      yield* there.stop
+    }))
+
   it.scoped("a deadline that passed while no process ran the run is enforced when it is resumed", () =>
     Effect.gen(function*() {
       const store = yield* Layer.memoize(SnapshotStore.layerMemory)
@@ -432,4 +474,15 @@ describe("Durable.subflow", () => {
       expect(result.state).toEqual({ n: 1, approval: { approved: true, by: "bob" }, done: 2 })
       expect((yield* engine.status("ah/approval_child")).status).toBe("completed")
     }).pipe(Effect.provide(engineWithStore)))
+})
+
+describe("events", () => {
+  it("format renders the durable events", () => {
+    expect(Event.format({ _tag: "RunSuspended", runId: "r", step: "approval", signal: "approval", deadline: 0, at: 0 }))
+      .toBe(`run r suspended at approval, waiting for signal "approval" until 1970-01-01T00:00:00.000Z`)
+    expect(Event.format({ _tag: "RunSuspended", runId: "r", step: "w", signal: "go", deadline: null, at: 0 }))
+      .toBe(`run r suspended at w, waiting for signal "go"`)
+    expect(Event.format({ _tag: "SignalReceived", runId: "r", signal: "go", at: 0 })).toBe(`run r received signal "go"`)
+    expect(Event.format({ _tag: "RunCancelled", runId: "r", at: 0 })).toBe("run r cancelled")
+  })
 })

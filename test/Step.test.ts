@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Data, Duration, Effect, Fiber, Ref, Schedule, Schema, TestClock } from "effect"
-import { Errors, Step, Template, Testing } from "weft"
+import { Chunk, Data, Duration, Effect, Fiber, Ref, Schedule, Schema, Stream, TestClock } from "effect"
+import { Engine, Errors, Step, Template, Testing } from "weft"
 
 class Flaky extends Data.TaggedError("Flaky")<{ readonly attempt: number }> {}
 
@@ -214,6 +214,30 @@ describe("error strategies", () => {
       const result = yield* Testing.runTemplate(templateOf(price), { sku: "abcd" })
       expect(result.trace[0]).toMatchObject({ step: "live_price", status: "fallback", attempts: 3 })
     }))
+
+  it.scoped("the event before a fallback's first attempt names the primary's last error", () =>
+    Effect.gen(function*() {
+      const live = Step.make({
+        name: "live_price",
+        requires: { sku: Schema.String },
+        provides: { price: Schema.Number },
+        retry: Schedule.stop,
+        timeout: "1 second",
+        run: () => Effect.never
+      })
+      const cached = Step.make({
+        name: "cached_price",
+        requires: { sku: Schema.String },
+        provides: { price: Schema.Number },
+        run: () => Effect.succeed({ price: 1 })
+      })
+      const engine = yield* Engine.Engine
+      const events = yield* engine.events.pipe(Stream.take(4), Stream.runCollect, Effect.fork)
+      yield* TestClock.adjust("1 millis") // let the subscription start
+      yield* Testing.withAutoTime(engine.run(templateOf(live.pipe(Step.orElse(cached))), { sku: "x" }))
+      const retried = Chunk.toReadonlyArray(yield* Fiber.join(events)).find((e) => e._tag === "StepRetried")
+      expect(retried).toMatchObject({ _tag: "StepRetried", attempt: 2, error: { tag: "StepTimeout" } })
+    }).pipe(Effect.provide(Testing.layer())))
 
   it.effect("fallback failing fails the run with the fallback's error", () =>
     Effect.gen(function*() {

@@ -214,7 +214,9 @@ const attemptStep = (
   key: string,
   policy: Policy,
   slice: Record<string, unknown>,
-  attempts: { n: number }
+  attempts: { n: number },
+  /** The error that led here (a fallback's first attempt follows the primary's last failure). */
+  previousError?: unknown
 ): Effect.Effect<Attempted, unknown, unknown> => {
   const { env, runId } = ctx
   const compiled = compileStep(step)
@@ -222,7 +224,7 @@ const attemptStep = (
   const timeout = step.timeout ?? policy.stepTimeout
   const schedule = step.retry ?? policy.retry ?? defaultRetry(env.settings)
   const idempotencyKey = `${runId}/${key}`
-  let lastError: unknown = undefined
+  let lastError: unknown = previousError
 
   const once = Effect.suspend(() => {
     attempts.n++
@@ -424,7 +426,7 @@ const runStep = (ctx: RunContext, step: Step.Step.Any, key: string, policy: Poli
     const primary = yield* Effect.either(attemptStep(ctx, step, key, policy, slice.right, attempts))
     if (Either.isRight(primary)) return yield* finish("completed", step, primary.right, undefined)
     if (step.fallback !== undefined) {
-      const fallback = yield* Effect.either(attemptStep(ctx, step.fallback, key, policy, slice.right, attempts))
+      const fallback = yield* Effect.either(attemptStep(ctx, step.fallback, key, policy, slice.right, attempts, primary.left))
       if (Either.isRight(fallback)) return yield* finish("fallback", step.fallback, fallback.right, primary.left)
       return yield* fail(fallback.left)
     }
