@@ -78,12 +78,12 @@ export const main = (_args: ReadonlyArray<string>) =>
     console.log(`flow ${ingestAndPublish.name}`)
     console.log(`requires ${ingestAndPublish.requiredState.join(", ")}\n`)
     const engine = yield* Engine.Engine
-    yield* engine.events.pipe(
+    // subscribe before the runs start, so that no event is missed
+    const events = yield* engine.subscribe
+    yield* events.pipe(
       Stream.runForEach((event) => Effect.sync(() => console.log(Event.format(event)))),
       Effect.forkScoped
     )
-    // events reach a subscriber from the moment its stream runs: give the fork a moment to start
-    yield* Effect.sleep("10 millis")
 
     const result = yield* engine.run(ingestAndPublish, { sourceId: "doc-r100", contentType: "text/markdown" })
 

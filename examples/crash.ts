@@ -39,12 +39,11 @@ const model = () => {
 
 const printEvents = (prefix: string) =>
   Effect.flatMap(Engine.Engine, (engine) =>
-    engine.events.pipe(
-      Stream.runForEach((event) => Effect.sync(() => console.log(`${prefix}${Event.format(event)}`))),
-      Effect.forkScoped,
-      // events reach a subscriber from the moment its stream runs: give the fork a moment to start
-      Effect.zipLeft(Effect.sleep("10 millis"))
-    ))
+    Effect.flatMap(engine.subscribe, (events) =>
+      events.pipe(
+        Stream.runForEach((event) => Effect.sync(() => console.log(`${prefix}${Event.format(event)}`))),
+        Effect.forkScoped
+      )))
 
 /** Child mode: start the run; the parent kills this process in the middle of it. */
 const child = (database: string, runId: string) =>

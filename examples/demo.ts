@@ -8,7 +8,7 @@
  *                             run from the database here
  */
 import { spawn } from "node:child_process"
-import { Duration, Effect, Schedule, Schema, Stream } from "effect"
+import { Duration, Effect, Fiber, Schedule, Schema, Stream } from "effect"
 import { composeWorkflow, Engine, Event, Step, Template, Trace } from "weft"
 
 /** Real work takes time; so does this demo's, so that progress is visible. */
@@ -82,9 +82,18 @@ export const flow = composeWorkflow(inspection, reporting)
 
 const input = { equipmentId: "reactor-7", processParams: { temperature: 320 } }
 
-/** Prints every event of the engine as it happens. */
+/**
+ * Prints every event of the engine as it happens, until a run ends. Subscribes
+ * at once, so the run started next is seen from its first event; join the
+ * returned fiber to wait until everything is printed.
+ */
 const showProgress = Effect.flatMap(Engine.Engine, (engine) =>
-  engine.events.pipe(Stream.runForEach((event) => Effect.sync(() => console.log(Event.format(event)))), Effect.forkScoped))
+  Effect.flatMap(engine.subscribe, (events) =>
+    events.pipe(
+      Stream.takeUntil((event) => event._tag === "RunCompleted" || event._tag === "RunFailed"),
+      Stream.runForEach((event) => Effect.sync(() => console.log(Event.format(event)))),
+      Effect.forkScoped
+    )))
 
 const printResult = (result: Engine.RunResult<{ readonly report: string }>) =>
   Effect.sync(() => {
@@ -94,9 +103,9 @@ const printResult = (result: Engine.RunResult<{ readonly report: string }>) =>
 
 const runOnce = Effect.gen(function*() {
   const engine = yield* Engine.Engine
-  yield* showProgress
-  yield* Effect.yieldNow()
+  const progress = yield* showProgress
   const result = yield* engine.run(flow, input)
+  yield* Fiber.join(progress)
   yield* printResult(result)
   console.log(`\nrun ${result.runId} is stored in ${engine.settings.database}`)
 })
@@ -106,7 +115,6 @@ const runChild = (runId: string) =>
   Effect.gen(function*() {
     const engine = yield* Engine.Engine
     yield* showProgress
-    yield* Effect.yieldNow()
     yield* engine.run(flow, input, { runId })
   })
 
@@ -122,9 +130,9 @@ const crashAndResume = Effect.gen(function*() {
   })
   console.log(`\nthe child process died (${signal}); resuming run ${runId} from the database in this process:\n`)
   const engine = yield* Engine.Engine
-  yield* showProgress
-  yield* Effect.yieldNow()
+  const progress = yield* showProgress
   const result = yield* engine.resume(flow, runId)
+  yield* Fiber.join(progress)
   yield* printResult(result)
   console.log(`\nvalidate_inputs and read_sensors ran once; check_equipment_status, in flight when the process died, ran again.`)
 })

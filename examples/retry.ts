@@ -103,12 +103,12 @@ const slow = Template.make({
 export const main = (_args: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const engine = yield* Engine.Engine
-    yield* engine.events.pipe(
+    // subscribe before the runs start, so that no event is missed
+    const events = yield* engine.subscribe
+    yield* events.pipe(
       Stream.runForEach((event) => Effect.sync(() => console.log(Event.format(event)))),
       Effect.forkScoped
     )
-    // events reach a subscriber from the moment its stream runs: give the fork a moment to start
-    yield* Effect.sleep("10 millis")
 
     console.log("1-2. a flaky service retried, a slow one timed out and replaced by its fallback\n")
     const priced = yield* Workflow.run(pricing, { sku: "ABC-123", currency: "EUR", quantity: 4 })

@@ -212,8 +212,30 @@ export interface Service {
   readonly trace: (runId: string) => Effect.Effect<Trace.Trace, RunNotFound | PersistenceError>
   /** Deletes finished runs whose TTL has passed; returns how many. */
   readonly collectExpired: Effect.Effect<number, PersistenceError>
-  /** Progress events of every run of this engine, from the moment of subscription. */
+  /**
+   * Progress events of every run of this engine, from the moment the stream
+   * starts running. A stream forked just before a run may start after the
+   * run's first events: use {@link Service.subscribe} to be sure to see them.
+   */
   readonly events: Stream.Stream<Event>
+  /**
+   * Subscribes now and returns the stream of every event from this moment
+   * on, for as long as the scope lives: a progress display that subscribes
+   * before starting a run sees all of its events.
+   *
+   * @example
+   * ```ts
+   * import { Effect, Stream } from "effect"
+   * import { Engine, Event } from "weft"
+   *
+   * const showProgress = Effect.gen(function*() {
+   *   const engine = yield* Engine.Engine
+   *   const events = yield* engine.subscribe
+   *   yield* Effect.forkScoped(Stream.runForEach(events, (e) => Effect.log(Event.format(e))))
+   * })
+   * ```
+   */
+  readonly subscribe: Effect.Effect<Stream.Stream<Event>, never, Scope.Scope>
   /** The settings this engine runs with. */
   readonly settings: Settings.WeftSettings
 }
@@ -573,7 +595,8 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
     list: (filter) => store.list(filter ?? {}),
     trace: (runId) => Effect.zipRight(getRun(runId), Effect.map(store.steps(runId), Trace.fromRecords)),
     collectExpired: Effect.flatMap(Effect.clockWith((clock) => clock.currentTimeMillis), store.collectExpired),
-    events: Stream.fromPubSub(pubsub)
+    events: Stream.fromPubSub(pubsub),
+    subscribe: Effect.map(PubSub.subscribe(pubsub), (queue) => Stream.fromQueue(queue))
   }
 })
 

@@ -283,7 +283,8 @@ interface MemoryRun {
   readonly record: RunRecord
   readonly snapshotSeq: number
   readonly snapshot: StoredState
-  readonly steps: ReadonlyArray<StepRecord>
+  /** Appended to in place (a checkpoint is O(1)); handed out as copies. */
+  readonly steps: Array<StepRecord>
   readonly owner: { readonly id: string; readonly leaseUntil: number } | null
   readonly signals: ReadonlyArray<SignalRecord>
 }
@@ -298,31 +299,31 @@ const isFinished = (status: RunStatus): boolean =>
  * @category constructors
  */
 export const makeMemory: Effect.Effect<SnapshotStore["Type"]> = Effect.gen(function*() {
+  // The map is private to this store and only changed inside Ref.update /
+  // Ref.modify, so it is changed in place: no operation copies every run held.
   const runs = yield* Ref.make(new Map<string, MemoryRun>())
   const update = (runId: string, f: (run: MemoryRun) => MemoryRun) =>
     Ref.update(runs, (map) => {
       const run = map.get(runId)
       if (run === undefined) return map
-      const next = new Map(map)
-      next.set(runId, f(run))
-      return next
+      return map.set(runId, f(run))
     })
   const get = (runId: string) => Effect.map(Ref.get(runs), (map) => Option.fromNullable(map.get(runId)))
 
   return SnapshotStore.of({
     createRun: (record, state) =>
       Ref.update(runs, (map) =>
-        new Map(map).set(record.runId, { record, snapshotSeq: 0, snapshot: state, steps: [], owner: null, signals: [] })),
+        map.set(record.runId, { record, snapshotSeq: 0, snapshot: state, steps: [], owner: null, signals: [] })),
     appendStep: (step, { snapshot, updatedAt }) =>
       Effect.flatMap(
         Ref.modify(runs, (map): [boolean, Map<string, MemoryRun>] => {
           const run = map.get(step.runId)
           if (run === undefined) return [false, map]
           if (run.record.status === "cancelled") return [true, map]
-          return [false, new Map(map).set(step.runId, {
+          run.steps.push(step)
+          return [false, map.set(step.runId, {
             ...run,
             record: { ...run.record, seq: step.seq, updatedAt },
-            steps: [...run.steps, step],
             ...(snapshot === undefined ? {} : { snapshot, snapshotSeq: step.seq })
           })]
         }),
@@ -349,7 +350,7 @@ export const makeMemory: Effect.Effect<SnapshotStore["Type"]> = Effect.gen(funct
         completedStepKeys: run.steps.filter((s) => s.status !== "failed").map((s) => s.stepKey)
       }))),
     getRun: (runId) => Effect.map(get(runId), Option.map((run) => run.record)),
-    steps: (runId) => Effect.map(get(runId), (run) => Option.isSome(run) ? run.value.steps : []),
+    steps: (runId) => Effect.map(get(runId), (run) => Option.isSome(run) ? run.value.steps.slice() : []),
     list: (filter) =>
       Effect.map(Ref.get(runs), (map) => {
         const all = Array.from(map.values(), (run) => run.record).filter((r) =>
@@ -368,22 +369,21 @@ export const makeMemory: Effect.Effect<SnapshotStore["Type"]> = Effect.gen(funct
         if (held !== null && held.id !== owner && held.leaseUntil > now && held.id !== takeOverFrom) {
           return [{ claimed: false, owner: held.id, leaseUntil: held.leaseUntil }, map]
         }
-        return [{ claimed: true }, new Map(map).set(runId, { ...run, owner: { id: owner, leaseUntil } })]
+        return [{ claimed: true }, map.set(runId, { ...run, owner: { id: owner, leaseUntil } })]
       }),
     release: (runId, owner) =>
       update(runId, (run) => run.owner?.id === owner ? { ...run, owner: null } : run),
     collectExpired: (now) =>
       Ref.modify(runs, (map) => {
-        const next = new Map(map)
         let deleted = 0
         for (const [id, run] of map) {
           const { expiresAt, status } = run.record
           if (isFinished(status) && expiresAt !== null && expiresAt < now) {
-            next.delete(id)
+            map.delete(id)
             deleted++
           }
         }
-        return [deleted, next]
+        return [deleted, map]
       }),
     recordSignal: (signal) =>
       Ref.modify(runs, (map): [RecordSignalResult, Map<string, MemoryRun>] => {
@@ -392,7 +392,7 @@ export const makeMemory: Effect.Effect<SnapshotStore["Type"]> = Effect.gen(funct
         if (isFinished(run.record.status)) return ["run-ended", map]
         if (run.signals.some((s) => s.name === signal.name && s.consumedBy === null)) return ["already-pending", map]
         const signals = [...run.signals, { ...signal, consumedBy: null }]
-        return ["recorded", new Map(map).set(signal.runId, { ...run, signals })]
+        return ["recorded", map.set(signal.runId, { ...run, signals })]
       }),
     takeSignal: (runId, name, stepKey) =>
       Ref.modify(runs, (map): [Option.Option<SignalRecord>, Map<string, MemoryRun>] => {
@@ -404,7 +404,7 @@ export const makeMemory: Effect.Effect<SnapshotStore["Type"]> = Effect.gen(funct
         if (index < 0) return [Option.none(), map]
         const consumed = { ...run.signals[index]!, consumedBy: stepKey }
         const signals = run.signals.map((s, i) => i === index ? consumed : s)
-        return [Option.some(consumed), new Map(map).set(runId, { ...run, signals })]
+        return [Option.some(consumed), map.set(runId, { ...run, signals })]
       }),
     signals: (runId) => Effect.map(get(runId), (run) => Option.isSome(run) ? run.value.signals : [])
   })

@@ -153,6 +153,15 @@ const migrations = {
 )`
     // takeSignal and signals: by run and name, in the order received
     yield* sql`CREATE INDEX IF NOT EXISTS weft_signals_run ON ${sql(signalsTable)} (run_id, name, id)`
+  }),
+  // A checkpoint is one INSERT: the run's cursor advances in the same
+  // statement, so atomically, through this trigger.
+  "3_advance_cursor_trigger": Effect.gen(function*() {
+    const sql = (yield* SqlClient.SqlClient).withoutTransforms()
+    yield* sql`CREATE TRIGGER IF NOT EXISTS weft_steps_advance AFTER INSERT ON ${sql(stepsTable)}
+BEGIN
+  UPDATE ${sql(runsTable)} SET seq = NEW.seq, updated_at = NEW.ended_at WHERE run_id = NEW.run_id;
+END`
   })
 }
 
@@ -513,40 +522,42 @@ ON CONFLICT (run_id) DO UPDATE SET seq = excluded.seq, state = excluded.state`
         })
       )
 
+    /**
+     * Inserts a step row if its run exists and is not cancelled; the trigger
+     * advances the run's cursor in the same statement. Returns whether a row
+     * was inserted.
+     */
+    const insertStep = (step: StepRecord, delta: string, error: string | null) =>
+      Effect.map(
+        sql`INSERT INTO ${sql(stepsTable)} (${sql.literal(stepColumns)})
+SELECT ${step.runId}, ${step.seq}, ${step.stepKey}, ${step.stepName}, ${step.status}, ${step.attempts}, ${step.startedAt},
+${step.endedAt}, ${delta}, ${error}, ${step.idempotencyKey}
+WHERE EXISTS (SELECT 1 FROM ${sql(runsTable)} WHERE run_id = ${step.runId} AND status <> ${"cancelled"})
+RETURNING seq`,
+        (rows) => rows.length > 0
+      )
+
+    /** After a step was dropped: was it because its run is cancelled (rather than unknown)? */
+    const isCancelled = (runId: string) =>
+      Effect.map(sql`SELECT run_id FROM ${sql(runsTable)} WHERE run_id = ${runId}`, (rows) => rows.length > 0)
+
     const appendStep: SnapshotStore["Type"]["appendStep"] = (step, options) =>
       Effect.flatMap(guard(
         "appendStep",
         Effect.gen(function*() {
           const delta = yield* json("appendStep", "the step's delta", step.delta)
           const error = yield* errorJson("appendStep", step.error)
+          if (options.snapshot === undefined && options.updatedAt === step.endedAt) {
+            // the common case: one statement, atomic on its own
+            if (yield* insertStep(step, delta, error)) return false
+            return yield* isCancelled(step.runId)
+          }
           const snapshot = options.snapshot === undefined
             ? undefined
             : yield* json("appendStep", "the snapshot", options.snapshot)
           return yield* sql.withTransaction(Effect.gen(function*() {
-            // advance the cursor first: this takes the write lock, and tells
-            // whether the run exists and is not cancelled (otherwise the step
-            // is dropped, as in the in-memory store)
-            const advanced = yield* sql`UPDATE ${sql(runsTable)} SET seq = ${step.seq}, updated_at = ${options.updatedAt}
-WHERE run_id = ${step.runId} AND status <> ${"cancelled"} RETURNING run_id`
-            if (advanced.length === 0) {
-              const cancelled = yield* sql`SELECT run_id FROM ${sql(runsTable)} WHERE run_id = ${step.runId}`
-              return cancelled.length > 0
-            }
-            yield* sql`INSERT INTO ${sql(stepsTable)} ${
-              sql.insert({
-                run_id: step.runId,
-                seq: step.seq,
-                step_key: step.stepKey,
-                step_name: step.stepName,
-                status: step.status,
-                attempts: step.attempts,
-                started_at: step.startedAt,
-                ended_at: step.endedAt,
-                delta,
-                error,
-                idempotency_key: step.idempotencyKey
-              })
-            }`
+            if (!(yield* insertStep(step, delta, error))) return yield* isCancelled(step.runId)
+            yield* sql`UPDATE ${sql(runsTable)} SET updated_at = ${options.updatedAt} WHERE run_id = ${step.runId}`
             if (snapshot !== undefined) yield* writeSnapshot(step.runId, step.seq, snapshot)
             return false
           }))

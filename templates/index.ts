@@ -18,3 +18,6 @@ export * as KnowledgeIngestion from "./knowledgeIngestion.js"
 
 /** From an editorial brief to a published article, with an AI model behind a service. @since 0.1.0 */
 export * as ContentPipeline from "./contentPipeline.js"
+
+/** Charge, approve large orders by a signal, cool off, ship and mail; or refund. @since 0.1.0 */
+export * as OrderProcessing from "./orderProcessing.js"

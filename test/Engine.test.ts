@@ -7,6 +7,16 @@ const engineWithStore = (settings: Partial<Settings.WeftSettings> = {}) =>
   Layer.provideMerge(Engine.layer, Layer.merge(SnapshotStore.layerMemory, Settings.layerWith(settings)))
 
 describe("Engine", () => {
+  it.scoped("subscribe sees a run from its first event, with no wait between subscribing and running", () =>
+    Effect.gen(function*() {
+      const engine = yield* Engine.Engine
+      const events = yield* engine.subscribe
+      // no yield here: the subscription exists before the run starts
+      yield* engine.run(flow, goodInput, { runId: "seen" })
+      const first = yield* events.pipe(Stream.take(2), Stream.runCollect)
+      expect(Array.from(first, (event) => event._tag)).toEqual(["RunStarted", "StepStarted"])
+    }).pipe(Effect.provide(engineWithStore())))
+
   it.scoped("the event stream reports started, retried, completed in order", () =>
     Effect.gen(function*() {
       const engine = yield* Engine.Engine

@@ -87,12 +87,13 @@ describe("SqlSnapshotStore", () => {
           ])
           expect(db.prepare("SELECT migration_id, name FROM weft_migrations ORDER BY migration_id").raw().all()).toEqual([
             [1, "create_tables"],
-            [2, "create_signals"]
+            [2, "create_signals"],
+            [3, "advance_cursor_trigger"]
           ])
         })
       }))
 
-    it.scoped("a file at schema version 1 is upgraded by migration 2, its runs intact", () =>
+    it.scoped("a file at schema version 1 is upgraded by migrations 2 and 3, its runs intact", () =>
       Effect.gen(function*() {
         const filename = join(yield* tempDir, "weft.db")
         yield* withStore({ filename }, (s) =>
@@ -103,7 +104,8 @@ describe("SqlSnapshotStore", () => {
         // turn the file back into what version 1 created
         withRaw(filename, (db) => {
           db.exec("DROP TABLE weft_signals")
-          db.prepare("DELETE FROM weft_migrations WHERE migration_id = 2").run()
+          db.exec("DROP TRIGGER weft_steps_advance")
+          db.prepare("DELETE FROM weft_migrations WHERE migration_id >= 2").run()
         })
         const signals = yield* withStore({ filename }, (s) =>
           Effect.gen(function*() {
@@ -111,11 +113,14 @@ describe("SqlSnapshotStore", () => {
             expect(yield* s.recordSignal({ runId: "r1", name: "approval", payload: { ok: true }, receivedAt: t0 })).toBe(
               "recorded"
             )
+            // migration 3's trigger advances the cursor of an upgraded file too
+            yield* s.appendStep(stepRecord("r1", 2), { updatedAt: stepRecord("r1", 2).endedAt })
+            expect(Option.getOrThrow(yield* s.getRun("r1")).seq).toBe(2)
             return yield* s.signals("r1")
           }))
         expect(signals.map((signal) => signal.payload)).toEqual([{ ok: true }])
         withRaw(filename, (db) =>
-          expect(db.prepare("SELECT migration_id FROM weft_migrations ORDER BY migration_id").pluck().all()).toEqual([1, 2]))
+          expect(db.prepare("SELECT migration_id FROM weft_migrations ORDER BY migration_id").pluck().all()).toEqual([1, 2, 3]))
       }))
 
     it.scoped("the file is in WAL mode", () =>

@@ -396,6 +396,28 @@ export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): vo
         expect(loaded.snapshot).toEqual(storedState({ a: 1 }))
       }).pipe(Effect.provide(layer)))
 
+    it.effect("a checkpoint whose updatedAt is the step's end (the runner's usual call) advances the cursor too", () =>
+      Effect.gen(function*() {
+        const s = yield* store
+        yield* s.createRun(runRecord("r1"), storedState({ a: 1 }))
+        const first = stepRecord("r1", 1)
+        yield* s.appendStep(first, { updatedAt: first.endedAt })
+        const run = Option.getOrThrow(yield* s.getRun("r1"))
+        expect([run.seq, run.updatedAt]).toEqual([1, first.endedAt])
+        expect(yield* s.steps("r1")).toEqual([first])
+        // a step of an unknown run is dropped, not recorded
+        yield* s.appendStep(stepRecord("nobody", 1), { updatedAt: first.endedAt })
+        expect(yield* s.steps("nobody")).toEqual([])
+        expect(Option.isNone(yield* s.getRun("nobody"))).toBe(true)
+        // and a cancelled run refuses it
+        yield* s.setStatus("r1", { status: "cancelled", updatedAt: t0 + 5000 })
+        const second = stepRecord("r1", 2)
+        expect(yield* Effect.flip(s.appendStep(second, { updatedAt: second.endedAt }))).toBeInstanceOf(RunCancelled)
+        const after = Option.getOrThrow(yield* s.getRun("r1"))
+        expect([after.seq, after.status]).toEqual([1, "cancelled"])
+        expect((yield* s.steps("r1")).map((step) => step.seq)).toEqual([1])
+      }).pipe(Effect.provide(layer)))
+
     it.effect("a cancelled run is final: setStatus leaves it unchanged", () =>
       Effect.gen(function*() {
         const s = yield* store
