@@ -18,6 +18,10 @@ const examples: Readonly<Record<string, Example>> = {
     description: "retry and timeout policies at work: a flaky call retried, a slow one replaced, runs that fail",
     load: () => import("./retry.js")
   },
+  approval: {
+    description: "a human approval answered from a second command: `approval start`, then `approval approve <runId>`",
+    load: () => import("./approval.js")
+  },
   crash: {
     description: "crash and resume on SQLite: a child process killed with SIGKILL mid-run, resumed from the file",
     load: () => import("./crash.js")

@@ -155,8 +155,8 @@ export interface Service {
    * in another engine sharing the store stops at that engine's next
    * checkpoint or lease heartbeat (at most 20 s), without recording anything
    * more: the result of the step in flight there is discarded. Cancelling a
-   * finished run is a `RunNotResumable` error. Child runs of sub-flows are
-   * not cancelled with their parent.
+   * finished run is a `RunNotResumable` error. The active child runs of its
+   * sub-flows (at any depth) are cancelled with it.
    */
   readonly cancel: (runId: string) => Effect.Effect<void, RunNotFound | RunNotResumable | PersistenceError>
   /**
@@ -504,15 +504,27 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
         }
         yield* FiberMap.remove(background, runId)
         const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
-        yield* store.setStatus(runId, {
-          status: "cancelled",
-          updatedAt: now,
-          expiresAt: Duration.isFinite(settings.stateTtl) ? now + Duration.toMillis(settings.stateTtl) : null
-        })
-        const waiter = waiters.get(runId)
-        waiters.delete(runId)
-        if (waiter !== undefined) yield* Deferred.interrupt(waiter)
-        yield* pubsub.publish({ _tag: "RunCancelled", runId, at: now })
+        const markCancelled = (id: string) =>
+          Effect.gen(function*() {
+            yield* store.setStatus(id, {
+              status: "cancelled",
+              updatedAt: now,
+              expiresAt: Duration.isFinite(settings.stateTtl) ? now + Duration.toMillis(settings.stateTtl) : null
+            })
+            const waiter = waiters.get(id)
+            waiters.delete(id)
+            if (waiter !== undefined) yield* Deferred.interrupt(waiter)
+            yield* pubsub.publish({ _tag: "RunCancelled", runId: id, at: now })
+          })
+        yield* markCancelled(runId)
+        // its sub-flows' child runs (ids "<run id>/<step key>", at any depth) end with it
+        const active = yield* Effect.map(
+          Effect.all([store.list({ status: "running" }), store.list({ status: "suspended" })]),
+          ([running, suspended]) => [...running, ...suspended]
+        )
+        for (const child of active) {
+          if (child.runId.startsWith(`${runId}/`)) yield* markCancelled(child.runId)
+        }
       }),
     signal: (runId, name, payload) =>
       Effect.gen(function*() {

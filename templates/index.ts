@@ -21,3 +21,6 @@ export * as ContentPipeline from "./contentPipeline.js"
 
 /** Charge, approve large orders by a signal, cool off, ship and mail; or refund. @since 0.1.0 */
 export * as OrderProcessing from "./orderProcessing.js"
+
+/** Check a time series, fix it in passes until clean, then accept or quarantine it. @since 0.1.0 */
+export * as DataQuality from "./dataQuality.js"

@@ -47,6 +47,10 @@
  * import { Engine } from "weft"
  * import { OrderProcessing } from "./templates/index.js"
  *
+ * const order: OrderProcessing.Order = {
+ *   orderId: "o-2", customerEmail: "ada@example.com", shippingAddress: "1 Main St", paymentToken: "tok_visa",
+ *   currency: "EUR", lines: [{ sku: "espresso-machine", quantity: 3, unitPrice: 49_900 }]
+ * }
  * const services = Layer.mergeAll(
  *   OrderProcessing.Payments.layerMemory(),
  *   OrderProcessing.Shipping.layerMemory(),

@@ -445,6 +445,23 @@ describe("Durable.subflow", () => {
       expect((yield* engine.status("h/failing_child")).status).toBe("failed")
     }).pipe(Effect.provide(engineWithStore)))
 
+  it.scoped("cancelling a parent cancels its active child runs; neither can be signalled or resumed", () =>
+    Effect.gen(function*() {
+      const engine = yield* Engine.Engine
+      const approval = Template.make({ name: "approval_child", version: "1", steps: [Durable.waitForSignal("approval", Decision)] })
+      const host = Template.make({ name: "cancelled_host", version: "1", steps: [Durable.subflow(approval)] })
+      const handle = yield* engine.start(host, {}, { runId: "ch" })
+      yield* untilStatus(engine, "ch", "suspended")
+      expect((yield* engine.status("ch/approval_child")).status).toBe("suspended")
+      yield* engine.cancel("ch")
+      expect((yield* engine.status("ch")).status).toBe("cancelled")
+      expect((yield* engine.status("ch/approval_child")).status).toBe("cancelled")
+      expect(Exit.isInterrupted(yield* Effect.exit(handle.await))).toBe(true)
+      const refused = yield* Effect.flip(engine.signal("ch/approval_child", "approval", { approved: true, by: "bob" }))
+      expect(refused._tag).toBe("SignalRejected")
+      expect((yield* Effect.flip(engine.resume(host, "ch")))._tag).toBe("RunNotResumable")
+    }).pipe(Effect.provide(engineWithStore)))
+
   it.scoped("a child that waits for a signal suspends its parent; signalling the child resumes both", () =>
     Effect.gen(function*() {
       const engine = yield* Engine.Engine

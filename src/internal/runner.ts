@@ -28,7 +28,7 @@ import {
 import type { Issue } from "../Errors.js"
 import type { Event } from "../Event.js"
 import type * as Settings from "../Settings.js"
-import { defaultRetry } from "../Settings.js"
+import { defaultRetry, defaults } from "../Settings.js"
 import type {
   ErrorSummary,
   SnapshotStore,
@@ -204,6 +204,20 @@ const readSlice = (
   return Either.right(slice)
 }
 
+const noRetry: Schedule.Schedule<unknown, unknown> = defaultRetry({ ...defaults, maxRetries: 0 })
+const retryCache = new WeakMap<Settings.WeftSettings, Schedule.Schedule<unknown, unknown>>()
+
+/** The default retry policy of some settings, built once per settings object. */
+const settingsRetry = (settings: Settings.WeftSettings): Schedule.Schedule<unknown, unknown> => {
+  if (settings.maxRetries === 0) return noRetry
+  let schedule = retryCache.get(settings)
+  if (schedule === undefined) {
+    schedule = defaultRetry(settings)
+    retryCache.set(settings, schedule)
+  }
+  return schedule
+}
+
 const isRetriable = (error: unknown): boolean =>
   !(error instanceof InvalidStepOutput || error instanceof StateEncodeError)
 
@@ -222,7 +236,7 @@ const attemptStep = (
   const compiled = compileStep(step)
   const run = (step as Step.Step<unknown, unknown, unknown, unknown>).run
   const timeout = step.timeout ?? policy.stepTimeout
-  const schedule = step.retry ?? policy.retry ?? defaultRetry(env.settings)
+  const schedule = step.retry ?? policy.retry ?? settingsRetry(env.settings)
   const idempotencyKey = `${runId}/${key}`
   let lastError: unknown = previousError
 
@@ -240,7 +254,11 @@ const attemptStep = (
     return Effect.zipRight(announce, Effect.tapError(work, (error) => Effect.sync(() => (lastError = error))))
   })
 
-  return Effect.retry(once, { schedule: schedule as Schedule.Schedule<unknown, unknown>, while: isRetriable }).pipe(
+  // no retry policy and no retries allowed: skip the retry machinery
+  const attempted = schedule === noRetry
+    ? once
+    : Effect.retry(once, { schedule: schedule as Schedule.Schedule<unknown, unknown>, while: isRetriable })
+  return attempted.pipe(
     Effect.flatMap((output): Effect.Effect<Attempted, InvalidStepOutput | StateEncodeError> => {
       const validated = compiled.validateOutput(output)
       if (Either.isLeft(validated)) return Effect.fail(new InvalidStepOutput({ step: key, issues: validated.left }))

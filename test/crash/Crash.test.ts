@@ -5,8 +5,7 @@
  *
  * Replay a failure with the seed it prints: WEFT_CRASH_SEED=<seed> npx vitest run test/crash
  */
-import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
@@ -14,6 +13,7 @@ import Database from "better-sqlite3"
 import { Effect } from "effect"
 import { SnapshotStore, SqlSnapshotStore } from "weft"
 import { expectedState, stepCount } from "./flow.js"
+import { type ChildResult, lastJson, type LogLine, prng, randomKill, readLog, runChild } from "./harness.js"
 
 const seed = Number(process.env.WEFT_CRASH_SEED ?? 20261122)
 /** Runs in the suite; each is killed up to `killsPerRun` times (a kill that lands after the run completed misses). */
@@ -21,64 +21,10 @@ const runs = Number(process.env.WEFT_CRASH_RUNS ?? 14)
 const killsPerRun = 5
 const minKills = 50
 
-/** mulberry32: a small seeded PRNG, so a failing sequence of kills can be replayed. */
-const prng = (s: number) => () => {
-  s = (s + 0x6d2b79f5) | 0
-  let t = Math.imul(s ^ (s >>> 15), 1 | s)
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
-
 const dir = mkdtempSync(join(tmpdir(), "weft-crash-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const child = resolve(__dirname, "child.ts")
-
-interface ChildResult {
-  readonly pid: number
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-  readonly lines: ReadonlyArray<string>
-}
-
-/** Runs the child; when `killAfter` is given, SIGKILLs it that many ms after it says "ready". */
-const runChild = (args: ReadonlyArray<string>, killAfter?: number): Promise<ChildResult> =>
-  new Promise((done, fail) => {
-    const proc: ChildProcess = spawn(process.execPath, ["--import", "tsx", child, ...args], {
-      cwd: resolve(__dirname, "../.."),
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let out = ""
-    let err = ""
-    proc.stdout!.on("data", (chunk: Buffer) => {
-      const before = out
-      out += chunk.toString()
-      if (killAfter !== undefined && !before.includes("ready\n") && out.includes("ready\n")) {
-        setTimeout(() => proc.kill("SIGKILL"), killAfter)
-      }
-    })
-    proc.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()))
-    proc.on("error", fail)
-    proc.on("exit", (code, signal) => {
-      if (code !== null && code !== 0 && code !== 1) fail(new Error(`child exited ${code}: ${err}`))
-      else done({ pid: proc.pid!, code, signal, lines: out.split("\n").filter((l) => l !== "") })
-    })
-  })
-
-const lastJson = (result: ChildResult): Record<string, unknown> => JSON.parse(result.lines[result.lines.length - 1]!)
-
-interface LogLine {
-  readonly pid: number
-  readonly kind: "start" | "resume" | "done" | "exec"
-  readonly arg: string
-  readonly key?: string | undefined
-}
-
-const readLog = (file: string): ReadonlyArray<LogLine> =>
-  readFileSync(file, "utf8").split("\n").filter((l) => l !== "").map((line) => {
-    const [pid, kind, arg, key] = line.split(" ")
-    return { pid: Number(pid), kind: kind as LogLine["kind"], arg: arg!, key }
-  })
 
 const stepIndex = (stepKey: string) => Number(stepKey.slice(1))
 
@@ -96,9 +42,10 @@ describe(`crash and resume (seed ${seed})`, () => {
       const killed = new Set<number>()
       let final: ChildResult | undefined
       for (let attempt = 0; attempt < killsPerRun + 5 && final === undefined; attempt++) {
-        const killAfter = attempt < killsPerRun ? Math.floor(random() * 140) : undefined
+        // killed within its first 3 steps (inside one, or just after its checkpoint), then let finish
+        const kill = attempt < killsPerRun ? randomKill(random, 3, 8) : undefined
         // "auto": start when no process got as far as recording the run, else resume
-        const result = await runChild([database, log, runId, "auto"], killAfter)
+        const result = await runChild(child, [database, log, runId, "auto"], kill)
         if (result.signal === "SIGKILL") {
           killed.add(result.pid)
           totalKills++
@@ -162,11 +109,11 @@ describe("two processes resuming the same run", () => {
     const database = join(dir, "race.db")
     const log = join(dir, "race.log")
     writeFileSync(log, "")
-    const crashed = await runChild([database, log, "race", "start", "200"], 500)
+    const crashed = await runChild(child, [database, log, "race", "start", "200"], { afterSteps: 2, delayMs: 50 })
     expect(crashed.signal).toBe("SIGKILL")
     const [a, b] = await Promise.all([
-      runChild([database, log, "race", "resume", "200"]),
-      runChild([database, log, "race", "resume", "200"])
+      runChild(child, [database, log, "race", "resume", "200"]),
+      runChild(child, [database, log, "race", "resume", "200"])
     ])
     const outcomes = [lastJson(a), lastJson(b)]
     expect(outcomes.filter((o) => "state" in o)).toHaveLength(1)
@@ -178,9 +125,12 @@ describe("two processes resuming the same run", () => {
     const database = join(dir, "live.db")
     const log = join(dir, "live.log")
     writeFileSync(log, "")
-    const running = runChild([database, log, "live", "start", "200"])
-    await new Promise((r) => setTimeout(r, 1500))
-    const intruder = await runChild([database, log, "live", "resume", "200"])
+    const running = runChild(child, [database, log, "live", "start", "200"])
+    // wait until the first process is executing the run (its first step has started)
+    for (let i = 0; i < 600 && !readLog(log).some((l) => l.kind === "exec"); i++) {
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    const intruder = await runChild(child, [database, log, "live", "resume", "200"])
     expect(lastJson(intruder).error).toBe("RunAlreadyActive")
     expect(lastJson(await running).state).toEqual(expectedState(1))
   }, 120_000)

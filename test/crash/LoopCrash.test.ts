@@ -8,75 +8,23 @@
  *
  * Replay a failure with the seed it prints: WEFT_CRASH_SEED=<seed> npx vitest run test/crash/LoopCrash.test.ts
  */
-import { type ChildProcess, spawn } from "node:child_process"
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { Effect } from "effect"
 import { SnapshotStore, SqlSnapshotStore } from "weft"
+import { type ChildResult, prng, randomKill, readLog, runChild } from "./harness.js"
 import { bodySteps, expectedLoopState, iterations } from "./loop-flow.js"
 
 const seed = Number(process.env.WEFT_CRASH_SEED ?? 20261123)
 const runs = 2
 const killsPerRun = 6
 
-/** mulberry32: a small seeded PRNG, so a failing sequence of kills can be replayed. */
-const prng = (s: number) => () => {
-  s = (s + 0x6d2b79f5) | 0
-  let t = Math.imul(s ^ (s >>> 15), 1 | s)
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
-
 const dir = mkdtempSync(join(tmpdir(), "weft-loop-crash-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const child = resolve(__dirname, "loop-child.ts")
-
-interface ChildResult {
-  readonly pid: number
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-  readonly lines: ReadonlyArray<string>
-}
-
-/** Runs the child; when `killAfter` is given, SIGKILLs it that many ms after it says "ready". */
-const runChild = (args: ReadonlyArray<string>, killAfter?: number): Promise<ChildResult> =>
-  new Promise((done, fail) => {
-    const proc: ChildProcess = spawn(process.execPath, ["--import", "tsx", child, ...args], {
-      cwd: resolve(__dirname, "../.."),
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let out = ""
-    let err = ""
-    proc.stdout!.on("data", (chunk: Buffer) => {
-      const before = out
-      out += chunk.toString()
-      if (killAfter !== undefined && !before.includes("ready\n") && out.includes("ready\n")) {
-        setTimeout(() => proc.kill("SIGKILL"), killAfter)
-      }
-    })
-    proc.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()))
-    proc.on("error", fail)
-    proc.on("exit", (code, signal) => {
-      if (code !== null && code !== 0) fail(new Error(`child exited ${code}: ${out} ${err}`))
-      else done({ pid: proc.pid!, code, signal, lines: out.split("\n").filter((l) => l !== "") })
-    })
-  })
-
-interface LogLine {
-  readonly pid: number
-  readonly kind: "start" | "resume" | "exec"
-  readonly arg: string
-  readonly key?: string | undefined
-}
-
-const readLog = (file: string): ReadonlyArray<LogLine> =>
-  readFileSync(file, "utf8").split("\n").filter((l) => l !== "").map((line) => {
-    const [pid, kind, arg, key] = line.split(" ")
-    return { pid: Number(pid), kind: kind as LogLine["kind"], arg: arg!, key }
-  })
 
 /** The completed checkpoints of an uninterrupted run, in order. */
 const expectedRecords = [
@@ -100,9 +48,9 @@ describe(`loop crash and resume (seed ${seed})`, () => {
       const killed = new Set<number>()
       let final: ChildResult | undefined
       for (let attempt = 0; attempt < killsPerRun + 3 && final === undefined; attempt++) {
-        // a whole uninterrupted run takes ~0.5 s after "ready": most kills land inside the loop
-        const killAfter = attempt < killsPerRun ? 60 + Math.floor(random() * 600) : undefined
-        const result = await runChild([database, log, runId], killAfter)
+        // killed within its first 6 steps (2 iterations), inside a step or just after its checkpoint
+        const kill = attempt < killsPerRun ? randomKill(random, 6, 20) : undefined
+        const result = await runChild(child, [database, log, runId], kill)
         if (result.signal === "SIGKILL") killed.add(result.pid)
         else final = result
       }

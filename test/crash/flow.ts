@@ -8,6 +8,7 @@
 import { appendFileSync } from "node:fs"
 import { Effect, Schema } from "effect"
 import { Step, Template } from "weft"
+import { reportStep } from "./harness.js"
 
 export const stepCount = 20
 
@@ -37,6 +38,7 @@ export const makeFlow = (logFile: string, extraMillis = 0) =>
           Effect.gen(function*() {
             const previous = (input as Record<string, number>)[`v${i}`]!
             appendFileSync(logFile, `${process.pid} exec ${ctx.stepKey} ${ctx.idempotencyKey}\n`)
+            reportStep(ctx.stepKey)
             yield* work(2 + ((previous + i) % 7) + extraMillis)
             return { [`v${i + 1}`]: next(previous, i + 1) }
           })

@@ -9,6 +9,7 @@
 import { appendFileSync } from "node:fs"
 import { Effect, Schema } from "effect"
 import { Flow, Step, Template } from "weft"
+import { reportStep } from "./harness.js"
 
 export const iterations = 8
 export const bodySteps = ["a", "b", "c"] as const
@@ -26,7 +27,10 @@ const mix = (value: number, salt: number): number => (value * 31 + salt * 7) % 1
 
 export const makeLoopFlow = (logFile: string) => {
   const logged = <A>(key: string, idempotencyKey: string, value: A) =>
-    Effect.sync(() => appendFileSync(logFile, `${process.pid} exec ${key} ${idempotencyKey}\n`)).pipe(
+    Effect.sync(() => {
+      appendFileSync(logFile, `${process.pid} exec ${key} ${idempotencyKey}\n`)
+      reportStep(key)
+    }).pipe(
       Effect.zipRight(work(15 + (key.length % 5))),
       Effect.as(value)
     )

@@ -46,7 +46,7 @@ describe.concurrent("examples", { timeout: 90_000 }, () => {
   it("without a name, lists the examples", async () => {
     const outcome = await runExample([])
     expectSuccess(outcome)
-    for (const name of ["compose", "retry", "crash"]) expect(outcome.stdout).toMatch(new RegExp(`^  ${name} `, "m"))
+    for (const name of ["compose", "retry", "approval", "crash"]) expect(outcome.stdout).toMatch(new RegExp(`^  ${name} `, "m"))
   })
 
   it("an unknown name lists the examples and fails", async () => {
@@ -73,6 +73,32 @@ describe.concurrent("examples", { timeout: 90_000 }, () => {
     expect(outcome.stdout).toContain("total 77 (rate 1.1, from the cache)")
     expect(outcome.stdout).toContain("the run failed with InventoryDown after 3 attempts")
     expect(outcome.stdout).toContain(`the run failed with WorkflowTimeout: Workflow "slow" timed out after 200ms`)
+  })
+
+  it("approval: the first command exits with the run suspended; a second process approves it and the run completes", async () => {
+    const started = await runExample(["approval", "start"])
+    expectSuccess(started)
+    expect(started.stdout).toMatch(/suspended at review\/then\/approval, waiting for signal "approval"/)
+    const runId = /npm run example -- approval approve (\S+)$/m.exec(started.stdout)?.[1]
+    expect(runId, started.stdout).toBeDefined()
+    expect(started.stdout).toContain(`run ${runId} is suspended`)
+    expect(started.stdout).not.toContain("ship_order")
+
+    const approved = await runExample(["approval", "approve", runId!])
+    expectSuccess(approved)
+    expect(approved.stdout).toContain(`run ${runId} is suspended; approving it from this process`)
+    expect(approved.stdout).toContain(`run ${runId} received signal "approval"`)
+    // the trace, from the store: the steps of the first process and those of this one
+    expect(approved.stdout).toMatch(/^charge_card +completed +1 /m)
+    expect(approved.stdout).toMatch(/^review\/then\/approval +completed +1 /m)
+    const slept = /^fulfilment\/then\/cooling_off +completed +1 +(\d+) ms/m.exec(approved.stdout)?.[1]
+    expect(Number(slept), "the 2-second cooling-off period is slept").toBeGreaterThanOrEqual(2000)
+    expect(approved.stdout).toContain("order o-1001 shipped: tracking number TRK-000001")
+
+    // a second approval of an ended run is refused
+    const again = await runExample(["approval", "approve", runId!])
+    expect(again.code).toBe(1)
+    expect(again.stderr).toContain("was rejected (run-ended): the run is completed")
   })
 
   it("crash: the child is killed mid-run, the run resumes without redoing completed steps", async () => {

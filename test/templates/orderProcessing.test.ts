@@ -374,11 +374,12 @@ describe("the order processing template", () => {
         yield* Effect.repeatN(Effect.yieldNow(), 20)
         expect((yield* engine.status("big")).status).toBe("suspended")
 
-        // an hour later, a person approves
-        yield* TestClock.adjust("1 hour")
+        // a day later, a person approves: the input `order` has expired by then (stateTtl is 1 hour),
+        // but the steps after the wait read only values written with the template's 30-day TTL
+        yield* TestClock.adjust("1 day")
         expect((yield* engine.status("big")).status).toBe("suspended")
         yield* engine.signal("big", "approval", { approved: true, by: "ops@example.com", reason: "regular customer" })
-        const wakeUp = 60 * 60_000 + 15 * 60_000
+        const wakeUp = 24 * 60 * 60_000 + 15 * 60_000
         yield* untilSleepUntil(wakeUp)
         expect((yield* engine.status("big")).status).toBe("running")
         yield* TestClock.adjust("14 minutes")
@@ -394,6 +395,7 @@ describe("the order processing template", () => {
         })
         expect(result.state.orderStatus).toBe("shipped")
         expect(result.state.shipment?.shippedAt).toBe(wakeUp)
+        expect(result.entries.order.expiresAt?.getTime()).toBe(60 * 60_000)
         expect((yield* engine.trace("big")).map((e) => e.step)).toEqual([
           "check_order",
           "charge_card",

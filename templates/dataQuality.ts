@@ -1,0 +1,540 @@
+/**
+ * Data quality: check a sensor's time series, fix what can be fixed, check
+ * again until nothing fixable is left, then accept the cleaned series or
+ * quarantine it for a person.
+ *
+ * ```text
+ * load_dataset → check                   → clean                          → verdict
+ *                ├ profile                 while a fixable anomaly remains,   ├ then (none left): save_dataset
+ *                └ find_anomalies          at most 5 passes (Flow.loop):      └ else:             quarantine_dataset
+ *                                          fix_anomalies → check
+ * ```
+ *
+ * - **requires** `datasetId`
+ * - **provides** `dataset` (its metadata), `readings` (cleaned), `profile`, `anomalies` (what
+ *   is left), `verdict` (`"accepted"` | `"quarantined"`), and `savedVersion` or `quarantineId`
+ * - **services** {@link DatasetStore}, {@link QualityAlerts} (the quarantine and alert sink),
+ *   each with a deterministic `layerMemory` for tests and demos
+ * - **errors** {@link DatasetNotFound}, {@link VersionConflict}, `LoopLimitExceeded` (the series
+ *   still had fixable anomalies after {@link maxPasses} passes), and
+ *   {@link StoreUnavailable} / {@link AlertsUnavailable} once their retries are spent
+ *
+ * What is an anomaly, and what a pass fixes:
+ *
+ * | anomaly | fixable | a pass |
+ * |---|---|---|
+ * | `out_of_order` (a timestamp before the one above it) | yes | sorts the readings by time |
+ * | `duplicate` (a second reading at one timestamp) | yes | keeps the first |
+ * | `missing` (no value) | when its gap borders a plausible value | fills each missing value next to a plausible one with the mean of its plausible neighbours |
+ * | `out_of_range` (outside the sensor's plausible range) | no | nothing: a person must look |
+ *
+ * A gap of missing values fills from its edges inwards, one value per edge
+ * and pass, so a long gap takes several passes: a gap too long for
+ * {@link maxPasses} passes fails the run with `LoopLimitExceeded`, which
+ * names the loop (`clean`) and the limit.
+ *
+ * Saving writes a new version of the dataset only if nobody wrote one since
+ * it was loaded ({@link VersionConflict} otherwise). Saving and quarantining
+ * pass the step's idempotency key to their service: a retry, or a re-run after
+ * a crash, saves (quarantines) once.
+ *
+ * @since 0.1.0
+ */
+import { Context, Data, Duration, Effect, HashMap, Layer, Option, Ref, Schedule, Schema } from "effect"
+import { Errors, Flow, Step, Template } from "weft"
+
+// ---------------------------------------------------------------------------
+// state
+// ---------------------------------------------------------------------------
+
+/** One reading of the sensor: a timestamp (ms) and its value, or `null` when missing. */
+export const Reading = Schema.Struct({
+  at: Schema.Number,
+  value: Schema.NullOr(Schema.Number)
+})
+export type Reading = typeof Reading.Type
+
+/** What the store knows of a dataset besides its readings. */
+export const DatasetInfo = Schema.Struct({
+  id: Schema.String,
+  /** Increases by one at each save. */
+  version: Schema.Number,
+  sensor: Schema.String,
+  unit: Schema.String,
+  /** The plausible values of the sensor: a value outside is an anomaly no pass can fix. */
+  range: Schema.Struct({ min: Schema.Number, max: Schema.Number })
+})
+export type DatasetInfo = typeof DatasetInfo.Type
+
+/** Summary statistics of a series. `min`, `max` and `mean` are over the values present (`null` when none is). */
+export const Profile = Schema.Struct({
+  count: Schema.Number,
+  missing: Schema.Number,
+  min: Schema.NullOr(Schema.Number),
+  max: Schema.NullOr(Schema.Number),
+  mean: Schema.NullOr(Schema.Number)
+})
+export type Profile = typeof Profile.Type
+
+/** The kinds of anomaly. */
+export const AnomalyKind = Schema.Literal("out_of_order", "duplicate", "missing", "out_of_range")
+export type AnomalyKind = typeof AnomalyKind.Type
+
+/** One anomaly found in a series. */
+export const Anomaly = Schema.Struct({
+  kind: AnomalyKind,
+  /** The reading's timestamp. */
+  at: Schema.Number,
+  detail: Schema.String,
+  /** Whether the next pass of {@link fixAnomalies} will fix it, or bring it closer to a fix. */
+  fixable: Schema.Boolean
+})
+export type Anomaly = typeof Anomaly.Type
+
+// ---------------------------------------------------------------------------
+// errors
+// ---------------------------------------------------------------------------
+
+/** No dataset with this id. Not retried. */
+export class DatasetNotFound extends Data.TaggedError("DatasetNotFound")<{
+  readonly datasetId: string
+}> {
+  override get message() {
+    return `No dataset "${this.datasetId}"`
+  }
+}
+
+/** Someone saved another version of the dataset since it was loaded. Not retried. */
+export class VersionConflict extends Data.TaggedError("VersionConflict")<{
+  readonly datasetId: string
+  readonly expected: number
+  readonly actual: number
+}> {
+  override get message() {
+    return `Dataset "${this.datasetId}" is at version ${this.actual}, not ${this.expected}: it changed since it was loaded`
+  }
+}
+
+/** The dataset store could not be reached (transient: retried). */
+export class StoreUnavailable extends Data.TaggedError("StoreUnavailable")<{}> {}
+
+/** The quarantine and alert sink could not be reached (transient: retried). */
+export class AlertsUnavailable extends Data.TaggedError("AlertsUnavailable")<{}> {}
+
+// ---------------------------------------------------------------------------
+// services
+// ---------------------------------------------------------------------------
+
+/**
+ * Injected faults of the in-memory services, so tests can exercise retries
+ * and timeouts.
+ */
+export interface Faults {
+  /** The first `n` calls fail with the service's `*Unavailable` error. */
+  readonly unavailableFor?: number | undefined
+  /** Every call takes this long (in fake time under the test kit). */
+  readonly latency?: Duration.DurationInput | undefined
+  /** The first `n` writes are made but their calls fail anyway, as when a reply is lost. */
+  readonly lostAcks?: number | undefined
+}
+
+/** Applies {@link Faults} to one call; `calls` counts the calls so far. */
+const withFaults = <A, E, E2>(
+  calls: Ref.Ref<number>,
+  faults: Faults | undefined,
+  unavailable: () => E2,
+  call: Effect.Effect<A, E>
+): Effect.Effect<A, E | E2> =>
+  Effect.gen(function*() {
+    const n = yield* Ref.updateAndGet(calls, (c) => c + 1)
+    if (faults?.latency !== undefined) yield* Effect.sleep(faults.latency)
+    if (n <= (faults?.unavailableFor ?? 0)) return yield* Effect.fail(unavailable())
+    return yield* call
+  })
+
+/** A dataset as the in-memory store is seeded with. */
+export interface StoredDataset {
+  readonly sensor: string
+  readonly unit: string
+  readonly range: { readonly min: number; readonly max: number }
+  readonly readings: ReadonlyArray<Reading>
+}
+
+/**
+ * Where datasets live. `save` writes a new version if the dataset is still
+ * at `expectedVersion`, and is idempotent by its key: a second save with one
+ * key returns the version the first one wrote.
+ */
+export class DatasetStore extends Context.Tag("weft-templates/DatasetStore")<DatasetStore, {
+  readonly load: (
+    datasetId: string
+  ) => Effect.Effect<{ readonly info: DatasetInfo; readonly readings: ReadonlyArray<Reading> }, DatasetNotFound | StoreUnavailable>
+  readonly save: (
+    datasetId: string,
+    readings: ReadonlyArray<Reading>,
+    expectedVersion: number,
+    idempotencyKey: string
+  ) => Effect.Effect<number, DatasetNotFound | VersionConflict | StoreUnavailable>
+}>() {
+  /** An in-memory store seeded with `datasets`, each at version 1; read what it holds back with `load`. */
+  static layerMemory(
+    datasets: Readonly<Record<string, StoredDataset>>,
+    options?: Faults
+  ): Layer.Layer<DatasetStore> {
+    return Layer.effect(
+      DatasetStore,
+      Effect.gen(function*() {
+        const calls = yield* Ref.make(0)
+        const acks = yield* Ref.make(0)
+        const store = yield* Ref.make(HashMap.fromIterable(
+          Object.entries(datasets).map(([id, d]): readonly [string, StoredDataset & { readonly version: number }] => [
+            id,
+            { ...d, version: 1 }
+          ])
+        ))
+        const saved = yield* Ref.make(HashMap.empty<string, number>())
+        const find = (datasetId: string) =>
+          Effect.flatMap(Ref.get(store), (all) =>
+            Option.match(HashMap.get(all, datasetId), {
+              onNone: () => Effect.fail(new DatasetNotFound({ datasetId })),
+              onSome: Effect.succeed
+            }))
+        return {
+          load: (datasetId) =>
+            withFaults(
+              calls,
+              options,
+              () => new StoreUnavailable(),
+              Effect.map(find(datasetId), (d) => ({
+                info: { id: datasetId, version: d.version, sensor: d.sensor, unit: d.unit, range: d.range },
+                readings: d.readings
+              }))
+            ),
+          save: (datasetId, readings, expectedVersion, key) =>
+            withFaults(
+              calls,
+              options,
+              () => new StoreUnavailable(),
+              Effect.gen(function*() {
+                const before = HashMap.get(yield* Ref.get(saved), key)
+                let version: number
+                if (Option.isSome(before)) {
+                  version = before.value
+                } else {
+                  const current = yield* find(datasetId)
+                  if (current.version !== expectedVersion) {
+                    return yield* new VersionConflict({ datasetId, expected: expectedVersion, actual: current.version })
+                  }
+                  version = current.version + 1
+                  yield* Ref.update(store, HashMap.set(datasetId, { ...current, version, readings }))
+                  yield* Ref.update(saved, HashMap.set(key, version))
+                }
+                if ((yield* Ref.updateAndGet(acks, (n) => n + 1)) <= (options?.lostAcks ?? 0)) {
+                  return yield* new StoreUnavailable()
+                }
+                return version
+              })
+            )
+        }
+      })
+    )
+  }
+}
+
+/** What a quarantined dataset is sent with, for the person who will look at it. */
+export interface QuarantineReport {
+  readonly datasetId: string
+  readonly version: number
+  readonly sensor: string
+  readonly profile: Profile
+  /** The anomalies no pass could fix. */
+  readonly anomalies: ReadonlyArray<Anomaly>
+}
+
+/**
+ * The quarantine and alert sink: a quarantined dataset is set aside and
+ * someone is alerted. Idempotent by its key.
+ */
+export class QualityAlerts extends Context.Tag("weft-templates/QualityAlerts")<QualityAlerts, {
+  readonly quarantine: (report: QuarantineReport, idempotencyKey: string) => Effect.Effect<string, AlertsUnavailable>
+  /** Every report quarantined, in order, with its id. */
+  readonly quarantined: Effect.Effect<ReadonlyArray<QuarantineReport & { readonly quarantineId: string }>>
+}>() {
+  /** An in-memory sink: it records what it is sent. */
+  static layerMemory(options?: Faults): Layer.Layer<QualityAlerts> {
+    return Layer.effect(
+      QualityAlerts,
+      Effect.gen(function*() {
+        const calls = yield* Ref.make(0)
+        const acks = yield* Ref.make(0)
+        const reports = yield* Ref.make<ReadonlyArray<QuarantineReport & { readonly quarantineId: string }>>([])
+        const byKey = yield* Ref.make(HashMap.empty<string, string>())
+        return {
+          quarantine: (report, key) =>
+            withFaults(
+              calls,
+              options,
+              () => new AlertsUnavailable(),
+              Effect.gen(function*() {
+                const before = HashMap.get(yield* Ref.get(byKey), key)
+                let quarantineId: string
+                if (Option.isSome(before)) {
+                  quarantineId = before.value
+                } else {
+                  quarantineId = `q-${String((yield* Ref.get(reports)).length + 1).padStart(4, "0")}`
+                  yield* Ref.update(reports, (all) => [...all, { ...report, quarantineId }])
+                  yield* Ref.update(byKey, HashMap.set(key, quarantineId))
+                }
+                if ((yield* Ref.updateAndGet(acks, (n) => n + 1)) <= (options?.lostAcks ?? 0)) {
+                  return yield* new AlertsUnavailable()
+                }
+                return quarantineId
+              })
+            ),
+          quarantined: Ref.get(reports)
+        }
+      })
+    )
+  }
+}
+
+// ---------------------------------------------------------------------------
+// rules
+// ---------------------------------------------------------------------------
+
+/** The most cleaning passes a dataset gets. */
+export const maxPasses = 5
+
+const isTransient = (error: unknown): boolean =>
+  error instanceof StoreUnavailable || error instanceof AlertsUnavailable || error instanceof Errors.StepTimeout
+
+/** Up to 3 more attempts, 1 s, 2 s and 4 s apart, for transient errors only. */
+const retryTransient = Schedule.exponential("1 second").pipe(
+  Schedule.intersect(Schedule.recurs(3)),
+  Schedule.whileInput(isTransient)
+)
+
+const inRange = (value: number | null, range: DatasetInfo["range"]): value is number =>
+  value !== null && value >= range.min && value <= range.max
+
+/** The readings sorted by time (stable), keeping the first reading of each timestamp. */
+const normalize = (readings: ReadonlyArray<Reading>): ReadonlyArray<Reading> => {
+  const seen = new Set<number>()
+  return [...readings].sort((a, b) => a.at - b.at).filter((r) => !seen.has(r.at) && seen.add(r.at) !== undefined)
+}
+
+const round = (n: number) => Math.round(n * 100) / 100
+
+/** Finds the anomalies of a series (see the module's table); pure. */
+export const anomaliesOf = (readings: ReadonlyArray<Reading>, range: DatasetInfo["range"]): ReadonlyArray<Anomaly> => {
+  const anomalies: Array<Anomaly> = []
+  const seen = new Set<number>()
+  readings.forEach((r, i) => {
+    const previous = readings[i - 1]
+    if (previous !== undefined && r.at < previous.at) {
+      anomalies.push({ kind: "out_of_order", at: r.at, detail: `after ${previous.at}`, fixable: true })
+    }
+    if (seen.has(r.at)) anomalies.push({ kind: "duplicate", at: r.at, detail: "a second reading at this time", fixable: true })
+    seen.add(r.at)
+  })
+  // missing and implausible values, on the series as a pass will see it
+  const series = normalize(readings)
+  series.forEach((r, i) => {
+    if (r.value === null) {
+      let first = i
+      while (first > 0 && series[first - 1]!.value === null) first--
+      let last = i
+      while (last < series.length - 1 && series[last + 1]!.value === null) last++
+      const fixable = inRange(series[first - 1]?.value ?? null, range) || inRange(series[last + 1]?.value ?? null, range)
+      const gap = last - first + 1
+      anomalies.push({ kind: "missing", at: r.at, detail: `in a gap of ${gap}`, fixable })
+    } else if (!inRange(r.value, range)) {
+      anomalies.push({
+        kind: "out_of_range",
+        at: r.at,
+        detail: `${r.value} is outside ${range.min}..${range.max}`,
+        fixable: false
+      })
+    }
+  })
+  return anomalies
+}
+
+// ---------------------------------------------------------------------------
+// steps
+// ---------------------------------------------------------------------------
+
+/**
+ * Loads the dataset (retried, 10 s timeout).
+ *
+ * requires `datasetId`; provides `dataset`, `readings`; fails with
+ * {@link DatasetNotFound}, {@link StoreUnavailable}.
+ */
+export const loadDataset = Step.make({
+  name: "load_dataset",
+  requires: { datasetId: Schema.String },
+  provides: { dataset: DatasetInfo, readings: Schema.Array(Reading) },
+  retry: retryTransient,
+  timeout: "10 seconds",
+  run: ({ datasetId }) =>
+    Effect.gen(function*() {
+      const store = yield* DatasetStore
+      const { info, readings } = yield* store.load(datasetId)
+      return { dataset: info, readings }
+    })
+})
+
+/**
+ * Summarises the series: how many readings, how many missing, and the
+ * minimum, maximum and mean of the values present. Pure.
+ *
+ * requires `readings`; provides `profile`.
+ */
+export const profile = Step.make({
+  name: "profile",
+  requires: { readings: Schema.Array(Reading) },
+  provides: { profile: Profile },
+  run: ({ readings }) => {
+    const values = readings.flatMap((r) => (r.value === null ? [] : [r.value]))
+    const none = values.length === 0
+    return Effect.succeed({
+      profile: {
+        count: readings.length,
+        missing: readings.length - values.length,
+        min: none ? null : Math.min(...values),
+        max: none ? null : Math.max(...values),
+        mean: none ? null : round(values.reduce((a, b) => a + b, 0) / values.length)
+      }
+    })
+  }
+})
+
+/**
+ * Lists the anomalies of the series (see the module's table). Pure.
+ *
+ * requires `readings`, `dataset`; provides `anomalies`.
+ */
+export const findAnomalies = Step.make({
+  name: "find_anomalies",
+  requires: { readings: Schema.Array(Reading), dataset: DatasetInfo },
+  provides: { anomalies: Schema.Array(Anomaly) },
+  run: ({ dataset, readings }) => Effect.succeed({ anomalies: anomaliesOf(readings, dataset.range) })
+})
+
+/** Profiles the series and finds its anomalies: run first, and again after each pass. */
+export const check = Template.make({
+  name: "check",
+  version: "1.0",
+  steps: [profile, findAnomalies]
+})
+
+/**
+ * One cleaning pass: sorts the readings by time, drops the later readings
+ * of a timestamp, and fills each missing value next to a plausible one with
+ * the mean of its plausible neighbours (as they were before the pass). Never
+ * touches an implausible value. Pure.
+ *
+ * requires `readings`, `dataset`; provides `readings`.
+ */
+export const fixAnomalies = Step.make({
+  name: "fix_anomalies",
+  requires: { readings: Schema.Array(Reading), dataset: DatasetInfo },
+  provides: { readings: Schema.Array(Reading) },
+  run: ({ dataset, readings }) => {
+    const series = normalize(readings)
+    const fixed = series.map((r, i): Reading => {
+      if (r.value !== null) return r
+      const neighbours = [series[i - 1]?.value ?? null, series[i + 1]?.value ?? null]
+        .filter((v): v is number => inRange(v, dataset.range))
+      return neighbours.length === 0 ? r : { at: r.at, value: round(neighbours.reduce((a, b) => a + b, 0) / neighbours.length) }
+    })
+    return Effect.succeed({ readings: fixed })
+  }
+})
+
+/** The loop's body: a pass, then a new check. */
+export const pass = Template.make({
+  name: "pass",
+  version: "1.0",
+  steps: [fixAnomalies, check]
+})
+
+/**
+ * Saves the cleaned readings as a new version of the dataset (retried,
+ * 10 s timeout), if nobody saved another since it was loaded. Idempotent by
+ * the step's key.
+ *
+ * requires `dataset`, `readings`; provides `verdict: "accepted"`,
+ * `savedVersion`; fails with {@link VersionConflict}, {@link DatasetNotFound},
+ * {@link StoreUnavailable}.
+ */
+export const saveDataset = Step.make({
+  name: "save_dataset",
+  requires: { dataset: DatasetInfo, readings: Schema.Array(Reading) },
+  provides: { verdict: Schema.Literal("accepted"), savedVersion: Schema.Number },
+  retry: retryTransient,
+  timeout: "10 seconds",
+  run: ({ dataset, readings }, { idempotencyKey }) =>
+    Effect.gen(function*() {
+      const store = yield* DatasetStore
+      const savedVersion = yield* store.save(dataset.id, readings, dataset.version, idempotencyKey)
+      return { verdict: "accepted" as const, savedVersion }
+    })
+})
+
+/**
+ * Sets the dataset aside and alerts someone, with its profile and the
+ * anomalies left (retried, 10 s timeout). Idempotent by the step's key.
+ *
+ * requires `dataset`, `profile`, `anomalies`; provides
+ * `verdict: "quarantined"`, `quarantineId`; fails with {@link AlertsUnavailable}.
+ */
+export const quarantineDataset = Step.make({
+  name: "quarantine_dataset",
+  requires: { dataset: DatasetInfo, profile: Profile, anomalies: Schema.Array(Anomaly) },
+  provides: { verdict: Schema.Literal("quarantined"), quarantineId: Schema.String },
+  retry: retryTransient,
+  timeout: "10 seconds",
+  run: ({ anomalies, dataset, profile }, { idempotencyKey }) =>
+    Effect.gen(function*() {
+      const alerts = yield* QualityAlerts
+      const report = { datasetId: dataset.id, version: dataset.version, sensor: dataset.sensor, profile, anomalies }
+      return { verdict: "quarantined" as const, quarantineId: yield* alerts.quarantine(report, idempotencyKey) }
+    })
+})
+
+// ---------------------------------------------------------------------------
+// template
+// ---------------------------------------------------------------------------
+
+/**
+ * The data-quality template.
+ *
+ * requires `datasetId: string`; provides `dataset`, `readings`, `profile`,
+ * `anomalies`, `verdict` (and `savedVersion` or `quarantineId`); needs
+ * {@link DatasetStore}, {@link QualityAlerts}.
+ */
+export const template = Template.make({
+  name: "data_quality",
+  version: "1.0",
+  steps: [
+    loadDataset,
+    check,
+    Flow.loop({
+      name: "clean",
+      // `profile` is not read by the predicate: declaring it says that it is there after the
+      // loop either way (the first check's, or the last pass's), so `quarantine_dataset` may read it
+      requires: { anomalies: Schema.Array(Anomaly), profile: Profile },
+      while: ({ anomalies }) => anomalies.some((anomaly) => anomaly.fixable),
+      body: pass,
+      maxIterations: maxPasses
+    }),
+    Flow.branch({
+      name: "verdict",
+      requires: { anomalies: Schema.Array(Anomaly) },
+      when: ({ anomalies }) => anomalies.length === 0,
+      then: Template.make({ name: "accept", version: "1.0", steps: [saveDataset] }),
+      else: Template.make({ name: "quarantine", version: "1.0", steps: [quarantineDataset] })
+    })
+  ]
+})

@@ -1,0 +1,109 @@
+/**
+ * What the crash tests share: a seeded PRNG, a child-process runner that
+ * SIGKILLs the child at a moment tied to its progress, and the execution log
+ * the children's steps write.
+ *
+ * Kills are placed by progress, not by wall time: the children's steps print
+ * `exec <step key>` on stdout when they start, and the runner kills the child
+ * `delayMs` after the `afterSteps`-th such line. So a kill lands in the middle
+ * of the run however fast or loaded the machine is (inside a step or just
+ * after its checkpoint, depending on the delay), and a seed replays the same
+ * sequence of kills.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+
+/** mulberry32: a small seeded PRNG, so a failing sequence of kills can be replayed. */
+export const prng = (seed: number) => {
+  let s = seed
+  return () => {
+    s = (s + 0x6d2b79f5) | 0
+    let t = Math.imul(s ^ (s >>> 15), 1 | s)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** When to kill a child: `delayMs` after it reported starting its `afterSteps`-th step. */
+export interface Kill {
+  readonly afterSteps: number
+  readonly delayMs: number
+}
+
+/** A random kill among the first `maxSteps` steps a child runs, `maxDelayMs` at most after one starts. */
+export const randomKill = (random: () => number, maxSteps: number, maxDelayMs: number): Kill => ({
+  afterSteps: 1 + Math.floor(random() * maxSteps),
+  delayMs: Math.floor(random() * (maxDelayMs + 1))
+})
+
+/** How a child ended, and what it printed (its last line is its JSON outcome). */
+export interface ChildResult {
+  readonly pid: number
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly lines: ReadonlyArray<string>
+}
+
+const projectRoot = fileURLToPath(new URL("../..", import.meta.url))
+
+/**
+ * Runs `tsx <script> <args>` in a new Node process, killing it as `kill`
+ * says. Exit codes 0 and 1 (a run's typed failure) are results; any other
+ * exit is a broken child and rejects.
+ */
+export const runChild = (script: string, args: ReadonlyArray<string>, kill?: Kill): Promise<ChildResult> =>
+  new Promise((done, fail) => {
+    const proc: ChildProcess = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+      cwd: projectRoot,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let out = ""
+    let err = ""
+    let started = 0
+    let armed = kill !== undefined
+    proc.stdout!.on("data", (chunk: Buffer) => {
+      const text = chunk.toString()
+      out += text
+      if (!armed || kill === undefined) return
+      for (const line of text.split("\n")) {
+        if (!line.startsWith("exec ")) continue
+        started++
+        if (started === kill.afterSteps) {
+          armed = false
+          setTimeout(() => proc.kill("SIGKILL"), kill.delayMs)
+          return
+        }
+      }
+    })
+    proc.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()))
+    proc.on("error", fail)
+    proc.on("exit", (code, signal) => {
+      if (code !== null && code !== 0 && code !== 1) fail(new Error(`child exited ${code}: ${out}\n${err}`))
+      else done({ pid: proc.pid!, code, signal, lines: out.split("\n").filter((l) => l !== "" && !l.startsWith("exec ")) })
+    })
+  })
+
+/** The JSON outcome a child prints last. */
+export const lastJson = (result: ChildResult): Record<string, unknown> =>
+  JSON.parse(result.lines[result.lines.length - 1] ?? "{}") as Record<string, unknown>
+
+/** One line of a child's execution log: `<pid> start|resume|done|exec <arg> [<idempotency key>]`. */
+export interface LogLine {
+  readonly pid: number
+  readonly kind: "start" | "resume" | "done" | "exec"
+  readonly arg: string
+  readonly key?: string | undefined
+}
+
+/** Reads an execution log. */
+export const readLog = (file: string): ReadonlyArray<LogLine> =>
+  readFileSync(file, "utf8").split("\n").filter((l) => l !== "").map((line) => {
+    const [pid, kind, arg, key] = line.split(" ")
+    return { pid: Number(pid), kind: kind as LogLine["kind"], arg: arg!, key }
+  })
+
+/** Reports that a step started, for {@link runChild}'s kills (stdout writes to a pipe are synchronous on Linux). */
+export const reportStep = (stepKey: string): void => {
+  process.stdout.write(`exec ${stepKey}\n`)
+}
