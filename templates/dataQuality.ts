@@ -522,9 +522,9 @@ export const template = Template.make({
     check,
     Flow.loop({
       name: "clean",
-      // `profile` is not read by the predicate: declaring it says that it is there after the
-      // loop either way (the first check's, or the last pass's), so `quarantine_dataset` may read it
-      requires: { anomalies: Schema.Array(Anomaly), profile: Profile },
+      // `profile` and `anomalies` are there after the loop either way (the first check's, or the
+      // last pass's): the compiler knows, so `quarantine_dataset` may read them
+      requires: { anomalies: Schema.Array(Anomaly) },
       while: ({ anomalies }) => anomalies.some((anomaly) => anomaly.fixable),
       body: pass,
       maxIterations: maxPasses

@@ -99,9 +99,12 @@ type Narrower<A, B> = Extends<B, A> extends true ? B : A
 /** One key of an object type: its name, its type (without the `undefined` of optionality) and whether it is optional. */
 type Entry = readonly [key: PropertyKey, type: unknown, optional: boolean]
 
+/** An object type with its optional keys made required, without the `undefined` optionality adds. */
+type Required_<T> = { [K in keyof T]-?: T[K] }
+
 /** The entries of an object type. */
 type EntriesOf<T> = {
-  [K in keyof T]-?: readonly [K, T[K], {} extends Pick<T, K> ? true : false]
+  [K in keyof T]-?: readonly [K, Required_<T>[K], {} extends Pick<T, K> ? true : false]
 }[keyof T]
 
 /** The object type of some entries (every key readonly). */
@@ -131,10 +134,19 @@ type NextRequireEntries<AccE extends Entry, ProvK, ReqE extends Entry> =
   // new requirements: neither provided upstream nor already known
   | (ReqE extends Entry ? ReqE[0] extends ProvK | AccE[0] ? never : ReqE : never)
 
-/** What has been provided after a node providing `PE` (later writes win). */
+/**
+ * What has been provided after a node providing `PE`: later writes win, but a
+ * key the node may not write (optional: a skippable step, a loop whose body
+ * may not run, a branch arm) keeps the earlier value when there is one, so it
+ * is then the union of both types, optional only if it was before.
+ */
 type NextProvideEntries<ProvE extends Entry, PE extends Entry> =
   | (ProvE extends Entry ? ProvE[0] extends PE[0] ? never : ProvE : never)
-  | PE
+  | (PE extends Entry ? PE[2] extends true ? OverOptional<EntryAt<ProvE, PE[0]>, PE> : PE : never)
+
+/** An optional write `PE` over the earlier entry `Earlier` (or over nothing). */
+type OverOptional<Earlier extends Entry, PE extends Entry> = [Earlier] extends [never] ? PE
+  : readonly [PE[0], Earlier[1] | PE[1], Earlier[2]]
 
 /** The result of folding a tuple of nodes. */
 export interface Folded<Req, Prov, Checks extends ReadonlyArray<unknown>> {

@@ -166,6 +166,30 @@ describe("Flow.loop", () => {
     })
   })
 
+  it("a key provided before the loop stays provided after it, whether or not the body runs (regression)", () => {
+    const counts = step("counts", { n: Schema.Number }, { summary: Schema.String, more: Schema.Boolean })
+    const body = Template.make({
+      name: "body",
+      version: "1",
+      steps: [step("dec", { n: Schema.Number }, { n: Schema.Number }), counts]
+    })
+    const l = Flow.loop({ name: "l", requires: { more: Schema.Boolean }, while: ({ more }) => more, body, maxIterations: 5 })
+    const readsSummary = step("reads_summary", { summary: Schema.String }, {})
+    const t = Template.make({ name: "t", version: "1", steps: [counts, l, readsSummary] })
+    expectTypeOf<Template.Provides<typeof t>>().toEqualTypeOf<{
+      readonly summary: string
+      readonly more: boolean
+      readonly n: number
+    }>()
+    // without the earlier write, summary is only there if the body ran
+    Template.make({
+      name: "no_earlier_write",
+      version: "1",
+      // @ts-expect-error summary is only there if the body ran at least once
+      steps: [l, readsSummary]
+    })
+  })
+
   it("checked after each iteration: the body's keys are provided and feed the predicate", () => {
     const l = Flow.loop({
       name: "l",
