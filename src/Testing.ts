@@ -148,3 +148,45 @@ export const runStep = <Req extends object, Prov extends object, E, R>(
     return written as Prov
   })
 }
+
+/**
+ * Lets background fibers run until the run `runId` has `status`: for tests
+ * of runs started with `engine.start` (it reached its wait, it completed).
+ * Yields to other fibers at most `maxYields` times (default 2000), then dies
+ * with a message naming the status the run had.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Engine, Testing } from "weft"
+ *
+ * const approved = (runId: string) =>
+ *   Effect.gen(function*() {
+ *     const engine = yield* Engine.Engine
+ *     yield* Testing.awaitStatus(runId, "suspended")
+ *     yield* engine.signal(runId, "approval", { approved: true })
+ *   })
+ * ```
+ *
+ * @since 0.1.0
+ * @category running
+ */
+export const awaitStatus = (
+  runId: string,
+  status: SnapshotStore.RunStatus,
+  options?: { readonly maxYields?: number | undefined }
+): Effect.Effect<void, never, Engine.Engine> =>
+  Effect.gen(function*() {
+    const engine = yield* Engine.Engine
+    const maxYields = options?.maxYields ?? 2000
+    let last = "not in the store"
+    for (let i = 0; i < maxYields; i++) {
+      const run = yield* Effect.option(engine.status(runId))
+      if (Option.isSome(run)) {
+        if (run.value.status === status) return
+        last = run.value.status
+      }
+      yield* Effect.yieldNow()
+    }
+    return yield* Effect.dieMessage(`run ${runId} is ${last} after ${maxYields} yields, expected ${status}`)
+  })

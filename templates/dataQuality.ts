@@ -40,8 +40,9 @@
  *
  * @since 0.1.0
  */
-import { Context, Data, Duration, Effect, HashMap, Layer, Option, Ref, Schedule, Schema } from "effect"
+import { Context, Data, Effect, HashMap, Layer, Option, Ref, Schedule, Schema } from "effect"
 import { Errors, Flow, Step, Template } from "weft"
+import { type Faults as SharedFaults, withFaults } from "./faults.js"
 
 // ---------------------------------------------------------------------------
 // state
@@ -129,28 +130,10 @@ export class AlertsUnavailable extends Data.TaggedError("AlertsUnavailable")<{}>
  * Injected faults of the in-memory services, so tests can exercise retries
  * and timeouts.
  */
-export interface Faults {
-  /** The first `n` calls fail with the service's `*Unavailable` error. */
-  readonly unavailableFor?: number | undefined
-  /** Every call takes this long (in fake time under the test kit). */
-  readonly latency?: Duration.DurationInput | undefined
+export interface Faults extends SharedFaults {
   /** The first `n` writes are made but their calls fail anyway, as when a reply is lost. */
   readonly lostAcks?: number | undefined
 }
-
-/** Applies {@link Faults} to one call; `calls` counts the calls so far. */
-const withFaults = <A, E, E2>(
-  calls: Ref.Ref<number>,
-  faults: Faults | undefined,
-  unavailable: () => E2,
-  call: Effect.Effect<A, E>
-): Effect.Effect<A, E | E2> =>
-  Effect.gen(function*() {
-    const n = yield* Ref.updateAndGet(calls, (c) => c + 1)
-    if (faults?.latency !== undefined) yield* Effect.sleep(faults.latency)
-    if (n <= (faults?.unavailableFor ?? 0)) return yield* Effect.fail(unavailable())
-    return yield* call
-  })
 
 /** A dataset as the in-memory store is seeded with. */
 export interface StoredDataset {

@@ -69,6 +69,7 @@
  */
 import { Clock, Context, Data, Duration, Effect, HashMap, Layer, Option, Ref, Schedule, Schema } from "effect"
 import { Durable, Errors, Flow, Step, Template } from "weft"
+import type { Faults as SharedFaults } from "./faults.js"
 
 // ---------------------------------------------------------------------------
 // state
@@ -224,11 +225,7 @@ export class MailerUnavailable extends Data.TaggedError("MailerUnavailable")<{}>
  * Injected faults of the in-memory services, so tests can exercise retries
  * and timeouts.
  */
-export interface Faults {
-  /** The first `n` calls fail with the service's `*Unavailable` error. */
-  readonly unavailableFor?: number | undefined
-  /** Every call takes this long (in fake time under the test kit). */
-  readonly latency?: Duration.DurationInput | undefined
+export interface Faults extends SharedFaults {
   /**
    * The first `n` calls that do their work fail anyway with the service's
    * `*Unavailable` error, as when a reply is lost on the network: the caller

@@ -21,8 +21,9 @@
  *
  * @since 0.1.0
  */
-import { Context, Data, Duration, Effect, Layer, Ref, Schedule, Schema } from "effect"
+import { Context, Data, Effect, Layer, Ref, Schedule, Schema } from "effect"
 import { Errors, Step, Template } from "weft"
+import { type Faults, withFaults } from "./faults.js"
 
 // ---------------------------------------------------------------------------
 // state
@@ -169,26 +170,7 @@ export class DiagnosticsUnavailable extends Data.TaggedError("DiagnosticsUnavail
  * Injected faults of the in-memory services, so tests can exercise retries
  * and timeouts.
  */
-export interface Faults {
-  /** The first `n` calls fail with the service's `*Unavailable` error. */
-  readonly unavailableFor?: number | undefined
-  /** Every call takes this long (in fake time under the test kit). */
-  readonly latency?: Duration.DurationInput | undefined
-}
-
-/** Applies {@link Faults} to one call; `calls` counts the calls so far. */
-const withFaults = <A, E, E2>(
-  calls: Ref.Ref<number>,
-  faults: Faults | undefined,
-  unavailable: () => E2,
-  call: Effect.Effect<A, E>
-): Effect.Effect<A, E | E2> =>
-  Effect.gen(function*() {
-    const n = yield* Ref.updateAndGet(calls, (c) => c + 1)
-    if (faults?.latency !== undefined) yield* Effect.sleep(faults.latency)
-    if (n <= (faults?.unavailableFor ?? 0)) return yield* Effect.fail(unavailable())
-    return yield* call
-  })
+export type { Faults } from "./faults.js"
 
 /**
  * Whether a symptom keyword and a cause keyword name the same thing: one is a

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Deferred, Duration, Effect, Exit, Layer, Option, Ref, Schema, Scope, Stream, TestClock } from "effect"
-import { Durable, Engine, Errors, Event, Settings, SnapshotStore, SqlSnapshotStore, Step, Template } from "weft"
+import { Context, Deferred, Duration, Effect, Exit, Layer, Ref, Schema, Scope, Stream, TestClock } from "effect"
+import { Durable, Engine, Errors, Event, Settings, SnapshotStore, SqlSnapshotStore, Step, Template, Testing } from "weft"
 import { Decision, expenseApproval } from "./approvalFixture.js"
 
 // values keep their TTL while a run waits: waits of hours need a TTL as long
@@ -23,17 +23,8 @@ const engineOver = (store: Layer.Layer<SnapshotStore.SnapshotStore, unknown>) =>
     return { engine: Context.get(context, Engine.Engine), stop: Scope.close(scope, Exit.void) }
   })
 
-/** Lets background fibers run until the run has the status wanted. */
 const untilStatus = (engine: Engine.Service, runId: string, status: SnapshotStore.RunStatus) =>
-  Effect.gen(function*() {
-    for (let i = 0; i < 2000; i++) {
-      const run = yield* Effect.option(engine.status(runId))
-      if (Option.isSome(run) && run.value.status === status) return
-      yield* Effect.yieldNow()
-    }
-    const run = yield* engine.status(runId)
-    throw new Error(`run ${runId} is ${run.status}, expected ${status}`)
-  })
+  Effect.provideService(Testing.awaitStatus(runId, status), Engine.Engine, engine)
 
 const tempFile = Effect.map(
   Effect.acquireRelease(

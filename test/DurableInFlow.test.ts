@@ -4,22 +4,14 @@
  * branch did before the suspension is not done again.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Layer, Option, Schema } from "effect"
-import { Durable, Engine, Flow, Settings, SnapshotStore, Step, Template } from "weft"
+import { Duration, Effect, Layer, Schema } from "effect"
+import { Durable, Engine, Flow, Settings, SnapshotStore, Step, Template, Testing } from "weft"
 
 const settings = Settings.layerWith({ workflowTimeout: Duration.infinity, maxRetries: 0, stateTtl: Duration.infinity })
 const engineWithStore = Layer.provideMerge(Engine.layer, Layer.merge(SnapshotStore.layerMemory, settings))
 
 const untilStatus = (engine: Engine.Service, runId: string, status: SnapshotStore.RunStatus) =>
-  Effect.gen(function*() {
-    for (let i = 0; i < 2000; i++) {
-      const run = yield* Effect.option(engine.status(runId))
-      if (Option.isSome(run) && run.value.status === status) return
-      yield* Effect.yieldNow()
-    }
-    const run = yield* engine.status(runId)
-    throw new Error(`run ${runId} is ${run.status}, expected ${status}`)
-  })
+  Effect.provideService(Testing.awaitStatus(runId, status), Engine.Engine, engine)
 
 let quickRuns = 0
 const quick = Template.make({ name: "quick", version: "1", steps: [Step.make({

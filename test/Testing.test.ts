@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Data, Effect, Schema, TestClock } from "effect"
-import { Step, Testing } from "weft"
+import { Cause, Data, Deferred, Duration, Effect, Exit, Schema, TestClock } from "effect"
+import { Engine, Step, Template, Testing } from "weft"
 import { flow, goodInput, validateInputs } from "./fixtures.js"
 
 class Declined extends Data.TaggedError("Declined")<{ readonly amount: number }> {}
@@ -51,4 +51,23 @@ describe("Testing", () => {
       const out = yield* Testing.withAutoTime(Effect.as(Effect.sleep("3 days"), "slept"))
       expect(out).toBe("slept")
     }))
+})
+
+describe("Testing.awaitStatus", () => {
+  it.scoped("waits until a background run has the status, and dies naming the status it had otherwise", () =>
+    Effect.gen(function*() {
+      const engine = yield* Engine.Engine
+      const gate = yield* Deferred.make<void>()
+      const gated = Template.make({ name: "gated", version: "1", steps: [Step.make({
+        name: "wait", requires: {}, provides: { done: Schema.Boolean },
+        run: () => Effect.as(Deferred.await(gate), { done: true })
+      })] })
+      yield* engine.start(gated, {}, { runId: "g" })
+      yield* Testing.awaitStatus("g", "running")
+      const stuck = yield* Effect.exit(Testing.awaitStatus("g", "completed", { maxYields: 50 }))
+      expect(Exit.isFailure(stuck) && Cause.pretty(stuck.cause)).toContain("run g is running after 50 yields, expected completed")
+      yield* Deferred.succeed(gate, undefined)
+      yield* Testing.awaitStatus("g", "completed")
+      expect((yield* engine.status("g")).status).toBe("completed")
+    }).pipe(Effect.provide(Testing.layer({ workflowTimeout: Duration.infinity }))))
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Deferred, Duration, Effect, Exit, Fiber, Layer, Option, TestClock } from "effect"
+import { Chunk, Deferred, Duration, Effect, Exit, Fiber, Layer, TestClock } from "effect"
 import { Engine, Errors, Template, Testing } from "weft"
 import type { SnapshotStore } from "weft"
 import { OrderProcessing } from "../../templates/index.js"
@@ -248,17 +248,8 @@ describe("send_confirmation and send_cancellation", () => {
 // the whole template
 // ---------------------------------------------------------------------------
 
-/** Lets background fibers run until the run has the status wanted. */
 const untilStatus = (engine: Engine.Service, runId: string, status: SnapshotStore.RunStatus) =>
-  Effect.gen(function*() {
-    for (let i = 0; i < 2000; i++) {
-      const run = yield* Effect.option(engine.status(runId))
-      if (Option.isSome(run) && run.value.status === status) return
-      yield* Effect.yieldNow()
-    }
-    const run = yield* engine.status(runId)
-    throw new Error(`run ${runId} is ${run.status}, expected ${status}`)
-  })
+  Effect.provideService(Testing.awaitStatus(runId, status), Engine.Engine, engine)
 
 /** Lets background fibers run until something sleeps until `at` (ms on the TestClock). */
 const untilSleepUntil = (at: number) =>
