@@ -165,7 +165,7 @@ type FoldEntries<
     Rest,
     NextRequireEntries<AccE, ProvE[0], EntriesOf<RequiresOf<Head>>>,
     NextProvideEntries<ProvE, EntriesOf<ProvidesOf<Head>>>,
-    [
+    readonly [
       ...Checks,
       CheckNode<
         PickEntries<AccE, keyof RequiresOf<Head>>,
@@ -178,7 +178,7 @@ type FoldEntries<
 
 /** Fold a tuple of nodes left to right. */
 export type Fold<Nodes extends ReadonlyArray<unknown>> = Nodes extends readonly [] | readonly [unknown, ...Array<unknown>]
-  ? FoldEntries<Nodes, never, never, []>
+  ? FoldEntries<Nodes, never, never, readonly []>
   // a non-tuple array (e.g. `ReadonlyArray<Step.Any>`): no order is known
   : Folded<RequiresOf<Nodes[number]>, ProvidesOf<Nodes[number]>, ReadonlyArray<unknown>>
 

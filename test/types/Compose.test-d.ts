@@ -108,9 +108,9 @@ describe("the contract example: process_control then report", () => {
   })
 
   it("the error names the key, the provided type and the required type", () => {
-    expectTypeOf<Checked<[typeof processControl, typeof report]>>().toEqualTypeOf<[unknown, unknown]>()
+    expectTypeOf<Checked<[typeof processControl, typeof report]>>().toEqualTypeOf<readonly [unknown, unknown]>()
     expectTypeOf<Checked<[typeof processControl, typeof wrong]>>().toEqualTypeOf<
-      [unknown, IncompatibleKey<"equipmentStatus", "ok" | "degraded" | "down", number>]
+      readonly [unknown, IncompatibleKey<"equipmentStatus", "ok" | "degraded" | "down", number>]
     >()
   })
 })
@@ -144,7 +144,7 @@ describe("outside requirements", () => {
     // @ts-expect-error limit is required as string by one part and as number by another
     composeWorkflow(asString, asNumber)
     expectTypeOf<Checked<[typeof asString, typeof asNumber]>>().toEqualTypeOf<
-      [unknown, ConflictingRequirement<"limit", string, number>]
+      readonly [unknown, ConflictingRequirement<"limit", string, number>]
     >()
   })
 
@@ -255,7 +255,7 @@ describe("composites", () => {
     // @ts-expect-error y is provided by b as string, required by the fifth part as number
     composeWorkflow(a, b, c, d, yAsNumber)
     expectTypeOf<Checked<[typeof a, typeof b, typeof c, typeof d, typeof yAsNumber]>>().toEqualTypeOf<
-      [unknown, unknown, unknown, unknown, IncompatibleKey<"y", string, number>]
+      readonly [unknown, unknown, unknown, unknown, IncompatibleKey<"y", string, number>]
     >()
   })
 

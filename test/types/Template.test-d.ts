@@ -39,6 +39,20 @@ describe("wiring inside one template", () => {
     expectTypeOf(t.providedState).toEqualTypeOf<ReadonlyArray<"equipmentStatus" | "report">>()
   })
 
+  it("steps given as a readonly (`as const`) tuple are accepted and checked the same (regression)", () => {
+    const good = [writesStatus, readsStatusAsString] as const
+    const t = Template.make({ name: "good", version: "1", steps: good })
+    expectTypeOf<Template.Provides<typeof t>>().toEqualTypeOf<{
+      readonly equipmentStatus: "ok" | "degraded" | "down"
+      readonly report: string
+    }>()
+    const bad = [writesStatus, readsStatusAsNumber] as const
+    // @ts-expect-error equipmentStatus is written as "ok" | "degraded" | "down" but read as number
+    Template.make({ name: "bad", version: "1", steps: bad })
+    const parts = [t, Template.make({ name: "again", version: "1", steps: good })] as const
+    composeWorkflow(...parts)
+  })
+
   it("a key read before any step writes it is an outside requirement", () => {
     const t = Template.make({ name: "t", version: "1", steps: [readsStatusAsString, writesStatus] })
     expectTypeOf<Template.Requires<typeof t>>().toEqualTypeOf<{
@@ -59,7 +73,7 @@ describe("wiring inside one template", () => {
       ]
     })
     expectTypeOf<Checked<[typeof writesStatus, typeof readsStatusAsNumber]>>().toEqualTypeOf<
-      [unknown, IncompatibleKey<"equipmentStatus", "ok" | "degraded" | "down", number>]
+      readonly [unknown, IncompatibleKey<"equipmentStatus", "ok" | "degraded" | "down", number>]
     >()
   })
 
@@ -79,7 +93,7 @@ describe("wiring inside one template", () => {
       ]
     })
     expectTypeOf<Checked<[typeof limitAsString, typeof limitAsNumber]>>().toEqualTypeOf<
-      [unknown, ConflictingRequirement<"limit", string, number>]
+      readonly [unknown, ConflictingRequirement<"limit", string, number>]
     >()
   })
 })
