@@ -92,7 +92,11 @@ export interface RunResult<S> {
 export interface RunOptions {
   /** The run's id (default: a random UUID). Must be unique in the store. */
   readonly runId?: string | undefined
-  /** The whole run's timeout (default: the `workflowTimeout` setting). */
+  /**
+   * The whole run's timeout (default: the `workflowTimeout` setting). It is
+   * stored with the run: a resume in another process keeps it, unless that
+   * resume gives a timeout of its own.
+   */
   readonly timeout?: Duration.DurationInput | undefined
 }
 
@@ -476,12 +480,12 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
   ) =>
     Effect.gen(function*() {
       const ctx = yield* runner.prepare(env, template, input, options?.runId ?? crypto.randomUUID())
-      yield* runner.create(ctx)
+      const timeout = timeoutOf(options)
+      yield* runner.create(ctx, timeout)
       yield* registerHere(template)
       const context = yield* Effect.context<never>()
       const done = Deferred.unsafeMake<RunResult<unknown>, unknown>(FiberId.none)
       waiters.set(ctx.runId, done)
-      const timeout = timeoutOf(options)
       yield* FiberMap.run(
         background,
         ctx.runId,

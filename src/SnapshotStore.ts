@@ -80,6 +80,13 @@ export interface RunRecord {
   readonly expiresAt: number | null
   /** A summary of the error that failed the run. */
   readonly error: ErrorSummary | null
+  /**
+   * The whole run's timeout in milliseconds (0: none), fixed when the run
+   * started, so that a run resumed by another process keeps it. Absent on
+   * runs recorded before weft stored it: they get the `workflowTimeout`
+   * setting of the process that resumes them.
+   */
+  readonly timeoutMillis?: number | undefined
 }
 
 /**

@@ -162,6 +162,11 @@ const migrations = {
 BEGIN
   UPDATE ${sql(runsTable)} SET seq = NEW.seq, updated_at = NEW.ended_at WHERE run_id = NEW.run_id;
 END`
+  }),
+  // the whole run's timeout, kept for resumes in other processes (NULL: not recorded)
+  "4_run_timeout": Effect.gen(function*() {
+    const sql = (yield* SqlClient.SqlClient).withoutTransforms()
+    yield* sql`ALTER TABLE ${sql(runsTable)} ADD COLUMN timeout_ms BIGINT`
   })
 }
 
@@ -204,7 +209,8 @@ const RunRow = Schema.Struct({
   created_at: Int,
   updated_at: Int,
   expires_at: Schema.NullOr(Int),
-  error: ErrorColumn
+  error: ErrorColumn,
+  timeout_ms: Schema.NullOr(Int)
 })
 
 const StepRow = Schema.Struct({
@@ -247,7 +253,8 @@ const OwnerRow = Schema.Struct({
   lease_until: Schema.NullOr(Int)
 })
 
-const runColumns = "run_id, template_name, template_version, status, seq, created_at, updated_at, expires_at, error"
+const runColumns =
+  "run_id, template_name, template_version, status, seq, created_at, updated_at, expires_at, error, timeout_ms"
 const stepColumns =
   "run_id, seq, step_key, step_name, status, attempts, started_at, ended_at, delta, error, idempotency_key"
 
@@ -260,7 +267,8 @@ const toRunRecord = (row: typeof RunRow.Type): RunRecord => ({
   createdAt: row.created_at,
   updatedAt: row.updated_at,
   expiresAt: row.expires_at,
-  error: row.error
+  error: row.error,
+  ...(row.timeout_ms === null ? {} : { timeoutMillis: row.timeout_ms })
 })
 
 const toStepRecord = (row: typeof StepRow.Type): StepRecord => ({
@@ -506,7 +514,8 @@ ON CONFLICT (run_id) DO UPDATE SET seq = excluded.seq, state = excluded.state`
                 expires_at: run.expiresAt,
                 error,
                 owner: null,
-                lease_until: null
+                lease_until: null,
+                timeout_ms: run.timeoutMillis ?? null
               })
             } ON CONFLICT (run_id) DO NOTHING RETURNING run_id`
             if (inserted.length === 0) {

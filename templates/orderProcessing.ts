@@ -34,8 +34,8 @@
  * **Time.** The run sleeps through the cooling-off period (default 15 minutes)
  * while it holds its lease, and that sleep counts towards the workflow timeout:
  * run it with a timeout above it (`{ timeout: "1 hour" }`, or `WEFT_WORKFLOW_TIMEOUT=3600`
- * in every process that may resume it — a process resuming the run after a
- * signal uses its own settings). State values keep aging while the run waits
+ * in the process that starts it: the timeout is stored with the run, and a
+ * process resuming it after a signal keeps it). State values keep aging while the run waits
  * for approval: every step here writes its values with a 30-day TTL, and the
  * steps after the wait never read the input `order` (whose TTL is the
  * `stateTtl` setting) but the `invoice` derived from it, so the default

@@ -88,12 +88,13 @@ describe("SqlSnapshotStore", () => {
           expect(db.prepare("SELECT migration_id, name FROM weft_migrations ORDER BY migration_id").raw().all()).toEqual([
             [1, "create_tables"],
             [2, "create_signals"],
-            [3, "advance_cursor_trigger"]
+            [3, "advance_cursor_trigger"],
+            [4, "run_timeout"]
           ])
         })
       }))
 
-    it.scoped("a file at schema version 1 is upgraded by migrations 2 and 3, its runs intact", () =>
+    it.scoped("a file at schema version 1 is upgraded by migrations 2 to 4, its runs intact", () =>
       Effect.gen(function*() {
         const filename = join(yield* tempDir, "weft.db")
         yield* withStore({ filename }, (s) =>
@@ -105,6 +106,7 @@ describe("SqlSnapshotStore", () => {
         withRaw(filename, (db) => {
           db.exec("DROP TABLE weft_signals")
           db.exec("DROP TRIGGER weft_steps_advance")
+          db.exec("ALTER TABLE weft_runs DROP COLUMN timeout_ms")
           db.prepare("DELETE FROM weft_migrations WHERE migration_id >= 2").run()
         })
         const signals = yield* withStore({ filename }, (s) =>
@@ -116,11 +118,13 @@ describe("SqlSnapshotStore", () => {
             // migration 3's trigger advances the cursor of an upgraded file too
             yield* s.appendStep(stepRecord("r1", 2), { updatedAt: stepRecord("r1", 2).endedAt })
             expect(Option.getOrThrow(yield* s.getRun("r1")).seq).toBe(2)
+            // a run recorded before migration 4 has no stored timeout
+            expect(Option.getOrThrow(yield* s.getRun("r1")).timeoutMillis).toBeUndefined()
             return yield* s.signals("r1")
           }))
         expect(signals.map((signal) => signal.payload)).toEqual([{ ok: true }])
         withRaw(filename, (db) =>
-          expect(db.prepare("SELECT migration_id FROM weft_migrations ORDER BY migration_id").pluck().all()).toEqual([1, 2, 3]))
+          expect(db.prepare("SELECT migration_id FROM weft_migrations ORDER BY migration_id").pluck().all()).toEqual([1, 2, 3, 4]))
       }))
 
     it.scoped("the file is in WAL mode", () =>
@@ -231,6 +235,8 @@ describe("SqlSnapshotStore", () => {
             yield* s.appendStep(stepRecord("r1", 1), { updatedAt: t0 + 1 })
             yield* s.appendStep(stepRecord("r1", 2), { updatedAt: t0 + 2 })
             expect(Option.getOrThrow(yield* s.getRun("r1")).seq).toBe(2)
+            // a run recorded before migration 4 has no stored timeout
+            expect(Option.getOrThrow(yield* s.getRun("r1")).timeoutMillis).toBeUndefined()
             const row = withRaw(filename, (db) => db.prepare("SELECT seq, state FROM weft_snapshots WHERE run_id = 'r1'").get())
             expect(row).toEqual({ seq: 0, state: "not json {" })
             // a stored value that cannot be read back is a decode error naming the file
@@ -389,6 +395,8 @@ describe("SqlSnapshotStore", () => {
             expect(expectPersistenceError(create, "read-only", filename).operation).toBe("createRun")
             // nothing changed
             expect(Option.getOrThrow(yield* s.getRun("r1")).seq).toBe(2)
+            // a run recorded before migration 4 has no stored timeout
+            expect(Option.getOrThrow(yield* s.getRun("r1")).timeoutMillis).toBeUndefined()
             expect((yield* s.list({})).map((r) => r.runId)).toEqual(["r1"])
           }))
       }))
@@ -434,6 +442,8 @@ describe("SqlSnapshotStore", () => {
             expectPersistenceError(yield* Effect.flip(s.collectExpired(t0)), "locked", filename)
             // in WAL mode readers are not blocked by a writer
             expect(Option.getOrThrow(yield* s.getRun("r1")).seq).toBe(2)
+            // a run recorded before migration 4 has no stored timeout
+            expect(Option.getOrThrow(yield* s.getRun("r1")).timeoutMillis).toBeUndefined()
             other.exec("ROLLBACK")
             other.close()
             // once the lock is gone the store works again, and the failed step left no trace

@@ -304,7 +304,8 @@ const runSubflow = (ctx: RunContext, node: Durable.Subflow.Any, key: string, _po
         const childCtx = yield* prepare(env, child, input, childId)
         const parent: Entry = { value: runId, stored: { value: runId, writtenAt: startedAt, expiresAt: null }, size: 0 }
         childCtx.set(parentKey, parent)
-        yield* create(childCtx)
+        // a child runs inside its parent's execution, under the parent's timeout
+        yield* create(childCtx, Duration.infinity)
         return yield* executeChild(childCtx)
       })
     } else {

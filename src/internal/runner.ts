@@ -31,6 +31,7 @@ import type * as Settings from "../Settings.js"
 import { defaultRetry, defaults } from "../Settings.js"
 import type {
   ErrorSummary,
+  RunRecord,
   SnapshotStore,
   StateDelta,
   StepRecord,
@@ -652,8 +653,24 @@ export const prepare = (
     return ctx
   })
 
-/** Records a prepared run in the store (status `running`, cursor 0). */
-export const create = (ctx: RunContext): Effect.Effect<void, PersistenceError> =>
+/** A run's whole timeout as stored: milliseconds, 0 for none. */
+const timeoutMillisOf = (timeout: Duration.Duration): number =>
+  Duration.isFinite(timeout) ? Math.max(1, Math.round(Duration.toMillis(timeout))) : 0
+
+/** The timeout a stored run was started with, if it was recorded. */
+const storedTimeout = (run: RunRecord): Duration.Duration | undefined =>
+  run.timeoutMillis === undefined
+    ? undefined
+    : run.timeoutMillis === 0
+    ? Duration.infinity
+    : Duration.millis(run.timeoutMillis)
+
+/**
+ * Records a prepared run in the store (status `running`, cursor 0), with the
+ * whole run's timeout (`timeout`, else the `workflowTimeout` setting) so that
+ * a resume elsewhere keeps it.
+ */
+export const create = (ctx: RunContext, timeout?: Duration.Duration | undefined): Effect.Effect<void, PersistenceError> =>
   ctx.env.store.createRun({
     runId: ctx.runId,
     templateName: ctx.template.name,
@@ -663,7 +680,8 @@ export const create = (ctx: RunContext): Effect.Effect<void, PersistenceError> =
     createdAt: ctx.createdAt,
     updatedAt: ctx.createdAt,
     expiresAt: null,
-    error: null
+    error: null,
+    timeoutMillis: timeoutMillisOf(timeout ?? ctx.env.settings.workflowTimeout)
   }, ctx.storedState())
 
 /** Executes a created run once a concurrency permit is free. */
@@ -698,7 +716,7 @@ export const start = (
 ): Effect.Effect<RunOutcome, unknown, unknown> =>
   Effect.gen(function*() {
     const ctx = yield* prepare(env, template, input, options.runId ?? crypto.randomUUID())
-    yield* create(ctx)
+    yield* create(ctx, options.timeout)
     return yield* launch(ctx, options.timeout)
   })
 
@@ -789,7 +807,8 @@ const resumeRun = (
       at: now
     })
     yield* env.store.setStatus(runId, { status: "running", updatedAt: now })
-    return outcome(yield* execute(ctx, options.timeout))
+    // the timeout given here, else the one the run was started with
+    return outcome(yield* execute(ctx, options.timeout ?? storedTimeout(run)))
   })
 
 const applyDelta = (

@@ -69,6 +69,18 @@ export const stepRecord = (runId: string, seq: number, overrides: Partial<StepRe
 export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): void => {
   const store = SnapshotStore
   describe(`SnapshotStore contract: ${name}`, () => {
+    it.effect("a run's timeout round-trips: milliseconds, 0 for none, absent when not recorded", () =>
+      Effect.gen(function*() {
+        const s = yield* store
+        yield* s.createRun(runRecord("timed", { timeoutMillis: 600_000 }), storedState({}))
+        yield* s.createRun(runRecord("unlimited", { timeoutMillis: 0 }), storedState({}))
+        yield* s.createRun(runRecord("legacy"), storedState({}))
+        expect(Option.getOrThrow(yield* s.getRun("timed")).timeoutMillis).toBe(600_000)
+        expect(Option.getOrThrow(yield* s.getRun("unlimited")).timeoutMillis).toBe(0)
+        expect(Option.getOrThrow(yield* s.getRun("legacy")).timeoutMillis).toBeUndefined()
+        expect(Option.getOrThrow(yield* s.load("timed")).run.timeoutMillis).toBe(600_000)
+      }).pipe(Effect.provide(layer)))
+
     it.effect("createRun, getRun and load round-trip the record and nested JSON state", () =>
       Effect.gen(function*() {
         const s = yield* store

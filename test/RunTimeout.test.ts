@@ -1,0 +1,76 @@
+/**
+ * A run keeps the timeout it was started with, wherever it is resumed: the
+ * timeout is stored with the run, not taken from the settings of the process
+ * that happens to resume it.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Context, Duration, Effect, Exit, Layer, Schema, Scope, TestClock } from "effect"
+import { Durable, Engine, Settings, SnapshotStore, Step, Template, Testing } from "weft"
+
+/** An engine over a shared store, with its own settings: one "process" of several. */
+const engineOver = (store: SnapshotStore.SnapshotStore["Type"], workflowTimeout: Duration.DurationInput) =>
+  Effect.gen(function*() {
+    const scope = yield* Scope.make()
+    const context = yield* Layer.buildWithScope(
+      Engine.layer.pipe(
+        Layer.provide(Layer.succeed(SnapshotStore.SnapshotStore, store)),
+        Layer.provide(Settings.layerWith({ workflowTimeout: Duration.decode(workflowTimeout), stateTtl: Duration.infinity }))
+      ),
+      scope
+    )
+    return { engine: Context.get(context, Engine.Engine), stop: Scope.close(scope, Exit.void) }
+  })
+
+/** Waits for a signal, then works for 10 minutes. */
+const flow = Template.make({
+  name: "slow_after_signal",
+  version: "1",
+  steps: [
+    Durable.waitForSignal("go", Schema.Boolean),
+    Step.make({
+      name: "work",
+      requires: { go: Schema.Boolean },
+      provides: { done: Schema.Boolean },
+      retry: undefined,
+      run: ({ go }) => Effect.as(Effect.sleep("10 minutes"), { done: go })
+    })
+  ]
+})
+
+const statusIn = (engine: Engine.Service, runId: string, status: SnapshotStore.RunStatus) =>
+  Effect.provideService(Testing.awaitStatus(runId, status), Engine.Engine, engine)
+
+/** Starts the run in process A, which exits while it is suspended; process B signals it and finishes it. */
+const startInAFinishInB = (runId: string, timeout: Duration.DurationInput | undefined) =>
+  Effect.gen(function*() {
+    const store = yield* SnapshotStore.makeMemory
+    const a = yield* engineOver(store, "5 minutes")
+    yield* a.engine.start(flow, {}, timeout === undefined ? { runId } : { runId, timeout })
+    yield* statusIn(a.engine, runId, "suspended")
+    yield* a.stop
+    const b = yield* engineOver(store, "1 second")
+    yield* b.engine.register(flow)
+    yield* b.engine.signal(runId, "go", true)
+    yield* statusIn(b.engine, runId, "running")
+    yield* TestClock.adjust("10 minutes")
+    return b.engine
+  })
+
+describe("a run's timeout", () => {
+  it.scoped("is stored with the run: a 1-hour run finished by a process whose setting is 1 second completes", () =>
+    Effect.gen(function*() {
+      const b = yield* startInAFinishInB("long", "1 hour")
+      yield* statusIn(b, "long", "completed")
+      expect((yield* b.status("long")).timeoutMillis).toBe(3_600_000)
+    }))
+
+  it.scoped("without one, the starting process's setting is stored: 5 minutes, not the resuming process's 1 second", () =>
+    Effect.gen(function*() {
+      const b = yield* startInAFinishInB("default", undefined)
+      yield* statusIn(b, "default", "failed")
+      const run = yield* b.status("default")
+      expect(run.timeoutMillis).toBe(300_000)
+      expect(run.error?.tag).toBe("WorkflowTimeout")
+      expect(run.error?.message).toContain("5m")
+    }))
+})
