@@ -18,9 +18,10 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Layer, Schedule } from "effect"
+import { Duration, Effect, Layer } from "effect"
 import { Engine } from "./Engine.js"
 import type { PersistenceError } from "./Errors.js"
+import { repeatForever } from "./internal/periodic.js"
 
 /**
  * Deletes every finished run whose TTL has passed; succeeds with how many.
@@ -54,17 +55,8 @@ const defaultInterval = Duration.minutes(1)
  * @since 0.1.0
  * @category collecting
  */
-export const periodically = (options: Options = {}): Effect.Effect<never, never, Engine> => {
-  const every = Duration.decode(options.every ?? defaultInterval)
-  const once = collect.pipe(
-    Effect.tap((deleted) => deleted > 0 ? Effect.logDebug(`weft: collected ${deleted} expired run(s)`) : Effect.void),
-    Effect.catchAll((error) => Effect.logWarning("weft: collecting expired runs failed; will try again", error))
-  )
-  return Effect.zipRight(
-    Effect.repeat(once, Schedule.spaced(every)),
-    Effect.never
-  )
-}
+export const periodically = (options: Options = {}): Effect.Effect<never, never, Engine> =>
+  repeatForever(collect, options.every ?? defaultInterval, "collected expired runs")
 
 /**
  * A layer that runs {@link periodically} in a background fiber for as long as

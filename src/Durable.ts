@@ -208,9 +208,10 @@ export interface WaitOptions {
  * gets there. A suspended run holds no lease and no concurrency permit, and
  * its time suspended does not count towards the workflow's timeout; its
  * state values keep aging, though (see the `stateTtl` setting). The timeout
- * of a wait is enforced by the engine that suspended the run; after a
- * restart, resume the run (`engine.resume`) to enforce a deadline that has
- * passed.
+ * of a wait is enforced by the engine that suspended the run; when that
+ * process has exited, any engine that has the template registered resumes
+ * the run once its deadline has passed with `engine.resumeDue`, or
+ * periodically with `Deadlines.layer`.
  *
  * @example
  * ```ts

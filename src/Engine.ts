@@ -217,6 +217,15 @@ export interface Service {
   /** Deletes finished runs whose TTL has passed; returns how many. */
   readonly collectExpired: Effect.Effect<number, PersistenceError>
   /**
+   * Resumes, in the background, every suspended run whose wait has timed out
+   * and whose template is registered in this engine (its deadline then
+   * applies: `SignalTimeout`, or the wait's default); succeeds with how many.
+   * The engine that suspended a run applies its deadline by itself; this is
+   * for deadlines that passed while no process ran the run (it exited, it
+   * crashed). `Deadlines.layer` calls it periodically.
+   */
+  readonly resumeDue: Effect.Effect<number, PersistenceError>
+  /**
    * Progress events of every run of this engine, from the moment the stream
    * starts running. A stream forked just before a run may start after the
    * run's first events: use {@link Service.subscribe} to be sure to see them.
@@ -611,6 +620,27 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
     list: (filter) => store.list(filter ?? {}),
     trace: (runId) => Effect.zipRight(getRun(runId), Effect.map(store.steps(runId), Trace.fromRecords)),
     collectExpired: Effect.flatMap(Effect.clockWith((clock) => clock.currentTimeMillis), store.collectExpired),
+    resumeDue: Effect.gen(function*() {
+      const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis)
+      const due = yield* store.list({ status: "suspended", wakeBefore: now })
+      let resumed = 0
+      for (const run of due) {
+        if (!registry.has(registryKey(run.templateName, run.templateVersion))) continue
+        // a child run resumes with its parent
+        if ((yield* rootOf(run.runId)) !== run.runId) continue
+        const waker = wakers.get(run.runId)
+        if (waker !== undefined) {
+          // this engine's own driver waits for it: wake it
+          yield* Deferred.succeed(waker, undefined)
+        } else if (Option.isNone(yield* Effect.option(FiberMap.get(background, run.runId)))) {
+          yield* FiberMap.run(background, run.runId, drive(run.runId, resumeRegistered(run.runId, undefined), undefined))
+        } else {
+          continue
+        }
+        resumed++
+      }
+      return resumed
+    }),
     events: Stream.fromPubSub(pubsub),
     subscribe: Effect.map(PubSub.subscribe(pubsub), (queue) => Stream.fromQueue(queue))
   }

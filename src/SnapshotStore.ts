@@ -87,6 +87,11 @@ export interface RunRecord {
    * setting of the process that resumes them.
    */
   readonly timeoutMillis?: number | undefined
+  /**
+   * When the wait a suspended run is at times out (epoch ms): absent when it
+   * waits without a deadline, and whenever the run is not suspended.
+   */
+  readonly wakeAt?: number | undefined
 }
 
 /**
@@ -197,6 +202,8 @@ export interface RunFilter {
   readonly createdAfter?: number | undefined
   /** Runs created before this time (epoch ms). */
   readonly createdBefore?: number | undefined
+  /** Suspended runs whose wait times out at or before this time (epoch ms). */
+  readonly wakeBefore?: number | undefined
   readonly limit?: number | undefined
 }
 
@@ -233,6 +240,8 @@ export class SnapshotStore extends Context.Tag("weft/SnapshotStore")<SnapshotSto
       readonly error?: ErrorSummary | null | undefined
       readonly expiresAt?: number | null | undefined
       readonly snapshot?: StoredState | undefined
+      /** With status `suspended`: when its wait times out (absent or null: never). Any other status clears it. */
+      readonly wakeAt?: number | null | undefined
     }
   ) => Effect.Effect<void, PersistenceError>
   /** Load a run for resuming. */
@@ -344,7 +353,8 @@ export const makeMemory: Effect.Effect<SnapshotStore["Type"]> = Effect.gen(funct
           status: u.status,
           updatedAt: u.updatedAt,
           ...(u.error === undefined ? {} : { error: u.error }),
-          ...(u.expiresAt === undefined ? {} : { expiresAt: u.expiresAt })
+          ...(u.expiresAt === undefined ? {} : { expiresAt: u.expiresAt }),
+          wakeAt: u.status === "suspended" && typeof u.wakeAt === "number" ? u.wakeAt : undefined
         },
         ...(u.snapshot === undefined ? {} : { snapshot: u.snapshot, snapshotSeq: run.record.seq })
       })),
@@ -364,7 +374,9 @@ export const makeMemory: Effect.Effect<SnapshotStore["Type"]> = Effect.gen(funct
           (filter.templateName === undefined || r.templateName === filter.templateName) &&
           (filter.status === undefined || r.status === filter.status) &&
           (filter.createdAfter === undefined || r.createdAt >= filter.createdAfter) &&
-          (filter.createdBefore === undefined || r.createdAt < filter.createdBefore)
+          (filter.createdBefore === undefined || r.createdAt < filter.createdBefore) &&
+          (filter.wakeBefore === undefined ||
+            (r.status === "suspended" && r.wakeAt !== undefined && r.wakeAt <= filter.wakeBefore))
         ).sort((a, b) => b.createdAt - a.createdAt)
         return filter.limit === undefined ? all : all.slice(0, filter.limit)
       }),

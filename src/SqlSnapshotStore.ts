@@ -167,6 +167,12 @@ END`
   "4_run_timeout": Effect.gen(function*() {
     const sql = (yield* SqlClient.SqlClient).withoutTransforms()
     yield* sql`ALTER TABLE ${sql(runsTable)} ADD COLUMN timeout_ms BIGINT`
+  }),
+  // when a suspended run's wait times out, so that any engine can find the runs that are due
+  "5_wake_at": Effect.gen(function*() {
+    const sql = (yield* SqlClient.SqlClient).withoutTransforms()
+    yield* sql`ALTER TABLE ${sql(runsTable)} ADD COLUMN wake_at BIGINT`
+    yield* sql`CREATE INDEX IF NOT EXISTS weft_runs_wake_at ON ${sql(runsTable)} (status, wake_at)`
   })
 }
 
@@ -210,7 +216,8 @@ const RunRow = Schema.Struct({
   updated_at: Int,
   expires_at: Schema.NullOr(Int),
   error: ErrorColumn,
-  timeout_ms: Schema.NullOr(Int)
+  timeout_ms: Schema.NullOr(Int),
+  wake_at: Schema.NullOr(Int)
 })
 
 const StepRow = Schema.Struct({
@@ -254,7 +261,7 @@ const OwnerRow = Schema.Struct({
 })
 
 const runColumns =
-  "run_id, template_name, template_version, status, seq, created_at, updated_at, expires_at, error, timeout_ms"
+  "run_id, template_name, template_version, status, seq, created_at, updated_at, expires_at, error, timeout_ms, wake_at"
 const stepColumns =
   "run_id, seq, step_key, step_name, status, attempts, started_at, ended_at, delta, error, idempotency_key"
 
@@ -268,7 +275,8 @@ const toRunRecord = (row: typeof RunRow.Type): RunRecord => ({
   updatedAt: row.updated_at,
   expiresAt: row.expires_at,
   error: row.error,
-  ...(row.timeout_ms === null ? {} : { timeoutMillis: row.timeout_ms })
+  ...(row.timeout_ms === null ? {} : { timeoutMillis: row.timeout_ms }),
+  ...(row.wake_at === null ? {} : { wakeAt: row.wake_at })
 })
 
 const toStepRecord = (row: typeof StepRow.Type): StepRecord => ({
@@ -584,6 +592,7 @@ RETURNING seq`,
           const changes: Record<string, unknown> = { status: update.status, updated_at: update.updatedAt }
           if (error !== undefined) changes.error = error
           if (update.expiresAt !== undefined) changes.expires_at = update.expiresAt
+          changes.wake_at = update.status === "suspended" && typeof update.wakeAt === "number" ? update.wakeAt : null
           yield* sql.withTransaction(Effect.gen(function*() {
             // a cancelled run is final
             const rows = yield* sql<{ readonly seq: unknown }>`UPDATE ${sql(runsTable)} SET ${sql.update(changes)}
@@ -647,7 +656,10 @@ WHERE run_id = ${runId} AND status <> ${"failed"} ORDER BY seq`
             ...(filter.templateName === undefined ? [] : [sql`template_name = ${filter.templateName}`]),
             ...(filter.status === undefined ? [] : [sql`status = ${filter.status}`]),
             ...(filter.createdAfter === undefined ? [] : [sql`created_at >= ${filter.createdAfter}`]),
-            ...(filter.createdBefore === undefined ? [] : [sql`created_at < ${filter.createdBefore}`])
+            ...(filter.createdBefore === undefined ? [] : [sql`created_at < ${filter.createdBefore}`]),
+            ...(filter.wakeBefore === undefined
+              ? []
+              : [sql`status = ${"suspended"}`, sql`wake_at <= ${filter.wakeBefore}`])
           ])
           const limit = filter.limit === undefined
             ? sql.literal("")

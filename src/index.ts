@@ -43,6 +43,9 @@ export * as SqlSnapshotStore from "./SqlSnapshotStore.js"
 /** Periodic collection of expired runs. @since 0.1.0 */
 export * as Collector from "./Collector.js"
 
+/** Resuming runs whose wait timed out while no process ran them. @since 0.1.0 */
+export * as Deadlines from "./Deadlines.js"
+
 /** Progress events. @since 0.1.0 */
 export * as Event from "./Event.js"
 

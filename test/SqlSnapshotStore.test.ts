@@ -83,18 +83,20 @@ describe("SqlSnapshotStore", () => {
             "weft_runs_expiry",
             "weft_runs_status",
             "weft_runs_template",
+            "weft_runs_wake_at",
             "weft_signals_run"
           ])
           expect(db.prepare("SELECT migration_id, name FROM weft_migrations ORDER BY migration_id").raw().all()).toEqual([
             [1, "create_tables"],
             [2, "create_signals"],
             [3, "advance_cursor_trigger"],
-            [4, "run_timeout"]
+            [4, "run_timeout"],
+            [5, "wake_at"]
           ])
         })
       }))
 
-    it.scoped("a file at schema version 1 is upgraded by migrations 2 to 4, its runs intact", () =>
+    it.scoped("a file at schema version 1 is upgraded by migrations 2 to 5, its runs intact", () =>
       Effect.gen(function*() {
         const filename = join(yield* tempDir, "weft.db")
         yield* withStore({ filename }, (s) =>
@@ -107,6 +109,8 @@ describe("SqlSnapshotStore", () => {
           db.exec("DROP TABLE weft_signals")
           db.exec("DROP TRIGGER weft_steps_advance")
           db.exec("ALTER TABLE weft_runs DROP COLUMN timeout_ms")
+          db.exec("DROP INDEX weft_runs_wake_at")
+          db.exec("ALTER TABLE weft_runs DROP COLUMN wake_at")
           db.prepare("DELETE FROM weft_migrations WHERE migration_id >= 2").run()
         })
         const signals = yield* withStore({ filename }, (s) =>
@@ -124,7 +128,7 @@ describe("SqlSnapshotStore", () => {
           }))
         expect(signals.map((signal) => signal.payload)).toEqual([{ ok: true }])
         withRaw(filename, (db) =>
-          expect(db.prepare("SELECT migration_id FROM weft_migrations ORDER BY migration_id").pluck().all()).toEqual([1, 2, 3, 4]))
+          expect(db.prepare("SELECT migration_id FROM weft_migrations ORDER BY migration_id").pluck().all()).toEqual([1, 2, 3, 4, 5]))
       }))
 
     it.scoped("the file is in WAL mode", () =>

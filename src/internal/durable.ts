@@ -272,7 +272,7 @@ const runWait = (ctx: RunContext, node: Durable.WaitForSignal.Any, key: string) 
       })
     }
 
-    yield* env.store.setStatus(runId, { status: "suspended", updatedAt: now })
+    yield* env.store.setStatus(runId, { status: "suspended", updatedAt: now, wakeAt: deadline })
     yield* env.publish({ _tag: "RunSuspended", runId, step: key, signal: node.signal, deadline, at: now })
     return yield* Effect.fail(new Suspended(runId, key, node.signal, deadline, runId))
   })
@@ -325,7 +325,8 @@ const runSubflow = (ctx: RunContext, node: Durable.Subflow.Any, key: string, _po
       const failure = Option.getOrUndefined(Cause.failureOption(exit.cause))
       if (isSuspended(failure)) {
         const now = yield* Clock.currentTimeMillis
-        yield* env.store.setStatus(runId, { status: "suspended", updatedAt: now })
+        // the parent is due when its child's wait times out
+        yield* env.store.setStatus(runId, { status: "suspended", updatedAt: now, wakeAt: failure.deadline })
         yield* env.publish({
           _tag: "RunSuspended",
           runId,

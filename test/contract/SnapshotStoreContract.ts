@@ -69,6 +69,24 @@ export const stepRecord = (runId: string, seq: number, overrides: Partial<StepRe
 export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): void => {
   const store = SnapshotStore
   describe(`SnapshotStore contract: ${name}`, () => {
+    it.effect("a suspended run's wake-up time is kept while it is suspended, listed when due, cleared on resume", () =>
+      Effect.gen(function*() {
+        const s = yield* store
+        for (const id of ["due", "later", "forever", "running"]) yield* s.createRun(runRecord(id), storedState({}))
+        yield* s.setStatus("due", { status: "suspended", updatedAt: t0 + 1, wakeAt: t0 + 100 })
+        yield* s.setStatus("later", { status: "suspended", updatedAt: t0 + 1, wakeAt: t0 + 10_000 })
+        yield* s.setStatus("forever", { status: "suspended", updatedAt: t0 + 1, wakeAt: null })
+        expect(Option.getOrThrow(yield* s.getRun("due")).wakeAt).toBe(t0 + 100)
+        expect(Option.getOrThrow(yield* s.getRun("forever")).wakeAt).toBeUndefined()
+        expect((yield* s.list({ wakeBefore: t0 + 100 })).map((r) => r.runId)).toEqual(["due"])
+        expect((yield* s.list({ wakeBefore: t0 + 99 })).map((r) => r.runId)).toEqual([])
+        expect((yield* s.list({ wakeBefore: t0 + 20_000 })).map((r) => r.runId).sort()).toEqual(["due", "later"])
+        // resumed: no longer suspended, no longer due
+        yield* s.setStatus("due", { status: "running", updatedAt: t0 + 200 })
+        expect(Option.getOrThrow(yield* s.getRun("due")).wakeAt).toBeUndefined()
+        expect((yield* s.list({ wakeBefore: t0 + 20_000 })).map((r) => r.runId)).toEqual(["later"])
+      }).pipe(Effect.provide(layer)))
+
     it.effect("a run's timeout round-trips: milliseconds, 0 for none, absent when not recorded", () =>
       Effect.gen(function*() {
         const s = yield* store
