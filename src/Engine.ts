@@ -47,6 +47,7 @@ import type {
 } from "./Errors.js"
 import {
   InvalidSignalPayload,
+  RunNotCompleted,
   RunNotFound as RunNotFoundError,
   RunNotResumable as RunNotResumableError,
   SignalRejected,
@@ -214,6 +215,20 @@ export interface Service {
   readonly list: (filter?: SnapshotStore.RunFilter) => Effect.Effect<ReadonlyArray<SnapshotStore.RunRecord>, PersistenceError>
   /** A run's trace, from the store. */
   readonly trace: (runId: string) => Effect.Effect<Trace.Trace, RunNotFound | PersistenceError>
+  /**
+   * The result of a completed run (its final typed state, metadata and
+   * trace), read back from the store: from any process sharing it, however
+   * long after. A run that has not completed is `RunNotCompleted`, naming its
+   * status (and, when it failed, its error); the template must be the one the
+   * run was started with.
+   */
+  readonly result: <Req extends object, Prov extends object, E, R>(
+    template: Template.Template<Req, Prov, E, R>,
+    runId: string
+  ) => Effect.Effect<
+    RunResult<Template.FinalState<Template.Template<Req, Prov, E, R>>>,
+    RunNotFound | RunNotCompleted | TemplateMismatch | InvalidTemplate | PersistenceError
+  >
   /** Deletes finished runs whose TTL has passed; returns how many. */
   readonly collectExpired: Effect.Effect<number, PersistenceError>
   /**
@@ -619,6 +634,15 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
     status: getRun,
     list: (filter) => store.list(filter ?? {}),
     trace: (runId) => Effect.zipRight(getRun(runId), Effect.map(store.steps(runId), Trace.fromRecords)),
+    result: (template, runId) =>
+      Effect.gen(function*() {
+        const run = yield* getRun(runId)
+        if (run.status !== "completed") {
+          return yield* new RunNotCompleted({ runId, status: run.status, error: run.error })
+        }
+        // a completed run is only read back: nothing is claimed or executed
+        return toResult(yield* runner.resumeChild(env, template, runId))
+      }) as never,
     collectExpired: Effect.flatMap(Effect.clockWith((clock) => clock.currentTimeMillis), store.collectExpired),
     resumeDue: Effect.gen(function*() {
       const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis)

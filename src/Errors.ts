@@ -244,6 +244,25 @@ export class RunNotResumable extends Data.TaggedError("RunNotResumable")<{
 }
 
 /**
+ * A run's result was asked for (`engine.result`) but the run has not
+ * completed: it is still running or suspended, or it failed or was cancelled
+ * (then `error` summarises why).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RunNotCompleted extends Data.TaggedError("RunNotCompleted")<{
+  readonly runId: string
+  readonly status: string
+  readonly error: { readonly tag: string; readonly message: string } | null
+}> {
+  override get message(): string {
+    const why = this.error === null ? "" : `: ${this.error.tag}: ${this.error.message}`
+    return `Run "${this.runId}" is ${this.status}, not completed${why}`
+  }
+}
+
+/**
  * A `Flow.loop` whose predicate still held after its maximum number of
  * iterations. Only runs with loops can fail with it, so it is in the error
  * type of the loop node, not in {@link RunError}.

@@ -6,14 +6,14 @@
  * was killed before the run was recorded), resumes it when it is active, and,
  * when it already completed (an earlier process was killed after the last
  * checkpoint but before it could report), reports the final state read back
- * from the store.
+ * from the store with `engine.result`.
  *
  * Prints "ready" when the engine is up, then a JSON line with the final state
  * when the run completes (exit 0), or the error's tag and message (exit 1).
  */
 import { appendFileSync } from "node:fs"
 import { Duration, Effect, Layer, Option } from "effect"
-import { Engine, Settings, SnapshotStore, SqlSnapshotStore } from "weft"
+import { Engine, Settings } from "weft"
 import { makeFlow } from "./flow.js"
 
 const [database, logFile, runId, mode, extra] = process.argv.slice(2)
@@ -27,25 +27,9 @@ if (
 
 const flow = makeFlow(logFile, Number(extra ?? 0))
 
-const StoreLive = SqlSnapshotStore.layer({ filename: database })
-const EngineLive = Engine.layer.pipe(
-  Layer.provideMerge(StoreLive),
+const EngineLive = Engine.layerSqlite({ filename: database }).pipe(
   Layer.provide(Settings.layerWith({ retryDelay: Duration.millis(10), workflowTimeout: Duration.infinity }))
 )
-
-/** The final state of a completed run, rebuilt from its snapshot and the deltas after it. */
-const storedFinalState = Effect.gen(function*() {
-  const store = yield* SnapshotStore.SnapshotStore
-  const loaded = yield* store.load(runId)
-  if (Option.isNone(loaded)) return yield* Effect.dieMessage(`run ${runId} vanished`)
-  const state: Record<string, unknown> = {}
-  for (const [key, entry] of Object.entries(loaded.value.snapshot.entries)) state[key] = entry.value
-  for (const step of loaded.value.stepsAfterSnapshot) {
-    for (const [key, entry] of Object.entries(step.delta.set)) state[key] = entry.value
-    for (const key of step.delta.unset) delete state[key]
-  }
-  return state
-})
 
 const program = Effect.gen(function*() {
   const engine = yield* Engine.Engine
@@ -54,7 +38,7 @@ const program = Effect.gen(function*() {
   if (Option.isSome(existing) && mode === "auto" && existing.value.status === "completed") {
     appendFileSync(logFile, `${process.pid} done ${existing.value.seq}\n`)
     process.stdout.write("ready\n")
-    const state = yield* storedFinalState
+    const { state } = yield* engine.result(flow, runId)
     process.stdout.write(`${JSON.stringify({ state, alreadyCompleted: true })}\n`)
     return
   }

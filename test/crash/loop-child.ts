@@ -39,15 +39,7 @@ const program = Effect.gen(function*() {
   const completed = (yield* store.steps(runId)).filter((s) => s.status !== "failed").map((s) => s.stepKey)
   if (existing.value.status === "completed") {
     process.stdout.write("ready\n")
-    const loaded = yield* store.load(runId)
-    const state: Record<string, unknown> = {}
-    if (Option.isSome(loaded)) {
-      for (const [key, entry] of Object.entries(loaded.value.snapshot.entries)) state[key] = entry.value
-      for (const step of loaded.value.stepsAfterSnapshot) {
-        for (const [key, entry] of Object.entries(step.delta.set)) state[key] = entry.value
-        for (const key of step.delta.unset) delete state[key]
-      }
-    }
+    const { state } = yield* engine.result(flow, runId)
     process.stdout.write(`${JSON.stringify({ state, alreadyCompleted: true })}\n`)
     return
   }
