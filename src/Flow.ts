@@ -467,8 +467,11 @@ export const branch = <
   readonly requires: RF
   readonly when: (input: Step.Slice<RF>) => boolean
   readonly then: Then
-  /** Runs when `when` does not hold (default: nothing). */
-  readonly else?: Else | undefined
+  /**
+   * Runs when `when` does not hold (default: nothing). A key both arms
+   * require from outside with incompatible types is a compile error here.
+   */
+  readonly else?: (Else & CheckNode<RequiresOf<Then>, {}, RequiresOf<Else>>) | undefined
 }): Flow<
   Simplify<Step.Slice<RF> & RequiresOf<Then> & RequiresOf<Else>>,
   OneOf<ProvidesOf<Then> | ProvidesOf<Else>>,

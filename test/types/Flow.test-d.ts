@@ -68,6 +68,23 @@ describe("Flow.branch", () => {
     })
   })
 
+  it("two arms requiring the same outside key with incompatible types is a compile error naming the key", () => {
+    const limitAsString = template("as_string", { limit: Schema.String }, { out: Schema.String })
+    const limitAsNumber = template("as_number", { limit: Schema.Number }, { out: Schema.String })
+    const limitAsLiteral = template("as_literal", { limit: Schema.Literal("low", "high") }, { out: Schema.String })
+    // compatible: the narrower requirement is the branch's
+    const narrowed = Flow.branch({ name: "ok", requires: {}, when: () => true, then: limitAsString, else: limitAsLiteral })
+    expectTypeOf<Template.Requires<typeof narrowed>>().toEqualTypeOf<{ readonly limit: "low" | "high" }>()
+    Flow.branch({
+      name: "clash",
+      requires: {},
+      when: () => true,
+      then: limitAsString,
+      // @ts-expect-error limit is required as string by one arm and as number by the other
+      else: limitAsNumber
+    })
+  })
+
   it("without an else arm, everything the branch provides is optional", () => {
     const maybe = Flow.branch({ name: "maybe", requires: {}, when: () => true, then: fix })
     expectTypeOf<Template.Provides<typeof maybe>>().toEqualTypeOf<{
