@@ -35,6 +35,7 @@
 import { Duration, Pipeable, Schema } from "effect"
 import type { SignalTimeout, SubflowFailed } from "./Errors.js"
 import type { NodeTypes } from "./internal/wiring.js"
+import { keySchema } from "./internal/keySchema.js"
 import type * as Template from "./Template.js"
 
 /**
@@ -279,7 +280,7 @@ export function waitForSignal(
     timeout: options.timeout === undefined ? undefined : Duration.decode(options.timeout),
     onTimeout: options.timeout !== undefined && "default" in options ? { value: options.default } : undefined,
     requirements: [],
-    provides: { [key]: Schema.Struct({ [key]: schema }) as unknown as Schema.Schema.AnyNoContext }
+    provides: { [key]: keySchema(key, schema) }
   })
 }
 

@@ -356,12 +356,19 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
         ? [node]
         : []
     )
+  /** The parent run of a sub-flow's child run, as recorded in its state (none for other runs). */
+  const parentOf = (runId: string): Effect.Effect<string | undefined, PersistenceError> =>
+    Effect.map(store.load(runId), (loaded) => {
+      const parent = Option.isSome(loaded) ? loaded.value.snapshot.entries[parentKey]?.value : undefined
+      return typeof parent === "string" ? parent : undefined
+    })
   /** The run at the top of a chain of sub-flows (a run that is no child is its own root). */
   const rootOf = (runId: string): Effect.Effect<string, PersistenceError> =>
-    Effect.flatMap(store.load(runId), (loaded) => {
-      const parent = Option.isSome(loaded) ? loaded.value.snapshot.entries[parentKey]?.value : undefined
-      return typeof parent === "string" ? rootOf(parent) : Effect.succeed(runId)
-    })
+    Effect.flatMap(parentOf(runId), (parent) => parent === undefined ? Effect.succeed(runId) : rootOf(parent))
+  /** Whether `runId` is a child run of `ancestor`, at any depth. */
+  const descendsFrom = (runId: string, ancestor: string): Effect.Effect<boolean, PersistenceError> =>
+    Effect.flatMap(parentOf(runId), (parent) =>
+      parent === undefined ? Effect.succeed(false) : parent === ancestor ? Effect.succeed(true) : descendsFrom(parent, ancestor))
 
   // --- driving runs through their suspensions --------------------------
 
@@ -545,13 +552,16 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
             yield* pubsub.publish({ _tag: "RunCancelled", runId: id, at: now })
           })
         yield* markCancelled(runId)
-        // its sub-flows' child runs (ids "<run id>/<step key>", at any depth) end with it
+        // its sub-flows' child runs, at any depth, end with it: their ids start with
+        // "<run id>/" (a cheap filter), and their recorded parents lead to it
         const active = yield* Effect.map(
           Effect.all([store.list({ status: "running" }), store.list({ status: "suspended" })]),
           ([running, suspended]) => [...running, ...suspended]
         )
         for (const child of active) {
-          if (child.runId.startsWith(`${runId}/`)) yield* markCancelled(child.runId)
+          if (child.runId.startsWith(`${runId}/`) && (yield* descendsFrom(child.runId, runId))) {
+            yield* markCancelled(child.runId)
+          }
         }
       }),
     signal: (runId, name, payload) =>
@@ -713,8 +723,9 @@ export const layerSqlite = (
  * @category layers
  */
 export const layerDefault: Layer.Layer<Engine, ConfigError | PersistenceError> = Layer.unwrapEffect(
-  Effect.map(Settings.get, (settings) =>
-    settings.statePersistence
-      ? layerSqlite({ filename: settings.database }).pipe(Layer.provide(Settings.layerWith(settings)))
-      : layerMemory.pipe(Layer.provide(Settings.layerWith(settings))))
+  Effect.map(Settings.get, (settings) => {
+    const engine = settings.statePersistence ? layerSqlite({ filename: settings.database }) : layerMemory
+    // the engine runs with the settings read here, not read a second time
+    return Layer.provide(engine, Settings.layerWith(settings))
+  })
 )

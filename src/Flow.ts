@@ -53,6 +53,7 @@
 import { Pipeable, Schema } from "effect"
 import type { LoopLimitExceeded } from "./Errors.js"
 import type { CheckNode, ContextOf, ErrorOf, NodeTypes, ProvidesOf, RequiresOf, Simplify } from "./internal/wiring.js"
+import { type Field, fieldOf, keySchema } from "./internal/keySchema.js"
 import type * as Step from "./Step.js"
 import type * as Template from "./Template.js"
 
@@ -323,15 +324,7 @@ const proto = {
 const validName = /^[A-Za-z0-9_.:-]+$/
 const validLabel = /^[A-Za-z0-9_.:-]+$/
 
-type Field = Schema.Struct.Fields[string]
 type Requirement = readonly [string, Schema.Schema.AnyNoContext]
-
-const keySchema = (key: string, field: Field): Schema.Schema.AnyNoContext =>
-  Schema.Struct({ [key]: field }) as unknown as Schema.Schema.AnyNoContext
-
-/** The field inside a one-key Struct built by `keySchema` (or a template's `provides`). */
-export const fieldOf = (schema: Schema.Schema.AnyNoContext, key: string): Field =>
-  (schema as unknown as { readonly fields: Schema.Struct.Fields }).fields[key] ?? Schema.Unknown
 
 /** The Schema of a field's value (a property signature's type; `Unknown` when it renames or transforms). */
 const valueSchema = (field: Field): Schema.Schema.AnyNoContext =>

@@ -29,6 +29,7 @@
 import type { Schedule } from "effect"
 import { Duration, Effect, Pipeable, Schema } from "effect"
 import { InvalidTemplate } from "./Errors.js"
+import { keySchema } from "./internal/keySchema.js"
 import type * as Durable from "./Durable.js"
 import type * as Flow from "./Flow.js"
 import type * as Step from "./Step.js"
@@ -224,12 +225,6 @@ type Shape = {
 
 const stepShapes = new WeakMap<Step.Step.Any, Shape>()
 
-/**
- * The Schema of one key: a one-field Struct, so that optional fields and
- * property signatures keep their meaning and issues carry the key in their path.
- */
-const keySchema = (key: string, field: Schema.Struct.Fields[string]): Schema.Schema.AnyNoContext =>
-  Schema.Struct({ [key]: field }) as unknown as Schema.Schema.AnyNoContext
 
 /** The outside requirements and the provided Schemas of a node, at run time. */
 const shapeOf = (node: Node): Shape => {

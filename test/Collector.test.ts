@@ -1,19 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Layer, TestClock } from "effect"
-import { Collector, Engine, Step, Template, Testing } from "weft"
+import { Collector, Engine, Testing } from "weft"
 import { flow, goodInput } from "./fixtures.js"
-
-const stuck = (started: Deferred.Deferred<void>) =>
-  Template.make({
-    name: "stuck",
-    version: "1",
-    steps: [Step.make({
-      name: "wait",
-      requires: {},
-      provides: {},
-      run: () => Effect.zipRight(Deferred.succeed(started, undefined), Effect.never)
-    })]
-  })
+import { stuckTemplate } from "./support.js"
 
 /** An in-memory engine (TTL 1 hour, no workflow timeout) with a collector every 10 minutes. */
 const EngineWithCollector = Layer.provideMerge(
@@ -27,7 +16,7 @@ describe("Collector", () => {
       const engine = yield* Engine.Engine
       yield* engine.run(flow, goodInput, { runId: "finished" })
       const started = yield* Deferred.make<void>()
-      yield* engine.start(stuck(started), {}, { runId: "active" })
+      yield* engine.start(stuckTemplate(started), {}, { runId: "active" })
       yield* Deferred.await(started)
 
       // 50 minutes: the finished run is not yet expired

@@ -2,37 +2,20 @@
  * Durable waits, signals, sub-flows and cancellation, through the engine.
  * Time is the TestClock's: nothing here really waits.
  */
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Deferred, Duration, Effect, Exit, Layer, Ref, Schema, Scope, Stream, TestClock } from "effect"
-import { Durable, Engine, Errors, Event, Settings, SnapshotStore, SqlSnapshotStore, Step, Template, Testing } from "weft"
+import { Deferred, Duration, Effect, Exit, Layer, Ref, Schema, Stream, TestClock } from "effect"
+import { Durable, Engine, Errors, Event, Settings, SnapshotStore, SqlSnapshotStore, Step, Template } from "weft"
 import { Decision, expenseApproval } from "./approvalFixture.js"
+import { awaitStatusIn, engineProcess, stuckTemplate, tempFile } from "./support.js"
 
 // values keep their TTL while a run waits: waits of hours need a TTL as long
-const settings = Settings.layerWith({ workflowTimeout: Duration.infinity, maxRetries: 0, stateTtl: Duration.infinity })
+const settingsValues = { workflowTimeout: Duration.infinity, maxRetries: 0, stateTtl: Duration.infinity }
+const settings = Settings.layerWith(settingsValues)
 
 const engineWithStore = Layer.provideMerge(Engine.layer, Layer.merge(SnapshotStore.layerMemory, settings))
 
 /** An engine over a given store: one "process" of several sharing that store. */
-const engineOver = (store: Layer.Layer<SnapshotStore.SnapshotStore, unknown>) =>
-  Effect.gen(function*() {
-    const scope = yield* Scope.make()
-    const context = yield* Layer.buildWithScope(Engine.layer.pipe(Layer.provide(store), Layer.provide(settings)), scope)
-    return { engine: Context.get(context, Engine.Engine), stop: Scope.close(scope, Exit.void) }
-  })
-
-const untilStatus = (engine: Engine.Service, runId: string, status: SnapshotStore.RunStatus) =>
-  Effect.provideService(Testing.awaitStatus(runId, status), Engine.Engine, engine)
-
-const tempFile = Effect.map(
-  Effect.acquireRelease(
-    Effect.sync(() => mkdtempSync(join(tmpdir(), "weft-durable-"))),
-    (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-  ),
-  (dir) => join(dir, "weft.db")
-)
+const engineOver = (store: Layer.Layer<SnapshotStore.SnapshotStore, unknown>) => engineProcess(store, settingsValues)
 
 /** A step that writes `to` = `from` + 1. */
 const note = <const From extends string, const To extends string>(name: string, from: From, to: To) =>
@@ -83,7 +66,7 @@ describe("Durable.sleep", () => {
       yield* TestClock.adjust("19 minutes")
       expect((yield* second.engine.status("nap")).status).toBe("running")
       yield* TestClock.adjust("1 minute")
-      yield* untilStatus(second.engine, "nap", "completed")
+      yield* awaitStatusIn(second.engine, "nap", "completed")
       const result = yield* resumed.await
       expect(Exit.isSuccess(result), String(Exit.isFailure(result) && result.cause)).toBe(true)
       expect((yield* second.engine.status("nap")).status).toBe("completed")
@@ -106,7 +89,7 @@ describe("Durable.waitForSignal", () => {
       )
       yield* Effect.repeatN(Effect.yieldNow(), 5)
       const handle = yield* engine.start(expenseApproval, { amount: 120, requester: "ann" }, { runId: "exp" })
-      yield* untilStatus(engine, "exp", "suspended")
+      yield* awaitStatusIn(engine, "exp", "suspended")
       expect((yield* engine.trace("exp")).map((e) => e.step)).toEqual(["request_approval"])
 
       const bad = yield* Effect.flip(engine.signal("exp", "approval", { approved: "yes", by: 7 }))
@@ -137,7 +120,7 @@ describe("Durable.waitForSignal", () => {
     Effect.gen(function*() {
       const engine = yield* Engine.Engine
       const fiber = yield* Effect.fork(engine.run(expenseApproval, { amount: 5, requester: "ann" }, { runId: "r" }))
-      yield* untilStatus(engine, "r", "suspended")
+      yield* awaitStatusIn(engine, "r", "suspended")
       yield* engine.signal("r", "approval", { approved: false, by: "cfo", comment: "no" })
       const result = yield* fiber.await
       expect(Exit.isSuccess(result) && result.value.state.outcome).toBe("rejected")
@@ -148,7 +131,7 @@ describe("Durable.waitForSignal", () => {
       const engine = yield* Engine.Engine
       expect(yield* Effect.flip(engine.signal("nope", "approval", {}))).toBeInstanceOf(Errors.RunNotFound)
       const handle = yield* engine.start(expenseApproval, { amount: 5, requester: "ann" }, { runId: "r" })
-      yield* untilStatus(engine, "r", "suspended")
+      yield* awaitStatusIn(engine, "r", "suspended")
       const unknown = yield* Effect.flip(engine.signal("r", "webhook", {}))
       expect(unknown).toBeInstanceOf(Errors.SignalRejected)
       expect((unknown as Errors.SignalRejected).reason).toBe("not-awaited")
@@ -187,7 +170,7 @@ describe("Durable.waitForSignal", () => {
         steps: [Durable.waitForSignal("go", Schema.Number, { timeout: "1 hour" })]
       })
       const handle = yield* engine.start(strict, {}, { runId: "s" })
-      yield* untilStatus(engine, "s", "suspended")
+      yield* awaitStatusIn(engine, "s", "suspended")
       yield* TestClock.adjust("59 minutes")
       expect((yield* engine.status("s")).status).toBe("suspended")
       yield* TestClock.adjust("1 minute")
@@ -202,7 +185,7 @@ describe("Durable.waitForSignal", () => {
     Effect.gen(function*() {
       const engine = yield* Engine.Engine
       const handle = yield* engine.start(expenseApproval, { amount: 5, requester: "ann" }, { runId: "t" })
-      yield* untilStatus(engine, "t", "suspended")
+      yield* awaitStatusIn(engine, "t", "suspended")
       yield* TestClock.adjust("2 days")
       const result = yield* handle.await
       expect(result.state.outcome).toBe("rejected")
@@ -218,10 +201,10 @@ describe("Durable.waitForSignal", () => {
       const here = yield* engineOver(store)
       const there = yield* engineOver(store)
       const handle = yield* here.engine.start(expenseApproval, { amount: 7, requester: "ann" }, { runId: "o" })
-      yield* untilStatus(here.engine, "o", "suspended")
+      yield* awaitStatusIn(here.engine, "o", "suspended")
       yield* there.engine.register(expenseApproval)
       yield* there.engine.signal("o", "approval", { approved: true, by: "eve" })
-      yield* untilStatus(there.engine, "o", "completed")
+      yield* awaitStatusIn(there.engine, "o", "completed")
       // this engine learns it at its next look at the store
       const awaited = yield* Effect.fork(handle.await)
       yield* TestClock.adjust("20 seconds")
@@ -244,7 +227,7 @@ describe("Durable.waitForSignal", () => {
       const here = yield* engineOver(store)
       const there = yield* engineOver(store)
       const handle = yield* here.engine.start(expenseApproval, { amount: 7, requester: "ann" }, { runId: "k" })
-      yield* untilStatus(here.engine, "k", "suspended")
+      yield* awaitStatusIn(here.engine, "k", "suspended")
       yield* there.engine.cancel("k")
       const awaited = yield* Effect.fork(handle.await)
       yield* TestClock.adjust("20 seconds")
@@ -264,7 +247,7 @@ describe("Durable.waitForSignal", () => {
       })
       const first = yield* engineOver(store)
       yield* first.engine.start(strict, {}, { runId: "d" })
-      yield* untilStatus(first.engine, "d", "suspended")
+      yield* awaitStatusIn(first.engine, "d", "suspended")
       yield* first.stop
       yield* TestClock.adjust("2 hours")
       const second = yield* engineOver(store)
@@ -281,7 +264,7 @@ describe("Durable.waitForSignal", () => {
       const store = SqlSnapshotStore.layer({ filename })
       const first = yield* engineOver(store)
       yield* first.engine.start(expenseApproval, { amount: 9, requester: "ann" }, { runId: "x" })
-      yield* untilStatus(first.engine, "x", "suspended")
+      yield* awaitStatusIn(first.engine, "x", "suspended")
       yield* first.stop
       const second = yield* engineOver(store)
       // a process that only signals must know the template
@@ -289,7 +272,7 @@ describe("Durable.waitForSignal", () => {
       expect(unregistered).toBeInstanceOf(Errors.TemplateNotRegistered)
       yield* second.engine.register(expenseApproval)
       yield* second.engine.signal("x", "approval", { approved: true, by: "bob" })
-      yield* untilStatus(second.engine, "x", "completed")
+      yield* awaitStatusIn(second.engine, "x", "completed")
       const trace = yield* second.engine.trace("x")
       expect(trace.map((e) => e.step)).toEqual(["request_approval", "approval", "settle"])
       yield* second.stop
@@ -301,7 +284,7 @@ describe("cancellation", () => {
     Effect.gen(function*() {
       const engine = yield* Engine.Engine
       const handle = yield* engine.start(expenseApproval, { amount: 5, requester: "ann" }, { runId: "c" })
-      yield* untilStatus(engine, "c", "suspended")
+      yield* awaitStatusIn(engine, "c", "suspended")
       yield* engine.cancel("c")
       expect((yield* engine.status("c")).status).toBe("cancelled")
       expect(Exit.isInterrupted(yield* Effect.exit(handle.await))).toBe(true)
@@ -321,20 +304,7 @@ describe("cancellation", () => {
       const other = yield* engineOver(store)
       const started = yield* Deferred.make<void>()
       const interrupted = yield* Deferred.make<void>()
-      const stuck = Template.make({
-        name: "stuck",
-        version: "1",
-        steps: [Step.make({
-          name: "wait",
-          requires: {},
-          provides: {},
-          run: () =>
-            Deferred.succeed(started, undefined).pipe(
-              Effect.zipRight(Effect.never),
-              Effect.onInterrupt(() => Deferred.succeed(interrupted, undefined))
-            )
-        })]
-      })
+      const stuck = stuckTemplate(started, interrupted)
       const handle = yield* owner.engine.start(stuck, {}, { runId: "remote" })
       yield* Deferred.await(started)
       yield* other.engine.cancel("remote")
@@ -441,13 +411,17 @@ describe("Durable.subflow", () => {
       const engine = yield* Engine.Engine
       const approval = Template.make({ name: "approval_child", version: "1", steps: [Durable.waitForSignal("approval", Decision)] })
       const host = Template.make({ name: "cancelled_host", version: "1", steps: [Durable.subflow(approval)] })
+      yield* engine.start(approval, {}, { runId: "ch/lookalike" })
+      yield* awaitStatusIn(engine, "ch/lookalike", "suspended")
       const handle = yield* engine.start(host, {}, { runId: "ch" })
-      yield* untilStatus(engine, "ch", "suspended")
+      yield* awaitStatusIn(engine, "ch", "suspended")
       expect((yield* engine.status("ch/approval_child")).status).toBe("suspended")
       yield* engine.cancel("ch")
       expect((yield* engine.status("ch")).status).toBe("cancelled")
       expect((yield* engine.status("ch/approval_child")).status).toBe("cancelled")
       expect(Exit.isInterrupted(yield* Effect.exit(handle.await))).toBe(true)
+      // a run of its own whose id merely looks like a child's is left alone
+      expect((yield* engine.status("ch/lookalike")).status).toBe("suspended")
       const refused = yield* Effect.flip(engine.signal("ch/approval_child", "approval", { approved: true, by: "bob" }))
       expect(refused._tag).toBe("SignalRejected")
       expect((yield* Effect.flip(engine.resume(host, "ch")))._tag).toBe("RunNotResumable")
@@ -475,7 +449,7 @@ describe("Durable.subflow", () => {
         ]
       })
       const handle = yield* engine.start(host, { n: 1 }, { runId: "ah" })
-      yield* untilStatus(engine, "ah", "suspended")
+      yield* awaitStatusIn(engine, "ah", "suspended")
       expect((yield* engine.status("ah/approval_child")).status).toBe("suspended")
       yield* engine.signal("ah/approval_child", "approval", { approved: true, by: "bob" })
       const result = yield* handle.await

@@ -5,13 +5,11 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Schema } from "effect"
-import { Durable, Engine, Flow, Settings, SnapshotStore, Step, Template, Testing } from "weft"
+import { Durable, Engine, Flow, Settings, SnapshotStore, Step, Template } from "weft"
+import { awaitStatusIn } from "./support.js"
 
 const settings = Settings.layerWith({ workflowTimeout: Duration.infinity, maxRetries: 0, stateTtl: Duration.infinity })
 const engineWithStore = Layer.provideMerge(Engine.layer, Layer.merge(SnapshotStore.layerMemory, settings))
-
-const untilStatus = (engine: Engine.Service, runId: string, status: SnapshotStore.RunStatus) =>
-  Effect.provideService(Testing.awaitStatus(runId, status), Engine.Engine, engine)
 
 let quickRuns = 0
 const quick = Template.make({ name: "quick", version: "1", steps: [Step.make({
@@ -29,7 +27,7 @@ describe("durable waits inside control flow", () => {
     Effect.gen(function*() {
       const engine = yield* Engine.Engine
       const handle = yield* engine.start(flow, { n: 1 }, { runId: "pw" })
-      yield* untilStatus(engine, "pw", "suspended")
+      yield* awaitStatusIn(engine, "pw", "suspended")
       yield* engine.signal("pw", "go", true)
       const result = yield* handle.await
       expect(result.state).toMatchObject({ q: 2, g: true })

@@ -2,6 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Exit, Layer, Ref, Schedule, Schema, Stream, TestClock } from "effect"
 import { Engine, Errors, Settings, SnapshotStore, Step, Template } from "weft"
 import { flow, goodInput } from "./fixtures.js"
+import { stuckTemplate } from "./support.js"
 
 const engineWithStore = (settings: Partial<Settings.WeftSettings> = {}) =>
   Layer.provideMerge(Engine.layer, Layer.merge(SnapshotStore.layerMemory, Settings.layerWith(settings)))
@@ -74,20 +75,7 @@ describe("Engine", () => {
       const engine = yield* Engine.Engine
       const started = yield* Deferred.make<void>()
       const interrupted = yield* Deferred.make<void>()
-      const stuck = Template.make({
-        name: "stuck",
-        version: "1",
-        steps: [Step.make({
-          name: "wait",
-          requires: {},
-          provides: {},
-          run: () =>
-            Deferred.succeed(started, undefined).pipe(
-              Effect.zipRight(Effect.never),
-              Effect.onInterrupt(() => Deferred.succeed(interrupted, undefined))
-            )
-        })]
-      })
+      const stuck = stuckTemplate(started, interrupted)
       const handle = yield* engine.start(stuck, {}, { runId: "c" })
       yield* Deferred.await(started)
       yield* engine.cancel("c")
@@ -122,10 +110,7 @@ describe("Engine", () => {
       const engine = yield* Engine.Engine
       yield* engine.run(flow, goodInput, { runId: "old" })
       const started = yield* Deferred.make<void>()
-      const stuck = Template.make({ name: "stuck", version: "1", steps: [Step.make({
-        name: "wait", requires: {}, provides: {}, run: () => Effect.zipRight(Deferred.succeed(started, undefined), Effect.never)
-      })] })
-      yield* engine.start(stuck, {}, { runId: "active" })
+      yield* engine.start(stuckTemplate(started), {}, { runId: "active" })
       yield* Deferred.await(started)
       expect(yield* engine.collectExpired).toBe(0)
       yield* TestClock.adjust("2 hours")

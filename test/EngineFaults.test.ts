@@ -4,19 +4,13 @@
  * (not the process), and a database that cannot be written is a typed
  * `PersistenceError` naming the file.
  */
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import Database from "better-sqlite3"
 import { Duration, Effect, Layer, Schema } from "effect"
 import { Engine, Errors, Settings, Step, Template } from "weft"
 import { flow, goodInput } from "./fixtures.js"
-
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => mkdtempSync(join(tmpdir(), "weft-faults-"))),
-  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-)
+import { tempDir } from "./support.js"
 
 const engineOn = (filename: string, options: { readonly readonly?: boolean } = {}) =>
   Engine.layerSqlite({ filename, ...options }).pipe(

@@ -1,7 +1,4 @@
 import { describe, expect, it } from "@effect/vitest"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { Deferred, Effect, Fiber, Layer, Option, Ref, Schedule, Schema, TestClock } from "effect"
 import {
   composeWorkflow,
@@ -16,6 +13,7 @@ import {
   Testing,
   Workflow
 } from "weft"
+import { tempFile } from "./support.js"
 
 /** An engine and the in-memory store under it, both reachable from the test. */
 const engineWithStore = Layer.provideMerge(Engine.layer, Layer.merge(SnapshotStore.layerMemory, Settings.layerWith({})))
@@ -486,17 +484,13 @@ describe("Flow.forEach", () => {
     Effect.asVoid(forEachResume(10).pipe(Effect.provide(engineWithStore))))
 
   const onSqlite = <A, E>(effect: Effect.Effect<A, E, Engine.Engine | SnapshotStore.SnapshotStore>) =>
-    Effect.acquireUseRelease(
-      Effect.sync(() => mkdtempSync(join(tmpdir(), "weft-flow-"))),
-      (dir) =>
-        effect.pipe(
-          Effect.provide(
-            Layer.provideMerge(Engine.layer, Layer.merge(SqlSnapshotStore.layer({ filename: join(dir, "flow.db") }), Settings.layerWith({})))
-              .pipe(Layer.orDie)
-          )
-        ),
-      (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-    )
+    Effect.scoped(Effect.flatMap(tempFile, (filename) =>
+      effect.pipe(
+        Effect.provide(
+          Layer.provideMerge(Engine.layer, Layer.merge(SqlSnapshotStore.layer({ filename }), Settings.layerWith({})))
+            .pipe(Layer.orDie)
+        )
+      )))
 
   it.effect("a resumed run does not redo completed elements (SQLite store)", () =>
     Effect.asVoid(onSqlite(forEachResume(10))))

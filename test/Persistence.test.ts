@@ -2,21 +2,17 @@
  * The default engine follows the settings: SQLite at `WEFT_DATABASE`, or
  * memory when `WEFT_STATE_PERSISTENCE=false`.
  */
-import { existsSync, mkdtempSync, rmSync } from "node:fs"
+import { existsSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect } from "effect"
 import { Engine } from "weft"
 import { flow, goodInput } from "./fixtures.js"
+import { tempDir } from "./support.js"
 
 const env = (vars: Record<string, string>) =>
   Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(vars)), { pathDelim: "_" }))
-
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => mkdtempSync(join(tmpdir(), "weft-persistence-"))),
-  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-)
 
 /** Runs `f` on a fresh default engine (a new layer: a new process, as far as the store is concerned). */
 const withDefaultEngine = <A, E>(vars: Record<string, string>, f: (engine: Engine.Engine["Type"]) => Effect.Effect<A, E>) =>

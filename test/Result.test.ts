@@ -3,21 +3,11 @@
  * store by another process, however long after; a run that has not completed
  * is a typed `RunNotCompleted`.
  */
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Schedule, Schema } from "effect"
-import { Durable, Engine, Errors, Settings, Step, Template, Testing } from "weft"
+import { Durable, Engine, Errors, Settings, Step, Template } from "weft"
 import { flow, goodInput, processControl } from "./fixtures.js"
-
-const tempFile = Effect.map(
-  Effect.acquireRelease(
-    Effect.sync(() => mkdtempSync(join(tmpdir(), "weft-result-"))),
-    (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-  ),
-  (dir) => join(dir, "runs.db")
-)
+import { awaitStatusIn, tempFile } from "./support.js"
 
 /** One "process": an engine on the file, for the duration of `f`. */
 const inProcess = <A, E>(filename: string, f: (engine: Engine.Service) => Effect.Effect<A, E>) =>
@@ -56,7 +46,7 @@ describe("engine.result", () => {
       yield* inProcess(filename, (engine) =>
         Effect.gen(function*() {
           yield* engine.start(waiting, {}, { runId: "waiting" })
-          yield* Effect.provideService(Testing.awaitStatus("waiting", "suspended"), Engine.Engine, engine)
+          yield* awaitStatusIn(engine, "waiting", "suspended")
           yield* Effect.flip(engine.run(broken, {}, { runId: "broken" }))
         }))
       const suspended = yield* Effect.flip(inProcess(filename, (engine) => engine.result(waiting, "waiting")))

@@ -4,21 +4,15 @@
  * that happens to resume it.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Duration, Effect, Exit, Layer, Schema, Scope, TestClock } from "effect"
-import { Durable, Engine, Settings, SnapshotStore, Step, Template, Testing } from "weft"
+import { Duration, Effect, Layer, Schema, TestClock } from "effect"
+import { Durable, SnapshotStore, Step, Template } from "weft"
+import { awaitStatusIn, engineProcess } from "./support.js"
 
-/** An engine over a shared store, with its own settings: one "process" of several. */
+/** An engine over a shared store, with its own workflow timeout: one "process" of several. */
 const engineOver = (store: SnapshotStore.SnapshotStore["Type"], workflowTimeout: Duration.DurationInput) =>
-  Effect.gen(function*() {
-    const scope = yield* Scope.make()
-    const context = yield* Layer.buildWithScope(
-      Engine.layer.pipe(
-        Layer.provide(Layer.succeed(SnapshotStore.SnapshotStore, store)),
-        Layer.provide(Settings.layerWith({ workflowTimeout: Duration.decode(workflowTimeout), stateTtl: Duration.infinity }))
-      ),
-      scope
-    )
-    return { engine: Context.get(context, Engine.Engine), stop: Scope.close(scope, Exit.void) }
+  engineProcess(Layer.succeed(SnapshotStore.SnapshotStore, store), {
+    workflowTimeout: Duration.decode(workflowTimeout),
+    stateTtl: Duration.infinity
   })
 
 /** Waits for a signal, then works for 10 minutes. */
@@ -37,21 +31,18 @@ const flow = Template.make({
   ]
 })
 
-const statusIn = (engine: Engine.Service, runId: string, status: SnapshotStore.RunStatus) =>
-  Effect.provideService(Testing.awaitStatus(runId, status), Engine.Engine, engine)
-
 /** Starts the run in process A, which exits while it is suspended; process B signals it and finishes it. */
 const startInAFinishInB = (runId: string, timeout: Duration.DurationInput | undefined) =>
   Effect.gen(function*() {
     const store = yield* SnapshotStore.makeMemory
     const a = yield* engineOver(store, "5 minutes")
     yield* a.engine.start(flow, {}, timeout === undefined ? { runId } : { runId, timeout })
-    yield* statusIn(a.engine, runId, "suspended")
+    yield* awaitStatusIn(a.engine, runId, "suspended")
     yield* a.stop
     const b = yield* engineOver(store, "1 second")
     yield* b.engine.register(flow)
     yield* b.engine.signal(runId, "go", true)
-    yield* statusIn(b.engine, runId, "running")
+    yield* awaitStatusIn(b.engine, runId, "running")
     yield* TestClock.adjust("10 minutes")
     return b.engine
   })
@@ -60,14 +51,14 @@ describe("a run's timeout", () => {
   it.scoped("is stored with the run: a 1-hour run finished by a process whose setting is 1 second completes", () =>
     Effect.gen(function*() {
       const b = yield* startInAFinishInB("long", "1 hour")
-      yield* statusIn(b, "long", "completed")
+      yield* awaitStatusIn(b, "long", "completed")
       expect((yield* b.status("long")).timeoutMillis).toBe(3_600_000)
     }))
 
   it.scoped("without one, the starting process's setting is stored: 5 minutes, not the resuming process's 1 second", () =>
     Effect.gen(function*() {
       const b = yield* startInAFinishInB("default", undefined)
-      yield* statusIn(b, "default", "failed")
+      yield* awaitStatusIn(b, "default", "failed")
       const run = yield* b.status("default")
       expect(run.timeoutMillis).toBe(300_000)
       expect(run.error?.tag).toBe("WorkflowTimeout")

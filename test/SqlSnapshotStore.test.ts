@@ -4,8 +4,7 @@
  * every store shares is in `contract/SnapshotStoreContract.ts`.
  */
 import { randomBytes } from "node:crypto"
-import { chmodSync, closeSync, fstatSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { chmodSync, closeSync, fstatSync, mkdirSync, openSync, writeFileSync, writeSync } from "node:fs"
 import { join } from "node:path"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import { describe, expect, it } from "@effect/vitest"
@@ -15,14 +14,10 @@ import { PersistenceError } from "../src/Errors.js"
 import { SnapshotStore } from "../src/SnapshotStore.js"
 import * as SqlSnapshotStore from "../src/SqlSnapshotStore.js"
 import { runRecord, stepRecord, storedState } from "./contract/SnapshotStoreContract.js"
+import { tempDir } from "./support.js"
 
 const t0 = 1_700_000_000_000
 
-/** A fresh folder, removed (after restoring write permission) when the scope closes. */
-const tempDir = Effect.acquireRelease(
-  Effect.sync(() => mkdtempSync(join(tmpdir(), "weft-sqlite-"))),
-  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
-)
 
 /** Runs `f` with a store on `filename`, opening the file before and closing it after. */
 const withStore = <A, E>(

@@ -200,6 +200,12 @@ const runWait = (ctx: RunContext, node: Durable.WaitForSignal.Any, key: string) 
     const now = yield* Clock.currentTimeMillis
     const recorded = ctx.entries.get(waitKey)
     const startedAt = recorded === undefined ? now : recorded.stored.writtenAt
+    /** Records the wait as failed with `error`, and fails with it. */
+    const failWith = <E>(error: E) =>
+      Effect.zipRight(
+        finish(ctx, node, key, startedAt, { status: "failed", delta: noDelta, written: new Map(), error }),
+        Effect.fail(error)
+      )
 
     const taken = yield* env.store.takeSignal(runId, node.signal, key)
     if (Option.isSome(taken)) {
@@ -213,8 +219,7 @@ const runWait = (ctx: RunContext, node: Durable.WaitForSignal.Any, key: string) 
             toIssues(decoded.left).map((issue) => issue.message).join("; ")
           }`
         })
-        yield* finish(ctx, node, key, startedAt, { status: "failed", delta: noDelta, written: new Map(), error })
-        return yield* Effect.fail(error)
+        return yield* failWith(error)
       }
       const { set, written } = writePayload(ctx, node, decoded.right, payload, now)
       return yield* finish(ctx, node, key, startedAt, {
@@ -242,15 +247,7 @@ const runWait = (ctx: RunContext, node: Durable.WaitForSignal.Any, key: string) 
         signal: node.signal,
         timeout: node.timeout ?? Duration.zero
       })
-      if (node.onTimeout === undefined) {
-        yield* finish(ctx, node, key, startedAt, {
-          status: "failed",
-          delta: noDelta,
-          written: new Map(),
-          error: timeout
-        })
-        return yield* Effect.fail(timeout)
-      }
+      if (node.onTimeout === undefined) return yield* failWith(timeout)
       const encoded = Schema.encodeEither(node.schema)(node.onTimeout.value)
       if (Either.isLeft(encoded)) {
         const error = new PersistenceError({
@@ -260,8 +257,7 @@ const runWait = (ctx: RunContext, node: Durable.WaitForSignal.Any, key: string) 
             toIssues(encoded.left).map((issue) => issue.message).join("; ")
           }`
         })
-        yield* finish(ctx, node, key, startedAt, { status: "failed", delta: noDelta, written: new Map(), error })
-        return yield* Effect.fail(error)
+        return yield* failWith(error)
       }
       const { set, written } = writePayload(ctx, node, node.onTimeout.value, encoded.right, now)
       return yield* finish(ctx, node, key, startedAt, {

@@ -3,7 +3,6 @@
  * with a sleep and a signal wait on a SQLite file, are killed at chosen
  * moments, and the runs are resumed (or signalled) in new processes.
  */
-import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
@@ -11,46 +10,12 @@ import { afterAll, describe, expect, it } from "vitest"
 import Database from "better-sqlite3"
 import { Effect } from "effect"
 import { SnapshotStore, SqlSnapshotStore } from "weft"
+import { type ChildResult, runChild } from "./harness.js"
 
 const dir = mkdtempSync(join(tmpdir(), "weft-durable-crash-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const child = resolve(__dirname, "durableChild.ts")
-
-interface ChildResult {
-  readonly pid: number
-  readonly code: number | null
-  readonly signal: NodeJS.Signals | null
-  readonly lines: ReadonlyArray<string>
-}
-
-/** Runs the child; SIGKILLs it `kill.after` ms after it prints a line starting with `kill.on`. */
-const runChild = (
-  args: ReadonlyArray<string>,
-  kill?: { readonly on: string; readonly after: number }
-): Promise<ChildResult> =>
-  new Promise((done, fail) => {
-    const proc: ChildProcess = spawn(process.execPath, ["--import", "tsx", child, ...args], {
-      cwd: resolve(__dirname, "../.."),
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let out = ""
-    let err = ""
-    let armed = false
-    proc.stdout!.on("data", (chunk: Buffer) => {
-      out += chunk.toString()
-      if (kill !== undefined && !armed && out.split("\n").some((line) => line.startsWith(kill.on))) {
-        armed = true
-        setTimeout(() => proc.kill("SIGKILL"), kill.after)
-      }
-    })
-    proc.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()))
-    proc.on("error", fail)
-    proc.on("exit", (code, signal) => {
-      if (code !== null && code !== 0 && code !== 1) fail(new Error(`child exited ${code}: ${err}`))
-      else done({ pid: proc.pid!, code, signal, lines: out.split("\n").filter((l) => l !== "") })
-    })
-  })
 
 const json = (result: ChildResult): ReadonlyArray<Record<string, unknown>> =>
   result.lines.filter((line) => line.startsWith("{")).map((line) => JSON.parse(line))
@@ -82,15 +47,15 @@ describe("durable crash and resume", () => {
     writeFileSync(log, "")
     const sleepMillis = 4000
     // killed 500 ms into the sleep
-    const first = await runChild([database, log, "s", "sleep-start", String(sleepMillis)], {
-      on: "event StepStarted nap",
-      after: 500
+    const first = await runChild(child, [database, log, "s", "sleep-start", String(sleepMillis)], {
+      afterLine: "event StepStarted nap",
+      delayMs: 500
     })
     expect(first.signal).toBe("SIGKILL")
     expect(raw(database, (db) => db.prepare("SELECT status FROM weft_runs WHERE run_id = 's'").pluck().get())).toBe(
       "running"
     )
-    const second = await runChild([database, log, "s", "sleep-resume", String(sleepMillis)])
+    const second = await runChild(child, [database, log, "s", "sleep-resume", String(sleepMillis)])
     expect(second.code, second.lines.join("\n")).toBe(0)
     expect(json(second).at(-1)).toEqual({ state: { n: 1, a: 2, b: 20 } })
 
@@ -112,7 +77,7 @@ describe("durable crash and resume", () => {
     const log = join(dir, "wait.log")
     writeFileSync(log, "")
     // the run suspends; the process, waiting for the end, is killed
-    const first = await runChild([database, log, "w", "wait-start"], { on: "event RunSuspended", after: 100 })
+    const first = await runChild(child, [database, log, "w", "wait-start"], { afterLine: "event RunSuspended", delayMs: 100 })
     expect(first.signal).toBe("SIGKILL")
     const status = () => raw(database, (db) => db.prepare("SELECT status FROM weft_runs WHERE run_id = 'w'").pluck().get())
     const signals = () => raw(database, (db) => db.prepare("SELECT COUNT(*) FROM weft_signals").pluck().get())
@@ -121,8 +86,9 @@ describe("durable crash and resume", () => {
     // another process: a payload that does not decode is refused, nothing recorded; a good one
     // is recorded and resumes the run there; that process is killed inside the next step
     const second = await runChild(
+      child,
       [database, log, "w", "signal", JSON.stringify([{ amount: "ten", by: 1 }, { amount: 10, by: "bob" }])],
-      { on: "event StepStarted after", after: 150 }
+      { afterLine: "event StepStarted after", delayMs: 150 }
     )
     expect(second.signal).toBe("SIGKILL")
     expect(json(second)).toEqual([{ signal: "InvalidSignalPayload" }, { signal: "ok" }])
@@ -130,7 +96,7 @@ describe("durable crash and resume", () => {
     expect(status()).toBe("running")
 
     // a third process resumes it from its checkpoint: the wait is done, the signal is in the state
-    const third = await runChild([database, log, "w", "wait-resume"])
+    const third = await runChild(child, [database, log, "w", "wait-resume"])
     expect(third.code, third.lines.join("\n")).toBe(0)
     expect(json(third).at(-1)).toEqual({ state: { n: 1, a: 2, go: { amount: 10, by: "bob" }, total: 12 } })
     expect(status()).toBe("completed")

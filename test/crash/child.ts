@@ -15,6 +15,7 @@ import { appendFileSync } from "node:fs"
 import { Duration, Effect, Layer, Option } from "effect"
 import { Engine, Settings } from "weft"
 import { makeFlow } from "./flow.js"
+import { runAsChild } from "./harness.js"
 
 const [database, logFile, runId, mode, extra] = process.argv.slice(2)
 if (
@@ -53,10 +54,4 @@ const program = Effect.gen(function*() {
   process.stdout.write(`${JSON.stringify({ state: result.state, trace: result.trace.length })}\n`)
 })
 
-Effect.runPromiseExit(program.pipe(Effect.provide(EngineLive))).then((exit) => {
-  if (exit._tag === "Success") process.exit(0)
-  const failure = exit.cause._tag === "Fail" ? exit.cause.error : exit.cause
-  const tag = typeof failure === "object" && failure !== null && "_tag" in failure ? String(failure._tag) : "Defect"
-  process.stdout.write(`${JSON.stringify({ error: tag, message: String((failure as { message?: unknown }).message ?? failure) })}\n`)
-  process.exit(1)
-})
+runAsChild(program.pipe(Effect.provide(EngineLive)))

@@ -14,6 +14,7 @@
 import { Duration, Effect, Layer, Stream } from "effect"
 import { Engine, Settings, SqlSnapshotStore } from "weft"
 import { makeSleepFlow, makeWaitFlow } from "./durableFlow.js"
+import { runAsChild } from "./harness.js"
 
 const [database, logFile, runId, mode, arg] = process.argv.slice(2)
 if (database === undefined || logFile === undefined || runId === undefined || mode === undefined) {
@@ -62,13 +63,6 @@ const program = Effect.gen(function*() {
   }
 })
 
-Effect.runPromiseExit(program.pipe(Effect.scoped, Effect.provide(EngineLive))).then((exit) => {
-  if (exit._tag === "Success") {
-    process.stdout.write(`${JSON.stringify({ state: exit.value })}\n`)
-    process.exit(0)
-  }
-  const failure = exit.cause._tag === "Fail" ? exit.cause.error : exit.cause
-  const tag = typeof failure === "object" && failure !== null && "_tag" in failure ? String(failure._tag) : "Defect"
-  process.stdout.write(`${JSON.stringify({ error: tag, message: String((failure as { message?: unknown }).message ?? failure) })}\n`)
-  process.exit(1)
+runAsChild(program.pipe(Effect.scoped, Effect.provide(EngineLive)), (state) => {
+  process.stdout.write(`${JSON.stringify({ state })}\n`)
 })

@@ -13,6 +13,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
+import { Effect, Exit } from "effect"
 
 /** mulberry32: a small seeded PRNG, so a failing sequence of kills can be replayed. */
 export const prng = (seed: number) => {
@@ -25,11 +26,13 @@ export const prng = (seed: number) => {
   }
 }
 
-/** When to kill a child: `delayMs` after it reported starting its `afterSteps`-th step. */
-export interface Kill {
-  readonly afterSteps: number
-  readonly delayMs: number
-}
+/**
+ * When to kill a child: `delayMs` after it reported starting its
+ * `afterSteps`-th step, or after it printed a line starting with `afterLine`.
+ */
+export type Kill =
+  | { readonly afterSteps: number; readonly delayMs: number }
+  | { readonly afterLine: string; readonly delayMs: number }
 
 /** A random kill among the first `maxSteps` steps a child runs, `maxDelayMs` at most after one starts. */
 export const randomKill = (random: () => number, maxSteps: number, maxDelayMs: number): Kill => ({
@@ -67,9 +70,10 @@ export const runChild = (script: string, args: ReadonlyArray<string>, kill?: Kil
       out += text
       if (!armed || kill === undefined) return
       for (const line of text.split("\n")) {
-        if (!line.startsWith("exec ")) continue
-        started++
-        if (started === kill.afterSteps) {
+        const due = "afterLine" in kill
+          ? line.startsWith(kill.afterLine)
+          : line.startsWith("exec ") && ++started === kill.afterSteps
+        if (due) {
           armed = false
           setTimeout(() => proc.kill("SIGKILL"), kill.delayMs)
           return
@@ -106,4 +110,22 @@ export const readLog = (file: string): ReadonlyArray<LogLine> =>
 /** Reports that a step started, for {@link runChild}'s kills (stdout writes to a pipe are synchronous on Linux). */
 export const reportStep = (stepKey: string): void => {
   process.stdout.write(`exec ${stepKey}\n`)
+}
+
+/**
+ * Runs a child's program and exits: 0 on success (after `onSuccess`), 1 on a
+ * failure, after printing `{ error: <tag>, message }` as its last line.
+ */
+export const runAsChild = <A, E>(program: Effect.Effect<A, E>, onSuccess: (value: A) => void = () => {}): void => {
+  Effect.runPromiseExit(program).then((exit) => {
+    if (Exit.isSuccess(exit)) {
+      onSuccess(exit.value)
+      process.exit(0)
+    }
+    const failure: unknown = exit.cause._tag === "Fail" ? exit.cause.error : exit.cause
+    const tag = typeof failure === "object" && failure !== null && "_tag" in failure ? String(failure._tag) : "Defect"
+    const message = String((failure as { readonly message?: unknown }).message ?? failure)
+    process.stdout.write(`${JSON.stringify({ error: tag, message })}\n`)
+    process.exit(1)
+  })
 }

@@ -11,6 +11,7 @@ import { appendFileSync } from "node:fs"
 import { Duration, Effect, Layer, Option } from "effect"
 import { Engine, Settings, SnapshotStore, SqlSnapshotStore } from "weft"
 import { makeLoopFlow } from "./loop-flow.js"
+import { runAsChild } from "./harness.js"
 
 const [database, logFile, runId] = process.argv.slice(2)
 if (database === undefined || logFile === undefined || runId === undefined) {
@@ -49,10 +50,4 @@ const program = Effect.gen(function*() {
   process.stdout.write(`${JSON.stringify({ state: result.state })}\n`)
 })
 
-Effect.runPromiseExit(program.pipe(Effect.provide(EngineLive))).then((exit) => {
-  if (exit._tag === "Success") process.exit(0)
-  const failure = exit.cause._tag === "Fail" ? exit.cause.error : exit.cause
-  const tag = typeof failure === "object" && failure !== null && "_tag" in failure ? String(failure._tag) : "Defect"
-  process.stdout.write(`${JSON.stringify({ error: tag, message: String((failure as { message?: unknown }).message ?? failure) })}\n`)
-  process.exit(1)
-})
+runAsChild(program.pipe(Effect.provide(EngineLive)))

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Deferred, Duration, Effect, Exit, Fiber, Layer, TestClock } from "effect"
 import { Engine, Errors, Template, Testing } from "weft"
-import type { SnapshotStore } from "weft"
+import { awaitStatusIn } from "../support.js"
 import { OrderProcessing } from "../../templates/index.js"
 import { expectTag, failingAttempts } from "./support.js"
 
@@ -248,9 +248,6 @@ describe("send_confirmation and send_cancellation", () => {
 // the whole template
 // ---------------------------------------------------------------------------
 
-const untilStatus = (engine: Engine.Service, runId: string, status: SnapshotStore.RunStatus) =>
-  Effect.provideService(Testing.awaitStatus(runId, status), Engine.Engine, engine)
-
 /** Lets background fibers run until something sleeps until `at` (ms on the TestClock). */
 const untilSleepUntil = (at: number) =>
   Effect.gen(function*() {
@@ -355,7 +352,7 @@ describe("the order processing template", () => {
       Effect.gen(function*() {
         const engine = yield* Engine.Engine
         const handle = yield* engine.start(template, { order: largeOrder }, { runId: "big" })
-        yield* untilStatus(engine, "big", "suspended")
+        yield* awaitStatusIn(engine, "big", "suspended")
         expect((yield* engine.trace("big")).map((e) => e.step)).toEqual(["check_order", "charge_card", "review/then"])
         expect(yield* charges).toHaveLength(1)
 
@@ -407,7 +404,7 @@ describe("the order processing template", () => {
     Effect.gen(function*() {
       const engine = yield* Engine.Engine
       const handle = yield* engine.start(template, { order: largeOrder }, { runId: "refused" })
-      yield* untilStatus(engine, "refused", "suspended")
+      yield* awaitStatusIn(engine, "refused", "suspended")
       yield* engine.signal("refused", "approval", { approved: false, by: "eve", reason: "suspected fraud" })
       const result = yield* handle.await
       expect(result.state.orderStatus).toBe("cancelled")
@@ -424,7 +421,7 @@ describe("the order processing template", () => {
     Effect.gen(function*() {
       const engine = yield* Engine.Engine
       const handle = yield* engine.start(template, { order: largeOrder }, { runId: "silent" })
-      yield* untilStatus(engine, "silent", "suspended")
+      yield* awaitStatusIn(engine, "silent", "suspended")
       yield* TestClock.adjust("47 hours")
       expect((yield* engine.status("silent")).status).toBe("suspended")
       yield* TestClock.adjust("1 hour")
@@ -447,7 +444,7 @@ describe("the order processing template", () => {
       const engineRun = Effect.gen(function*() {
         const engine = yield* Engine.Engine
         const handle = yield* engine.start(strict, { order }, { runId: "strict" })
-        yield* untilStatus(engine, "strict", "suspended")
+        yield* awaitStatusIn(engine, "strict", "suspended")
         yield* engine.signal("strict", "approval", { approved: true, by: "bob" })
         yield* TestClock.adjust("1 minute")
         return yield* handle.await
