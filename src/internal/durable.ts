@@ -17,6 +17,7 @@
  *
  * @internal
  */
+import type { ParseResult } from "effect"
 import { Cause, Clock, Duration, Effect, Either, Exit, Option, Schema } from "effect"
 import type * as Durable from "../Durable.js"
 import { PersistenceError, RunAlreadyActive, RunNotResumable, SignalTimeout, SubflowFailed } from "../Errors.js"
@@ -200,6 +201,13 @@ const runWait = (ctx: RunContext, node: Durable.WaitForSignal.Any, key: string) 
     const now = yield* Clock.currentTimeMillis
     const recorded = ctx.entries.get(waitKey)
     const startedAt = recorded === undefined ? now : recorded.stored.writtenAt
+    /** A payload (recorded, or the default) that its Schema cannot read or write. */
+    const payloadError = (operation: string, problem: string, error: ParseResult.ParseError) =>
+      new PersistenceError({
+        operation,
+        reason: "decode",
+        detail: `${problem}: ${toIssues(error).map((issue) => issue.message).join("; ")}`
+      })
     /** Records the wait as failed with `error`, and fails with it. */
     const failWith = <E>(error: E) =>
       Effect.zipRight(
@@ -212,14 +220,9 @@ const runWait = (ctx: RunContext, node: Durable.WaitForSignal.Any, key: string) 
       const payload = taken.value.payload
       const decoded = Schema.decodeUnknownEither(node.schema)(payload)
       if (Either.isLeft(decoded)) {
-        const error = new PersistenceError({
-          operation: "resume",
-          reason: "decode",
-          detail: `the recorded payload of signal "${node.signal}" does not decode: ${
-            toIssues(decoded.left).map((issue) => issue.message).join("; ")
-          }`
-        })
-        return yield* failWith(error)
+        return yield* failWith(
+          payloadError("resume", `the recorded payload of signal "${node.signal}" does not decode`, decoded.left)
+        )
       }
       const { set, written } = writePayload(ctx, node, decoded.right, payload, now)
       return yield* finish(ctx, node, key, startedAt, {
@@ -250,14 +253,9 @@ const runWait = (ctx: RunContext, node: Durable.WaitForSignal.Any, key: string) 
       if (node.onTimeout === undefined) return yield* failWith(timeout)
       const encoded = Schema.encodeEither(node.schema)(node.onTimeout.value)
       if (Either.isLeft(encoded)) {
-        const error = new PersistenceError({
-          operation: "waitForSignal",
-          reason: "decode",
-          detail: `the default value of signal "${node.signal}" cannot be encoded: ${
-            toIssues(encoded.left).map((issue) => issue.message).join("; ")
-          }`
-        })
-        return yield* failWith(error)
+        return yield* failWith(
+          payloadError("waitForSignal", `the default value of signal "${node.signal}" cannot be encoded`, encoded.left)
+        )
       }
       const { set, written } = writePayload(ctx, node, node.onTimeout.value, encoded.right, now)
       return yield* finish(ctx, node, key, startedAt, {
