@@ -20,7 +20,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
 import Database from "better-sqlite3"
 import { Effect, Layer, ManagedRuntime } from "effect"
-import { Engine, SnapshotStore, SqlSnapshotStore } from "weft"
+import { Engine, SnapshotStore, SqlSnapshotStore } from "weftjs"
 import * as F from "./fixtures.js"
 import * as S from "./stats.js"
 

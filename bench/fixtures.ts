@@ -12,7 +12,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { Duration, Effect, Layer, ManagedRuntime, Schema } from "effect"
-import { Engine, Settings, SnapshotStore, SqlSnapshotStore, Step, Template } from "weft"
+import { Engine, Settings, SnapshotStore, SqlSnapshotStore, Step, Template } from "weftjs"
 import { stopwatch, type Time } from "./stats.js"
 
 export interface Input {

@@ -28,7 +28,7 @@
  *   --typecheck-runs=N                                      tsc runs per size (default 1; 3 for steadier medians)
  *   --label=TEXT                                            printed in the header (e.g. "patched src")
  *
- * "weft" is resolved by tsx from tsconfig.json's `paths` (src/index.ts); to
+ * "weftjs" is resolved by tsx from tsconfig.json's `paths` (src/index.ts); to
  * bench a patched copy of the sources, run with another tsconfig:
  * `npx tsx --tsconfig path/to/tsconfig.json bench/run.ts --label=patched`.
  * Temp databases go to .bench-tmp/engine (gitignored) and are removed.

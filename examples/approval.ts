@@ -14,7 +14,7 @@
  * knows nothing of the charge the first one made.
  */
 import { Effect, Layer, Stream } from "effect"
-import { Engine, Event, Trace } from "weft"
+import { Engine, Event, Trace } from "weftjs"
 import { OrderProcessing } from "../templates/index.js"
 
 /** The SQLite file both commands share, in the working directory. */

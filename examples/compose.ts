@@ -14,7 +14,7 @@
  *   npm run example -- compose
  */
 import { Effect, Layer, Schema, Stream } from "effect"
-import { composeWorkflow, Engine, Event, Step, Template, Trace } from "weft"
+import { composeWorkflow, Engine, Event, Step, Template, Trace } from "weftjs"
 import { ContentPipeline, KnowledgeIngestion } from "../templates/index.js"
 
 /** The glue: the most frequent keywords of the knowledge items become the brief's. */

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { createInterface } from "node:readline"
 import { Effect, Layer, Stream } from "effect"
-import { Engine, Event, Trace } from "weft"
+import { Engine, Event, Trace } from "weftjs"
 import { ContentPipeline } from "../templates/index.js"
 
 const brief: ContentPipeline.Brief = {

@@ -9,7 +9,7 @@
  */
 import { spawn } from "node:child_process"
 import { Duration, Effect, Fiber, Schedule, Schema, Stream } from "effect"
-import { composeWorkflow, Engine, Event, Step, Template, Trace } from "weft"
+import { composeWorkflow, Engine, Event, Step, Template, Trace } from "weftjs"
 
 /** Real work takes time; so does this demo's, so that progress is visible. */
 const work = (millis: number) => Effect.sleep(Duration.millis(millis))

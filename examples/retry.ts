@@ -12,7 +12,7 @@
  *   npm run example -- retry
  */
 import { Data, Effect, Schedule, Schema, Stream } from "effect"
-import { Engine, Errors, Event, Step, Template, Trace, Workflow } from "weft"
+import { Engine, Errors, Event, Step, Template, Trace, Workflow } from "weftjs"
 
 class QuoteServiceBusy extends Data.TaggedError("QuoteServiceBusy")<{}> {
   override get message() {

@@ -10,7 +10,7 @@
  * @example
  * ```ts
  * import { Layer } from "effect"
- * import { Collector, Engine } from "weft"
+ * import { Collector, Engine } from "weftjs"
  *
  * // an engine that collects expired runs every 10 minutes
  * const EngineLive = Layer.provideMerge(Collector.layer({ every: "10 minutes" }), Engine.layerDefault)

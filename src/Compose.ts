@@ -14,7 +14,7 @@
  * @example
  * ```ts
  * import { Effect, Schema } from "effect"
- * import { Step, Template, composeWorkflow } from "weft"
+ * import { Step, Template, composeWorkflow } from "weftjs"
  *
  * const a = Template.make({ name: "a", version: "1", steps: [Step.make({
  *   name: "count", requires: { text: Schema.String }, provides: { length: Schema.Number },

@@ -10,7 +10,7 @@
  * @example
  * ```ts
  * import { Layer } from "effect"
- * import { Deadlines, Engine } from "weft"
+ * import { Deadlines, Engine } from "weftjs"
  *
  * // an engine that looks for overdue waits every minute
  * const EngineLive = Layer.provideMerge(Deadlines.layer({ every: "1 minute" }), Engine.layerDefault)

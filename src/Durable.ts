@@ -13,7 +13,7 @@
  * @example
  * ```ts
  * import { Effect, Schema } from "effect"
- * import { Durable, Step, Template } from "weft"
+ * import { Durable, Step, Template } from "weftjs"
  *
  * const approval = Template.make({
  *   name: "approval",
@@ -172,7 +172,7 @@ const make = <A>(fields: Omit<A, TypeId | "pipe" | "~types">): A => Object.assig
  *
  * @example
  * ```ts
- * import { Durable } from "weft"
+ * import { Durable } from "weftjs"
  *
  * const cooldown = Durable.sleep("cooldown", "1 hour")
  * ```
@@ -217,7 +217,7 @@ export interface WaitOptions {
  * @example
  * ```ts
  * import { Schema } from "effect"
- * import { Durable } from "weft"
+ * import { Durable } from "weftjs"
  *
  * const approval = Durable.waitForSignal("approval", Schema.Struct({ approved: Schema.Boolean }), {
  *   timeout: "2 days",
@@ -296,7 +296,7 @@ export function waitForSignal(
  * @example
  * ```ts
  * import { Effect, Schema } from "effect"
- * import { Durable, Step, Template } from "weft"
+ * import { Durable, Step, Template } from "weftjs"
  *
  * const scoring = Template.make({
  *   name: "scoring",

@@ -6,7 +6,7 @@
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Engine } from "weft"
+ * import { Engine } from "weftjs"
  *
  * const program = Effect.gen(function*() {
  *   const engine = yield* Engine.Engine
@@ -254,7 +254,7 @@ export interface Service {
    * @example
    * ```ts
    * import { Effect, Stream } from "effect"
-   * import { Engine, Event } from "weft"
+   * import { Engine, Event } from "weftjs"
    *
    * const showProgress = Effect.gen(function*() {
    *   const engine = yield* Engine.Engine
@@ -702,7 +702,7 @@ export const layerMemory: Layer.Layer<Engine, ConfigError> = Layer.provide(layer
  *
  * @example
  * ```ts
- * import { Engine } from "weft"
+ * import { Engine } from "weftjs"
  *
  * const EngineLive = Engine.layerSqlite({ filename: "runs.db" })
  * ```

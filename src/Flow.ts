@@ -29,7 +29,7 @@
  * @example
  * ```ts
  * import { Effect, Schema } from "effect"
- * import { Flow, Step, Template } from "weft"
+ * import { Flow, Step, Template } from "weftjs"
  *
  * const fix = Template.make({ name: "fix", version: "1", steps: [Step.make({
  *   name: "restart", requires: {}, provides: { action: Schema.String },
@@ -432,7 +432,7 @@ const makeBranch = (
  * @example
  * ```ts
  * import { Effect, Schema } from "effect"
- * import { Flow, Step, Template } from "weft"
+ * import { Flow, Step, Template } from "weftjs"
  *
  * const notify = Template.make({ name: "notify", version: "1", steps: [Step.make({
  *   name: "page", requires: { equipmentId: Schema.String }, provides: { paged: Schema.Boolean },
@@ -487,7 +487,7 @@ export const branch = <
  * @example
  * ```ts
  * import { Effect, Schema } from "effect"
- * import { Flow, Step, Template } from "weft"
+ * import { Flow, Step, Template } from "weftjs"
  *
  * const handler = (name: string) => Template.make({ name, version: "1", steps: [Step.make({
  *   name: "handle", requires: {}, provides: { handledBy: Schema.String },
@@ -538,7 +538,7 @@ export const match = <
  * @example
  * ```ts
  * import { Effect, Schema } from "effect"
- * import { Flow, Step, Template } from "weft"
+ * import { Flow, Step, Template } from "weftjs"
  *
  * const probe = Template.make({ name: "probe", version: "1", steps: [Step.make({
  *   name: "check", requires: { deviceId: Schema.String }, provides: { ready: Schema.Boolean },
@@ -615,7 +615,7 @@ export const loop = <
  * @example
  * ```ts
  * import { Effect, Schema } from "effect"
- * import { Flow, Step, Template } from "weft"
+ * import { Flow, Step, Template } from "weftjs"
  *
  * const summarize = Template.make({ name: "summarize", version: "1", steps: [Step.make({
  *   name: "summarize", requires: { document: Schema.String }, provides: { summary: Schema.String },
@@ -696,7 +696,7 @@ export const forEach = <
  * @example
  * ```ts
  * import { Effect, Schema } from "effect"
- * import { Flow, Step, Template } from "weft"
+ * import { Flow, Step, Template } from "weftjs"
  *
  * const credit = Template.make({ name: "credit", version: "1", steps: [Step.make({
  *   name: "lookup", requires: { customerId: Schema.String }, provides: { creditScore: Schema.Number },

@@ -16,7 +16,7 @@
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Settings } from "weft"
+ * import { Settings } from "weftjs"
  *
  * const program = Effect.gen(function*() {
  *   const settings = yield* Settings.Settings

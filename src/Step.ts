@@ -8,7 +8,7 @@
  * @example
  * ```ts
  * import { Effect, Schema } from "effect"
- * import { Step } from "weft"
+ * import { Step } from "weftjs"
  *
  * const greet = Step.make({
  *   name: "greet",
@@ -258,7 +258,7 @@ export const make = <
  * @example
  * ```ts
  * import { Effect, Schema } from "effect"
- * import { Step } from "weft"
+ * import { Step } from "weftjs"
  *
  * const live = Step.make({
  *   name: "live_price",

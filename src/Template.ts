@@ -12,7 +12,7 @@
  * @example
  * ```ts
  * import { Effect, Schema } from "effect"
- * import { Step, Template } from "weft"
+ * import { Step, Template } from "weftjs"
  *
  * const double = Step.make({
  *   name: "double",

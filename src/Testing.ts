@@ -7,7 +7,7 @@
  * ```ts
  * import { it, expect } from "@effect/vitest"
  * import { Effect, Schema } from "effect"
- * import { Step, Testing } from "weft"
+ * import { Step, Testing } from "weftjs"
  *
  * const double = Step.make({
  *   name: "double",
@@ -158,7 +158,7 @@ export const runStep = <Req extends object, Prov extends object, E, R>(
  * @example
  * ```ts
  * import { Effect } from "effect"
- * import { Engine, Testing } from "weft"
+ * import { Engine, Testing } from "weftjs"
  *
  * const approved = (runId: string) =>
  *   Effect.gen(function*() {

@@ -10,7 +10,7 @@
  * @example
  * ```ts
  * import { Effect, Schema } from "effect"
- * import { Engine, Step, Template, Workflow } from "weft"
+ * import { Engine, Step, Template, Workflow } from "weftjs"
  *
  * const greet = Template.make({ name: "greet", version: "1", steps: [Step.make({
  *   name: "greet", requires: { who: Schema.String }, provides: { greeting: Schema.String },

@@ -25,7 +25,7 @@
  * @since 0.1.0
  */
 import { Clock, Context, Data, Effect, HashMap, Layer, Option, Ref, Schedule, Schema } from "effect"
-import { Errors, Step, Template } from "weft"
+import { Errors, Step, Template } from "weftjs"
 import { type Faults, withFaults } from "./faults.js"
 
 // ---------------------------------------------------------------------------

@@ -41,7 +41,7 @@
  * @since 0.1.0
  */
 import { Context, Data, Effect, HashMap, Layer, Option, Ref, Schedule, Schema } from "effect"
-import { Errors, Flow, Step, Template } from "weft"
+import { Errors, Flow, Step, Template } from "weftjs"
 import { type Faults as SharedFaults, withFaults } from "./faults.js"
 
 // ---------------------------------------------------------------------------

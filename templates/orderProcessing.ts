@@ -44,7 +44,7 @@
  * @example
  * ```ts
  * import { Effect, Layer } from "effect"
- * import { Engine } from "weft"
+ * import { Engine } from "weftjs"
  * import { OrderProcessing } from "./templates/index.js"
  *
  * const order: OrderProcessing.Order = {
@@ -68,7 +68,7 @@
  * @since 0.1.0
  */
 import { Clock, Context, Data, Duration, Effect, HashMap, Layer, Option, Ref, Schedule, Schema } from "effect"
-import { Durable, Errors, Flow, Step, Template } from "weft"
+import { Durable, Errors, Flow, Step, Template } from "weftjs"
 import type { Faults as SharedFaults } from "./faults.js"
 
 // ---------------------------------------------------------------------------

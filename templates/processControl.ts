@@ -18,7 +18,7 @@
  * @example
  * ```ts
  * import { Effect, Layer } from "effect"
- * import { Engine, Workflow } from "weft"
+ * import { Engine, Workflow } from "weftjs"
  * import { ProcessControl } from "./templates/index.js"
  *
  * const limits = { minTemperature: 20, maxTemperature: 250, maxPressure: 10, maxDuration: 4 * 3600 }
@@ -37,7 +37,7 @@
  * @since 0.1.0
  */
 import { Context, Data, Duration, Effect, HashMap, Layer, Option, Ref, Schedule, Schema } from "effect"
-import { Errors, Step, Template } from "weft"
+import { Errors, Step, Template } from "weftjs"
 import { type Faults, withFaults } from "./faults.js"
 
 // ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Layer, TestClock } from "effect"
-import { Collector, Engine, Testing } from "weft"
+import { Collector, Engine, Testing } from "weftjs"
 import { flow, goodInput } from "./fixtures.js"
 import { stuckTemplate } from "./support.js"
 

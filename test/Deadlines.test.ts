@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Schema, TestClock } from "effect"
-import { Deadlines, Durable, Engine, SqlSnapshotStore, Step, Template } from "weft"
+import { Deadlines, Durable, Engine, SqlSnapshotStore, Step, Template } from "weftjs"
 import { awaitStatusIn, engineProcess, tempFile } from "./support.js"
 
 /** An engine on a SQLite file, with an extra layer on top (a periodic chore): one "process". */

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Exit, Layer, Ref, Schema, Stream, TestClock } from "effect"
-import { Durable, Engine, Errors, Event, Settings, SnapshotStore, SqlSnapshotStore, Step, Template } from "weft"
+import { Durable, Engine, Errors, Event, Settings, SnapshotStore, SqlSnapshotStore, Step, Template } from "weftjs"
 import { Decision, expenseApproval } from "./approvalFixture.js"
 import { awaitStatusIn, engineProcess, stuckTemplate, tempFile } from "./support.js"
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Schema } from "effect"
-import { Durable, Engine, Flow, Settings, SnapshotStore, Step, Template } from "weft"
+import { Durable, Engine, Flow, Settings, SnapshotStore, Step, Template } from "weftjs"
 import { awaitStatusIn } from "./support.js"
 
 const settings = Settings.layerWith({ workflowTimeout: Duration.infinity, maxRetries: 0, stateTtl: Duration.infinity })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Exit, Layer, Ref, Schedule, Schema, Stream, TestClock } from "effect"
-import { Engine, Errors, Settings, SnapshotStore, Step, Template } from "weft"
+import { Engine, Errors, Settings, SnapshotStore, Step, Template } from "weftjs"
 import { flow, goodInput } from "./fixtures.js"
 import { stuckTemplate } from "./support.js"
 

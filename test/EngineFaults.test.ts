@@ -8,7 +8,7 @@ import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import Database from "better-sqlite3"
 import { Duration, Effect, Layer, Schema } from "effect"
-import { Engine, Errors, Settings, Step, Template } from "weft"
+import { Engine, Errors, Settings, Step, Template } from "weftjs"
 import { flow, goodInput } from "./fixtures.js"
 import { tempDir } from "./support.js"
 

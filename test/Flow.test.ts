@@ -12,7 +12,7 @@ import {
   Template,
   Testing,
   Workflow
-} from "weft"
+} from "weftjs"
 import { tempFile } from "./support.js"
 
 /** An engine and the in-memory store under it, both reachable from the test. */

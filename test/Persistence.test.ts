@@ -7,7 +7,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect } from "effect"
-import { Engine } from "weft"
+import { Engine } from "weftjs"
 import { flow, goodInput } from "./fixtures.js"
 import { tempDir } from "./support.js"
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Schedule, Schema } from "effect"
-import { Durable, Engine, Errors, Settings, Step, Template } from "weft"
+import { Durable, Engine, Errors, Settings, Step, Template } from "weftjs"
 import { flow, goodInput, processControl } from "./fixtures.js"
 import { awaitStatusIn, tempFile } from "./support.js"
 

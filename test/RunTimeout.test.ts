@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Schema, TestClock } from "effect"
-import { Durable, SnapshotStore, Step, Template } from "weft"
+import { Durable, SnapshotStore, Step, Template } from "weftjs"
 import { awaitStatusIn, engineProcess } from "./support.js"
 
 /** An engine over a shared store, with its own workflow timeout: one "process" of several. */

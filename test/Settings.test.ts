@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Duration, Effect, Schedule } from "effect"
-import { Settings } from "weft"
+import { Settings } from "weftjs"
 
 /** A provider that reads like the process environment (`_` between path segments). */
 const env = (vars: Record<string, string>) =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Data, Duration, Effect, Fiber, Ref, Schedule, Schema, Stream, TestClock } from "effect"
-import { Engine, Errors, Step, Template, Testing } from "weft"
+import { Engine, Errors, Step, Template, Testing } from "weftjs"
 
 class Flaky extends Data.TaggedError("Flaky")<{ readonly attempt: number }> {}
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Ref, Schedule, Schema } from "effect"
-import { composeWorkflow, Errors, Step, Template, Testing } from "weft"
+import { composeWorkflow, Errors, Step, Template, Testing } from "weftjs"
 import { checkEquipment, flow, goodInput, processControl, report, validateInputs } from "./fixtures.js"
 
 describe("Template.make", () => {

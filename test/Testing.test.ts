@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Data, Deferred, Duration, Effect, Exit, Schema, TestClock } from "effect"
-import { Engine, Step, Template, Testing } from "weft"
+import { Engine, Step, Template, Testing } from "weftjs"
 import { flow, goodInput, validateInputs } from "./fixtures.js"
 
 class Declined extends Data.TaggedError("Declined")<{ readonly amount: number }> {}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Fiber, Layer, Ref, Schedule, Schema, TestClock } from "effect"
-import { Engine, Errors, Settings, SnapshotStore, Step, Template, Testing, Workflow } from "weft"
+import { Engine, Errors, Settings, SnapshotStore, Step, Template, Testing, Workflow } from "weftjs"
 import { flow, goodInput } from "./fixtures.js"
 
 /** An engine and the in-memory store under it, both reachable from the test. */

@@ -8,7 +8,7 @@
  *   yield* engine.signal(handle.runId, "approval", { approved: true, by: "bob" })
  */
 import { Effect, Schema } from "effect"
-import { Durable, Step, Template } from "weft"
+import { Durable, Step, Template } from "weftjs"
 
 export const Decision = Schema.Struct({
   approved: Schema.Boolean,

@@ -2,7 +2,7 @@
  * The contract example of the core issue, shared by several tests.
  */
 import { Effect, Schema } from "effect"
-import { composeWorkflow, Step, Template } from "weft"
+import { composeWorkflow, Step, Template } from "weftjs"
 
 export const validateInputs = Step.make({
   name: "validate_inputs",

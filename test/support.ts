@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Context, Deferred, Effect, Exit, Layer, Scope } from "effect"
-import { Engine, Settings, SnapshotStore, Step, Template, Testing } from "weft"
+import { Engine, Settings, SnapshotStore, Step, Template, Testing } from "weftjs"
 
 /** A fresh temporary folder, removed when the scope closes. */
 export const tempDir: Effect.Effect<string, never, Scope.Scope> = Effect.acquireRelease(

@@ -13,7 +13,7 @@
  * `IncompatibleKey` naming the key, and that error is printed.
  *
  * Run: `npx tsx bench/typecheck/run.ts [--sizes=10,25,50,100] [--runs=3] [--wrong-size=50] [--entry=path/to/index.ts]`
- * (`--entry`: what "weft" resolves to, default src/index.ts; to compare a patched copy.)
+ * (`--entry`: what "weftjs" resolves to, default src/index.ts; to compare a patched copy.)
  */
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
@@ -132,7 +132,7 @@ const main = (): void => {
     Fs.readFileSync(Path.join(projectRoot, "node_modules", "typescript", "package.json"), "utf8")
   ) as { version: string }).version
   console.log(`tsc ${typescriptVersion}, node ${process.version}; ${runs} runs each, medians; sources in ${root}`)
-  console.log(`"weft" is ${entry ?? "src/index.ts"}`)
+  console.log(`"weftjs" is ${entry ?? "src/index.ts"}`)
 
   const rows: Array<{ size: number; compose: Measured; baseline: Measured }> = []
   for (const size of sizes) {

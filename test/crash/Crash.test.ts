@@ -11,7 +11,7 @@ import { join, resolve } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import Database from "better-sqlite3"
 import { Effect } from "effect"
-import { SnapshotStore, SqlSnapshotStore } from "weft"
+import { SnapshotStore, SqlSnapshotStore } from "weftjs"
 import { expectedState, stepCount } from "./flow.js"
 import { type ChildResult, lastJson, type LogLine, prng, randomKill, readLog, runChild } from "./harness.js"
 

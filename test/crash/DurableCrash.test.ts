@@ -9,7 +9,7 @@ import { join, resolve } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import Database from "better-sqlite3"
 import { Effect } from "effect"
-import { SnapshotStore, SqlSnapshotStore } from "weft"
+import { SnapshotStore, SqlSnapshotStore } from "weftjs"
 import { type ChildResult, runChild } from "./harness.js"
 
 const dir = mkdtempSync(join(tmpdir(), "weft-durable-crash-"))

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { Effect } from "effect"
-import { SnapshotStore, SqlSnapshotStore } from "weft"
+import { SnapshotStore, SqlSnapshotStore } from "weftjs"
 import { type ChildResult, prng, randomKill, readLog, runChild } from "./harness.js"
 import { bodySteps, expectedLoopState, iterations } from "./loop-flow.js"
 

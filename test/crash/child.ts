@@ -13,7 +13,7 @@
  */
 import { appendFileSync } from "node:fs"
 import { Duration, Effect, Layer, Option } from "effect"
-import { Engine, Settings } from "weft"
+import { Engine, Settings } from "weftjs"
 import { makeFlow } from "./flow.js"
 import { runAsChild } from "./harness.js"
 

@@ -12,7 +12,7 @@
  * for the run to complete in this process, and reports `{ completed: true }`.
  */
 import { Duration, Effect, Layer, Stream } from "effect"
-import { Engine, Settings, SqlSnapshotStore } from "weft"
+import { Engine, Settings, SqlSnapshotStore } from "weftjs"
 import { makeSleepFlow, makeWaitFlow } from "./durableFlow.js"
 import { runAsChild } from "./harness.js"
 

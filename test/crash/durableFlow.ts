@@ -4,7 +4,7 @@
  */
 import { appendFileSync } from "node:fs"
 import { Effect, Schema } from "effect"
-import { Durable, Step, Template } from "weft"
+import { Durable, Step, Template } from "weftjs"
 
 /** Takes a while (without blocking the process's output), so that a kill can land inside a step. */
 const work = (millis: number) => millis > 0 ? Effect.sleep(millis) : Effect.void

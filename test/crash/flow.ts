@@ -7,7 +7,7 @@
  */
 import { appendFileSync } from "node:fs"
 import { Effect, Schema } from "effect"
-import { Step, Template } from "weft"
+import { Step, Template } from "weftjs"
 import { reportStep } from "./harness.js"
 
 export const stepCount = 20

@@ -9,7 +9,7 @@
  */
 import { appendFileSync } from "node:fs"
 import { Duration, Effect, Layer, Option } from "effect"
-import { Engine, Settings, SnapshotStore, SqlSnapshotStore } from "weft"
+import { Engine, Settings, SnapshotStore, SqlSnapshotStore } from "weftjs"
 import { makeLoopFlow } from "./loop-flow.js"
 import { runAsChild } from "./harness.js"
 

@@ -8,7 +8,7 @@
  */
 import { appendFileSync } from "node:fs"
 import { Effect, Schema } from "effect"
-import { Flow, Step, Template } from "weft"
+import { Flow, Step, Template } from "weftjs"
 import { reportStep } from "./harness.js"
 
 export const iterations = 8

@@ -4,7 +4,7 @@
  *
  * The blocks are concatenated in order into one module (imports hoisted and
  * merged; see `markdown.ts`), written to `.readme-test/readme.ts` (gitignored;
- * inside the project so that `weft` resolves through the tsconfig paths) and:
+ * inside the project so that `weftjs` resolves through the tsconfig paths) and:
  *
  * 1. type-checked with the project's compiler options: any error fails the
  *    test with its README line, and a `// @ts-expect-error` that expects no

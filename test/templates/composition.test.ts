@@ -16,7 +16,7 @@
  */
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import { Effect, Layer, Schema } from "effect"
-import { composeWorkflow, Step, Template, Testing } from "weft"
+import { composeWorkflow, Step, Template, Testing } from "weftjs"
 import { ProcessControl, Troubleshooting } from "../../templates/index.js"
 
 /** Applies the solution's setpoint changes to the process parameters. */

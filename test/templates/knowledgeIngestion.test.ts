@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { Testing } from "weft"
+import { Testing } from "weftjs"
 import { KnowledgeIngestion } from "../../templates/index.js"
 import { expectTag, failingAttempts } from "./support.js"
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Deferred, Duration, Effect, Exit, Fiber, Layer, TestClock } from "effect"
-import { Engine, Errors, Template, Testing } from "weft"
+import { Engine, Errors, Template, Testing } from "weftjs"
 import { awaitStatusIn } from "../support.js"
 import { OrderProcessing } from "../../templates/index.js"
 import { expectTag, failingAttempts } from "./support.js"

@@ -3,7 +3,7 @@
  */
 import { expect } from "@effect/vitest"
 import { Effect } from "effect"
-import { Engine, Step, Template, Testing } from "weft"
+import { Engine, Step, Template, Testing } from "weftjs"
 
 /**
  * Runs one step alone, expecting it to fail, and returns its error and the

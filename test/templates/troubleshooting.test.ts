@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { Errors, Testing } from "weft"
+import { Errors, Testing } from "weftjs"
 import { Troubleshooting } from "../../templates/index.js"
 import { expectTag, failingAttempts } from "./support.js"
 

@@ -7,7 +7,7 @@
  */
 import { Context, Effect, Schema } from "effect"
 import { describe, expectTypeOf, it } from "vitest"
-import { composeWorkflow, Engine, Errors, Step, Template, Workflow } from "weft"
+import { composeWorkflow, Engine, Errors, Step, Template, Workflow } from "weftjs"
 import type { Checked, ConflictingRequirement, IncompatibleKey } from "../../src/internal/wiring.js"
 
 // ---------------------------------------------------------------------------

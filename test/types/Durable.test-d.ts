@@ -8,7 +8,7 @@
  */
 import { Effect, Schema } from "effect"
 import { describe, expectTypeOf, it } from "vitest"
-import { composeWorkflow, Durable, type Errors, Step, Template } from "weft"
+import { composeWorkflow, Durable, type Errors, Step, Template } from "weftjs"
 
 const Decision = Schema.Struct({ approved: Schema.Boolean, by: Schema.String })
 type Decision = typeof Decision.Type

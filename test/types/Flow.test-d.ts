@@ -8,7 +8,7 @@
  */
 import { Effect, Schema } from "effect"
 import { describe, expectTypeOf, it } from "vitest"
-import { composeWorkflow, Errors, Flow, Step, Template } from "weft"
+import { composeWorkflow, Errors, Flow, Step, Template } from "weftjs"
 import type { IncompatibleKey } from "../../src/internal/wiring.js"
 
 /** A step reading `requires` and writing `provides` (run is irrelevant to types). */

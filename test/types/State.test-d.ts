@@ -4,7 +4,7 @@
  */
 import { Effect, Schema } from "effect"
 import { describe, expectTypeOf, it } from "vitest"
-import { composeWorkflow, Engine, Errors, State, Step, Template, Workflow } from "weft"
+import { composeWorkflow, Engine, Errors, State, Step, Template, Workflow } from "weftjs"
 
 const state = State.make({ equipmentId: "eq-7", processParams: { temperature: 320 }, validated: true })
 

@@ -7,7 +7,7 @@
  */
 import { Effect, Schema } from "effect"
 import { describe, expectTypeOf, it } from "vitest"
-import { composeWorkflow, Step, Template } from "weft"
+import { composeWorkflow, Step, Template } from "weftjs"
 import type { Checked, ConflictingRequirement, IncompatibleKey } from "../../src/internal/wiring.js"
 
 /** A step reading `requires` and writing `provides` (run is irrelevant to types). */
