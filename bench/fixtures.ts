@@ -12,8 +12,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { Duration, Effect, Layer, ManagedRuntime, Schema } from "effect"
-import { Engine, Settings, SnapshotStore, SqlSnapshotStore, Step, Template } from "weftjs"
-import { stopwatch, type Time } from "./stats.js"
+import { Engine, Settings, Step, Template } from "weftjs"
 
 export interface Input {
   readonly blob: ReadonlyArray<string>
@@ -92,43 +91,17 @@ export const settings = Settings.layerWith({
 export const memoryLayer = (): Layer.Layer<Engine.Engine> =>
   Engine.layerMemory.pipe(Layer.provide(settings), Layer.orDie)
 
-/** The SQLite engine on a file. */
-export const sqliteLayer = (filename: string): Layer.Layer<Engine.Engine> =>
-  Engine.layerSqlite({ filename }).pipe(Layer.provide(settings), Layer.orDie)
-
-/** Timings of every `appendStep` (the checkpoint's transaction), split by whether it wrote a full snapshot. */
-export class CheckpointLog {
-  plain: Array<Time> = []
-  snapshots: Array<Time> = []
-  reset(): void {
-    this.plain = []
-    this.snapshots = []
-  }
-}
-
-/** The SQLite engine on a file, with every checkpoint timed into `log`. */
-export const timedSqliteLayer = (filename: string, log: CheckpointLog): Layer.Layer<Engine.Engine> => {
-  const timed = Layer.effect(
-    SnapshotStore.SnapshotStore,
-    Effect.map(SnapshotStore.SnapshotStore, (store) =>
-      SnapshotStore.SnapshotStore.of({
-        ...store,
-        appendStep: (step, options) =>
-          Effect.suspend(() => {
-            const stop = stopwatch()
-            return Effect.ensuring(
-              store.appendStep(step, options),
-              Effect.sync(() => (options.snapshot === undefined ? log.plain : log.snapshots).push(stop()))
-            )
-          })
-      }))
-  )
-  return Engine.layer.pipe(
-    Layer.provide(timed),
-    Layer.provide(SqlSnapshotStore.layer({ filename })),
-    Layer.provide(settings),
-    Layer.orDie
-  )
+/**
+ * The engines the engine-level benchmark measures, by name. The SQLite
+ * engine joins when the new core lands (`Engine.layer` over the new store
+ * contract): add
+ * `sqlite: (file, synchronous) => Sqlite.layer({ filename: file, synchronous }).pipe(Layer.provide(settings), Layer.orDie)`
+ * (`import { Sqlite } from "weftjs/sqlite"`).
+ */
+export const engines: Readonly<
+  Record<string, (file: string, synchronous: "NORMAL" | "FULL") => Layer.Layer<Engine.Engine>>
+> = {
+  memory: () => memoryLayer()
 }
 
 export type Runtime = ManagedRuntime.ManagedRuntime<Engine.Engine, never>

@@ -1,53 +1,48 @@
 /**
  * weft's benchmarks, in one run (`npm run bench`):
  *
- * 1. in-memory engine vs a plain Effect chain, per step (bench/engine.ts);
- * 2. SQLite engine vs a raw better-sqlite3 floor, per step (bench/sqlite.ts);
- * 3. where the SQLite engine's per-step time goes, layer by layer (bench/breakdown.ts);
- * 4. checkpoint cost at 1 KB, 100 KB and 1 MB of state (bench/checkpoint.ts);
- * 5. throughput of 100 short runs, 10 at once (bench/throughput.ts);
- * 6. the type-check benchmark for chains of 10, 25 and 50 templates
- *    (bench/typecheck/run.ts, in a child process).
+ * 1. `store`: the SQLite store against the raw better-sqlite3 1-row commit
+ *    (NORMAL and FULL): a checkpoint alone and with 10 runs at once (group
+ *    commit), a run's fixed cost, a 10-step run (bench/store.ts);
+ * 2. `cursor`: how a checkpoint keeps the run's cursor: trigger, INSERT +
+ *    UPDATE, fenced INSERT only (bench/cursor.ts);
+ * 3. `engine`: engines per step against their floor (a plain Effect chain;
+ *    the raw 1-row commit for a SQLite engine): N = 10 and 100 steps, 1 KB
+ *    and 9 KB of state, 1 and 10 runs at once (bench/engine.ts);
+ * 4. `typecheck`: the type-check benchmark for chains of 10, 25 and 50
+ *    templates (bench/typecheck/run.ts, in a child process).
  *
- * Every figure is against a baseline measured in the same run, interleaved
- * with it (the machine may be shared and noisy): warm-up repetitions first,
- * then medians of several repetitions with their spread ([min–max], IQR).
- * Times are taken on two clocks: wall time and this process's CPU time
- * (user + system). Targets are judged on CPU time, which leaves out the time
- * other processes of a shared machine hold the cores (the work is CPU-bound:
- * WAL with synchronous=NORMAL does not sync on commit); wall ratios are
- * printed beside them.
- * Targets: SQLite per-step overhead ≤ 3x the raw floor; checkpoint cost at
- * 1 MB ≤ 1.5x that at 1 KB. Each is printed as PASS or MISS; a MISS does not
- * fail the command (a failing type-check benchmark does).
+ * Every figure is a ratio against a floor measured in the same process,
+ * interleaved with it (the machine may be shared and noisy): warm-up
+ * repetitions first, then medians of several repetitions with their spread
+ * ([min–max], IQR). Times are taken on two clocks: wall time and this
+ * process's CPU time (user + system). Targets are judged on CPU time under
+ * NORMAL (which leaves out other processes holding the cores), on wall time
+ * under FULL (where the time goes to fsync). Each is printed PASS or MISS; a
+ * MISS does not fail the command (a failing type-check benchmark does).
  *
  * Flags (`npm run bench -- --flag`):
- *   --only=memory,sqlite,breakdown,checkpoint,throughput,typecheck   run only these parts
- *   --skip=typecheck                                        skip some parts
- *   --quick                                                 fewer repetitions and steps (a smoke run)
- *   --typecheck-runs=N                                      tsc runs per size (default 1; 3 for steadier medians)
- *   --label=TEXT                                            printed in the header (e.g. "patched src")
+ *   --only=store,cursor,engine,typecheck   run only these parts
+ *   --skip=typecheck                       skip some parts
+ *   --quick                                fewer repetitions and rows (a smoke run)
+ *   --typecheck-runs=N                     tsc runs per size (default 1)
+ *   --label=TEXT                           printed in the header
  *
- * "weftjs" is resolved by tsx from tsconfig.json's `paths` (src/index.ts); to
- * bench a patched copy of the sources, run with another tsconfig:
- * `npx tsx --tsconfig path/to/tsconfig.json bench/run.ts --label=patched`.
  * Temp databases go to .bench-tmp/engine (gitignored) and are removed.
  */
 import * as ChildProcess from "node:child_process"
 import * as Path from "node:path"
-import * as Breakdown from "./breakdown.js"
-import * as Checkpoint from "./checkpoint.js"
-import * as Memory from "./engine.js"
+import * as Cursor from "./cursor.js"
+import * as Engine from "./engine.js"
 import * as F from "./fixtures.js"
-import * as Sqlite from "./sqlite.js"
 import * as S from "./stats.js"
-import * as Throughput from "./throughput.js"
+import * as Store from "./store.js"
 
 const argument = (name: string): string | undefined =>
   process.argv.find((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`))?.split("=").slice(1).join("=")
 const flag = (name: string): boolean => process.argv.includes(`--${name}`)
 
-const parts = ["memory", "sqlite", "breakdown", "checkpoint", "throughput", "typecheck"] as const
+const parts = ["store", "cursor", "engine", "typecheck"] as const
 type Part = typeof parts[number]
 
 const list = (value: string | undefined): ReadonlyArray<string> =>
@@ -95,35 +90,25 @@ const main = async (): Promise<void> => {
   const warmup = quick ? 1 : 2
 
   try {
-    if (enabled("memory")) {
-      const rows = await section("memory", () => Memory.run({ reps, warmup, lengths: quick ? [100] : [100, 1000] }))
-      Memory.print(rows)
+    if (enabled("store")) {
+      const rows = await section("store", () =>
+        Store.run({ reps, warmup, rows: quick ? { NORMAL: 500, FULL: 100 } : { NORMAL: 2000, FULL: 300 } }))
+      verdicts.push(...Store.print(rows))
     }
-    if (enabled("sqlite")) {
-      const result = await section("sqlite", () => Sqlite.run({ reps, warmup, steps: quick ? 200 : 500 }))
-      verdicts.push(Sqlite.print(result))
+    if (enabled("cursor")) {
+      const rows = await section("cursor", () => Cursor.run({ reps, warmup, rows: quick ? 1000 : 4000 }))
+      Cursor.print(rows)
     }
-    if (enabled("breakdown")) {
-      const steps = quick ? 200 : 500
-      const rows = await section("breakdown", () => Breakdown.run({ reps, warmup, steps }))
-      Breakdown.print(rows, steps)
-    }
-    if (enabled("checkpoint")) {
-      // 7000 steps: at 1 MB the runner writes its first full snapshot after ~6,500 steps of ~160 bytes
-      const steps = quick ? 1500 : 7000
-      const rows = await section("checkpoint", () =>
-        Checkpoint.run({
-          reps: quick ? 2 : 3,
-          warmup: 1,
-          steps,
-          sizes: [1024, 100 * 1024, 1024 * 1024]
+    if (enabled("engine")) {
+      const rows = await section("engine", () =>
+        Engine.run({
+          reps,
+          warmup,
+          lengths: [10, 100],
+          sizes: [1024, 9 * 1024],
+          concurrency: [1, 10]
         }))
-      verdicts.push(Checkpoint.print(rows, steps))
-    }
-    if (enabled("throughput")) {
-      const options: Throughput.Options = { reps, warmup, runs: 100, concurrency: 10, steps: 5 }
-      const rows = await section("throughput", () => Throughput.run(options))
-      Throughput.print(rows, options)
+      Engine.print(rows)
     }
   } finally {
     F.cleanTmp()

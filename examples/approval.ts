@@ -15,6 +15,7 @@
  */
 import { Effect, Layer, Stream } from "effect"
 import { Engine, Event, Trace } from "weftjs"
+import { Sqlite } from "weftjs/sqlite"
 import { OrderProcessing } from "../templates/index.js"
 
 /** The SQLite file both commands share, in the working directory. */
@@ -41,7 +42,7 @@ const services = Layer.mergeAll(
   OrderProcessing.Mailer.layerMemory()
 )
 
-const environment = Layer.merge(Engine.layerSqlite({ filename: database }), services)
+const environment = Layer.merge(Sqlite.layer({ filename: database }), services)
 
 /** Prints every event of this engine, from now on, for as long as the scope lives. */
 const printEvents = Effect.gen(function*() {

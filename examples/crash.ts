@@ -14,6 +14,7 @@ import { join } from "node:path"
 import { createInterface } from "node:readline"
 import { Effect, Layer, Stream } from "effect"
 import { Engine, Event, Trace } from "weftjs"
+import { Sqlite } from "weftjs/sqlite"
 import { ContentPipeline } from "../templates/index.js"
 
 const brief: ContentPipeline.Brief = {
@@ -54,7 +55,7 @@ const child = (database: string, runId: string) =>
   }).pipe(
     Effect.scoped,
     Effect.provide(Layer.mergeAll(
-      Engine.layerSqlite({ filename: database }),
+      Sqlite.layer({ filename: database }),
       model().layer,
       ContentPipeline.Publisher.layerMemory()
     ))
@@ -103,7 +104,7 @@ const parent = Effect.gen(function*() {
     console.log(`published "${result.state.draft.title}" at ${result.state.publication.url}`)
   }).pipe(
     Effect.scoped,
-    Effect.provide(Layer.mergeAll(Engine.layerSqlite({ filename: database }), layer, ContentPipeline.Publisher.layerMemory()))
+    Effect.provide(Layer.mergeAll(Sqlite.layer({ filename: database }), layer, ContentPipeline.Publisher.layerMemory()))
   )
   yield* resumed
 })

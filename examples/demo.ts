@@ -10,6 +10,7 @@
 import { spawn } from "node:child_process"
 import { Duration, Effect, Fiber, Schedule, Schema, Stream } from "effect"
 import { composeWorkflow, Engine, Event, Step, Template, Trace } from "weftjs"
+import { Sqlite } from "weftjs/sqlite"
 
 /** Real work takes time; so does this demo's, so that progress is visible. */
 const work = (millis: number) => Effect.sleep(Duration.millis(millis))
@@ -146,7 +147,7 @@ const program = args[0] === "--child"
 
 program.pipe(
   Effect.scoped,
-  Effect.provide(Engine.layerDefault),
+  Effect.provide(Sqlite.layerDefault),
   Effect.catchAll((error) => Effect.sync(() => {
     console.error(`failed: ${error.message}`)
     process.exitCode = 1

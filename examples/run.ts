@@ -25,6 +25,10 @@ const examples: Readonly<Record<string, Example>> = {
   crash: {
     description: "crash and resume on SQLite: a child process killed with SIGKILL mid-run, resumed from the file",
     load: () => import("./crash.js")
+  },
+  yaml: {
+    description: "order processing and data quality written again as YAML flows, loaded, checked and run (`yaml schema` writes their JSON Schema)",
+    load: () => import("./yaml/main.js")
   }
 }
 

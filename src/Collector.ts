@@ -10,10 +10,11 @@
  * @example
  * ```ts
  * import { Layer } from "effect"
- * import { Collector, Engine } from "weftjs"
+ * import { Collector } from "weftjs"
+ * import { Sqlite } from "weftjs/sqlite"
  *
  * // an engine that collects expired runs every 10 minutes
- * const EngineLive = Layer.provideMerge(Collector.layer({ every: "10 minutes" }), Engine.layerDefault)
+ * const EngineLive = Layer.provideMerge(Collector.layer({ every: "10 minutes" }), Sqlite.layerDefault)
  * ```
  *
  * @since 0.1.0
@@ -21,13 +22,13 @@
 import { Duration, Effect, Layer } from "effect"
 import { Engine } from "./Engine.js"
 import type { PersistenceError } from "./Errors.js"
-import { repeatForever } from "./internal/periodic.js"
+import { repeatForever } from "./internal/engine/periodic.js"
 
 /**
  * Deletes every finished run whose TTL has passed; succeeds with how many.
  *
  * @since 0.1.0
- * @category collecting
+ * @category running
  */
 export const collect: Effect.Effect<number, PersistenceError, Engine> = Effect.flatMap(
   Engine,
@@ -53,7 +54,7 @@ const defaultInterval = Duration.minutes(1)
  * never stops the loop.
  *
  * @since 0.1.0
- * @category collecting
+ * @category running
  */
 export const periodically = (options: Options = {}): Effect.Effect<never, never, Engine> =>
   repeatForever(collect, options.every ?? defaultInterval, "collected expired runs")

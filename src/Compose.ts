@@ -29,40 +29,86 @@
  *
  * @since 0.1.0
  */
-import type { Checked, ContextOf, ErrorOf, FoldProvides, FoldRequires, Simplify } from "./internal/wiring.js"
+import type { Schema } from "effect"
+import type {
+  CheckedArgs,
+  ContextOf,
+  ErrorOf,
+  FoldProvides,
+  FoldRequires,
+  Simplify
+} from "./internal/types/wiring.js"
+import type * as Step from "./Step.js"
 import * as Template from "./Template.js"
 
 /**
- * The template `composeWorkflow` returns for a tuple of parts.
+ * The template `composeWorkflow` returns for a tuple of parts (and, with
+ * {@link composeWorkflow.withInputs}, declared inputs).
  *
  * @since 0.1.0
  * @category models
  */
-export type Composite<Parts extends ReadonlyArray<Template.Template.Any>> = Template.Template<
-  Simplify<FoldRequires<Parts>>,
-  Simplify<FoldProvides<Parts>>,
+export type Composite<
+  Parts extends ReadonlyArray<Template.Template.Any>,
+  Inputs extends object | undefined = undefined
+> = Template.Template<
+  Simplify<FoldRequires<Parts, Inputs>>,
+  Simplify<FoldProvides<Parts, Inputs>>,
   ErrorOf<Parts[number]>,
   ContextOf<Parts[number]>
 >
 
+type NonEmptyParts = readonly [Template.Template.Any, ...ReadonlyArray<Template.Template.Any>]
+
+const compose = (parts: ReadonlyArray<Template.Template.Any>, inputs?: Schema.Struct.Fields) =>
+  Template.make({
+    name: parts.map((part) => part.name).join("+"),
+    version: parts.map(Template.label).join("+"),
+    steps: parts as never,
+    ...(inputs === undefined ? {} : { inputs: inputs as never })
+  })
+
 /**
  * Concatenates templates. The composite is named after its parts
- * (`a+b+c`) and versioned by theirs (`a@1.0+b@2.1`), so a run is pinned to
- * the exact parts it started with.
+ * (`a+b+c`) and versioned by their labels (`a@1.0+b@2.1`, see
+ * `Template.label`), so a run is pinned to the exact parts it started with.
+ *
+ * A part that reads a key an earlier part provides with another type does
+ * not compile: the error is on that part and ends with a sentence naming the
+ * key and both types.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const composeWorkflow = <
-  const Parts extends readonly [Template.Template.Any, ...ReadonlyArray<Template.Template.Any>]
->(...parts: Parts & Checked<Parts>): Template.Template<
-  Simplify<FoldRequires<Parts>>,
-  Simplify<FoldProvides<Parts>>,
-  ErrorOf<Parts[number]>,
-  ContextOf<Parts[number]>
-> =>
-  Template.make({
-    name: parts.map((part) => part.name).join("+"),
-    version: parts.map((part) => `${part.name}@${part.version}`).join("+"),
-    steps: parts as never
-  }) as never
+export const composeWorkflow: {
+  <const P extends NonEmptyParts>(...parts: CheckedArgs<P>): Composite<P>
+  /**
+   * Declares the composite's outside inputs (Schema fields), as
+   * `Template.make`'s `inputs` does: a key a part reads that is neither
+   * declared nor provided by an earlier part is then a compile error naming
+   * it (with a "did you mean" when a declared or provided key is close).
+   *
+   * @example
+   * ```ts
+   * import { Effect, Schema } from "effect"
+   * import { Step, Template, composeWorkflow } from "weftjs"
+   *
+   * const count = Template.make({ name: "count", version: "1", steps: [Step.make({
+   *   name: "count", requires: { text: Schema.String }, provides: { length: Schema.Number },
+   *   run: ({ text }) => Effect.succeed({ length: text.length })
+   * })] })
+   * const flow = composeWorkflow.withInputs({ text: Schema.String })(count)
+   * ```
+   *
+   * @since 0.2.0
+   */
+  readonly withInputs: <const IF extends Schema.Struct.Fields>(
+    inputs: IF
+  ) => <const P extends NonEmptyParts>(...parts: CheckedArgs<P, Step.Slice<IF>>) => Composite<P, Step.Slice<IF>>
+} = Object.assign(
+  (...parts: ReadonlyArray<Template.Template.Any>) => compose(parts) as never,
+  {
+    withInputs: (inputs: Schema.Struct.Fields) => (...parts: ReadonlyArray<Template.Template.Any>) =>
+      compose(parts, inputs) as never
+  }
+)

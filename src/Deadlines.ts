@@ -10,10 +10,11 @@
  * @example
  * ```ts
  * import { Layer } from "effect"
- * import { Deadlines, Engine } from "weftjs"
+ * import { Deadlines } from "weftjs"
+ * import { Sqlite } from "weftjs/sqlite"
  *
  * // an engine that looks for overdue waits every minute
- * const EngineLive = Layer.provideMerge(Deadlines.layer({ every: "1 minute" }), Engine.layerDefault)
+ * const EngineLive = Layer.provideMerge(Deadlines.layer({ every: "1 minute" }), Sqlite.layerDefault)
  * ```
  *
  * @since 0.1.0
@@ -21,14 +22,14 @@
 import { Duration, Effect, Layer } from "effect"
 import { Engine } from "./Engine.js"
 import type { PersistenceError } from "./Errors.js"
-import { repeatForever } from "./internal/periodic.js"
+import { repeatForever } from "./internal/engine/periodic.js"
 
 /**
  * Resumes every overdue suspended run whose template is registered in the
  * engine; succeeds with how many were resumed.
  *
  * @since 0.1.0
- * @category resuming
+ * @category running
  */
 export const resumeDue: Effect.Effect<number, PersistenceError, Engine> = Effect.flatMap(
   Engine,
@@ -53,7 +54,7 @@ const defaultInterval = Duration.minutes(1)
  * is logged and tried again at the next tick.
  *
  * @since 0.1.0
- * @category resuming
+ * @category running
  */
 export const periodically = (options: Options = {}): Effect.Effect<never, never, Engine> =>
   repeatForever(resumeDue, options.every ?? defaultInterval, "resumed runs whose wait timed out")

@@ -5,9 +5,11 @@
  * - {@link sleep}: a durable timer. Its wake-up time is recorded when it
  *   starts; a run resumed after a crash sleeps only what remains.
  * - {@link waitForSignal}: the run is recorded as `suspended` and no process
- *   needs to stay up; `engine.signal(runId, name, payload)` (from any process
- *   sharing the store) decodes the payload with the node's Schema, records it,
- *   and resumes the run. The payload lands in the state, typed by the Schema.
+ *   needs to stay up; the wait's `send(runId, payload)` (typed by its Schema)
+ *   or `engine.signal(runId, name, payload)` (JSON from outside), from any
+ *   process sharing the store, decodes the payload with the node's Schema,
+ *   records it, and resumes the run. The payload lands in the state, typed by
+ *   the Schema.
  * - {@link subflow}: runs a template as a child run, with its own id and trace.
  *
  * @example
@@ -32,10 +34,19 @@
  *
  * @since 0.1.0
  */
-import { Duration, Pipeable, Schema } from "effect"
-import type { SignalTimeout, SubflowFailed } from "./Errors.js"
-import type { NodeTypes } from "./internal/wiring.js"
-import { keySchema } from "./internal/keySchema.js"
+import { Duration, Effect, Either, ParseResult, Pipeable, Schema } from "effect"
+import { Engine } from "./Engine.js"
+import {
+  InvalidSignalPayload,
+  type PersistenceError,
+  type RunNotFound,
+  type SignalRejected,
+  type SignalTimeout,
+  type SubflowFailed,
+  type TemplateNotRegistered
+} from "./Errors.js"
+import type { NodeTypes } from "./internal/types/wiring.js"
+import { keySchema } from "./internal/types/keySchema.js"
 import type * as Template from "./Template.js"
 
 /**
@@ -73,6 +84,19 @@ export interface Sleep extends Shape, Pipeable.Pipeable {
 }
 
 /**
+ * What sending a signal may fail with (see `Engine.signal`).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export type SignalError =
+  | RunNotFound
+  | SignalRejected
+  | InvalidSignalPayload
+  | TemplateNotRegistered
+  | PersistenceError
+
+/**
  * A wait for the signal `signal`, whose payload (of type `A`) is written to
  * the state under `Key`. `E` is `SignalTimeout` when a timeout without a
  * default value is set.
@@ -92,6 +116,15 @@ export interface WaitForSignal<Key extends string, A, E = never> extends Shape, 
   readonly timeout: Duration.Duration | undefined
   /** When set, the value written when the timeout passes (instead of failing). */
   readonly onTimeout: { readonly value: unknown } | undefined
+  /**
+   * Sends this wait's signal to the run `runId`, with a payload of the
+   * Schema's type (checked by the compiler): encodes it with the Schema, then
+   * `engine.signal(runId, signal, encoded)`. Succeeds once the signal is
+   * recorded; see `Engine.signal` for the errors.
+   *
+   * @since 0.2.0
+   */
+  readonly send: (runId: string, payload: A) => Effect.Effect<void, SignalError, Engine>
 }
 
 /**
@@ -196,8 +229,10 @@ export interface WaitOptions {
 
 /**
  * Waits for the signal `name`. The run is recorded as `suspended` and its
- * process may exit; `engine.signal(runId, name, payload)` decodes the payload
- * with `schema` (a payload that does not decode is rejected and the run stays
+ * process may exit; the wait's `send(runId, payload)` (a payload of the
+ * Schema's type, checked by the compiler) or `engine.signal(runId, name,
+ * payload)` (untyped, for JSON from outside) decodes the payload with
+ * `schema` (a payload that does not decode is rejected and the run stays
  * suspended), records it, and resumes the run, which writes the payload to
  * the state under the signal's name (or `options.key`).
  *
@@ -223,6 +258,8 @@ export interface WaitOptions {
  *   timeout: "2 days",
  *   default: { approved: false }
  * })
+ * // later, from any process sharing the store (needs an Engine):
+ * const approve = (runId: string) => approval.send(runId, { approved: true })
  * ```
  *
  * @since 0.1.0
@@ -269,9 +306,10 @@ export function waitForSignal(
     readonly timeout?: Duration.DurationInput | undefined
     readonly default?: unknown
   } = {}
-): WaitForSignal.Any {
+): WaitForSignal<string, unknown, unknown> {
   const key = options.key ?? name
-  return make<WaitForSignal.Any>({
+  const encode = Schema.encodeEither(schema)
+  return make<WaitForSignal<string, unknown, unknown>>({
     _tag: "WaitForSignal",
     name: options.name ?? name,
     signal: name,
@@ -280,7 +318,22 @@ export function waitForSignal(
     timeout: options.timeout === undefined ? undefined : Duration.decode(options.timeout),
     onTimeout: options.timeout !== undefined && "default" in options ? { value: options.default } : undefined,
     requirements: [],
-    provides: { [key]: keySchema(key, schema) }
+    provides: { [key]: keySchema(key, schema) },
+    send: (runId, payload) =>
+      Either.match(encode(payload), {
+        onLeft: (error) =>
+          Effect.fail(
+            new InvalidSignalPayload({
+              runId,
+              signal: name,
+              issues: ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
+                path: issue.path,
+                message: issue.message
+              }))
+            })
+          ),
+        onRight: (encoded) => Effect.flatMap(Engine, (engine) => engine.signal(runId, name, encoded))
+      })
   })
 }
 

@@ -52,8 +52,18 @@
  */
 import { Pipeable, Schema } from "effect"
 import type { LoopLimitExceeded } from "./Errors.js"
-import type { CheckNode, ContextOf, ErrorOf, NodeTypes, ProvidesOf, RequiresOf, Simplify } from "./internal/wiring.js"
-import { type Field, fieldOf, keySchema } from "./internal/keySchema.js"
+import type {
+  AllOf,
+  CheckClashes,
+  EachRequires,
+  LoopCheck,
+  LoopProvides,
+  LoopRequires,
+  MergeEntry,
+  OneOf
+} from "./internal/types/flow.js"
+import type { CheckNode, ContextOf, ErrorOf, NodeTypes, ProvidesOf, RequiresOf, Simplify } from "./internal/types/wiring.js"
+import { type Field, fieldOf, keySchema } from "./internal/types/keySchema.js"
 import type * as Step from "./Step.js"
 import type * as Template from "./Template.js"
 
@@ -166,147 +176,6 @@ export declare namespace Flow {
     readonly fields: { readonly reads: Schema.Struct.Fields; readonly writes: Schema.Struct.Fields }
   }
 }
-
-// ---------------------------------------------------------------------------
-// type helpers
-// ---------------------------------------------------------------------------
-
-type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never
-
-type KeysOfUnion<P> = P extends unknown ? keyof P : never
-
-type ValueOf<P, K extends PropertyKey> = P extends unknown ? K extends keyof P ? P[K] : never : never
-
-/** Keys every member of the union `P` has. */
-type CommonKeys<P> = Extract<keyof P, PropertyKey>
-
-/**
- * What one of several alternatives provides (`P` is the union of what each
- * provides): a key every alternative writes is provided, with the union of
- * their types; a key only some write is optional, so a later step that
- * requires it is a compile error.
- *
- * @since 0.1.0
- * @category type helpers
- */
-export type OneOf<P> = Simplify<
-  & { readonly [K in CommonKeys<P>]: ValueOf<P, K> }
-  & { readonly [K in Exclude<KeysOfUnion<P>, CommonKeys<P>>]?: ValueOf<P, K> }
->
-
-/**
- * What several parts provide together (`P` is the union of what each
- * provides): every key any of them writes.
- *
- * @since 0.1.0
- * @category type helpers
- */
-export type AllOf<P> = Simplify<{ readonly [K in KeysOfUnion<P>]: ValueOf<P, K> }>
-
-/**
- * What a set of alternatives requires: what each of them requires.
- *
- * @since 0.1.0
- * @category type helpers
- */
-export type EachRequires<N> = Simplify<UnionToIntersection<RequiresOf<N>>>
-
-/**
- * Keys that two or more of the templates in `B` provide.
- *
- * @since 0.1.0
- * @category type helpers
- */
-export type Clashes<B> = {
-  [A in keyof B]: {
-    [C in Exclude<keyof B, A>]: keyof ProvidesOf<B[A]> & keyof ProvidesOf<B[C]>
-  }[Exclude<keyof B, A>]
-}[keyof B]
-
-/**
- * The compile error for parallel branches that provide the same keys with
- * no merge function for them.
- *
- * @since 0.1.0
- * @category type helpers
- */
-export interface KeyClash<Keys extends PropertyKey> {
-  readonly "~weft/error": "two parallel branches provide the same key: give a merge function for it"
-  readonly keys: Keys
-}
-
-/**
- * `unknown` when every key two branches provide has a merge function (or
- * only the first branch to succeed is kept), else a {@link KeyClash}.
- *
- * @since 0.1.0
- * @category type helpers
- */
-export type CheckClashes<B, Mode, Merged> = Mode extends "first" ? unknown
-  : [Exclude<Clashes<B>, Merged>] extends [never] ? unknown
-  : KeyClash<Exclude<Clashes<B>, Merged> & PropertyKey>
-
-/**
- * The compile error for a merge function given for a key that at most one
- * parallel branch provides.
- *
- * @since 0.1.0
- * @category type helpers
- */
-export interface NotAClash<Key extends PropertyKey> {
-  readonly "~weft/error": "a merge function is only for a key several branches provide"
-  readonly key: Key
-}
-
-/**
- * A merge function of {@link parallel}: gets the values the branches wrote
- * for one key, in the order the branches are declared, and returns the one
- * to keep.
- *
- * @since 0.1.0
- * @category type helpers
- */
-export type MergeFunction<B, K extends PropertyKey> = (
-  values: ReadonlyArray<ValueOf<ProvidesOf<B[keyof B]>, K>>
-) => ValueOf<ProvidesOf<B[keyof B]>, K>
-
-/**
- * The loop's body feeds the predicate and its own next iteration: `unknown`
- * when what it writes is what they read, else the wiring error.
- *
- * @since 0.1.0
- * @category type helpers
- */
-export type LoopCheck<Pred, Body> =
-  & CheckNode<{}, ProvidesOf<Body>, Pred>
-  & CheckNode<{}, ProvidesOf<Body>, RequiresOf<Body>>
-
-/**
- * What a loop requires: the predicate's keys (unless the body writes them
- * first, when it is checked after each iteration) and the body's.
- *
- * @since 0.1.0
- * @category type helpers
- */
-export type LoopRequires<Pred, Body, Check> = Check extends "after"
-  ? Simplify<RequiresOf<Body> & Omit<Pred, keyof ProvidesOf<Body>>>
-  : Simplify<Pred & RequiresOf<Body>>
-
-/**
- * What a loop provides: the body's keys. When the predicate is checked first
- * the body may run zero times: a key the loop also requires is there anyway
- * (the body's value or the one from before), any other is optional.
- *
- * @since 0.1.0
- * @category type helpers
- */
-export type LoopProvides<Pred, Body, Check> = Check extends "after" ? ProvidesOf<Body>
-  : BeforeLoopProvides<ProvidesOf<Body>, LoopRequires<Pred, Body, "before">>
-
-type BeforeLoopProvides<P, Req> = Simplify<
-  & { readonly [K in keyof P & keyof Req]: P[K] | Req[K] }
-  & { readonly [K in Exclude<keyof P, keyof Req>]?: P[K] }
->
 
 // ---------------------------------------------------------------------------
 // constructors
@@ -726,7 +595,7 @@ export const parallel = <
   readonly mode?: Mode | undefined
   /** For each key several branches provide: how to merge their values. */
   readonly merge?:
-    | { readonly [K in Merged]: K extends Clashes<Branches> ? MergeFunction<Branches, K> : NotAClash<K> }
+    | { readonly [K in Merged]: MergeEntry<Branches, K> }
     | undefined
 }): Flow<
   EachRequires<Branches[keyof Branches]>,

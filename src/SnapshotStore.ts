@@ -1,29 +1,60 @@
 /**
- * Where runs are persisted. The runner writes one record per run, then one
- * step record per completed step (a checkpoint: the step's output delta, its
- * attempts and timing) in a single transaction that also advances the run's
- * cursor, and from time to time a full state snapshot so that loading a run
- * stays cheap.
+ * Where runs are persisted: the contract every store implements (in memory
+ * here, SQLite in `weftjs/sqlite`, PostgreSQL in `weftjs/pg`), and the
+ * records it keeps.
  *
- * Values are stored *encoded* (JSON-safe, produced by each key's Schema); the
- * store never sees a typed value.
+ * A run is one record (its status, cursor, lease and lineage), an initial
+ * snapshot of its state, then one step record per checkpoint (the step's
+ * output delta, its attempts and timing) and, from time to time, a full
+ * snapshot so that loading stays cheap. Values are stored *encoded*
+ * (JSON-safe, produced by each key's Schema): a store never sees a typed
+ * value.
  *
- * Implementations: {@link layerMemory} here (tests, persistence switched off)
- * and `SqlSnapshotStore` (SQLite, the default for real programs).
+ * **Claims and fencing.** An engine executes a run only while it holds the
+ * run's claim: an owner id, a lease (renewed by one heartbeat per engine)
+ * and a generation that every claim increments. Every write an executing
+ * engine makes carries its {@link Lease}; a store applies it only when the
+ * run is still `running` under that generation, so an engine that lost the
+ * run (a paused process, an expired lease taken over by another engine)
+ * changes nothing: its write fails with `LeaseLost` (or `RunCancelled` when
+ * the run was cancelled). A final status (`completed`, `failed`,
+ * `cancelled`) is never overwritten.
  *
  * @since 0.1.0
  */
-import { Context, Effect, Layer, Option, Ref } from "effect"
-import type { PersistenceError } from "./Errors.js"
-import { RunCancelled } from "./Errors.js"
+import { Context, Layer } from "effect"
+import type { Effect, Option, Scope, Stream } from "effect"
+import type { LeaseLost, PersistenceError, RunCancelled } from "./Errors.js"
+import { makeMemoryStore } from "./internal/store/memory.js"
+import { isFinal as isFinalStatus } from "./internal/store/status.js"
 
 /**
- * The life cycle of a run.
+ * The life cycle of a run: `queued` (recorded, waiting for a worker),
+ * `running` (executing, or claimable when its lease has passed),
+ * `suspended` (waiting for a signal or a deadline, held by nobody), and the
+ * final `completed`, `failed`, `cancelled`.
  *
  * @since 0.1.0
  * @category models
  */
-export type RunStatus = "running" | "suspended" | "completed" | "failed" | "cancelled"
+export type RunStatus = "queued" | "running" | "suspended" | "completed" | "failed" | "cancelled"
+
+/**
+ * Every status, in life-cycle order.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const statuses: ReadonlyArray<RunStatus> = ["queued", "running", "suspended", "completed", "failed", "cancelled"]
+
+/**
+ * Whether a status is final: a run that has it is never claimed, executed,
+ * signalled or changed again (except by collection).
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export const isFinal: (status: RunStatus) => status is "completed" | "failed" | "cancelled" = isFinalStatus
 
 /**
  * One state value as stored: its encoded value and its time metadata
@@ -62,6 +93,35 @@ export interface StoredState {
 }
 
 /**
+ * A JSON-safe summary of an error, kept in traces and run records. `data`
+ * holds the error's own fields (JSON-safe ones), so that a process that did
+ * not run the step can rebuild an error with the same `_tag` and fields.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ErrorSummary {
+  readonly tag: string
+  readonly message: string
+  readonly data?: Readonly<Record<string, unknown>> | undefined
+}
+
+/**
+ * What a suspended run waits for.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface WaitingFor {
+  /** The run that waits: the run itself, or a child run of one of its sub-flows. */
+  readonly runId: string
+  /** The key of the waiting step. */
+  readonly step: string
+  /** The signal it waits for; `null` for a durable sleep of a child run. */
+  readonly signal: string | null
+}
+
+/**
  * One run's record.
  *
  * @since 0.1.0
@@ -80,29 +140,65 @@ export interface RunRecord {
   readonly expiresAt: number | null
   /** A summary of the error that failed the run. */
   readonly error: ErrorSummary | null
+  /** The whole run's timeout in milliseconds (0: none), fixed when the run was created. */
+  readonly timeoutMillis: number
   /**
-   * The whole run's timeout in milliseconds (0: none), fixed when the run
-   * started, so that a run resumed by another process keeps it. Absent on
-   * runs recorded before weft stored it: they get the `workflowTimeout`
-   * setting of the process that resumes them.
+   * Execution time the run has used so far towards its timeout (ms): added
+   * up each time an engine stops executing it (suspension, release, end).
    */
-  readonly timeoutMillis?: number | undefined
+  readonly elapsedMillis: number
   /**
-   * When the wait a suspended run is at times out (epoch ms): absent when it
-   * waits without a deadline, and whenever the run is not suspended.
+   * When an engine should take the run up again (epoch ms): a suspended
+   * run's wait deadline, or the time a signal for it arrived; `null` when
+   * nothing is due.
    */
-  readonly wakeAt?: number | undefined
+  readonly wakeAt: number | null
+  /** What a suspended run waits for; `null` when it is not suspended. */
+  readonly waitingFor: WaitingFor | null
+  /** The run whose sub-flow this run is; `null` for a top-level run. */
+  readonly parentId: string | null
+  /** The top-level run of its lineage (itself for a top-level run). */
+  readonly rootId: string
+  /** The queue a worker claims it from (`"default"` unless started on another). */
+  readonly queue: string
+  /** The engine that holds the run's claim, `null` when none does. */
+  readonly owner: string | null
+  /** Until when the owner's lease holds (epoch ms). */
+  readonly leaseUntil: number | null
+  /** Incremented by every claim: the fencing token writes carry. */
+  readonly generation: number
+  /** The W3C trace context of the run's span (OpenTelemetry), so that a resume continues its trace. */
+  readonly traceContext: string | null
 }
 
 /**
- * A JSON-safe summary of an error, kept in traces and run records.
+ * What a new run is recorded with (the rest of its {@link RunRecord} starts
+ * empty: no steps, no error, no owner unless claimed at once).
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
-export interface ErrorSummary {
-  readonly tag: string
-  readonly message: string
+export interface NewRun {
+  readonly runId: string
+  readonly templateName: string
+  readonly templateVersion: string
+  readonly createdAt: number
+  readonly timeoutMillis: number
+  readonly parentId: string | null
+  readonly rootId: string
+  readonly queue: string
+  readonly traceContext: string | null
+}
+
+/**
+ * The claim an engine holds on a run: every write it makes carries it.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Lease {
+  readonly owner: string
+  readonly generation: number
 }
 
 /**
@@ -132,7 +228,7 @@ export interface StepRecord {
   readonly endedAt: number
   readonly delta: StateDelta
   readonly error: ErrorSummary | null
-  /** Stable across re-executions of the same step of the same run. */
+  /** Stable across re-executions of the same step of the same run: `<run id>/<step key>`. */
   readonly idempotencyKey: string
 }
 
@@ -153,14 +249,38 @@ export interface LoadedRun {
 }
 
 /**
- * The outcome of a claim.
+ * The outcome of a claim: the lease and the run as claimed, or why not.
  *
  * @since 0.1.0
  * @category models
  */
 export type ClaimResult =
-  | { readonly claimed: true }
-  | { readonly claimed: false; readonly owner: string | null; readonly leaseUntil: number | null }
+  | { readonly claimed: true; readonly lease: Lease; readonly run: RunRecord }
+  | {
+    readonly claimed: false
+    /** `"held"`: a live lease of another owner; `"finished"`: a final status; `"not-found"`. */
+    readonly reason: "held" | "finished" | "not-found"
+    readonly owner: string | null
+    readonly leaseUntil: number | null
+  }
+
+/**
+ * Which runs {@link SnapshotStore} `claimNext` may take.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface ClaimFilter {
+  /** Only runs of these templates (name and version): an engine claims only what it can execute. */
+  readonly templates: ReadonlyArray<{ readonly name: string; readonly version: string }>
+  /**
+   * `queued` runs of these queues are claimed too (a worker); without it,
+   * only runs that need recovery or are due.
+   */
+  readonly queues?: ReadonlyArray<string> | undefined
+  /** At most this many. */
+  readonly limit: number
+}
 
 /**
  * A signal sent to a run (`Engine.signal`): its payload as encoded by the
@@ -190,74 +310,112 @@ export interface SignalRecord {
 export type RecordSignalResult = "recorded" | "not-found" | "run-ended" | "already-pending"
 
 /**
+ * The outcome of a cancellation: the ids cancelled (the run and its active
+ * descendants), or why nothing was.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type CancelResult =
+  | { readonly _tag: "Cancelled"; readonly runIds: ReadonlyArray<string> }
+  | { readonly _tag: "NotFound" }
+  | { readonly _tag: "Finished"; readonly status: RunStatus }
+
+/**
+ * A position in a listing: the last record of the previous page.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Cursor {
+  readonly createdAt: number
+  readonly runId: string
+}
+
+/**
  * Which runs to list. Every field is optional; they combine with "and".
+ * Runs come newest first (by `createdAt`, then `runId`, descending).
  *
  * @since 0.1.0
  * @category models
  */
 export interface RunFilter {
   readonly templateName?: string | undefined
-  readonly status?: RunStatus | undefined
+  readonly status?: RunStatus | ReadonlyArray<RunStatus> | undefined
   /** Runs created at or after this time (epoch ms). */
   readonly createdAfter?: number | undefined
   /** Runs created before this time (epoch ms). */
   readonly createdBefore?: number | undefined
-  /** Suspended runs whose wait times out at or before this time (epoch ms). */
+  /** Runs that are due at or before this time: `wakeAt <= wakeBefore` (suspended runs only). */
   readonly wakeBefore?: number | undefined
+  /** Runs an engine could claim at this time: queued, suspended and due, or running with no live lease. */
+  readonly claimableAt?: number | undefined
+  readonly queue?: string | undefined
+  /** Child runs of this run. */
+  readonly parentId?: string | undefined
+  /** Runs of this lineage (the top-level run and every descendant). */
+  readonly rootId?: string | undefined
+  /** Only runs after this position (the next page). */
+  readonly after?: Cursor | undefined
   readonly limit?: number | undefined
 }
 
 /**
- * The persistence service used by the runner.
+ * How a run stops executing in an engine without ending: suspended (it
+ * waits for a signal or a deadline) or released (handed back, claimable at
+ * once by any engine).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Pause =
+  | {
+    readonly _tag: "Suspend"
+    readonly wakeAt: number | null
+    readonly waitingFor: WaitingFor
+  }
+  | { readonly _tag: "Release" }
+
+/**
+ * How a run ends.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Ending {
+  readonly status: "completed" | "failed"
+  readonly error: ErrorSummary | null
+  /** When the finished run may be collected; `null` for never. */
+  readonly expiresAt: number | null
+}
+
+/**
+ * The persistence service: what every store implements. Every operation
+ * fails with a `PersistenceError` when the store cannot do it; a transient
+ * one (`reason` `"locked"` or `"unavailable"`) may be retried.
  *
  * @since 0.1.0
  * @category services
  */
-export class SnapshotStore extends Context.Tag("weft/SnapshotStore")<SnapshotStore, {
-  /** Record a new run with its initial state (snapshot at seq 0). */
-  readonly createRun: (run: RunRecord, state: StoredState) => Effect.Effect<void, PersistenceError>
+export interface Service {
   /**
-   * In one transaction: record a step, advance the run's cursor to its seq
-   * and `updatedAt`, and, when given, write a full snapshot at that seq.
-   * Writes nothing for a run that does not exist, and fails with
-   * `RunCancelled`, writing nothing, for a run that has been cancelled (so
-   * that an engine executing a run cancelled from another process learns it
-   * at its next checkpoint).
+   * Records a new run with its initial state (the snapshot at seq 0), in one
+   * transaction. With `claim`, the run is recorded `running` and claimed by
+   * `claim.owner` at once (generation 1), and the lease is returned;
+   * without, it is recorded `queued` and `null` is returned. A run id that
+   * exists already is a `PersistenceError` of reason `"duplicate"`, and
+   * nothing is written.
    */
-  readonly appendStep: (
-    step: StepRecord,
-    options: { readonly updatedAt: number; readonly snapshot?: StoredState | undefined }
-  ) => Effect.Effect<void, PersistenceError | RunCancelled>
+  readonly createRun: (
+    run: NewRun,
+    state: StoredState,
+    claim: { readonly owner: string; readonly leaseUntil: number } | null
+  ) => Effect.Effect<Lease | null, PersistenceError>
   /**
-   * Set a run's status (and error, expiry), optionally with a final snapshot.
-   * A `cancelled` run is final: it is left unchanged.
-   */
-  readonly setStatus: (
-    runId: string,
-    update: {
-      readonly status: RunStatus
-      readonly updatedAt: number
-      readonly error?: ErrorSummary | null | undefined
-      readonly expiresAt?: number | null | undefined
-      readonly snapshot?: StoredState | undefined
-      /** With status `suspended`: when its wait times out (absent or null: never). Any other status clears it. */
-      readonly wakeAt?: number | null | undefined
-    }
-  ) => Effect.Effect<void, PersistenceError>
-  /** Load a run for resuming. */
-  readonly load: (runId: string) => Effect.Effect<Option.Option<LoadedRun>, PersistenceError>
-  /** A run's record only. */
-  readonly getRun: (runId: string) => Effect.Effect<Option.Option<RunRecord>, PersistenceError>
-  /** All step records of a run, in order: its trace. */
-  readonly steps: (runId: string) => Effect.Effect<ReadonlyArray<StepRecord>, PersistenceError>
-  /** Runs matching a filter, newest first. */
-  readonly list: (filter: RunFilter) => Effect.Effect<ReadonlyArray<RunRecord>, PersistenceError>
-  /**
-   * Take exclusive ownership of a run until `leaseUntil` (epoch ms), in one
-   * atomic step. Succeeds when the run has no owner, is already owned by
-   * `owner`, its lease has passed `now`, or its owner is `takeOverFrom` (an
-   * owner the caller knows to be dead). Otherwise reports who holds it. A run
-   * that does not exist is reported as held by nobody: `{ claimed: false, owner: null }`.
+   * Claims a run for `owner` until `leaseUntil`, in one atomic step: only a
+   * run that is not final, and that nobody holds (no owner, a lease that has
+   * passed `now`, or the owner `takeOverFrom`, one the caller knows to be
+   * dead). The generation is incremented and the status becomes `running`.
    */
   readonly claim: (
     runId: string,
@@ -266,168 +424,135 @@ export class SnapshotStore extends Context.Tag("weft/SnapshotStore")<SnapshotSto
     leaseUntil: number,
     takeOverFrom?: string | undefined
   ) => Effect.Effect<ClaimResult, PersistenceError>
-  /** Give up ownership (no-op when `owner` does not hold it). */
-  readonly release: (runId: string, owner: string) => Effect.Effect<void, PersistenceError>
   /**
-   * Delete finished runs (`completed`, `failed`, `cancelled`) whose
-   * `expiresAt` is before `now`, with their steps and snapshots. Never touches
-   * `running` or `suspended` runs. Returns how many runs were deleted.
+   * Claims up to `filter.limit` top-level runs that need an engine, oldest
+   * first, each as {@link claim} does: runs `running` with no live lease
+   * (their engine died or handed them back), `suspended` runs that are due
+   * (`wakeAt <= now`: a deadline passed, a signal arrived), and, with
+   * `filter.queues`, `queued` runs of those queues. Only runs of
+   * `filter.templates`. Concurrent callers never claim the same run.
+   */
+  readonly claimNext: (
+    owner: string,
+    now: number,
+    leaseUntil: number,
+    filter: ClaimFilter
+  ) => Effect.Effect<ReadonlyArray<{ readonly lease: Lease; readonly run: RunRecord }>, PersistenceError>
+  /**
+   * Renews the lease of every `running` run `owner` holds, in one statement,
+   * and returns them: a run the owner thought it held and that is missing
+   * was taken over or cancelled.
+   */
+  readonly heartbeat: (
+    owner: string,
+    leaseUntil: number
+  ) => Effect.Effect<ReadonlyArray<{ readonly runId: string; readonly generation: number }>, PersistenceError>
+  /**
+   * Records a step and advances the run's cursor to its seq, and, when given,
+   * writes a full snapshot at that seq, atomically; only while `lease` holds
+   * the `running` run. Otherwise writes nothing and fails with
+   * `RunCancelled` (the run was cancelled) or `LeaseLost`.
+   */
+  readonly appendStep: (
+    step: StepRecord,
+    lease: Lease,
+    snapshot?: StoredState | undefined
+  ) => Effect.Effect<void, PersistenceError | RunCancelled | LeaseLost>
+  /**
+   * Stops executing a run without ending it, releasing the claim: suspended
+   * (with its wake-up time and what it waits for) or released (`running`
+   * with no owner: any engine may claim it at once). Adds `elapsedMillis`
+   * to the run's elapsed time. Only while `lease` holds the `running` run
+   * (else `RunCancelled` / `LeaseLost`, nothing written).
+   */
+  readonly pause: (
+    runId: string,
+    lease: Lease,
+    pause: Pause,
+    at: { readonly updatedAt: number; readonly elapsedMillis: number }
+  ) => Effect.Effect<void, PersistenceError | RunCancelled | LeaseLost>
+  /**
+   * Ends a run (`completed` or `failed`, with its error and expiry), releasing
+   * its claim, in one statement; only while `lease` holds the `running` run
+   * (else `RunCancelled` / `LeaseLost`, nothing written). A final status is
+   * never overwritten.
+   */
+  readonly finish: (
+    runId: string,
+    lease: Lease,
+    ending: Ending,
+    at: { readonly updatedAt: number; readonly elapsedMillis: number }
+  ) => Effect.Effect<void, PersistenceError | RunCancelled | LeaseLost>
+  /**
+   * Cancels a run that is not final, and every descendant of it that is not
+   * final, in one transaction (`expiresAt` as given); claims are dropped.
+   */
+  readonly cancel: (runId: string, now: number, expiresAt: number | null) => Effect.Effect<CancelResult, PersistenceError>
+  /** Loads a run for resuming. */
+  readonly load: (runId: string) => Effect.Effect<Option.Option<LoadedRun>, PersistenceError>
+  /** A run's record only. */
+  readonly getRun: (runId: string) => Effect.Effect<Option.Option<RunRecord>, PersistenceError>
+  /** All step records of a run, in order: its trace. */
+  readonly steps: (runId: string) => Effect.Effect<ReadonlyArray<StepRecord>, PersistenceError>
+  /** Runs matching a filter, newest first. */
+  readonly list: (filter: RunFilter) => Effect.Effect<ReadonlyArray<RunRecord>, PersistenceError>
+  /**
+   * Deletes finished runs whose `expiresAt` is before `now`, with their
+   * steps, snapshots and signals. Never touches a run that is not final.
+   * Returns how many runs were deleted.
    */
   readonly collectExpired: (now: number) => Effect.Effect<number, PersistenceError>
   /**
-   * Record a signal for a run, in one atomic step that checks the run exists,
-   * is `running` or `suspended`, and has no pending signal of that name.
+   * Records a signal for a run, in one atomic step that checks the run
+   * exists, is not final, and has no pending signal of that name; and marks
+   * the run's top-level run due (`wakeAt` = `receivedAt`, when suspended),
+   * so that an engine takes it up.
    */
-  readonly recordSignal: (
-    signal: Omit<SignalRecord, "consumedBy">
-  ) => Effect.Effect<RecordSignalResult, PersistenceError>
+  readonly recordSignal: (signal: Omit<SignalRecord, "consumedBy">) => Effect.Effect<RecordSignalResult, PersistenceError>
   /**
-   * Consume a signal for the step `stepKey`: the one it already consumed (so
-   * a step re-executed after a crash gets the same signal), else the oldest
-   * pending signal of that name, now marked as consumed by `stepKey`.
+   * Consumes a signal for the step `stepKey`: the one it already consumed
+   * (so a step re-executed after a crash gets the same signal), else the
+   * oldest pending signal of that name, now marked as consumed by `stepKey`;
+   * only while `lease` holds the `running` run (else `RunCancelled` /
+   * `LeaseLost`).
    */
   readonly takeSignal: (
     runId: string,
     name: string,
-    stepKey: string
-  ) => Effect.Effect<Option.Option<SignalRecord>, PersistenceError>
+    stepKey: string,
+    lease: Lease
+  ) => Effect.Effect<Option.Option<SignalRecord>, PersistenceError | RunCancelled | LeaseLost>
   /** Every signal of a run (pending and consumed), in the order received. */
   readonly signals: (runId: string) => Effect.Effect<ReadonlyArray<SignalRecord>, PersistenceError>
-}>() {}
-
-interface MemoryRun {
-  readonly record: RunRecord
-  readonly snapshotSeq: number
-  readonly snapshot: StoredState
-  /** Appended to in place (a checkpoint is O(1)); handed out as copies. */
-  readonly steps: Array<StepRecord>
-  readonly owner: { readonly id: string; readonly leaseUntil: number } | null
-  readonly signals: ReadonlyArray<SignalRecord>
+  /**
+   * A stream of hints that claimable work may have appeared (a run queued or
+   * released, a signal recorded), published by any process sharing the
+   * store; `undefined` when the store cannot tell (engines then poll).
+   */
+  readonly wakeups?: Effect.Effect<Stream.Stream<void>, never, Scope.Scope> | undefined
+  /**
+   * `false` for a store whose runs end with the process (in memory): an
+   * engine over it then neither polls for runs to take up nor waits, when it
+   * stops, for runs to finish so as to hand them back. Default `true`.
+   */
+  readonly durable?: boolean | undefined
 }
 
-const isFinished = (status: RunStatus): boolean =>
-  status === "completed" || status === "failed" || status === "cancelled"
+/**
+ * The persistence service's tag.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class SnapshotStore extends Context.Tag("weft/SnapshotStore")<SnapshotStore, Service>() {}
 
 /**
- * Builds an in-memory store. Every call to `makeMemory` has its own runs.
+ * Builds an in-memory store. Every call gives a store with runs of its own.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const makeMemory: Effect.Effect<SnapshotStore["Type"]> = Effect.gen(function*() {
-  // The map is private to this store and only changed inside Ref.update /
-  // Ref.modify, so it is changed in place: no operation copies every run held.
-  const runs = yield* Ref.make(new Map<string, MemoryRun>())
-  const update = (runId: string, f: (run: MemoryRun) => MemoryRun) =>
-    Ref.update(runs, (map) => {
-      const run = map.get(runId)
-      if (run === undefined) return map
-      return map.set(runId, f(run))
-    })
-  const get = (runId: string) => Effect.map(Ref.get(runs), (map) => Option.fromNullable(map.get(runId)))
-
-  return SnapshotStore.of({
-    createRun: (record, state) =>
-      Ref.update(runs, (map) =>
-        map.set(record.runId, { record, snapshotSeq: 0, snapshot: state, steps: [], owner: null, signals: [] })),
-    appendStep: (step, { snapshot, updatedAt }) =>
-      Effect.flatMap(
-        Ref.modify(runs, (map): [boolean, Map<string, MemoryRun>] => {
-          const run = map.get(step.runId)
-          if (run === undefined) return [false, map]
-          if (run.record.status === "cancelled") return [true, map]
-          run.steps.push(step)
-          return [false, map.set(step.runId, {
-            ...run,
-            record: { ...run.record, seq: step.seq, updatedAt },
-            ...(snapshot === undefined ? {} : { snapshot, snapshotSeq: step.seq })
-          })]
-        }),
-        (cancelled) => cancelled ? Effect.fail(new RunCancelled({ runId: step.runId })) : Effect.void
-      ),
-    setStatus: (runId, u) =>
-      update(runId, (run) => run.record.status === "cancelled" ? run : ({
-        ...run,
-        record: {
-          ...run.record,
-          status: u.status,
-          updatedAt: u.updatedAt,
-          ...(u.error === undefined ? {} : { error: u.error }),
-          ...(u.expiresAt === undefined ? {} : { expiresAt: u.expiresAt }),
-          wakeAt: u.status === "suspended" && typeof u.wakeAt === "number" ? u.wakeAt : undefined
-        },
-        ...(u.snapshot === undefined ? {} : { snapshot: u.snapshot, snapshotSeq: run.record.seq })
-      })),
-    load: (runId) =>
-      Effect.map(get(runId), Option.map((run): LoadedRun => ({
-        run: run.record,
-        snapshotSeq: run.snapshotSeq,
-        snapshot: run.snapshot,
-        stepsAfterSnapshot: run.steps.filter((s) => s.seq > run.snapshotSeq),
-        completedStepKeys: run.steps.filter((s) => s.status !== "failed").map((s) => s.stepKey)
-      }))),
-    getRun: (runId) => Effect.map(get(runId), Option.map((run) => run.record)),
-    steps: (runId) => Effect.map(get(runId), (run) => Option.isSome(run) ? run.value.steps.slice() : []),
-    list: (filter) =>
-      Effect.map(Ref.get(runs), (map) => {
-        const all = Array.from(map.values(), (run) => run.record).filter((r) =>
-          (filter.templateName === undefined || r.templateName === filter.templateName) &&
-          (filter.status === undefined || r.status === filter.status) &&
-          (filter.createdAfter === undefined || r.createdAt >= filter.createdAfter) &&
-          (filter.createdBefore === undefined || r.createdAt < filter.createdBefore) &&
-          (filter.wakeBefore === undefined ||
-            (r.status === "suspended" && r.wakeAt !== undefined && r.wakeAt <= filter.wakeBefore))
-        ).sort((a, b) => b.createdAt - a.createdAt)
-        return filter.limit === undefined ? all : all.slice(0, filter.limit)
-      }),
-    claim: (runId, owner, now, leaseUntil, takeOverFrom) =>
-      Ref.modify(runs, (map): [ClaimResult, Map<string, MemoryRun>] => {
-        const run = map.get(runId)
-        if (run === undefined) return [{ claimed: false, owner: null, leaseUntil: null }, map]
-        const held = run.owner
-        if (held !== null && held.id !== owner && held.leaseUntil > now && held.id !== takeOverFrom) {
-          return [{ claimed: false, owner: held.id, leaseUntil: held.leaseUntil }, map]
-        }
-        return [{ claimed: true }, map.set(runId, { ...run, owner: { id: owner, leaseUntil } })]
-      }),
-    release: (runId, owner) =>
-      update(runId, (run) => run.owner?.id === owner ? { ...run, owner: null } : run),
-    collectExpired: (now) =>
-      Ref.modify(runs, (map) => {
-        let deleted = 0
-        for (const [id, run] of map) {
-          const { expiresAt, status } = run.record
-          if (isFinished(status) && expiresAt !== null && expiresAt < now) {
-            map.delete(id)
-            deleted++
-          }
-        }
-        return [deleted, map]
-      }),
-    recordSignal: (signal) =>
-      Ref.modify(runs, (map): [RecordSignalResult, Map<string, MemoryRun>] => {
-        const run = map.get(signal.runId)
-        if (run === undefined) return ["not-found", map]
-        if (isFinished(run.record.status)) return ["run-ended", map]
-        if (run.signals.some((s) => s.name === signal.name && s.consumedBy === null)) return ["already-pending", map]
-        const signals = [...run.signals, { ...signal, consumedBy: null }]
-        return ["recorded", map.set(signal.runId, { ...run, signals })]
-      }),
-    takeSignal: (runId, name, stepKey) =>
-      Ref.modify(runs, (map): [Option.Option<SignalRecord>, Map<string, MemoryRun>] => {
-        const run = map.get(runId)
-        if (run === undefined) return [Option.none(), map]
-        const taken = run.signals.find((s) => s.name === name && s.consumedBy === stepKey)
-        if (taken !== undefined) return [Option.some(taken), map]
-        const index = run.signals.findIndex((s) => s.name === name && s.consumedBy === null)
-        if (index < 0) return [Option.none(), map]
-        const consumed = { ...run.signals[index]!, consumedBy: stepKey }
-        const signals = run.signals.map((s, i) => i === index ? consumed : s)
-        return [Option.some(consumed), map.set(runId, { ...run, signals })]
-      }),
-    signals: (runId) => Effect.map(get(runId), (run) => Option.isSome(run) ? run.value.signals : [])
-  })
-})
+export const makeMemory: Effect.Effect<Service> = makeMemoryStore
 
 /**
  * An in-memory store: for tests, and for programs that switch persistence off.

@@ -82,7 +82,7 @@ export const get = <A, K extends keyof A & string>(
  * Whether a key's value has expired at a given time (epoch ms).
  *
  * @since 0.1.0
- * @category predicates
+ * @category guards
  */
 export const isExpired = <A>(state: State<A>, key: keyof A, now: number): boolean => {
   const info = state.entries[key] as EntryInfo | undefined

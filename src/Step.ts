@@ -2,7 +2,8 @@
  * A step: the smallest unit of a workflow. It declares the state keys it
  * reads (`requires`) and writes (`provides`) as Schemas, and a `run` from the
  * required slice to the provided slice. Optional policy: `retry` (a
- * `Schedule`), `timeout`, `ttl` for what it writes, and an error strategy
+ * `Schedule`, narrowed to some errors with `retryWhile` or {@link retryOn}),
+ * `timeout`, `ttl` for what it writes, and an error strategy
  * (`onError: "skip"`, or a fallback step with {@link orElse}).
  *
  * @example
@@ -24,7 +25,8 @@ import type { Effect, Schedule } from "effect"
 import { Duration, Pipeable, Schema } from "effect"
 import { dual } from "effect/Function"
 import type { StepTimeout } from "./Errors.js"
-import type { NodeTypes, Simplify } from "./internal/wiring.js"
+import type { CheckFallback } from "./internal/types/step.js"
+import type { NodeTypes, Simplify } from "./internal/types/wiring.js"
 
 /**
  * @since 0.1.0
@@ -84,6 +86,11 @@ export interface Step<in out Req, in out Prov, out E = never, out R = never> ext
   /** The Schemas of the keys it writes. */
   readonly provides: Schema.Struct.Fields
   readonly retry: Schedule.Schedule<unknown, never> | undefined
+  /**
+   * Which failures may be retried (`undefined`: every one the retry policy
+   * accepts). Set by `retryWhile` or {@link retryOn}.
+   */
+  readonly retryWhile: ((error: unknown) => boolean) | undefined
   readonly timeout: Duration.Duration | undefined
   readonly ttl: Duration.Duration | undefined
   readonly onError: OnError
@@ -108,6 +115,7 @@ export declare namespace Step {
     readonly requires: Schema.Struct.Fields
     readonly provides: Schema.Struct.Fields
     readonly retry: Schedule.Schedule<unknown, never> | undefined
+    readonly retryWhile: ((error: unknown) => boolean) | undefined
     readonly timeout: Duration.Duration | undefined
     readonly ttl: Duration.Duration | undefined
     readonly onError: OnError
@@ -167,10 +175,20 @@ export interface Options<
   readonly run: (input: Slice<RF>, context: Context) => Effect.Effect<Slice<PF>, E, R>
   /**
    * Retry policy, fed with each failure: the step's own errors or a
-   * `StepTimeout` (so `Schedule.whileInput` can retry transient errors only).
-   * The default comes from the template, else from the settings.
+   * `StepTimeout`. The default comes from the template, else from the
+   * settings. It retries every failure unless `retryWhile` or
+   * {@link retryOn} says which ones are worth it.
    */
   readonly retry?: Schedule.Schedule<unknown, NoInfer<E> | StepTimeout> | undefined
+  /**
+   * Which failures are worth another attempt, given each failure (one of
+   * the step's errors, or a `StepTimeout`): `false` fails the step at once,
+   * whatever the retry policy (a declined card, where an unreachable
+   * provider is retried). Default: every failure is retried. The error is
+   * `unknown` here (narrow it with `instanceof`); {@link retryOn} takes a
+   * list of error tags, checked against the step's errors.
+   */
+  readonly retryWhile?: ((error: unknown) => boolean) | undefined
   /** Per-attempt timeout. */
   readonly timeout?: Duration.DurationInput | undefined
   /** Time-to-live of the values this step writes (default: the `stateTtl` setting). */
@@ -242,12 +260,85 @@ export const make = <
   step.provides = options.provides
   step.run = options.run
   step.retry = options.retry as Schedule.Schedule<unknown, never> | undefined
+  step.retryWhile = options.retryWhile
   step.timeout = options.timeout === undefined ? undefined : Duration.decode(options.timeout)
   step.ttl = options.ttl === undefined ? undefined : Duration.decode(options.ttl)
   step.onError = options.onError ?? "fail"
   step.fallback = undefined
   return step
 }
+
+/**
+ * The error tags {@link retryOn} accepts for a step failing with `E`: the
+ * `_tag` of each tagged error in `E`, and `"StepTimeout"`.
+ *
+ * @since 0.2.0
+ * @category type helpers
+ */
+export type RetryTag<E> = (E extends { readonly _tag: infer Tag extends string } ? Tag : never) | "StepTimeout"
+
+const hasTag = (error: unknown): error is { readonly _tag: unknown } =>
+  typeof error === "object" && error !== null && "_tag" in error
+
+/**
+ * Retries only the failures whose `_tag` is listed: the transient ones (an
+ * unreachable service, `"StepTimeout"`), so that a domain error (a declined
+ * card) fails the step at once. The retry policy itself (`retry`, else the
+ * template's, else the settings') is unchanged. Only tags of the step's
+ * errors, and `"StepTimeout"`, are accepted: a typo is a compile error.
+ * Replaces an earlier `retryWhile`. A step made with `onError: "skip"` has
+ * no errors in its type (they skip it): give it `retryWhile` instead.
+ *
+ * @example
+ * ```ts
+ * import { Data, Effect, Schedule, Schema } from "effect"
+ * import { Step } from "weftjs"
+ *
+ * class CardDeclined extends Data.TaggedError("CardDeclined")<{}> {}
+ * class PaymentUnavailable extends Data.TaggedError("PaymentUnavailable")<{}> {}
+ *
+ * const charge = Step.make({
+ *   name: "charge",
+ *   requires: { amount: Schema.Number },
+ *   provides: { chargeId: Schema.String },
+ *   retry: Schedule.exponential("1 second").pipe(Schedule.intersect(Schedule.recurs(3))),
+ *   timeout: "10 seconds",
+ *   run: ({ amount }) =>
+ *     Effect.gen(function*() {
+ *       if (amount > 1000) return yield* new CardDeclined()
+ *       if (Math.random() < 0.1) return yield* new PaymentUnavailable()
+ *       return { chargeId: "ch-1" }
+ *     })
+ * }).pipe(Step.retryOn("PaymentUnavailable", "StepTimeout"))
+ * ```
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const retryOn: {
+  <const Tag extends string>(
+    ...tags: readonly [Tag, ...Array<Tag>]
+  ): <Req, Prov, E, R>(
+    self:
+      & Step<Req, Prov, E, R>
+      // a tag that is not one of the step's errors: a sentence nothing can be assigned to
+      & ([Exclude<Tag, RetryTag<E>>] extends [never] ? unknown
+        : `weft: Step.retryOn names '${Exclude<Tag, RetryTag<E>>}', which is not the tag of an error of this step`)
+  ) => Step<Req, Prov, E, R>
+  <Req, Prov, E, R, const Tag extends RetryTag<E>>(
+    self: Step<Req, Prov, E, R>,
+    ...tags: readonly [Tag, ...Array<Tag>]
+  ): Step<Req, Prov, E, R>
+} = dual(
+  (args) => isStep(args[0]),
+  <Req, Prov, E, R>(self: Step<Req, Prov, E, R>, ...tags: ReadonlyArray<string>): Step<Req, Prov, E, R> => {
+    const retried: ReadonlySet<unknown> = new Set(tags)
+    const step = Object.create(proto)
+    Object.assign(step, self)
+    step.retryWhile = (error: unknown) => hasTag(error) && retried.has(error._tag)
+    return step
+  }
+)
 
 /**
  * Falls back to another step when `self` still fails after its retries. The
@@ -281,11 +372,11 @@ export const make = <
 export const orElse: {
   <Req2, Prov2 extends object, E2, R2>(
     fallback: Step<Req2, Prov2, E2, R2>
-  ): <Req extends Req2, Prov extends object, E, R>(
-    self: Step<Req, Prov, E, R> & CheckFallback<Prov, Prov2>
+  ): <Req, Prov extends object, E, R>(
+    self: Step<Req, Prov, E, R> & NoInfer<CheckFallback<Req, Prov, Req2, Prov2>>
   ) => Step<Req, Prov, E2, R | R2>
-  <Req extends Req2, Prov extends object, E, R, Req2, Prov2 extends object, E2, R2>(
-    self: Step<Req, Prov, E, R> & CheckFallback<Prov, Prov2>,
+  <Req, Prov extends object, E, R, Req2, Prov2 extends object, E2, R2>(
+    self: Step<Req, Prov, E, R> & NoInfer<CheckFallback<Req, Prov, Req2, Prov2>>,
     fallback: Step<Req2, Prov2, E2, R2>
   ): Step<Req, Prov, E2, R | R2>
 } = dual(2, <Req, Prov, E, R, Req2, Prov2, E2, R2>(
@@ -298,19 +389,6 @@ export const orElse: {
   step.onError = "fail"
   return step
 })
-
-/**
- * `unknown` when a fallback writing `Prov2` can stand in for a step writing
- * `Prov`, else a readable compile error.
- *
- * @since 0.1.0
- * @category type helpers
- */
-export type CheckFallback<Prov, Prov2> = [Prov2] extends [Prov] ? unknown : {
-  readonly "~weft/error": "the fallback step does not write every key of the primary with a compatible type"
-  readonly primaryProvides: Prov
-  readonly fallbackProvides: Prov2
-}
 
 /**
  * Tests whether a value is a step.

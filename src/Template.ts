@@ -9,6 +9,11 @@
  * (`requiredState`). A step that reads a key an earlier step wrote with an
  * incompatible type is a compile error naming the key and both types.
  *
+ * A template may declare its outside inputs (`inputs`, Schema fields, as the
+ * Dana templates declare their required state): a key a step reads that is
+ * then neither declared nor provided by an earlier step is a compile error
+ * naming it, so a misspelt key cannot silently become a new input.
+ *
  * @example
  * ```ts
  * import { Effect, Schema } from "effect"
@@ -29,10 +34,9 @@
 import type { Schedule } from "effect"
 import { Duration, Effect, Pipeable, Schema } from "effect"
 import { InvalidTemplate } from "./Errors.js"
-import { keySchema } from "./internal/keySchema.js"
+import { keySchema } from "./internal/types/keySchema.js"
 import type * as Durable from "./Durable.js"
 import type * as Flow from "./Flow.js"
-import type * as Step from "./Step.js"
 import type {
   Checked,
   ContextOf,
@@ -43,7 +47,8 @@ import type {
   ProvidesOf,
   RequiresOf,
   Simplify
-} from "./internal/wiring.js"
+} from "./internal/types/wiring.js"
+import type * as Step from "./Step.js"
 
 /**
  * @since 0.1.0
@@ -83,6 +88,8 @@ export interface Template<in out Req, in out Prov, out E = never, out R = never>
   readonly steps: ReadonlyArray<Node>
   /** Keys that live only while this template runs. */
   readonly local: ReadonlyArray<string>
+  /** The declared outside inputs (Schema fields), if declared. */
+  readonly inputs: Schema.Struct.Fields | undefined
   /** Retry policy for steps that declare none. */
   readonly retry: Schedule.Schedule<unknown, never> | undefined
   /** Per-attempt timeout for steps that declare none. */
@@ -119,6 +126,7 @@ export declare namespace Template {
     readonly version: string
     readonly steps: ReadonlyArray<Node>
     readonly local: ReadonlyArray<string>
+    readonly inputs: Schema.Struct.Fields | undefined
     readonly retry: Schedule.Schedule<unknown, never> | undefined
     readonly stepTimeout: Duration.Duration | undefined
     readonly requiredState: ReadonlyArray<string>
@@ -170,17 +178,13 @@ export type Services<T> = ContextOf<T>
 export type FinalState<T> = Simplify<Omit<RequiresOf<T>, keyof ProvidesOf<T>> & ProvidesOf<T>>
 
 /**
- * The template a sequence of nodes folds into.
+ * The declared inputs of {@link Options} as an object type, or `undefined`
+ * when none are declared.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category type helpers
  */
-export type Sequence<Nodes extends ReadonlyArray<Node>, Local extends PropertyKey = never> = Template<
-  Simplify<FoldRequires<Nodes>>,
-  Simplify<Omit<FoldProvides<Nodes>, Local>>,
-  ErrorOf<Nodes[number]>,
-  ContextOf<Nodes[number]>
->
+export type Inputs<IF> = IF extends Schema.Struct.Fields ? Step.Slice<IF> : undefined
 
 /**
  * Options of {@link make}.
@@ -188,14 +192,26 @@ export type Sequence<Nodes extends ReadonlyArray<Node>, Local extends PropertyKe
  * @since 0.1.0
  * @category models
  */
-export interface Options<Nodes extends ReadonlyArray<Node>, Local extends ReadonlyArray<string>> {
+export interface Options<
+  Nodes extends ReadonlyArray<Node>,
+  Local extends ReadonlyArray<string>,
+  IF extends Schema.Struct.Fields | undefined = undefined
+> {
   readonly name: string
   readonly version: string
+  /**
+   * The template's outside inputs, as Schema fields (default: not declared:
+   * whatever the steps read and no earlier step writes). When declared, a
+   * key a step reads that is neither declared nor written by an earlier step
+   * is a compile error on that step (and `validate()` fails with
+   * `"undeclared-input"`); a declared input no step reads is allowed.
+   */
+  readonly inputs?: IF
   /**
    * The steps, in order. A step whose required key was written earlier with
    * an incompatible type is a compile error on that step.
    */
-  readonly steps: Nodes & Checked<Nodes>
+  readonly steps: Nodes & Checked<Nodes, Inputs<IF>>
   /** Keys written by these steps that are dropped when the template ends. */
   readonly local?: Local | undefined
   /**
@@ -245,6 +261,7 @@ const unsafeMake = (options: {
   readonly name: string
   readonly version: string
   readonly steps: ReadonlyArray<Node>
+  readonly inputs?: Schema.Struct.Fields | undefined
   readonly local?: ReadonlyArray<string> | undefined
   readonly retry?: Schedule.Schedule<unknown, never> | undefined
   readonly stepTimeout?: Duration.DurationInput | undefined
@@ -252,6 +269,10 @@ const unsafeMake = (options: {
   const requirements: Array<readonly [string, Schema.Schema.AnyNoContext]> = []
   const required = new Set<string>()
   const provides: Record<string, Schema.Schema.AnyNoContext> = {}
+  for (const [key, field] of Object.entries(options.inputs ?? {})) {
+    requirements.push([key, keySchema(key, field)])
+    required.add(key)
+  }
   for (const node of options.steps) {
     const shape = shapeOf(node)
     for (const [key, schema] of shape.requirements) {
@@ -269,6 +290,7 @@ const unsafeMake = (options: {
   template.version = options.version
   template.steps = options.steps
   template.local = local
+  template.inputs = options.inputs
   template.retry = options.retry
   template.stepTimeout = options.stepTimeout === undefined ? undefined : Duration.decode(options.stepTimeout)
   template.requiredState = Array.from(required)
@@ -288,10 +310,11 @@ const unsafeMake = (options: {
  */
 export const make = <
   const Nodes extends ReadonlyArray<Node>,
-  const Local extends ReadonlyArray<keyof FoldProvides<Nodes> & string> = readonly []
->(options: Options<Nodes, Local>): Template<
-  Simplify<FoldRequires<Nodes>>,
-  Simplify<Omit<FoldProvides<Nodes>, Local[number]>>,
+  const Local extends ReadonlyArray<keyof FoldProvides<Nodes, Inputs<IF>> & string> = readonly [],
+  const IF extends Schema.Struct.Fields | undefined = undefined
+>(options: Options<Nodes, Local, IF>): Template<
+  Simplify<FoldRequires<Nodes, Inputs<IF>>>,
+  Simplify<Omit<FoldProvides<Nodes, Inputs<IF>>, Local[number]>>,
   ErrorOf<Nodes[number]>,
   ContextOf<Nodes[number]>
 > => unsafeMake(options) as never
@@ -301,8 +324,11 @@ const invalid = (template: Template.Any, reason: InvalidTemplate["reason"], deta
 
 /**
  * Checks what the types cannot: a template with no steps, two steps with the
- * same name at one level, a local key that no step writes, a bad name.
- * Nested templates (and the templates of control-flow nodes) are checked too.
+ * same name at one level, a local key that no step writes, a bad name, and,
+ * when the template declares its inputs, a key read from outside that is not
+ * declared (`"undeclared-input"`, with the closest declared key when one is
+ * close). Nested templates (and the templates of control-flow nodes) are
+ * checked too.
  *
  * @since 0.1.0
  * @category validation
@@ -322,6 +348,17 @@ export const validate = (template: Template.Any): Effect.Effect<void, InvalidTem
         seen.add(node.name)
       }
     }
+    if (template.inputs !== undefined) {
+      const declared = Object.keys(template.inputs)
+      const undeclared = template.requiredState.find((key) => !declared.includes(key))
+      if (undeclared !== undefined) {
+        return invalid(
+          template,
+          "undeclared-input",
+          `key "${undeclared}" is read from outside but not declared in inputs${suggest(undeclared, declared)}`
+        )
+      }
+    }
     const written = new Set(template.steps.flatMap((node) => Object.keys(shapeOf(node).provides)))
     for (const key of template.local) {
       if (!written.has(key)) {
@@ -339,6 +376,65 @@ export const validate = (template: Template.Any): Effect.Effect<void, InvalidTem
       { discard: true }
     )
   })
+
+/** `` (did you mean "lines"?)`` for the closest key (one edit apart, or case), or nothing. */
+const suggest = (key: string, candidates: ReadonlyArray<string>): string => {
+  const near = candidates.filter((candidate) =>
+    candidate.toLowerCase() === key.toLowerCase() || editDistance(key, candidate) <= 1 ||
+    (Math.abs(candidate.length - key.length) <= 2 && (candidate.startsWith(key) || key.startsWith(candidate) ||
+      candidate.endsWith(key) || key.endsWith(candidate)))
+  )
+  return near.length === 0 ? "" : ` (did you mean ${near.map((c) => `"${c}"`).join(" or ")}?)`
+}
+
+/** Edit distance with swaps of neighbours (optimal string alignment). */
+const editDistance = (a: string, b: string): number => {
+  const d: Array<Array<number>> = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)))
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1)
+      }
+    }
+  }
+  return d[a.length]![b.length]!
+}
+
+/**
+ * How a template reads in traces, events and listings: `name@version`, or,
+ * for a composite (from `composeWorkflow`), its version alone, which already
+ * names every part: `parsing@1+pricing@1+approval@1`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Step, Template, composeWorkflow } from "weftjs"
+ *
+ * const part = (name: string) => Template.make({ name, version: "1", steps: [Step.make({
+ *   name, requires: {}, provides: {}, run: () => Effect.succeed({})
+ * })] })
+ * Template.label(part("parsing")) // "parsing@1"
+ * Template.label(composeWorkflow(part("parsing"), part("pricing"))) // "parsing@1+pricing@1"
+ * ```
+ *
+ * @since 0.2.0
+ * @category formatting
+ */
+export const label = (template: Template.Any): string =>
+  isComposite(template) ? template.version : `${template.name}@${template.version}`
+
+/** A composite: its steps are templates, named and versioned (by label) after them. */
+const isComposite = (template: Template.Any): boolean => {
+  const parts = template.steps
+  if (parts.length === 0) return false
+  for (const part of parts) if (part._tag !== "Template") return false
+  const templates = parts as ReadonlyArray<Template.Any>
+  return template.name === templates.map((part) => part.name).join("+") &&
+    template.version === templates.map(label).join("+")
+}
 
 /**
  * Tests whether a value is a template.

@@ -24,9 +24,10 @@
  *
  * @since 0.1.0
  */
-import { Chunk, Duration, Effect, Fiber, Layer, Option, TestClock, TestContext } from "effect"
+import { Duration, Effect, Fiber, Layer, Option, TestClock, TestContext } from "effect"
 import type { RunAlreadyActive, RunError } from "./Errors.js"
 import * as Engine from "./Engine.js"
+import { nextWakeUp, tracking, underlying } from "./internal/engine/clock.js"
 import * as Settings from "./Settings.js"
 import * as SnapshotStore from "./SnapshotStore.js"
 import type * as Step from "./Step.js"
@@ -53,44 +54,56 @@ export interface Options {
 }
 
 /**
- * An engine over a fresh in-memory store with fixed settings.
+ * An engine over a fresh in-memory store with fixed settings. Its runs
+ * sleep on a clock that {@link withAutoTime} and {@link awaitStatus} can see,
+ * so that they move fake time exactly as far as the runs wait.
  *
  * @since 0.1.0
  * @category layers
  */
 export const layer = (settings?: Partial<Settings.WeftSettings>): Layer.Layer<Engine.Engine> =>
-  Engine.layer.pipe(
+  Layer.scoped(Engine.Engine, Effect.clockWith((clock) => Effect.withClock(Engine.make, tracking(clock)))).pipe(
     Layer.provide(SnapshotStore.layerMemory),
     Layer.provide(Settings.layerWith(settings ?? {})),
     Layer.orDie
   )
 
-const isTestClock = Effect.clockWith((clock) => Effect.succeed("adjust" in clock && "sleeps" in clock))
+const isTestClock = Effect.clockWith((clock) => {
+  const base = underlying(clock)
+  return Effect.succeed("adjust" in base && "sleeps" in base)
+})
+
+/** Moves fake time to the next wake-up a run (or the effect under test) waits on; says whether there was one. */
+const advance = Effect.clockWith((clock) => {
+  const next = nextWakeUp(clock)
+  if (next === undefined) return Effect.succeed(false)
+  // set the clock to the wake-up itself: with jittered (fractional) delays,
+  // adjusting by the difference can round to no move at all
+  return Effect.as(TestClock.setTime(Math.max(clock.unsafeCurrentTimeMillis(), next)), true)
+})
 
 /**
- * Runs an effect while moving fake time forward to each pending sleep until
- * the effect completes. Uses the `TestClock` in context (as `it.effect`
+ * Runs an effect while moving fake time forward, each time everything is
+ * waiting, to the next wake-up that the effect (or a run it started) sleeps
+ * towards — never to the sleep of an interrupted fiber or of an engine's
+ * background chores. Uses the `TestClock` in context (as `it.effect`
  * provides), else a fresh one.
  *
  * @since 0.1.0
  * @category time
  */
 export const withAutoTime = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> => {
-  const drive = Effect.gen(function*() {
-    const fiber = yield* Effect.fork(effect)
-    for (;;) {
-      yield* Effect.yieldNow()
-      const exit = yield* Fiber.poll(fiber)
-      if (Option.isSome(exit)) return yield* exit.value
-      const sleeps = yield* TestClock.sleeps()
-      if (Chunk.isEmpty(sleeps)) continue
-      // set the clock to the next wake-up itself: with jittered (fractional)
-      // delays, adjusting by the difference can round to no move at all
-      const now = yield* TestClock.currentTimeMillis
-      const next = Math.min(...Chunk.toReadonlyArray(sleeps))
-      yield* TestClock.setTime(Math.max(now, next))
-    }
-  })
+  const drive = Effect.clockWith((clock) =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(Effect.withClock(effect, tracking(clock)))
+      for (;;) {
+        yield* Effect.yieldNow()
+        const exit = yield* Fiber.poll(fiber)
+        if (Option.isSome(exit)) return yield* exit.value
+        yield* advance
+      }
+    })
+  )
   return Effect.flatMap(isTestClock, (present) => present ? drive : Effect.provide(drive, TestContext.TestContext))
 }
 
@@ -152,8 +165,11 @@ export const runStep = <Req extends object, Prov extends object, E, R>(
 /**
  * Lets background fibers run until the run `runId` has `status`: for tests
  * of runs started with `engine.start` (it reached its wait, it completed).
- * Yields to other fibers at most `maxYields` times (default 2000), then dies
- * with a message naming the status the run had.
+ * When everything waits on fake time (a retry's delay, a durable sleep),
+ * moves it to the next wake-up a run waits on (runs of an engine built with
+ * {@link layer}, or started inside {@link withAutoTime}). Dies with a
+ * message naming the status the run has when it gets no closer after
+ * `maxYields` yields (default 2000) without fake time to move.
  *
  * @example
  * ```ts
@@ -180,13 +196,105 @@ export const awaitStatus = (
     const engine = yield* Engine.Engine
     const maxYields = options?.maxYields ?? 2000
     let last = "not in the store"
-    for (let i = 0; i < maxYields; i++) {
+    let idle = 0
+    for (;;) {
       const run = yield* Effect.option(engine.status(runId))
       if (Option.isSome(run)) {
         if (run.value.status === status) return
         last = run.value.status
       }
       yield* Effect.yieldNow()
+      // let background work settle before moving time
+      if (++idle % 50 !== 0) continue
+      if (yield* advance) {
+        idle = 0
+        continue
+      }
+      if (idle >= maxYields) {
+        return yield* Effect.dieMessage(
+          `run ${runId} is ${last} after ${maxYields} yields, expected ${status}; fake time did not move: ` +
+            "no run waits on it (runs of an engine built with Testing.layer, or started inside " +
+            "Testing.withAutoTime, move it by themselves; else move it with TestClock.adjust)"
+        )
+      }
     }
-    return yield* Effect.dieMessage(`run ${runId} is ${last} after ${maxYields} yields, expected ${status}`)
+  })
+
+/**
+ * Faults that an in-memory fake of a service injects into its calls, so that
+ * tests exercise retries, timeouts and idempotency keys. Counted per
+ * injector (see {@link faults}): the calls of one fake service.
+ *
+ * @since 0.2.0
+ * @category testing
+ */
+export interface Faults {
+  /** The first `n` calls fail with the service's "unavailable" error, without doing their work. */
+  readonly unavailableFor?: number | undefined
+  /**
+   * The first `n` calls that do their work fail anyway with that error, as
+   * when a reply is lost on the network: the caller retries, and a service
+   * idempotent by key does the work once.
+   */
+  readonly lostAcks?: number | undefined
+  /** Every call takes this long first (fake time under the test kit, so no real waiting). */
+  readonly latency?: Duration.DurationInput | undefined
+}
+
+/**
+ * A call of a fake service with {@link Faults} applied, failing with the
+ * service's "unavailable" error `E` when a fault says so.
+ *
+ * @since 0.2.0
+ * @category testing
+ */
+export type WithFaults<E> = <A, E2, R>(call: Effect.Effect<A, E2, R>) => Effect.Effect<A, E | E2, R>
+
+/**
+ * A fault injector for the in-memory fake of a service: wrap each of its
+ * calls, and the calls fail (`unavailableFor`, `lostAcks`) and take time
+ * (`latency`) as `options` say. No options, no faults.
+ *
+ * @example
+ * ```ts
+ * import { Context, Data, Effect, Layer } from "effect"
+ * import { Testing } from "weftjs"
+ *
+ * class MailerUnavailable extends Data.TaggedError("MailerUnavailable")<{}> {}
+ *
+ * class Mailer extends Context.Tag("app/Mailer")<Mailer, {
+ *   readonly send: (to: string) => Effect.Effect<string, MailerUnavailable>
+ * }>() {}
+ *
+ * const layerMemory = (options?: Testing.Faults): Layer.Layer<Mailer> =>
+ *   Layer.effect(
+ *     Mailer,
+ *     Effect.map(Testing.faults(options, () => new MailerUnavailable()), (withFaults) => ({
+ *       send: (to) => withFaults(Effect.succeed(`sent to ${to}`))
+ *     }))
+ *   )
+ *
+ * // down for its first two calls, and slow
+ * const flaky = layerMemory({ unavailableFor: 2, latency: "1 second" })
+ * ```
+ *
+ * @since 0.2.0
+ * @category testing
+ */
+export const faults = <E>(options: Faults | undefined, unavailable: () => E): Effect.Effect<WithFaults<E>> =>
+  Effect.sync(() => {
+    let calls = 0
+    let acks = 0
+    const latency = options?.latency
+    return <A, E2, R>(call: Effect.Effect<A, E2, R>): Effect.Effect<A, E | E2, R> =>
+      Effect.suspend(() => {
+        const n = ++calls
+        const attempt = Effect.suspend(() =>
+          n <= (options?.unavailableFor ?? 0)
+            ? Effect.fail(unavailable())
+            : Effect.flatMap(call, (result) =>
+              ++acks <= (options?.lostAcks ?? 0) ? Effect.fail(unavailable()) : Effect.succeed(result))
+        )
+        return latency === undefined ? attempt : Effect.zipRight(Effect.sleep(latency), attempt)
+      })
   })

@@ -38,7 +38,7 @@ export type Trace = ReadonlyArray<Entry>
  * a scope) rather than a user step.
  *
  * @since 0.1.0
- * @category predicates
+ * @category guards
  */
 export const isInternal = (record: StepRecord): boolean => record.stepName.startsWith("~")
 

@@ -37,8 +37,8 @@ export * as Settings from "./Settings.js"
 /** The persistence service and its in-memory implementation. @since 0.1.0 */
 export * as SnapshotStore from "./SnapshotStore.js"
 
-/** The SQLite (SQL) implementation of the persistence service. @since 0.1.0 */
-export * as SqlSnapshotStore from "./SqlSnapshotStore.js"
+/** Workers: execute runs queued on named queues. @since 0.2.0 */
+export * as Worker from "./Worker.js"
 
 /** Periodic collection of expired runs. @since 0.1.0 */
 export * as Collector from "./Collector.js"
@@ -51,6 +51,9 @@ export * as Event from "./Event.js"
 
 /** Run traces. @since 0.1.0 */
 export * as Trace from "./Trace.js"
+
+/** A template's structure as a graph; Mermaid text. @since 0.2.0 */
+export * as Graph from "./Graph.js"
 
 /** Every error weft raises. @since 0.1.0 */
 export * as Errors from "./Errors.js"

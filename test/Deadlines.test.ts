@@ -6,14 +6,19 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Schema, TestClock } from "effect"
-import { Deadlines, Durable, Engine, SqlSnapshotStore, Step, Template } from "weftjs"
+import { Deadlines, Durable, Engine, Settings, Step, Template } from "weftjs"
+import { Sqlite } from "weftjs/sqlite"
 import { awaitStatusIn, engineProcess, tempFile } from "./support.js"
 
 /** An engine on a SQLite file, with an extra layer on top (a periodic chore): one "process". */
-const processOn = (filename: string, extra?: Layer.Layer<never, never, Engine.Engine>) =>
+const processOn = (
+  filename: string,
+  extra?: Layer.Layer<never, never, Engine.Engine>,
+  settings: Partial<Settings.WeftSettings> = { recovery: false }
+) =>
   engineProcess(
-    SqlSnapshotStore.layer({ filename }),
-    { workflowTimeout: Duration.infinity, stateTtl: Duration.infinity },
+    Sqlite.layerStore({ filename }),
+    { workflowTimeout: Duration.infinity, stateTtl: Duration.infinity, ...settings },
     extra
   )
 
@@ -57,7 +62,7 @@ describe("Deadlines", () => {
       yield* awaitStatusIn(second.engine, "a1", "completed")
       const trace = yield* second.engine.trace("a1")
       expect(trace.map((entry) => [entry.step, entry.status])).toEqual([["decision", "fallback"], ["settle", "completed"]])
-      expect((yield* second.engine.status("a1")).wakeAt).toBeUndefined()
+      expect((yield* second.engine.status("a1")).wakeAt).toBeNull()
     }))
 
   it.scoped("a run whose template this engine does not know is left alone", () =>
@@ -80,5 +85,20 @@ describe("Deadlines", () => {
       expect((yield* second.engine.status("a3")).status).toBe("suspended")
       yield* TestClock.adjust("15 minutes")
       yield* awaitStatusIn(second.engine, "a3", "completed")
+    }))
+
+  it.scoped("with recovery on (the default), an engine takes the overdue run up by itself at its next poll", () =>
+    Effect.gen(function*() {
+      const filename = yield* tempFile
+      yield* suspendAndExit(filename, "a4")
+      const second = yield* processOn(filename, undefined, { recovery: true, pollInterval: Duration.minutes(5) })
+      yield* second.engine.register(approval)
+      yield* TestClock.adjust("50 minutes")
+      expect((yield* second.engine.status("a4")).status).toBe("suspended")
+      // the deadline passes at 60 minutes; the next poll (at most 5 minutes later) takes the run up
+      yield* TestClock.adjust("15 minutes")
+      yield* awaitStatusIn(second.engine, "a4", "completed")
+      const trace = yield* second.engine.trace("a4")
+      expect(trace.map((entry) => [entry.step, entry.status])).toEqual([["decision", "fallback"], ["settle", "completed"]])
     }))
 })

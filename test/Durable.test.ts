@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Exit, Layer, Ref, Schema, Stream, TestClock } from "effect"
-import { Durable, Engine, Errors, Event, Settings, SnapshotStore, SqlSnapshotStore, Step, Template } from "weftjs"
+import { Durable, Engine, Errors, Event, Settings, SnapshotStore, Step, Template } from "weftjs"
+import { Sqlite } from "weftjs/sqlite"
 import { Decision, expenseApproval } from "./approvalFixture.js"
 import { awaitStatusIn, engineProcess, stuckTemplate, tempFile } from "./support.js"
 
@@ -54,7 +55,7 @@ describe("Durable.sleep", () => {
   it.scoped("a process that dies 20 minutes into a 1-hour sleep, resumed 20 minutes later, sleeps the remaining 40", () =>
     Effect.gen(function*() {
       const filename = yield* tempFile
-      const store = SqlSnapshotStore.layer({ filename })
+      const store = Sqlite.layerStore({ filename })
       const first = yield* engineOver(store)
       yield* first.engine.start(napFlow, { n: 1 }, { runId: "nap" })
       yield* TestClock.adjust("20 minutes")
@@ -261,7 +262,7 @@ describe("Durable.waitForSignal", () => {
   it.scoped("another process sharing the store signals a run whose process exited; the run resumes there", () =>
     Effect.gen(function*() {
       const filename = yield* tempFile
-      const store = SqlSnapshotStore.layer({ filename })
+      const store = Sqlite.layerStore({ filename })
       const first = yield* engineOver(store)
       yield* first.engine.start(expenseApproval, { amount: 9, requester: "ann" }, { runId: "x" })
       yield* awaitStatusIn(first.engine, "x", "suspended")
@@ -299,7 +300,7 @@ describe("cancellation", () => {
   it.scoped("a run executing in another engine stops at its next heartbeat; its step's work is interrupted", () =>
     Effect.gen(function*() {
       const filename = yield* tempFile
-      const store = SqlSnapshotStore.layer({ filename })
+      const store = Sqlite.layerStore({ filename })
       const owner = yield* engineOver(store)
       const other = yield* engineOver(store)
       const started = yield* Deferred.make<void>()
@@ -321,7 +322,7 @@ describe("cancellation", () => {
   it.scoped("a step that finishes after its run was cancelled elsewhere records nothing, and the run stops", () =>
     Effect.gen(function*() {
       const filename = yield* tempFile
-      const store = SqlSnapshotStore.layer({ filename })
+      const store = Sqlite.layerStore({ filename })
       const owner = yield* engineOver(store)
       const other = yield* engineOver(store)
       const started = yield* Deferred.make<void>()

@@ -117,5 +117,5 @@ describe("Engine", () => {
       expect(yield* engine.collectExpired).toBe(1)
       expect((yield* Effect.flip(engine.status("old")))._tag).toBe("RunNotFound")
       expect((yield* engine.status("active")).status).toBe("running")
-    }).pipe(Effect.provide(engineWithStore({ workflowTimeout: Duration.infinity }))))
+    }).pipe(Effect.provide(engineWithStore({ workflowTimeout: Duration.infinity, leaseDuration: Duration.hours(3) }))))
 })

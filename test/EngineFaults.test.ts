@@ -9,11 +9,12 @@ import { describe, expect, it } from "@effect/vitest"
 import Database from "better-sqlite3"
 import { Duration, Effect, Layer, Schema } from "effect"
 import { Engine, Errors, Settings, Step, Template } from "weftjs"
+import { Sqlite } from "weftjs/sqlite"
 import { flow, goodInput } from "./fixtures.js"
 import { tempDir } from "./support.js"
 
 const engineOn = (filename: string, options: { readonly readonly?: boolean } = {}) =>
-  Engine.layerSqlite({ filename, ...options }).pipe(
+  Sqlite.layer({ filename, ...options }).pipe(
     Layer.provide(Settings.layerWith({ maxRetries: 0, workflowTimeout: Duration.infinity }))
   )
 

@@ -7,12 +7,12 @@ import {
   Flow,
   Settings,
   SnapshotStore,
-  SqlSnapshotStore,
   Step,
   Template,
   Testing,
   Workflow
 } from "weftjs"
+import { Sqlite } from "weftjs/sqlite"
 import { tempFile } from "./support.js"
 
 /** An engine and the in-memory store under it, both reachable from the test. */
@@ -487,7 +487,7 @@ describe("Flow.forEach", () => {
     Effect.scoped(Effect.flatMap(tempFile, (filename) =>
       effect.pipe(
         Effect.provide(
-          Layer.provideMerge(Engine.layer, Layer.merge(SqlSnapshotStore.layer({ filename }), Settings.layerWith({})))
+          Layer.provideMerge(Engine.layer, Layer.merge(Sqlite.layerStore({ filename }), Settings.layerWith({})))
             .pipe(Layer.orDie)
         )
       )))

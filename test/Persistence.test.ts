@@ -8,6 +8,7 @@ import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect } from "effect"
 import { Engine } from "weftjs"
+import { Sqlite } from "weftjs/sqlite"
 import { flow, goodInput } from "./fixtures.js"
 import { tempDir } from "./support.js"
 
@@ -16,7 +17,7 @@ const env = (vars: Record<string, string>) =>
 
 /** Runs `f` on a fresh default engine (a new layer: a new process, as far as the store is concerned). */
 const withDefaultEngine = <A, E>(vars: Record<string, string>, f: (engine: Engine.Engine["Type"]) => Effect.Effect<A, E>) =>
-  Effect.flatMap(Engine.Engine, f).pipe(Effect.provide(Engine.layerDefault), env(vars))
+  Effect.flatMap(Engine.Engine, f).pipe(Effect.provide(Sqlite.layerDefault), env(vars))
 
 describe("persistence settings", () => {
   it.scoped("on (the default): runs are written to the SQLite file and outlive the engine", () =>

@@ -6,6 +6,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Schedule, Schema } from "effect"
 import { Durable, Engine, Errors, Settings, Step, Template } from "weftjs"
+import { Sqlite } from "weftjs/sqlite"
 import { flow, goodInput, processControl } from "./fixtures.js"
 import { awaitStatusIn, tempFile } from "./support.js"
 
@@ -13,7 +14,7 @@ import { awaitStatusIn, tempFile } from "./support.js"
 const inProcess = <A, E>(filename: string, f: (engine: Engine.Service) => Effect.Effect<A, E>) =>
   Effect.scoped(Effect.flatMap(Engine.Engine, f).pipe(
     Effect.provide(
-      Engine.layerSqlite({ filename }).pipe(
+      Sqlite.layer({ filename }).pipe(
         Layer.provide(Settings.layerWith({ workflowTimeout: Duration.infinity, stateTtl: Duration.infinity }))
       )
     )

@@ -29,7 +29,11 @@ describe("Settings", () => {
         WEFT_RETRY_DELAY: "2",
         WEFT_MAX_CONCURRENT_WORKFLOWS: "3",
         WEFT_WORKFLOW_TIMEOUT: "60",
-        WEFT_DATABASE: "/tmp/x.db"
+        WEFT_DATABASE: "/tmp/x.db",
+        WEFT_LEASE: "12.5",
+        WEFT_POLL_INTERVAL: "0.25",
+        WEFT_RECOVERY: "false",
+        WEFT_SHUTDOWN_GRACE: "0"
       }))
       expect(settings).toEqual({
         statePersistence: false,
@@ -38,8 +42,21 @@ describe("Settings", () => {
         retryDelay: Duration.seconds(2),
         maxConcurrentWorkflows: 3,
         workflowTimeout: Duration.seconds(60),
-        database: "/tmp/x.db"
+        database: "/tmp/x.db",
+        leaseDuration: Duration.millis(12_500),
+        pollInterval: Duration.millis(250),
+        recovery: false,
+        shutdownGrace: Duration.zero
       })
+    }))
+
+  it.effect("lease and poll interval must be above 0; the grace may be 0", () =>
+    Effect.gen(function*() {
+      expect(String(yield* Effect.flip(Settings.get.pipe(env({ WEFT_LEASE: "0" }))))).toContain("LEASE")
+      expect(String(yield* Effect.flip(Settings.get.pipe(env({ WEFT_POLL_INTERVAL: "-1" }))))).toContain("POLL_INTERVAL")
+      expect(String(yield* Effect.flip(Settings.get.pipe(env({ WEFT_SHUTDOWN_GRACE: "soon" }))))).toContain(
+        "SHUTDOWN_GRACE"
+      )
     }))
 
   it.effect("a malformed variable is a ConfigError naming it", () =>

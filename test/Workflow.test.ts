@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Fiber, Layer, Ref, Schedule, Schema, TestClock } from "effect"
-import { Engine, Errors, Settings, SnapshotStore, Step, Template, Testing, Workflow } from "weftjs"
+import { Durable, Engine, Errors, Settings, SnapshotStore, Step, Template, Testing, Workflow } from "weftjs"
 import { flow, goodInput } from "./fixtures.js"
 
 /** An engine and the in-memory store under it, both reachable from the test. */
@@ -108,7 +108,8 @@ describe("Workflow.run", () => {
       expect(result.createdAt.getTime()).toBe(1_000_000)
       expect(result.updatedAt.getTime()).toBe(1_030_000)
       expect(result.entries.waited.writtenAt.getTime()).toBe(1_030_000)
-      expect(result.entries.waited.expiresAt?.getTime()).toBe(1_030_000 + 3_600_000)
+      // a value lives as long as its run unless its step gives it a ttl
+      expect(result.entries.waited.expiresAt).toBeNull()
     }).pipe(Effect.provide(Testing.layer())))
 
   it.effect("a run longer than the workflow timeout fails with WorkflowTimeout", () =>
@@ -153,13 +154,20 @@ describe("state TTL", () => {
 
   it.effect("reading an expired key is a typed StateExpired error naming the key", () =>
     Effect.gen(function*() {
-      const t = Template.make({ name: "ttl", version: "1", steps: [write, wait, read] })
-      const error = yield* Effect.flip(Testing.runTemplate(t, {}, { settings: { stateTtl: Duration.seconds(10) } }))
+      const shortLived = Step.make({
+        name: "write",
+        requires: {},
+        provides: { token: Schema.String },
+        ttl: "10 seconds",
+        run: () => Effect.succeed({ token: "t" })
+      })
+      const t = Template.make({ name: "ttl", version: "1", steps: [shortLived, wait, read] })
+      const error = yield* Effect.flip(Testing.runTemplate(t, {}))
       expect(error).toBeInstanceOf(Errors.StateExpired)
       expect(error).toMatchObject({ key: "token", step: "read" })
     }))
 
-  it.effect("a step's own ttl overrides the default", () =>
+  it.effect("a step's own ttl long enough keeps the value readable", () =>
     Effect.gen(function*() {
       const longLived = Step.make({
         name: "write",
@@ -169,16 +177,48 @@ describe("state TTL", () => {
         run: () => Effect.succeed({ token: "t" })
       })
       const t = Template.make({ name: "ttl", version: "1", steps: [longLived, wait, read] })
-      const result = yield* Testing.runTemplate(t, {}, { settings: { stateTtl: Duration.seconds(10) } })
+      const result = yield* Testing.runTemplate(t, {})
       expect(result.state.used).toBe("t")
+      expect(result.entries.token.expiresAt?.getTime()).toBe(result.entries.token.writtenAt.getTime() + 3_600_000)
     }))
 
-  it.effect("input values carry the default TTL too", () =>
+  it.effect("without a ttl, values (and input) live as long as their run, whatever the stateTtl retention", () =>
     Effect.gen(function*() {
-      const t = Template.make({ name: "ttl", version: "1", steps: [wait, read] })
-      const error = yield* Effect.flip(Testing.runTemplate(t, { token: "x" }, { settings: { stateTtl: Duration.seconds(5) } }))
-      expect(error._tag).toBe("StateExpired")
+      const t = Template.make({ name: "ttl", version: "1", steps: [write, wait, read] })
+      const result = yield* Testing.runTemplate(t, {}, { settings: { stateTtl: Duration.seconds(5) } })
+      expect(result.state.used).toBe("t")
+      expect(result.entries.token.expiresAt).toBeNull()
+      const input = Template.make({ name: "ttl_input", version: "1", steps: [wait, read] })
+      const fromInput = yield* Testing.runTemplate(input, { token: "x" }, { settings: { stateTtl: Duration.seconds(5) } })
+      expect(fromInput.state.used).toBe("x")
+      expect(fromInput.entries.token.expiresAt).toBeNull()
     }))
+
+  it.effect("an approval days later completes with the default settings", () =>
+    Effect.gen(function*() {
+      const approve = Durable.waitForSignal("approval", Schema.Struct({ ok: Schema.Boolean }))
+      const t = Template.make({
+        name: "late_approval",
+        version: "1",
+        steps: [
+          write,
+          approve,
+          Step.make({
+            name: "act",
+            requires: { token: Schema.String, approval: Schema.Struct({ ok: Schema.Boolean }) },
+            provides: { acted: Schema.Boolean },
+            run: ({ approval }) => Effect.succeed({ acted: approval.ok })
+          })
+        ]
+      })
+      const engine = yield* Engine.Engine
+      const handle = yield* engine.start(t, {}, { runId: "late" })
+      yield* Testing.awaitStatus("late", "suspended")
+      yield* TestClock.adjust("3 days")
+      yield* engine.signal("late", "approval", { ok: true })
+      const done = yield* handle.await
+      expect(done.state.acted).toBe(true)
+    }).pipe(Effect.provide(Testing.layer())))
 })
 
 describe("concurrency limit", () => {

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Context, Deferred, Effect, Exit, Layer, Scope } from "effect"
+import { Context, Deferred, Duration, Effect, Exit, Layer, Scope } from "effect"
 import { Engine, Settings, SnapshotStore, Step, Template, Testing } from "weftjs"
 
 /** A fresh temporary folder, removed when the scope closes. */
@@ -36,7 +36,13 @@ export const engineProcess = (
 ): Effect.Effect<EngineProcess> =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
-    const engineLayer = Engine.layer.pipe(Layer.provide(store), Layer.provide(Settings.layerWith(settings)), Layer.orDie)
+    // stopping a "process" is its death: no grace; and it looks for runs to take up rarely (time is fake)
+    const processSettings = { shutdownGrace: Duration.zero, pollInterval: Duration.minutes(10), ...settings }
+    const engineLayer = Engine.layer.pipe(
+      Layer.provide(store),
+      Layer.provide(Settings.layerWith(processSettings)),
+      Layer.orDie
+    )
     const context = yield* Layer.buildWithScope(Layer.provideMerge(extra, engineLayer), scope)
     return { engine: Context.get(context, Engine.Engine), stop: Scope.close(scope, Exit.void) }
   })

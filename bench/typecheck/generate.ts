@@ -11,7 +11,7 @@
  *   the composition (the library itself, Effect, Schema, `Template.make`).
  * - `wrong`:    the chain, composed, where one template reads its upstream key
  *   as a string although it is written as a number: must fail with
- *   `IncompatibleKey` naming that key.
+ *   a sentence naming that key and both types.
  *
  * Usage as a script: `npx tsx bench/typecheck/generate.ts <dir> <N> [variant] [entry]`.
  */

@@ -1,34 +1,38 @@
 /**
- * The contract every `SnapshotStore` implementation must pass. Each test gets
- * a fresh store: the layer is built anew for every test.
+ * The contract every `SnapshotStore` implementation passes (memory, SQLite,
+ * PostgreSQL). Each test gets a fresh, empty store: the layer is built anew
+ * for every test.
  *
  *   suite("memory", SnapshotStore.layerMemory)
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Option } from "effect"
-import { RunCancelled } from "../../src/Errors.js"
-import {
-  type RunRecord,
-  type RunStatus,
-  SnapshotStore,
-  type StateDelta,
-  type StepRecord,
-  type StoredState
+import { Effect, Either, Exit, Layer, Option } from "effect"
+import * as fc from "fast-check"
+import type {
+  Lease,
+  NewRun,
+  RunFilter,
+  RunRecord,
+  StateDelta,
+  StepRecord,
+  StoredState
 } from "../../src/SnapshotStore.js"
+import { SnapshotStore } from "../../src/SnapshotStore.js"
 
-const t0 = 1_700_000_000_000
+export const t0 = 1_700_000_000_000
+const lease60 = t0 + 60_000
 
-/** A run record with sensible defaults. */
-export const runRecord = (runId: string, overrides: Partial<RunRecord> = {}): RunRecord => ({
+/** A new run with sensible defaults. */
+export const newRun = (runId: string, overrides: Partial<NewRun> = {}): NewRun => ({
   runId,
   templateName: "order_processing",
   templateVersion: "1.0.0",
-  status: "running",
-  seq: 0,
   createdAt: t0,
-  updatedAt: t0,
-  expiresAt: null,
-  error: null,
+  timeoutMillis: 300_000,
+  parentId: null,
+  rootId: overrides.parentId === undefined || overrides.parentId === null ? runId : overrides.rootId ?? runId,
+  queue: "default",
+  traceContext: null,
   ...overrides
 })
 
@@ -42,7 +46,9 @@ export const storedState = (values: Record<string, unknown>, at = t0): StoredSta
 })
 
 const delta = (set: Record<string, unknown>, unset: ReadonlyArray<string> = [], at = t0): StateDelta => ({
-  set: Object.fromEntries(Object.entries(set).map(([key, value]) => [key, { value, writtenAt: at, expiresAt: at + 60_000 }])),
+  set: Object.fromEntries(
+    Object.entries(set).map(([key, value]) => [key, { value, writtenAt: at, expiresAt: at + 60_000 }])
+  ),
   unset
 })
 
@@ -62,47 +68,80 @@ export const stepRecord = (runId: string, seq: number, overrides: Partial<StepRe
   ...overrides
 })
 
+const owner = "engine-a"
+const other = "engine-b"
+
 /**
  * Registers the contract tests for one implementation. `layer` is built
  * afresh for each test, so it must give an empty store every time.
  */
 export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): void => {
-  const store = SnapshotStore
+  /** Creates a run claimed by `owner` and returns its lease. */
+  const started = (runId: string, overrides: Partial<NewRun> = {}, state: StoredState = storedState({})) =>
+    Effect.flatMap(SnapshotStore, (s) =>
+      Effect.map(s.createRun(newRun(runId, overrides), state, { owner, leaseUntil: lease60 }), (lease) => lease!))
+  const get = (runId: string) => Effect.map(Effect.flatMap(SnapshotStore, (s) => s.getRun(runId)), Option.getOrThrow)
+  const ids = (records: ReadonlyArray<RunRecord>) => records.map((r) => r.runId)
+
   describe(`SnapshotStore contract: ${name}`, () => {
-    it.effect("a suspended run's wake-up time is kept while it is suspended, listed when due, cleared on resume", () =>
+    // -------------------------------------------------------------------------
+    // records and state
+    // -------------------------------------------------------------------------
+
+    it.effect("createRun records a claimed run (generation 1) or a queued one, with every field", () =>
       Effect.gen(function*() {
-        const s = yield* store
-        for (const id of ["due", "later", "forever", "running"]) yield* s.createRun(runRecord(id), storedState({}))
-        yield* s.setStatus("due", { status: "suspended", updatedAt: t0 + 1, wakeAt: t0 + 100 })
-        yield* s.setStatus("later", { status: "suspended", updatedAt: t0 + 1, wakeAt: t0 + 10_000 })
-        yield* s.setStatus("forever", { status: "suspended", updatedAt: t0 + 1, wakeAt: null })
-        expect(Option.getOrThrow(yield* s.getRun("due")).wakeAt).toBe(t0 + 100)
-        expect(Option.getOrThrow(yield* s.getRun("forever")).wakeAt).toBeUndefined()
-        expect((yield* s.list({ wakeBefore: t0 + 100 })).map((r) => r.runId)).toEqual(["due"])
-        expect((yield* s.list({ wakeBefore: t0 + 99 })).map((r) => r.runId)).toEqual([])
-        expect((yield* s.list({ wakeBefore: t0 + 20_000 })).map((r) => r.runId).sort()).toEqual(["due", "later"])
-        // resumed: no longer suspended, no longer due
-        yield* s.setStatus("due", { status: "running", updatedAt: t0 + 200 })
-        expect(Option.getOrThrow(yield* s.getRun("due")).wakeAt).toBeUndefined()
-        expect((yield* s.list({ wakeBefore: t0 + 20_000 })).map((r) => r.runId)).toEqual(["later"])
+        const s = yield* SnapshotStore
+        const lease = yield* s.createRun(
+          newRun("r1", { timeoutMillis: 600_000, queue: "orders", traceContext: "00-abc-def-01" }),
+          storedState({ n: 1 }),
+          { owner, leaseUntil: lease60 }
+        )
+        expect(lease).toEqual({ owner, generation: 1 })
+        const queued = yield* s.createRun(newRun("r2"), storedState({}), null)
+        expect(queued).toBeNull()
+        const r1 = yield* get("r1")
+        expect(r1).toEqual({
+          runId: "r1",
+          templateName: "order_processing",
+          templateVersion: "1.0.0",
+          status: "running",
+          seq: 0,
+          createdAt: t0,
+          updatedAt: t0,
+          expiresAt: null,
+          error: null,
+          timeoutMillis: 600_000,
+          elapsedMillis: 0,
+          wakeAt: null,
+          waitingFor: null,
+          parentId: null,
+          rootId: "r1",
+          queue: "orders",
+          owner,
+          leaseUntil: lease60,
+          generation: 1,
+          traceContext: "00-abc-def-01"
+        } satisfies RunRecord)
+        const r2 = yield* get("r2")
+        expect([r2.status, r2.owner, r2.leaseUntil, r2.generation]).toEqual(["queued", null, null, 0])
       }).pipe(Effect.provide(layer)))
 
-    it.effect("a run's timeout round-trips: milliseconds, 0 for none, absent when not recorded", () =>
+    it.effect("a duplicate run id is a PersistenceError of reason duplicate, and the first run is untouched", () =>
       Effect.gen(function*() {
-        const s = yield* store
-        yield* s.createRun(runRecord("timed", { timeoutMillis: 600_000 }), storedState({}))
-        yield* s.createRun(runRecord("unlimited", { timeoutMillis: 0 }), storedState({}))
-        yield* s.createRun(runRecord("legacy"), storedState({}))
-        expect(Option.getOrThrow(yield* s.getRun("timed")).timeoutMillis).toBe(600_000)
-        expect(Option.getOrThrow(yield* s.getRun("unlimited")).timeoutMillis).toBe(0)
-        expect(Option.getOrThrow(yield* s.getRun("legacy")).timeoutMillis).toBeUndefined()
-        expect(Option.getOrThrow(yield* s.load("timed")).run.timeoutMillis).toBe(600_000)
+        const s = yield* SnapshotStore
+        yield* started("dup", {}, storedState({ a: 1 }))
+        const error = yield* Effect.flip(s.createRun(newRun("dup", { templateName: "other" }), storedState({ a: 2 }), null))
+        expect(error._tag).toBe("PersistenceError")
+        expect(error.reason).toBe("duplicate")
+        expect(error.message).toContain("dup")
+        const loaded = Option.getOrThrow(yield* s.load("dup"))
+        expect(loaded.run.templateName).toBe("order_processing")
+        expect(loaded.snapshot.entries.a?.value).toBe(1)
       }).pipe(Effect.provide(layer)))
 
-    it.effect("createRun, getRun and load round-trip the record and nested JSON state", () =>
+    it.effect("load round-trips nested JSON state and an unknown run loads as none", () =>
       Effect.gen(function*() {
-        const s = yield* store
-        const record = runRecord("r1", { expiresAt: null, error: null })
+        const s = yield* SnapshotStore
         const state: StoredState = {
           entries: {
             order: {
@@ -112,430 +151,589 @@ export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): vo
             },
             note: { value: null, writtenAt: t0, expiresAt: null },
             flag: { value: false, writtenAt: t0 + 1, expiresAt: null },
-            text: { value: "quotes ' \" and unicode ✓ — 数据", writtenAt: t0, expiresAt: null },
+            text: { value: "quotes ' \" and unicode ✓ — 数据 \u0000 nul", writtenAt: t0, expiresAt: null },
             nested: { value: { a: { b: { c: [1, [2, [3, { d: null }]]] } } }, writtenAt: t0, expiresAt: null },
-            empty: { value: {}, writtenAt: t0, expiresAt: null }
+            empty: { value: {}, writtenAt: t0, expiresAt: null },
+            big: { value: 2 ** 53 - 1, writtenAt: t0, expiresAt: null },
+            tiny: { value: 5e-324, writtenAt: t0, expiresAt: null }
           },
           createdAt: t0,
           updatedAt: t0 + 1
         }
-        yield* s.createRun(record, state)
-
-        expect(yield* s.getRun("r1")).toEqual(Option.some(record))
-        const loaded = yield* s.load("r1")
-        expect(Option.isSome(loaded)).toBe(true)
-        const run = Option.getOrThrow(loaded)
-        expect(run.run).toEqual(record)
-        expect(run.snapshotSeq).toBe(0)
-        expect(run.snapshot).toEqual(state)
-        expect(run.snapshot.entries.note?.expiresAt).toBeNull()
-        expect(run.stepsAfterSnapshot).toEqual([])
-        expect(run.completedStepKeys).toEqual([])
-        expect(yield* s.steps("r1")).toEqual([])
-      }).pipe(Effect.provide(layer)))
-
-    it.effect("an unknown run loads as none and has no steps", () =>
-      Effect.gen(function*() {
-        const s = yield* store
-        yield* s.createRun(runRecord("known"), storedState({ a: 1 }))
-        expect(Option.isNone(yield* s.load("unknown"))).toBe(true)
-        expect(Option.isNone(yield* s.getRun("unknown"))).toBe(true)
-        expect(yield* s.steps("unknown")).toEqual([])
-        // writes to an unknown run record nothing and create nothing
-        yield* s.appendStep(stepRecord("unknown", 1), { updatedAt: t0 + 1, snapshot: storedState({ a: 2 }) })
-        yield* s.release("unknown", "A")
-        expect(yield* s.steps("unknown")).toEqual([])
-        expect(Option.isNone(yield* s.load("unknown"))).toBe(true)
-        expect((yield* s.list({})).map((r) => r.runId)).toEqual(["known"])
-        expect(Option.isSome(yield* s.load("known"))).toBe(true)
-      }).pipe(Effect.provide(layer)))
-
-    it.effect("ids and keys with quotes, semicolons and unicode are stored as data", () =>
-      Effect.gen(function*() {
-        const s = yield* store
-        const id = "r'); DROP TABLE weft_runs; --\"✓"
-        yield* s.createRun(runRecord(id, { templateName: "t'x" }), storedState({ "k'ey": "v\"al" }))
-        yield* s.appendStep(stepRecord(id, 1, { stepKey: "a'b/c\"d" }), { updatedAt: t0 + 5 })
-        const loaded = Option.getOrThrow(yield* s.load(id))
-        expect(loaded.run.runId).toBe(id)
-        expect(loaded.run.templateName).toBe("t'x")
-        expect(loaded.snapshot.entries["k'ey"]?.value).toBe("v\"al")
-        expect(loaded.completedStepKeys).toEqual(["a'b/c\"d"])
-        expect((yield* s.list({})).map((r) => r.runId)).toEqual([id])
-      }).pipe(Effect.provide(layer)))
-
-    it.effect("appendStep records the step and advances seq and updatedAt", () =>
-      Effect.gen(function*() {
-        const s = yield* store
-        yield* s.createRun(runRecord("r1"), storedState({ input: 1 }))
-        const first = stepRecord("r1", 1, { attempts: 3 })
-        const second = stepRecord("r1", 2, {
-          status: "skipped",
-          delta: { set: { out: { value: { deep: [1, 2] }, writtenAt: t0 + 2500, expiresAt: null } }, unset: ["input"] },
-          error: { tag: "Boom", message: "it broke" }
-        })
-        yield* s.appendStep(first, { updatedAt: t0 + 1500 })
-        const afterFirst = Option.getOrThrow(yield* s.getRun("r1"))
-        expect(afterFirst.seq).toBe(1)
-        expect(afterFirst.updatedAt).toBe(t0 + 1500)
-
-        yield* s.appendStep(second, { updatedAt: t0 + 2500 })
-        const afterSecond = Option.getOrThrow(yield* s.getRun("r1"))
-        expect(afterSecond.seq).toBe(2)
-        expect(afterSecond.updatedAt).toBe(t0 + 2500)
-        expect(afterSecond.createdAt).toBe(t0)
-        expect(afterSecond.status).toBe("running")
-
-        expect(yield* s.steps("r1")).toEqual([first, second])
-        // no snapshot was passed: load starts from the initial one and replays both
+        yield* started("r1", {}, state)
         const loaded = Option.getOrThrow(yield* s.load("r1"))
+        expect(loaded.snapshot).toEqual(state)
         expect(loaded.snapshotSeq).toBe(0)
-        expect(loaded.snapshot).toEqual(storedState({ input: 1 }))
-        expect(loaded.stepsAfterSnapshot).toEqual([first, second])
+        expect(loaded.stepsAfterSnapshot).toEqual([])
+        expect(loaded.completedStepKeys).toEqual([])
+        expect(Option.isNone(yield* s.load("nope"))).toBe(true)
+        expect(Option.isNone(yield* s.getRun("nope"))).toBe(true)
+        expect(yield* s.steps("nope")).toEqual([])
+        expect(yield* s.signals("nope")).toEqual([])
       }).pipe(Effect.provide(layer)))
 
-    it.effect("a snapshot replaces the older one and load returns only the steps after it", () =>
+    it.effect("any JSON value stored reads back equal (property)", () =>
       Effect.gen(function*() {
-        const s = yield* store
-        yield* s.createRun(runRecord("r1"), storedState({ v: 0 }))
-        yield* s.appendStep(stepRecord("r1", 1), { updatedAt: t0 + 1 })
-        yield* s.appendStep(stepRecord("r1", 2), { updatedAt: t0 + 2 })
-        const snap3 = storedState({ v: 3, k1: 1, k2: 2, k3: 3 }, t0 + 3)
-        yield* s.appendStep(stepRecord("r1", 3), { updatedAt: t0 + 3, snapshot: snap3 })
-        yield* s.appendStep(stepRecord("r1", 4), { updatedAt: t0 + 4 })
+        const s = yield* SnapshotStore
+        const values = fc.sample(
+          fc.jsonValue({ maxDepth: 4 }).filter((v) => !hasNegativeZero(v)),
+          { numRuns: 40, seed: 20261125 }
+        )
+        let i = 0
+        for (const value of values) {
+          const runId = `json-${i++}`
+          const lease = yield* started(runId, {}, storedState({ v: value }))
+          yield* s.appendStep(stepRecord(runId, 1, { delta: delta({ w: value }) }), lease)
+          const loaded = Option.getOrThrow(yield* s.load(runId))
+          expect(loaded.snapshot.entries.v?.value).toEqual(value)
+          expect(loaded.stepsAfterSnapshot[0]?.delta.set.w?.value).toEqual(value)
+        }
+      }).pipe(Effect.provide(layer)))
 
+    it.effect("ids, keys and names with quotes, NUL, unicode and 10k characters are data, not SQL", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        const hostile = [
+          "it's; DROP TABLE weft_runs; --",
+          "quote \" and backslash \\",
+          "nul\u0000inside",
+          "日本語 ✓ 🎉",
+          "x".repeat(10_000)
+        ]
+        for (const id of hostile) {
+          const lease = yield* started(id, { queue: id, templateName: id })
+          yield* s.appendStep(stepRecord(id, 1, { stepKey: id, stepName: "n", idempotencyKey: `${id}/${id}` }), lease)
+          expect(yield* s.recordSignal({ runId: id, name: id, payload: { id }, receivedAt: t0 })).toBe("recorded")
+          const record = yield* get(id)
+          expect([record.runId, record.queue, record.templateName]).toEqual([id, id, id])
+          expect((yield* s.steps(id))[0]?.stepKey).toBe(id)
+          expect((yield* s.signals(id))[0]?.name).toBe(id)
+        }
+        expect((yield* s.list({})).length).toBe(hostile.length)
+      }).pipe(Effect.provide(layer)))
+
+    // -------------------------------------------------------------------------
+    // checkpoints
+    // -------------------------------------------------------------------------
+
+    it.effect("appendStep records the step and advances seq and updatedAt; a snapshot bounds what load replays", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        const lease = yield* started("r1", {}, storedState({ a: 0 }))
+        yield* s.appendStep(stepRecord("r1", 1), lease)
+        yield* s.appendStep(stepRecord("r1", 2, { status: "skipped" }), lease)
+        const run = yield* get("r1")
+        expect([run.seq, run.updatedAt]).toEqual([2, t0 + 2500])
+        expect(yield* s.steps("r1")).toEqual([stepRecord("r1", 1), stepRecord("r1", 2, { status: "skipped" })])
+        yield* s.appendStep(stepRecord("r1", 3), lease, storedState({ a: 0, k1: 1, k2: 2, k3: 3 }, t0 + 3500))
+        yield* s.appendStep(stepRecord("r1", 4, { status: "failed", error: { tag: "Boom", message: "no", data: { n: 1 } } }), lease)
+        yield* s.appendStep(stepRecord("r1", 5, { status: "fallback" }), lease)
         const loaded = Option.getOrThrow(yield* s.load("r1"))
         expect(loaded.snapshotSeq).toBe(3)
-        expect(loaded.snapshot).toEqual(snap3)
-        expect(loaded.stepsAfterSnapshot.map((step) => step.seq)).toEqual([4])
-        expect(loaded.completedStepKeys).toEqual(["flow/s1", "flow/s2", "flow/s3", "flow/s4"])
-
-        const snap5 = storedState({ v: 5 }, t0 + 5)
-        yield* s.appendStep(stepRecord("r1", 5), { updatedAt: t0 + 5, snapshot: snap5 })
-        const again = Option.getOrThrow(yield* s.load("r1"))
-        expect(again.snapshotSeq).toBe(5)
-        expect(again.snapshot).toEqual(snap5)
-        expect(again.stepsAfterSnapshot).toEqual([])
-        expect(again.run.seq).toBe(5)
-        // the trace keeps every step
-        expect((yield* s.steps("r1")).map((step) => step.seq)).toEqual([1, 2, 3, 4, 5])
+        expect(loaded.snapshot.entries.k3?.value).toBe(3)
+        expect(loaded.stepsAfterSnapshot.map((step) => step.seq)).toEqual([4, 5])
+        expect(loaded.stepsAfterSnapshot[0]?.error).toEqual({ tag: "Boom", message: "no", data: { n: 1 } })
+        expect(loaded.completedStepKeys).toEqual(["flow/s1", "flow/s2", "flow/s3", "flow/s5"])
+        expect(loaded.run.seq).toBe(5)
       }).pipe(Effect.provide(layer)))
 
-    it.effect("completedStepKeys lists completed, skipped and fallback steps, not failed ones", () =>
+    it.effect("a write with a stale lease changes nothing: LeaseLost (fencing)", () =>
       Effect.gen(function*() {
-        const s = yield* store
-        yield* s.createRun(runRecord("r1"), storedState({}))
-        yield* s.appendStep(stepRecord("r1", 1, { stepKey: "a", status: "completed" }), { updatedAt: t0 + 1 })
-        yield* s.appendStep(
-          stepRecord("r1", 2, { stepKey: "b", status: "failed", error: { tag: "E", message: "no" } }),
-          { updatedAt: t0 + 2 }
-        )
-        yield* s.appendStep(stepRecord("r1", 3, { stepKey: "c", status: "skipped" }), { updatedAt: t0 + 3 })
-        yield* s.appendStep(stepRecord("r1", 4, { stepKey: "d", status: "fallback" }), { updatedAt: t0 + 4 })
-        const loaded = Option.getOrThrow(yield* s.load("r1"))
-        expect(loaded.completedStepKeys).toEqual(["a", "c", "d"])
-        expect(loaded.stepsAfterSnapshot.find((step) => step.stepKey === "b")?.error).toEqual({
-          tag: "E",
-          message: "no"
-        })
-      }).pipe(Effect.provide(layer)))
-
-    it.effect("setStatus sets status, error and expiry; omitted fields are kept, null clears", () =>
-      Effect.gen(function*() {
-        const s = yield* store
-        yield* s.createRun(runRecord("r1"), storedState({ a: 1 }))
-        yield* s.appendStep(stepRecord("r1", 1), { updatedAt: t0 + 10 })
-
-        yield* s.setStatus("r1", {
-          status: "failed",
-          updatedAt: t0 + 20,
-          error: { tag: "StepTimeout", message: "too slow" },
-          expiresAt: t0 + 3_600_000
-        })
-        const failed = Option.getOrThrow(yield* s.getRun("r1"))
-        expect(failed.status).toBe("failed")
-        expect(failed.updatedAt).toBe(t0 + 20)
-        expect(failed.error).toEqual({ tag: "StepTimeout", message: "too slow" })
-        expect(failed.expiresAt).toBe(t0 + 3_600_000)
-        expect(failed.seq).toBe(1)
-
-        yield* s.setStatus("r1", { status: "suspended", updatedAt: t0 + 30 })
-        const suspended = Option.getOrThrow(yield* s.getRun("r1"))
-        expect(suspended.status).toBe("suspended")
-        expect(suspended.error).toEqual({ tag: "StepTimeout", message: "too slow" })
-        expect(suspended.expiresAt).toBe(t0 + 3_600_000)
-
-        const final = storedState({ a: 1, k1: 1, done: true }, t0 + 40)
-        yield* s.setStatus("r1", { status: "completed", updatedAt: t0 + 40, error: null, expiresAt: null, snapshot: final })
-        const completed = Option.getOrThrow(yield* s.getRun("r1"))
-        expect(completed).toEqual(runRecord("r1", { status: "completed", seq: 1, updatedAt: t0 + 40 }))
-        const loaded = Option.getOrThrow(yield* s.load("r1"))
-        expect(loaded.snapshotSeq).toBe(1)
-        expect(loaded.snapshot).toEqual(final)
-        expect(loaded.stepsAfterSnapshot).toEqual([])
-
-        // an unknown run is left alone
-        yield* s.setStatus("nope", { status: "completed", updatedAt: t0 })
-        expect(Option.isNone(yield* s.getRun("nope"))).toBe(true)
-      }).pipe(Effect.provide(layer)))
-
-    it.effect("list filters by template, status, creation time and limit, newest first", () =>
-      Effect.gen(function*() {
-        const s = yield* store
-        const runs: ReadonlyArray<[string, string, RunStatus, number]> = [
-          ["a", "ingest", "completed", t0 + 1000],
-          ["b", "ingest", "running", t0 + 5000],
-          ["c", "orders", "running", t0 + 3000],
-          ["d", "orders", "failed", t0 + 4000],
-          ["e", "ingest", "suspended", t0 + 2000]
+        const s = yield* SnapshotStore
+        const first = yield* started("r1")
+        yield* s.appendStep(stepRecord("r1", 1), first)
+        // the first owner's lease passes; another engine takes the run over
+        const taken = yield* s.claim("r1", other, lease60 + 1, lease60 + 60_000)
+        expect(taken.claimed).toBe(true)
+        const second = taken.claimed ? taken.lease : first
+        expect(second.generation).toBe(2)
+        const stale = [
+          s.appendStep(stepRecord("r1", 2), first),
+          s.pause("r1", first, { _tag: "Release" }, { updatedAt: t0, elapsedMillis: 5 }),
+          s.finish("r1", first, { status: "failed", error: { tag: "X", message: "x" }, expiresAt: null }, {
+            updatedAt: t0,
+            elapsedMillis: 5
+          }),
+          s.takeSignal("r1", "go", "flow/wait", first)
         ]
-        for (const [id, template, status, createdAt] of runs) {
-          yield* s.createRun(
-            runRecord(id, { templateName: template, status, createdAt, updatedAt: createdAt }),
-            storedState({ id })
-          )
+        for (const write of stale) {
+          const error = yield* Effect.flip(write)
+          expect(error._tag).toBe("LeaseLost")
         }
-        const ids = (records: ReadonlyArray<RunRecord>) => records.map((r) => r.runId)
-        expect(ids(yield* s.list({}))).toEqual(["b", "d", "c", "e", "a"])
-        expect(ids(yield* s.list({ templateName: "ingest" }))).toEqual(["b", "e", "a"])
-        expect(ids(yield* s.list({ templateName: "missing" }))).toEqual([])
-        expect(ids(yield* s.list({ status: "running" }))).toEqual(["b", "c"])
-        expect(ids(yield* s.list({ templateName: "orders", status: "running" }))).toEqual(["c"])
-        // createdAfter is inclusive, createdBefore exclusive
-        expect(ids(yield* s.list({ createdAfter: t0 + 2000, createdBefore: t0 + 4000 }))).toEqual(["c", "e"])
-        expect(ids(yield* s.list({ createdAfter: t0 + 4000 }))).toEqual(["b", "d"])
-        expect(ids(yield* s.list({ createdBefore: t0 + 2000 }))).toEqual(["a"])
-        expect(ids(yield* s.list({ limit: 2 }))).toEqual(["b", "d"])
-        expect(ids(yield* s.list({ templateName: "ingest", limit: 1 }))).toEqual(["b"])
-        expect(ids(yield* s.list({ limit: 0 }))).toEqual([])
-        const [newest] = yield* s.list({ status: "failed" })
-        expect(newest).toEqual(runRecord("d", { templateName: "orders", status: "failed", createdAt: t0 + 4000, updatedAt: t0 + 4000 }))
+        const run = yield* get("r1")
+        expect([run.status, run.owner, run.seq, run.elapsedMillis, run.generation]).toEqual(["running", other, 1, 0, 2])
+        // the new owner writes on
+        yield* s.appendStep(stepRecord("r1", 2), second)
+        expect((yield* get("r1")).seq).toBe(2)
       }).pipe(Effect.provide(layer)))
 
-    it.effect("claim is exclusive while the lease is live; taken after it passes or after release", () =>
+    it.effect("writes to a cancelled run fail with RunCancelled and write nothing", () =>
       Effect.gen(function*() {
-        const s = yield* store
-        yield* s.createRun(runRecord("r1"), storedState({}))
+        const s = yield* SnapshotStore
+        const lease = yield* started("r1")
+        yield* s.appendStep(stepRecord("r1", 1), lease)
+        expect(yield* s.cancel("r1", t0 + 5, t0 + 10_000)).toEqual({ _tag: "Cancelled", runIds: ["r1"] })
+        for (
+          const write of [
+            s.appendStep(stepRecord("r1", 2), lease),
+            s.pause("r1", lease, { _tag: "Release" }, { updatedAt: t0, elapsedMillis: 1 }),
+            s.finish("r1", lease, { status: "completed", error: null, expiresAt: null }, { updatedAt: t0, elapsedMillis: 1 })
+          ]
+        ) {
+          expect((yield* Effect.flip(write))._tag).toBe("RunCancelled")
+        }
+        const run = yield* get("r1")
+        expect([run.status, run.seq, run.owner, run.expiresAt]).toEqual(["cancelled", 1, null, t0 + 10_000])
+        expect((yield* s.steps("r1")).length).toBe(1)
+      }).pipe(Effect.provide(layer)))
 
-        expect(yield* s.claim("r1", "A", t0, t0 + 1000)).toEqual({ claimed: true })
-        // the holder renews
-        expect(yield* s.claim("r1", "A", t0 + 500, t0 + 2000)).toEqual({ claimed: true })
-        // another owner is refused while the lease is live, and told who holds it
-        expect(yield* s.claim("r1", "B", t0 + 1999, t0 + 5000)).toEqual({
+    // -------------------------------------------------------------------------
+    // claims
+    // -------------------------------------------------------------------------
+
+    it.effect("claim is exclusive while a lease lives; a passed lease, a released run or a dead owner can be taken", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        yield* started("r1")
+        const held = yield* s.claim("r1", other, t0 + 1, t0 + 1000)
+        expect(held).toEqual({ claimed: false, reason: "held", owner, leaseUntil: lease60 })
+        // the holder itself cannot claim again: it holds it already
+        expect((yield* s.claim("r1", owner, t0 + 1, t0 + 1000)).claimed).toBe(false)
+        // a dead owner is taken over at once
+        const takeover = yield* s.claim("r1", other, t0 + 2, t0 + 1000, owner)
+        expect(takeover.claimed && takeover.lease).toEqual({ owner: other, generation: 2 })
+        // after the lease passes anyone can take it
+        const later = yield* s.claim("r1", owner, t0 + 1000, t0 + 5000)
+        expect(later.claimed && later.lease.generation).toBe(3)
+        // released: claimable at once
+        const lease = later.claimed ? later.lease : { owner, generation: 0 }
+        yield* s.pause("r1", lease, { _tag: "Release" }, { updatedAt: t0 + 2000, elapsedMillis: 700 })
+        const released = yield* get("r1")
+        expect([released.status, released.owner, released.elapsedMillis]).toEqual(["running", null, 700])
+        const again = yield* s.claim("r1", other, t0 + 2001, t0 + 9000)
+        expect(again.claimed && again.run.owner).toBe(other)
+        expect(yield* s.claim("nope", owner, t0, t0 + 1)).toEqual({
           claimed: false,
-          owner: "A",
-          leaseUntil: t0 + 2000
+          reason: "not-found",
+          owner: null,
+          leaseUntil: null
         })
-        // once the lease has passed, B takes it, and A is now refused
-        expect(yield* s.claim("r1", "B", t0 + 2000, t0 + 6000)).toEqual({ claimed: true })
-        expect(yield* s.claim("r1", "A", t0 + 2001, t0 + 3000)).toEqual({
-          claimed: false,
-          owner: "B",
-          leaseUntil: t0 + 6000
+      }).pipe(Effect.provide(layer)))
+
+    it.effect("a final run is never claimed, by claim or claimNext", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        for (const [id, status] of [["done", "completed"], ["bad", "failed"]] as const) {
+          const lease = yield* started(id)
+          yield* s.finish(id, lease, { status, error: null, expiresAt: null }, { updatedAt: t0 + 1, elapsedMillis: 1 })
+        }
+        yield* started("gone")
+        yield* s.cancel("gone", t0 + 1, null)
+        for (const id of ["done", "bad", "gone"]) {
+          const result = yield* s.claim(id, other, t0 + 10 * 60_000, t0 + 11 * 60_000)
+          expect(result.claimed === false && result.reason).toBe("finished")
+        }
+        const next = yield* s.claimNext(other, t0 + 10 * 60_000, t0 + 11 * 60_000, {
+          templates: [{ name: "order_processing", version: "1.0.0" }],
+          queues: ["default"],
+          limit: 10
         })
-        // releasing by a non-owner does nothing
-        yield* s.release("r1", "A")
-        expect(yield* s.claim("r1", "C", t0 + 2002, t0 + 3000)).toEqual({
-          claimed: false,
-          owner: "B",
-          leaseUntil: t0 + 6000
-        })
-        // released by its owner, anyone may claim
-        yield* s.release("r1", "B")
-        expect(yield* s.claim("r1", "A", t0 + 2003, t0 + 3000)).toEqual({ claimed: true })
-        // a known-dead owner can be taken over while its lease is live
-        expect((yield* s.claim("r1", "C", t0 + 2004, t0 + 9000, "B")).claimed).toBe(false)
-        expect(yield* s.claim("r1", "C", t0 + 2004, t0 + 9000, "A")).toEqual({ claimed: true })
-        expect(yield* s.claim("r1", "A", t0 + 2005, t0 + 3000)).toEqual({
-          claimed: false,
-          owner: "C",
-          leaseUntil: t0 + 9000
-        })
-        // a run that does not exist is held by nobody and cannot be claimed
-        expect(yield* s.claim("nope", "A", t0, t0 + 1000)).toEqual({ claimed: false, owner: null, leaseUntil: null })
+        expect(next).toEqual([])
       }).pipe(Effect.provide(layer)))
 
     it.effect("of many concurrent claims on a free run exactly one wins", () =>
       Effect.gen(function*() {
-        const s = yield* store
-        yield* s.createRun(runRecord("r1"), storedState({}))
-        const owners = Array.from({ length: 16 }, (_, i) => `owner-${i}`)
-        const results = yield* Effect.forEach(owners, (owner) => s.claim("r1", owner, t0, t0 + 10_000), {
-          concurrency: "unbounded"
-        })
-        const winners = results.filter((r) => r.claimed)
-        expect(winners).toHaveLength(1)
-        const winner = owners[results.findIndex((r) => r.claimed)]
-        for (const r of results) {
-          if (!r.claimed) expect(r.owner).toBe(winner)
-        }
-      }).pipe(Effect.provide(layer)))
-
-    it.effect("collectExpired deletes only finished runs past their expiry, with their steps and snapshots", () =>
-      Effect.gen(function*() {
-        const s = yield* store
-        const now = t0 + 100_000
-        const cases: ReadonlyArray<[string, RunStatus, number | null, boolean]> = [
-          ["completed-expired", "completed", now - 1, true],
-          ["failed-expired", "failed", now - 50_000, true],
-          ["cancelled-expired", "cancelled", now - 1, true],
-          ["completed-at-now", "completed", now, false],
-          ["completed-later", "completed", now + 1, false],
-          ["completed-never", "completed", null, false],
-          ["running-expired", "running", now - 1, false],
-          ["suspended-expired", "suspended", now - 1, false]
-        ]
-        for (const [id, status, expiresAt] of cases) {
-          yield* s.createRun(runRecord(id), storedState({ id }))
-          yield* s.appendStep(stepRecord(id, 1), { updatedAt: t0 + 1, snapshot: storedState({ id, step: 1 }) })
-          yield* s.appendStep(stepRecord(id, 2), { updatedAt: t0 + 2 })
-          yield* s.setStatus(id, { status, updatedAt: t0 + 3, expiresAt })
-        }
-        expect(yield* s.collectExpired(now)).toBe(3)
-        for (const [id, , , deleted] of cases) {
-          expect(Option.isNone(yield* s.getRun(id)), id).toBe(deleted)
-          expect(Option.isNone(yield* s.load(id)), id).toBe(deleted)
-          expect((yield* s.steps(id)).length, id).toBe(deleted ? 0 : 2)
-        }
-        expect((yield* s.list({})).length).toBe(cases.length - 3)
-        // nothing more to collect
-        expect(yield* s.collectExpired(now)).toBe(0)
-        // a run created again under a collected id starts from nothing
-        yield* s.createRun(runRecord("completed-expired"), storedState({ fresh: true }))
-        const fresh = Option.getOrThrow(yield* s.load("completed-expired"))
-        expect(fresh.snapshot).toEqual(storedState({ fresh: true }))
-        expect(fresh.stepsAfterSnapshot).toEqual([])
-        expect(yield* s.steps("completed-expired")).toEqual([])
-      }).pipe(Effect.provide(layer)))
-
-    it.effect("appendStep to a cancelled run fails with RunCancelled and writes nothing", () =>
-      Effect.gen(function*() {
-        const s = yield* store
-        yield* s.createRun(runRecord("r1"), storedState({ a: 1 }))
-        yield* s.appendStep(stepRecord("r1", 1), { updatedAt: t0 + 1 })
-        yield* s.setStatus("r1", { status: "cancelled", updatedAt: t0 + 2 })
-        const error = yield* Effect.flip(
-          s.appendStep(stepRecord("r1", 2), { updatedAt: t0 + 3, snapshot: storedState({ a: 9 }) })
+        const s = yield* SnapshotStore
+        yield* s.createRun(newRun("r1"), storedState({}), null)
+        const results = yield* Effect.all(
+          Array.from({ length: 12 }, (_, i) => s.claim("r1", `engine-${i}`, t0, lease60)),
+          { concurrency: "unbounded" }
         )
-        expect(error).toBeInstanceOf(RunCancelled)
-        expect(error.message).toContain("r1")
-        expect((yield* s.steps("r1")).map((step) => step.seq)).toEqual([1])
-        const loaded = Option.getOrThrow(yield* s.load("r1"))
-        expect(loaded.run.seq).toBe(1)
-        expect(loaded.run.updatedAt).toBe(t0 + 2)
-        expect(loaded.snapshot).toEqual(storedState({ a: 1 }))
+        expect(results.filter((r) => r.claimed).length).toBe(1)
+        expect((yield* get("r1")).generation).toBe(1)
       }).pipe(Effect.provide(layer)))
 
-    it.effect("a checkpoint whose updatedAt is the step's end (the runner's usual call) advances the cursor too", () =>
+    it.effect("claimNext takes queued runs of its queues, orphaned and due runs of known templates, oldest first", () =>
       Effect.gen(function*() {
-        const s = yield* store
-        yield* s.createRun(runRecord("r1"), storedState({ a: 1 }))
-        const first = stepRecord("r1", 1)
-        yield* s.appendStep(first, { updatedAt: first.endedAt })
-        const run = Option.getOrThrow(yield* s.getRun("r1"))
-        expect([run.seq, run.updatedAt]).toEqual([1, first.endedAt])
-        expect(yield* s.steps("r1")).toEqual([first])
-        // a step of an unknown run is dropped, not recorded
-        yield* s.appendStep(stepRecord("nobody", 1), { updatedAt: first.endedAt })
-        expect(yield* s.steps("nobody")).toEqual([])
-        expect(Option.isNone(yield* s.getRun("nobody"))).toBe(true)
-        // and a cancelled run refuses it
-        yield* s.setStatus("r1", { status: "cancelled", updatedAt: t0 + 5000 })
-        const second = stepRecord("r1", 2)
-        expect(yield* Effect.flip(s.appendStep(second, { updatedAt: second.endedAt }))).toBeInstanceOf(RunCancelled)
-        const after = Option.getOrThrow(yield* s.getRun("r1"))
-        expect([after.seq, after.status]).toEqual([1, "cancelled"])
-        expect((yield* s.steps("r1")).map((step) => step.seq)).toEqual([1])
-      }).pipe(Effect.provide(layer)))
-
-    it.effect("a cancelled run is final: setStatus leaves it unchanged", () =>
-      Effect.gen(function*() {
-        const s = yield* store
-        yield* s.createRun(runRecord("r1"), storedState({ a: 1 }))
-        yield* s.setStatus("r1", { status: "suspended", updatedAt: t0 + 1 })
-        expect(Option.getOrThrow(yield* s.getRun("r1")).status).toBe("suspended")
-        yield* s.setStatus("r1", { status: "cancelled", updatedAt: t0 + 2, expiresAt: t0 + 100 })
-        yield* s.setStatus("r1", {
-          status: "completed",
-          updatedAt: t0 + 3,
-          expiresAt: null,
-          error: { tag: "X", message: "late" },
-          snapshot: storedState({ a: 2 })
+        const s = yield* SnapshotStore
+        const known = [{ name: "order_processing", version: "1.0.0" }]
+        yield* s.createRun(newRun("q-old", { createdAt: t0 + 1 }), storedState({}), null)
+        yield* s.createRun(newRun("q-new", { createdAt: t0 + 2 }), storedState({}), null)
+        yield* s.createRun(newRun("q-other", { createdAt: t0, queue: "other" }), storedState({}), null)
+        yield* s.createRun(newRun("q-unknown", { createdAt: t0, templateVersion: "2.0.0" }), storedState({}), null)
+        // orphaned: running, lease passed
+        yield* started("orphan", { createdAt: t0 + 3 })
+        // due: suspended, deadline passed; not due: later
+        const dueLease = yield* started("due", { createdAt: t0 + 4 })
+        yield* s.pause("due", dueLease, { _tag: "Suspend", wakeAt: t0 + 100, waitingFor: { runId: "due", step: "w", signal: "go" } }, {
+          updatedAt: t0,
+          elapsedMillis: 0
         })
-        yield* s.setStatus("r1", { status: "running", updatedAt: t0 + 4 })
-        const run = Option.getOrThrow(yield* s.getRun("r1"))
-        expect(run).toEqual(runRecord("r1", { status: "cancelled", updatedAt: t0 + 2, expiresAt: t0 + 100 }))
-        expect(Option.getOrThrow(yield* s.load("r1")).snapshot).toEqual(storedState({ a: 1 }))
+        const laterLease = yield* started("later", { createdAt: t0 + 5 })
+        yield* s.pause("later", laterLease, { _tag: "Suspend", wakeAt: null, waitingFor: { runId: "later", step: "w", signal: "go" } }, {
+          updatedAt: t0,
+          elapsedMillis: 0
+        })
+        // a child run is never claimed on its own: it resumes with its parent
+        yield* s.createRun(newRun("due/child", { parentId: "due", rootId: "due", createdAt: t0 }), storedState({}), null)
+
+        const now = lease60 + 1
+        // without queues: recovery only
+        const recovery = yield* s.claimNext(other, now, now + 60_000, { templates: known, limit: 10 })
+        expect(recovery.map((c) => c.run.runId)).toEqual(["orphan", "due"])
+        expect(recovery.every((c) => c.run.status === "running" && c.run.owner === other)).toBe(true)
+        expect(recovery[0]?.lease.generation).toBe(2)
+        // with queues, a limit
+        const first = yield* s.claimNext("w1", now, now + 60_000, { templates: known, queues: ["default"], limit: 1 })
+        expect(first.map((c) => c.run.runId)).toEqual(["q-old"])
+        const rest = yield* s.claimNext("w2", now, now + 60_000, { templates: known, queues: ["default"], limit: 10 })
+        expect(rest.map((c) => c.run.runId)).toEqual(["q-new"])
+        expect(rest[0]?.lease).toEqual({ owner: "w2", generation: 1 })
+        // a signal makes "later" due
+        expect(yield* s.recordSignal({ runId: "later", name: "go", payload: 1, receivedAt: now })).toBe("recorded")
+        expect((yield* get("later")).wakeAt).toBe(now)
+        const signalled = yield* s.claimNext("w3", now, now + 60_000, { templates: known, limit: 10 })
+        expect(signalled.map((c) => c.run.runId)).toEqual(["later"])
       }).pipe(Effect.provide(layer)))
+
+    it.effect("concurrent claimNext calls never claim one run twice", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        for (let i = 0; i < 30; i++) {
+          yield* s.createRun(newRun(`q${String(i).padStart(2, "0")}`, { createdAt: t0 + i }), storedState({}), null)
+        }
+        const batches = yield* Effect.all(
+          Array.from({ length: 6 }, (_, w) =>
+            s.claimNext(`w${w}`, t0, t0 + 60_000, {
+              templates: [{ name: "order_processing", version: "1.0.0" }],
+              queues: ["default"],
+              limit: 7
+            })),
+          { concurrency: "unbounded" }
+        )
+        const claimed = batches.flat().map((c) => c.run.runId)
+        expect(new Set(claimed).size).toBe(claimed.length)
+        expect(claimed.length).toBe(30)
+      }).pipe(Effect.provide(layer)))
+
+    it.effect("heartbeat renews the leases of the running runs an owner holds, and lists them", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        yield* started("a")
+        const bLease = yield* started("b")
+        yield* started("c")
+        yield* s.cancel("c", t0, null)
+        yield* s.pause("b", bLease, { _tag: "Suspend", wakeAt: null, waitingFor: { runId: "b", step: "w", signal: "s" } }, {
+          updatedAt: t0,
+          elapsedMillis: 0
+        })
+        const renewed = yield* s.heartbeat(owner, t0 + 120_000)
+        expect(renewed).toEqual([{ runId: "a", generation: 1 }])
+        expect((yield* get("a")).leaseUntil).toBe(t0 + 120_000)
+        expect(yield* s.heartbeat(other, t0 + 120_000)).toEqual([])
+      }).pipe(Effect.provide(layer)))
+
+    // -------------------------------------------------------------------------
+    // pausing and ending
+    // -------------------------------------------------------------------------
+
+    it.effect("suspend records what the run waits for and when it is due, adds elapsed time, releases the claim", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        const lease = yield* started("r1")
+        yield* s.pause("r1", lease, {
+          _tag: "Suspend",
+          wakeAt: t0 + 5000,
+          waitingFor: { runId: "r1", step: "review/approval", signal: "approval" }
+        }, { updatedAt: t0 + 10, elapsedMillis: 1200 })
+        const run = yield* get("r1")
+        expect(run).toMatchObject({
+          status: "suspended",
+          owner: null,
+          leaseUntil: null,
+          wakeAt: t0 + 5000,
+          waitingFor: { runId: "r1", step: "review/approval", signal: "approval" },
+          elapsedMillis: 1200,
+          updatedAt: t0 + 10
+        })
+        expect(ids(yield* s.list({ wakeBefore: t0 + 5000 }))).toEqual(["r1"])
+        expect(ids(yield* s.list({ wakeBefore: t0 + 4999 }))).toEqual([])
+        // claimed again: running, nothing due, nothing awaited
+        const again = yield* s.claim("r1", other, t0 + 6000, t0 + 66_000)
+        expect(again.claimed).toBe(true)
+        const resumed = yield* get("r1")
+        expect([resumed.status, resumed.wakeAt, resumed.waitingFor, resumed.elapsedMillis]).toEqual([
+          "running",
+          null,
+          null,
+          1200
+        ])
+        // elapsed time adds up
+        const lease2 = again.claimed ? again.lease : lease
+        yield* s.finish("r1", lease2, { status: "completed", error: null, expiresAt: t0 + 99_000 }, {
+          updatedAt: t0 + 7000,
+          elapsedMillis: 300
+        })
+        expect((yield* get("r1")).elapsedMillis).toBe(1500)
+      }).pipe(Effect.provide(layer)))
+
+    it.effect("finish ends the run and releases it; a final status is never overwritten", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        const lease = yield* started("r1")
+        const error = { tag: "CardDeclined", message: "declined", data: { reason: "insufficient funds" } }
+        yield* s.finish("r1", lease, { status: "failed", error, expiresAt: t0 + 3_600_000 }, {
+          updatedAt: t0 + 50,
+          elapsedMillis: 50
+        })
+        const run = yield* get("r1")
+        expect(run).toMatchObject({ status: "failed", error, expiresAt: t0 + 3_600_000, owner: null, updatedAt: t0 + 50 })
+        // a second ending with the same lease, or a cancellation, changes nothing
+        const again = yield* Effect.exit(
+          s.finish("r1", lease, { status: "completed", error: null, expiresAt: null }, { updatedAt: t0 + 60, elapsedMillis: 1 })
+        )
+        expect(Exit.isFailure(again)).toBe(true)
+        expect(yield* s.cancel("r1", t0 + 70, null)).toEqual({ _tag: "Finished", status: "failed" })
+        expect(yield* get("r1")).toEqual(run)
+      }).pipe(Effect.provide(layer)))
+
+    it.effect("cancel cancels the run and its active descendants in one go, never a look-alike id", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        yield* started("p")
+        yield* started("p/a", { parentId: "p", rootId: "p" })
+        yield* started("p/a/x", { parentId: "p/a", rootId: "p" })
+        const doneLease = yield* started("p/b", { parentId: "p", rootId: "p" })
+        yield* s.finish("p/b", doneLease, { status: "completed", error: null, expiresAt: null }, { updatedAt: t0, elapsedMillis: 0 })
+        yield* started("p/lookalike") // not a child: no parent link
+        const result = yield* s.cancel("p/a", t0 + 1, null)
+        expect(result._tag === "Cancelled" && [...result.runIds].sort()).toEqual(["p/a", "p/a/x"])
+        expect((yield* get("p")).status).toBe("running")
+        const all = yield* s.cancel("p", t0 + 2, t0 + 100)
+        expect(all._tag === "Cancelled" && [...all.runIds].sort()).toEqual(["p"])
+        expect((yield* get("p/b")).status).toBe("completed")
+        expect((yield* get("p/lookalike")).status).toBe("running")
+        expect(yield* s.cancel("nope", t0, null)).toEqual({ _tag: "NotFound" })
+      }).pipe(Effect.provide(layer)))
+
+    // -------------------------------------------------------------------------
+    // listing and collection
+    // -------------------------------------------------------------------------
+
+    it.effect("list filters by template, status(es), times, queue, lineage, claimability; newest first; pages by cursor", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        yield* s.createRun(newRun("a", { createdAt: t0 + 1, templateName: "x" }), storedState({}), null)
+        yield* s.createRun(newRun("b", { createdAt: t0 + 2, templateName: "y", queue: "q" }), storedState({}), null)
+        yield* started("c", { createdAt: t0 + 3, templateName: "x" })
+        yield* started("d", { createdAt: t0 + 3, templateName: "x", parentId: "c", rootId: "c" })
+        yield* started("e", { createdAt: t0 + 4, templateName: "y" })
+        expect(ids(yield* s.list({}))).toEqual(["e", "d", "c", "b", "a"])
+        expect(ids(yield* s.list({ templateName: "x" }))).toEqual(["d", "c", "a"])
+        expect(ids(yield* s.list({ status: "queued" }))).toEqual(["b", "a"])
+        expect(ids(yield* s.list({ status: ["queued", "running"], templateName: "y" }))).toEqual(["e", "b"])
+        expect(ids(yield* s.list({ createdAfter: t0 + 2, createdBefore: t0 + 4 }))).toEqual(["d", "c", "b"])
+        expect(ids(yield* s.list({ queue: "q" }))).toEqual(["b"])
+        expect(ids(yield* s.list({ parentId: "c" }))).toEqual(["d"])
+        expect(ids(yield* s.list({ rootId: "c" }))).toEqual(["d", "c"])
+        expect(ids(yield* s.list({ claimableAt: t0 }))).toEqual(["b", "a"])
+        expect(ids(yield* s.list({ claimableAt: lease60 + 1 }))).toEqual(["e", "d", "c", "b", "a"])
+        // pages of 2 by cursor: the last record of a page is the next page's `after`
+        const pages: Array<Array<string>> = []
+        let after: { createdAt: number; runId: string } | undefined
+        for (;;) {
+          const page = yield* s.list({ limit: 2, after })
+          if (page.length === 0) break
+          pages.push(ids(page))
+          const last = page[page.length - 1]!
+          after = { createdAt: last.createdAt, runId: last.runId }
+        }
+        expect(pages).toEqual([["e", "d"], ["c", "b"], ["a"]])
+        expect(ids(yield* s.list({ limit: 0 }))).toEqual([])
+      }).pipe(Effect.provide(layer)))
+
+    it.effect("list by several statuses or by claimability pages newest first across statuses", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        // x0 x4 queued; x1 x5 running (lease until lease60); x2 suspended due at t0 + 5, x6 not due; x3 x7 completed
+        for (let i = 0; i < 8; i++) {
+          const id = `x${i}`
+          if (i % 4 === 0) {
+            yield* s.createRun(newRun(id, { createdAt: t0 + i }), storedState({}), null)
+            continue
+          }
+          const lease = yield* started(id, { createdAt: t0 + i })
+          const at = { updatedAt: t0, elapsedMillis: 0 }
+          if (i % 4 === 2) {
+            const waitingFor = { runId: id, step: "w", signal: "go" }
+            yield* s.pause(id, lease, { _tag: "Suspend", wakeAt: i === 2 ? t0 + 5 : null, waitingFor }, at)
+          }
+          if (i % 4 === 3) yield* s.finish(id, lease, { status: "completed", error: null, expiresAt: null }, at)
+        }
+        const paged = (filter: RunFilter) =>
+          Effect.gen(function*() {
+            const seen: Array<string> = []
+            let after: { createdAt: number; runId: string } | undefined
+            for (;;) {
+              const page = yield* s.list({ ...filter, limit: 2, after })
+              if (page.length === 0) return seen
+              seen.push(...ids(page))
+              const last = page[page.length - 1]!
+              after = { createdAt: last.createdAt, runId: last.runId }
+            }
+          })
+        expect(yield* paged({ status: ["queued", "suspended", "completed"] })).toEqual(["x7", "x6", "x4", "x3", "x2", "x0"])
+        expect(yield* paged({ claimableAt: lease60 + 1 })).toEqual(["x5", "x4", "x2", "x1", "x0"])
+        expect(yield* paged({ claimableAt: t0 + 10, status: ["running", "suspended"] })).toEqual(["x2"])
+        expect(ids(yield* s.list({ status: [], claimableAt: lease60 + 1 }))).toEqual([])
+      }).pipe(Effect.provide(layer)))
+
+    it.effect("collectExpired deletes only finished runs past their expiry, with their steps, snapshots and signals", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        const end = (id: string, status: "completed" | "failed", expiresAt: number | null) =>
+          Effect.gen(function*() {
+            const lease = yield* started(id)
+            yield* s.appendStep(stepRecord(id, 1), lease)
+            yield* s.recordSignal({ runId: id, name: "n", payload: null, receivedAt: t0 })
+            yield* s.finish(id, lease, { status, error: null, expiresAt }, { updatedAt: t0, elapsedMillis: 0 })
+          })
+        yield* end("old", "completed", t0 + 10)
+        yield* end("old-failed", "failed", t0 + 10)
+        yield* end("fresh", "completed", t0 + 10_000)
+        yield* end("forever", "completed", null)
+        yield* started("active")
+        yield* started("cancelled-old")
+        yield* s.cancel("cancelled-old", t0, t0 + 10)
+        expect(yield* s.collectExpired(t0 + 100)).toBe(3)
+        expect(ids(yield* s.list({})).sort()).toEqual(["active", "forever", "fresh"])
+        expect(Option.isNone(yield* s.load("old"))).toBe(true)
+        expect(yield* s.steps("old")).toEqual([])
+        expect(yield* s.signals("old")).toEqual([])
+        expect(yield* s.collectExpired(t0 + 100)).toBe(0)
+      }).pipe(Effect.provide(layer)))
+
+    // -------------------------------------------------------------------------
+    // signals
+    // -------------------------------------------------------------------------
 
     it.effect("recordSignal checks the run and refuses a second pending signal of one name", () =>
       Effect.gen(function*() {
-        const s = yield* store
-        const signal = (runId: string, name: string, payload: unknown, at = t0) =>
-          s.recordSignal({ runId, name, payload, receivedAt: at })
-        expect(yield* signal("nope", "approval", { ok: true })).toBe("not-found")
-        yield* s.createRun(runRecord("r1"), storedState({}))
-        expect(yield* signal("r1", "approval", { approved: true, by: "ann'e ✓", notes: [1, { x: null }] })).toBe("recorded")
-        expect(yield* signal("r1", "approval", { approved: false })).toBe("already-pending")
-        expect(yield* signal("r1", "webhook", "second name")).toBe("recorded")
-        yield* s.setStatus("r1", { status: "suspended", updatedAt: t0 + 1 })
-        expect(yield* signal("r1", "other", 3)).toBe("recorded")
+        const s = yield* SnapshotStore
+        yield* started("r1")
+        expect(yield* s.recordSignal({ runId: "nope", name: "go", payload: 1, receivedAt: t0 })).toBe("not-found")
+        expect(yield* s.recordSignal({ runId: "r1", name: "go", payload: { a: [1, "x"] }, receivedAt: t0 + 1 })).toBe(
+          "recorded"
+        )
+        expect(yield* s.recordSignal({ runId: "r1", name: "go", payload: 2, receivedAt: t0 + 2 })).toBe("already-pending")
+        expect(yield* s.recordSignal({ runId: "r1", name: "other", payload: 3, receivedAt: t0 + 3 })).toBe("recorded")
         expect(yield* s.signals("r1")).toEqual([
-          {
-            runId: "r1",
-            name: "approval",
-            payload: { approved: true, by: "ann'e ✓", notes: [1, { x: null }] },
-            receivedAt: t0,
-            consumedBy: null
-          },
-          { runId: "r1", name: "webhook", payload: "second name", receivedAt: t0, consumedBy: null },
-          { runId: "r1", name: "other", payload: 3, receivedAt: t0, consumedBy: null }
+          { runId: "r1", name: "go", payload: { a: [1, "x"] }, receivedAt: t0 + 1, consumedBy: null },
+          { runId: "r1", name: "other", payload: 3, receivedAt: t0 + 3, consumedBy: null }
         ])
-        for (const status of ["completed", "failed", "cancelled"] as const) {
-          const id = `ended-${status}`
-          yield* s.createRun(runRecord(id), storedState({}))
-          yield* s.setStatus(id, { status, updatedAt: t0 + 1 })
-          expect(yield* signal(id, "approval", true), status).toBe("run-ended")
-          expect(yield* s.signals(id)).toEqual([])
-        }
-        expect(yield* s.signals("nope")).toEqual([])
+        yield* s.cancel("r1", t0 + 4, null)
+        expect(yield* s.recordSignal({ runId: "r1", name: "late", payload: 4, receivedAt: t0 + 5 })).toBe("run-ended")
       }).pipe(Effect.provide(layer)))
 
-    it.effect("takeSignal consumes the oldest pending signal once, and gives a step back its own", () =>
+    it.effect("a signal to a child run marks its suspended top-level run due", () =>
       Effect.gen(function*() {
-        const s = yield* store
-        yield* s.createRun(runRecord("r1"), storedState({}))
-        expect(yield* s.takeSignal("r1", "approval", "a/wait")).toEqual(Option.none())
-        yield* s.recordSignal({ runId: "r1", name: "approval", payload: 1, receivedAt: t0 + 1 })
-        const first = yield* s.takeSignal("r1", "approval", "a/wait")
-        expect(first).toEqual(Option.some({ runId: "r1", name: "approval", payload: 1, receivedAt: t0 + 1, consumedBy: "a/wait" }))
-        // the same step again (re-executed after a crash): the same signal
-        expect(yield* s.takeSignal("r1", "approval", "a/wait")).toEqual(first)
-        // another step: nothing pending
-        expect(yield* s.takeSignal("r1", "approval", "b/wait")).toEqual(Option.none())
-        // once consumed, a new signal of the same name is accepted and goes to the next step
-        expect(yield* s.recordSignal({ runId: "r1", name: "approval", payload: 2, receivedAt: t0 + 2 })).toBe("recorded")
-        expect(yield* s.takeSignal("r1", "other", "b/wait")).toEqual(Option.none())
-        expect(Option.map(yield* s.takeSignal("r1", "approval", "b/wait"), (sig) => sig.payload)).toEqual(Option.some(2))
-        expect(Option.map(yield* s.takeSignal("r1", "approval", "a/wait"), (sig) => sig.payload)).toEqual(Option.some(1))
-        expect((yield* s.signals("r1")).map((sig) => [sig.payload, sig.consumedBy])).toEqual([[1, "a/wait"], [2, "b/wait"]])
-        expect(yield* s.takeSignal("unknown", "approval", "a/wait")).toEqual(Option.none())
+        const s = yield* SnapshotStore
+        const rootLease = yield* started("root")
+        const childLease = yield* started("root/sub", { parentId: "root", rootId: "root" })
+        const waiting = { runId: "root/sub", step: "sub/wait", signal: "go" }
+        yield* s.pause("root/sub", childLease, { _tag: "Suspend", wakeAt: null, waitingFor: waiting }, {
+          updatedAt: t0,
+          elapsedMillis: 0
+        })
+        yield* s.pause("root", rootLease, { _tag: "Suspend", wakeAt: t0 + 99_999, waitingFor: waiting }, {
+          updatedAt: t0,
+          elapsedMillis: 0
+        })
+        expect(yield* s.recordSignal({ runId: "root/sub", name: "go", payload: true, receivedAt: t0 + 50 })).toBe("recorded")
+        expect((yield* get("root")).wakeAt).toBe(t0 + 50)
+        expect((yield* get("root")).waitingFor).toEqual(waiting)
       }).pipe(Effect.provide(layer)))
 
-    it.effect("collectExpired deletes the signals of the runs it collects", () =>
+    it.effect("takeSignal consumes the oldest pending signal once, gives a re-run step back its own, and is fenced", () =>
       Effect.gen(function*() {
-        const s = yield* store
-        for (const id of ["old", "kept"]) {
-          yield* s.createRun(runRecord(id), storedState({}))
-          yield* s.recordSignal({ runId: id, name: "approval", payload: id, receivedAt: t0 })
+        const s = yield* SnapshotStore
+        const lease = yield* started("r1")
+        expect(Option.isNone(yield* s.takeSignal("r1", "go", "flow/a", lease))).toBe(true)
+        yield* s.recordSignal({ runId: "r1", name: "go", payload: 1, receivedAt: t0 })
+        const first = yield* s.takeSignal("r1", "go", "flow/a", lease)
+        expect(Option.getOrThrow(first)).toMatchObject({ payload: 1, consumedBy: "flow/a" })
+        yield* s.recordSignal({ runId: "r1", name: "go", payload: 2, receivedAt: t0 + 1 })
+        // the same step again (re-executed after a crash): its own signal, not the new one
+        expect(Option.getOrThrow(yield* s.takeSignal("r1", "go", "flow/a", lease)).payload).toBe(1)
+        expect(Option.getOrThrow(yield* s.takeSignal("r1", "go", "flow/b", lease)).payload).toBe(2)
+        const stale = { owner, generation: 0 }
+        expect((yield* Effect.flip(s.takeSignal("r1", "go", "flow/c", stale)))._tag).toBe("LeaseLost")
+      }).pipe(Effect.provide(layer)))
+
+    it.effect("every operation on one store is safe under concurrency: no lost steps, no torn records", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        const leases = yield* Effect.all(
+          Array.from({ length: 8 }, (_, i) => started(`c${i}`)),
+          { concurrency: "unbounded" }
+        )
+        // runs checkpoint concurrently; one run's checkpoints are serialized (as the engine does)
+        const appended = yield* Effect.all(
+          leases.map((lease, i) =>
+            Effect.forEach(Array.from({ length: 10 }, (_, n) => n + 1), (n) => s.appendStep(stepRecord(`c${i}`, n), lease))
+          ),
+          { concurrency: "unbounded" }
+        ).pipe(Effect.either)
+        expect(Either.isRight(appended)).toBe(true)
+        for (let i = 0; i < 8; i++) {
+          const steps = yield* s.steps(`c${i}`)
+          expect(steps.length).toBe(10)
+          expect((yield* get(`c${i}`)).seq).toBe(10)
         }
-        yield* s.setStatus("old", { status: "completed", updatedAt: t0 + 1, expiresAt: t0 + 10 })
-        expect(yield* s.collectExpired(t0 + 11)).toBe(1)
-        expect(yield* s.signals("old")).toEqual([])
-        expect((yield* s.signals("kept")).map((sig) => sig.payload)).toEqual(["kept"])
-        // an id reused after collection starts without signals
-        yield* s.createRun(runRecord("old"), storedState({}))
-        expect(yield* s.takeSignal("old", "approval", "w")).toEqual(Option.none())
+      }).pipe(Effect.provide(layer)))
+
+    it.effect("a signal makes a suspended run due at the earlier of its wake time and the signal; a running run is left as it is", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        const waiting = (runId: string) => ({ runId, step: "w", signal: "go" })
+        const early = yield* started("early")
+        yield* s.pause("early", early, { _tag: "Suspend", wakeAt: t0 + 10, waitingFor: waiting("early") }, {
+          updatedAt: t0,
+          elapsedMillis: 0
+        })
+        yield* started("busy")
+        expect(yield* s.recordSignal({ runId: "early", name: "go", payload: 1, receivedAt: t0 + 50 })).toBe("recorded")
+        expect(yield* s.recordSignal({ runId: "busy", name: "go", payload: 1, receivedAt: t0 + 50 })).toBe("recorded")
+        expect((yield* get("early")).wakeAt).toBe(t0 + 10)
+        expect([(yield* get("busy")).status, (yield* get("busy")).wakeAt]).toEqual(["running", null])
+      }).pipe(Effect.provide(layer)))
+
+    it.effect("takeSignal on a cancelled run fails with RunCancelled and consumes nothing", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        const lease = yield* started("r1")
+        yield* s.recordSignal({ runId: "r1", name: "go", payload: 1, receivedAt: t0 })
+        yield* s.cancel("r1", t0 + 1, null)
+        expect((yield* Effect.flip(s.takeSignal("r1", "go", "flow/w", lease)))._tag).toBe("RunCancelled")
+        expect((yield* s.signals("r1")).map((signal) => signal.consumedBy)).toEqual([null])
+      }).pipe(Effect.provide(layer)))
+
+    it.effect("list: an empty status list matches nothing; filters, cursor and limit combine", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        for (let i = 0; i < 6; i++) {
+          yield* s.createRun(newRun(`r${i}`, { createdAt: t0 + i, queue: i % 2 === 0 ? "even" : "odd" }), storedState({}), null)
+        }
+        expect(yield* s.list({ status: [] })).toEqual([])
+        const page = yield* s.list({ queue: "even", status: ["queued"], after: { createdAt: t0 + 4, runId: "r4" }, limit: 1 })
+        expect(ids(page)).toEqual(["r2"])
       }).pipe(Effect.provide(layer)))
   })
 }
+
+const hasNegativeZero = (value: unknown): boolean =>
+  Object.is(value, -0) ||
+  (typeof value === "object" && value !== null && Object.values(value).some(hasNegativeZero))
+
+/** A lease no store ever hands out, for the tests' own fixtures. */
+export const noLease: Lease = { owner: "nobody", generation: -1 }

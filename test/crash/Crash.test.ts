@@ -11,7 +11,8 @@ import { join, resolve } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import Database from "better-sqlite3"
 import { Effect } from "effect"
-import { SnapshotStore, SqlSnapshotStore } from "weftjs"
+import { SnapshotStore } from "weftjs"
+import { Sqlite } from "weftjs/sqlite"
 import { expectedState, stepCount } from "./flow.js"
 import { type ChildResult, lastJson, type LogLine, prng, randomKill, readLog, runChild } from "./harness.js"
 
@@ -86,7 +87,7 @@ describe(`crash and resume (seed ${seed})`, () => {
       // the store holds exactly one completed checkpoint per step, in order
       const steps = await Effect.runPromise(
         Effect.flatMap(SnapshotStore.SnapshotStore, (store) => store.steps(runId)).pipe(
-          Effect.provide(SqlSnapshotStore.layer({ filename: database }))
+          Effect.provide(Sqlite.layerStore({ filename: database }))
         )
       )
       expect(steps.map((s) => [s.seq, s.stepKey, s.status])).toEqual(

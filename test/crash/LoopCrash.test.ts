@@ -13,7 +13,8 @@ import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { Effect } from "effect"
-import { SnapshotStore, SqlSnapshotStore } from "weftjs"
+import { SnapshotStore } from "weftjs"
+import { Sqlite } from "weftjs/sqlite"
 import { type ChildResult, prng, randomKill, readLog, runChild } from "./harness.js"
 import { bodySteps, expectedLoopState, iterations } from "./loop-flow.js"
 
@@ -93,7 +94,7 @@ describe(`loop crash and resume (seed ${seed})`, () => {
       // the store holds exactly one completed checkpoint per step and per iteration, in order
       const steps = await Effect.runPromise(
         Effect.flatMap(SnapshotStore.SnapshotStore, (store) => store.steps(runId)).pipe(
-          Effect.provide(SqlSnapshotStore.layer({ filename: database }))
+          Effect.provide(Sqlite.layerStore({ filename: database }))
         )
       )
       expect(steps.filter((s) => s.status !== "failed").map((s) => s.stepKey)).toEqual(expectedRecords)

@@ -14,6 +14,7 @@
 import { appendFileSync } from "node:fs"
 import { Duration, Effect, Layer, Option } from "effect"
 import { Engine, Settings } from "weftjs"
+import { Sqlite } from "weftjs/sqlite"
 import { makeFlow } from "./flow.js"
 import { runAsChild } from "./harness.js"
 
@@ -28,7 +29,7 @@ if (
 
 const flow = makeFlow(logFile, Number(extra ?? 0))
 
-const EngineLive = Engine.layerSqlite({ filename: database }).pipe(
+const EngineLive = Sqlite.layer({ filename: database }).pipe(
   Layer.provide(Settings.layerWith({ retryDelay: Duration.millis(10), workflowTimeout: Duration.infinity }))
 )
 

@@ -12,7 +12,8 @@
  * for the run to complete in this process, and reports `{ completed: true }`.
  */
 import { Duration, Effect, Layer, Stream } from "effect"
-import { Engine, Settings, SqlSnapshotStore } from "weftjs"
+import { Engine, Settings } from "weftjs"
+import { Sqlite } from "weftjs/sqlite"
 import { makeSleepFlow, makeWaitFlow } from "./durableFlow.js"
 import { runAsChild } from "./harness.js"
 
@@ -23,7 +24,7 @@ if (database === undefined || logFile === undefined || runId === undefined || mo
 }
 
 const EngineLive = Engine.layer.pipe(
-  Layer.provide(SqlSnapshotStore.layer({ filename: database })),
+  Layer.provide(Sqlite.layerStore({ filename: database })),
   Layer.provide(Settings.layerWith({ workflowTimeout: Duration.infinity, stateTtl: Duration.infinity }))
 )
 

@@ -9,7 +9,8 @@
  */
 import { appendFileSync } from "node:fs"
 import { Duration, Effect, Layer, Option } from "effect"
-import { Engine, Settings, SnapshotStore, SqlSnapshotStore } from "weftjs"
+import { Engine, Settings, SnapshotStore } from "weftjs"
+import { Sqlite } from "weftjs/sqlite"
 import { makeLoopFlow } from "./loop-flow.js"
 import { runAsChild } from "./harness.js"
 
@@ -22,7 +23,7 @@ if (database === undefined || logFile === undefined || runId === undefined) {
 const flow = makeLoopFlow(logFile)
 
 const EngineLive = Engine.layer.pipe(
-  Layer.provideMerge(SqlSnapshotStore.layer({ filename: database })),
+  Layer.provideMerge(Sqlite.layerStore({ filename: database })),
   Layer.provide(Settings.layerWith({ retryDelay: Duration.millis(10), workflowTimeout: Duration.infinity }))
 )
 

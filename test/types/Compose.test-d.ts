@@ -8,7 +8,7 @@
 import { Context, Effect, Schema } from "effect"
 import { describe, expectTypeOf, it } from "vitest"
 import { composeWorkflow, Engine, Errors, Step, Template, Workflow } from "weftjs"
-import type { Checked, ConflictingRequirement, IncompatibleKey } from "../../src/internal/wiring.js"
+import type { Checked, ConflictingRequirement, IncompatibleKey } from "../../src/internal/types/wiring.js"
 
 // ---------------------------------------------------------------------------
 // The contract example of the core issue
@@ -257,6 +257,23 @@ describe("composites", () => {
     expectTypeOf<Checked<[typeof a, typeof b, typeof c, typeof d, typeof yAsNumber]>>().toEqualTypeOf<
       readonly [unknown, unknown, unknown, unknown, IncompatibleKey<"y", string, number>]
     >()
+  })
+
+  it("the error sits on the offending part, not on the whole call (regression)", () => {
+    const a = part("a", { seed: Schema.Number }, { x: Schema.Number })
+    const b = part("b", { x: Schema.Number }, { y: Schema.String })
+    const yAsNumber = part("y_as_number", { y: Schema.Number }, {})
+    composeWorkflow(
+      a,
+      b,
+      b
+    )
+    composeWorkflow(
+      a,
+      b,
+      // @ts-expect-error y is provided by b as string, required here as number: the error is on this line only
+      yAsNumber
+    )
   })
 
   it("a later write replaces the provided type", () => {

@@ -8,7 +8,7 @@
  */
 import { Effect, Schema } from "effect"
 import { describe, expectTypeOf, it } from "vitest"
-import { composeWorkflow, Durable, type Errors, Step, Template } from "weftjs"
+import { composeWorkflow, Durable, type Engine, type Errors, Step, Template } from "weftjs"
 
 const Decision = Schema.Struct({ approved: Schema.Boolean, by: Schema.String })
 type Decision = typeof Decision.Type
@@ -80,6 +80,47 @@ describe("waitForSignal", () => {
     expectTypeOf<Template.Error<typeof lenient>>().toEqualTypeOf<never>()
     // @ts-expect-error the default value must have the payload's type
     Durable.waitForSignal("approval", Decision, { timeout: "1 hour", default: { approved: "no", by: "nobody" } })
+  })
+})
+
+describe("typed signals: wait.send(runId, payload)", () => {
+  const approval = Durable.waitForSignal("approval", Decision)
+
+  it("takes a payload of the Schema's type and needs an Engine", () => {
+    const sent = approval.send("run-1", { approved: true, by: "dana" })
+    expectTypeOf(sent).toEqualTypeOf<
+      Effect.Effect<
+        void,
+        | Errors.RunNotFound
+        | Errors.SignalRejected
+        | Errors.InvalidSignalPayload
+        | Errors.TemplateNotRegistered
+        | Errors.PersistenceError,
+        Engine.Engine
+      >
+    >()
+  })
+
+  it("a payload of another type does not compile", () => {
+    approval.send("run-1", { approved: false, by: "dana" })
+    // @ts-expect-error approved must be a boolean
+    approval.send("run-1", { approved: "yes", by: "dana" })
+    // @ts-expect-error by is missing
+    approval.send("run-1", { approved: true })
+    // @ts-expect-error the payload is the Schema's Type, not JSON text
+    approval.send("run-1", "{\"approved\":true}")
+  })
+
+  it("a transformed Schema takes its decoded type (it is encoded before sending)", () => {
+    const due = Durable.waitForSignal("due", Schema.Struct({ at: Schema.Date }), { key: "dueAt" })
+    due.send("run-1", { at: new Date(0) })
+    // @ts-expect-error at is a Date here; its ISO string is what engine.signal takes
+    due.send("run-1", { at: "1970-01-01T00:00:00.000Z" })
+  })
+
+  it("the untyped engine.signal stays for JSON from outside", () => {
+    type Signal = Engine.Service["signal"]
+    expectTypeOf<Parameters<Signal>>().toEqualTypeOf<[runId: string, name: string, payload: unknown]>()
   })
 })
 

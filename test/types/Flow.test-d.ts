@@ -9,7 +9,8 @@
 import { Effect, Schema } from "effect"
 import { describe, expectTypeOf, it } from "vitest"
 import { composeWorkflow, Errors, Flow, Step, Template } from "weftjs"
-import type { IncompatibleKey } from "../../src/internal/wiring.js"
+import type { Clashes, LoopCheck } from "../../src/internal/types/flow.js"
+import type { LoopIncompatible } from "../../src/internal/types/messages.js"
 
 /** A step reading `requires` and writing `provides` (run is irrelevant to types). */
 const step = <const RF extends Schema.Struct.Fields, const PF extends Schema.Struct.Fields>(
@@ -231,8 +232,8 @@ describe("Flow.loop", () => {
       body: probe,
       maxIterations: 3
     })
-    expectTypeOf<Flow.LoopCheck<{ readonly polls: string }, typeof probe>>().toEqualTypeOf<
-      IncompatibleKey<"polls", number, string>
+    expectTypeOf<LoopCheck<{ readonly polls: string }, typeof probe>>().toEqualTypeOf<
+      LoopIncompatible<"polls", number, string>
     >()
   })
 
@@ -355,7 +356,7 @@ describe("Flow.parallel", () => {
       // @ts-expect-error credit and fraud both provide score, and nothing merges it
       branches: { credit, fraud }
     })
-    expectTypeOf<Flow.Clashes<{ credit: typeof credit; fraud: typeof fraud; geo: typeof geo }>>().toEqualTypeOf<"score">()
+    expectTypeOf<Clashes<{ credit: typeof credit; fraud: typeof fraud; geo: typeof geo }>>().toEqualTypeOf<"score">()
   })
 
   it("a merge function is only for keys that clash, and is typed by them", () => {

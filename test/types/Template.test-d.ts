@@ -8,7 +8,7 @@
 import { Effect, Schema } from "effect"
 import { describe, expectTypeOf, it } from "vitest"
 import { composeWorkflow, Step, Template } from "weftjs"
-import type { Checked, ConflictingRequirement, IncompatibleKey } from "../../src/internal/wiring.js"
+import type { Checked, ConflictingRequirement, IncompatibleKey } from "../../src/internal/types/wiring.js"
 
 /** A step reading `requires` and writing `provides` (run is irrelevant to types). */
 const step = <const RF extends Schema.Struct.Fields, const PF extends Schema.Struct.Fields>(

@@ -1,0 +1,232 @@
+/**
+ * Following a run: live progress while this process executes it (the
+ * engine's events), the store polled for what other processes do, and the
+ * report at the end (trace, result, exit code).
+ *
+ * @internal
+ */
+import { Cause, Deferred, Duration, Effect, Exit, Option, Stream } from "effect"
+import type { Scope } from "effect"
+import { Event } from "../../index.js"
+import type { Engine, Template } from "../../index.js"
+import type { Format } from "./context.js"
+import { CliError, failure, fromError, out } from "./context.js"
+import { runJson, stateJson, stepJson, toJson, traceTable } from "./output.js"
+
+const isFinal = (status: string) =>
+  status === "completed" || status === "failed" || status === "cancelled"
+
+/** How a followed run stopped: it ended, it suspended (waits for a signal), or it could not go on here. */
+export type Outcome =
+  | { readonly _tag: "Ended" }
+  | {
+    readonly _tag: "Suspended"
+    readonly runId: string
+    readonly step: string
+    readonly signal: string | null
+  }
+  | { readonly _tag: "Refused"; readonly error: CliError }
+
+/** A run and every run of its sub-flows (`<run id>/<step key>`). */
+const inLineage = (runId: string, id: string) => id === runId || id.startsWith(`${runId}/`)
+
+/**
+ * Follows `runId` while `launch` executes it in this process (or another
+ * process does), once `prepare` succeeded: prints its progress events, and
+ * returns when it ends or suspends. `startSeq`: the run's sequence number
+ * when following began, so that a suspension seen in the store counts only
+ * once the run has moved on.
+ */
+export const follow = <A>(options: {
+  readonly engine: Engine.Service
+  readonly runId: string
+  /** What must succeed before the run goes on (start it, record a signal): its failure is the command's. */
+  readonly prepare: Effect.Effect<A, CliError>
+  /** Executes the run here: its failure is the run's (read from the store), unless the run did not end. */
+  readonly launch: (prepared: A) => Effect.Effect<unknown, unknown>
+  readonly print: (line: string) => Effect.Effect<void>
+  readonly startSeq: number
+  readonly pollEvery?: Duration.DurationInput | undefined
+}): Effect.Effect<Outcome, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const { engine, runId } = options
+    const done = yield* Deferred.make<Outcome>()
+    const events = yield* engine.subscribe
+    yield* Effect.forkScoped(Stream.runForEach(events, (event) =>
+      inLineage(runId, event.runId)
+        ? Effect.zipRight(
+          options.print(Event.format(event)),
+          event._tag === "RunSuspended"
+            ? Deferred.succeed(done, { _tag: "Suspended", runId: event.runId, step: event.step, signal: event.signal })
+            : event._tag === "RunCancelled" && event.runId === runId
+            ? Deferred.succeed(done, { _tag: "Ended" })
+            : Effect.void
+        )
+        : Effect.void))
+    const prepared = yield* Effect.either(options.prepare)
+    if (prepared._tag === "Left") return { _tag: "Refused", error: prepared.left } as const
+    yield* Effect.forkScoped(Effect.exit(options.launch(prepared.right)).pipe(
+      Effect.flatMap((exit) =>
+        Exit.isSuccess(exit)
+          ? Deferred.succeed(done, { _tag: "Ended" })
+          : Effect.gen(function*() {
+            // the run's own failure is in the store; an error before it ran (a refused resume) is not
+            const record = yield* Effect.option(engine.status(runId))
+            if (Option.isSome(record) && isFinal(record.value.status)) return yield* Deferred.succeed(done, { _tag: "Ended" })
+            const error = Exit.isInterrupted(exit) ? failure("the run was interrupted") : fromError(squash(exit.cause))
+            return yield* Deferred.succeed(done, { _tag: "Refused", error })
+          })
+      )
+    ))
+    // what other processes do: the run ends there, or suspends again
+    yield* Effect.forkScoped(Effect.gen(function*() {
+      for (;;) {
+        yield* Effect.sleep(options.pollEvery ?? "500 millis")
+        const record = yield* Effect.option(engine.status(runId))
+        if (Option.isNone(record)) continue
+        const run = record.value
+        if (isFinal(run.status)) return yield* Deferred.succeed(done, { _tag: "Ended" })
+        if (run.status === "suspended" && run.seq > options.startSeq) {
+          const waiting = run.waitingFor
+          return yield* Deferred.succeed(done, {
+            _tag: "Suspended",
+            runId: waiting?.runId ?? runId,
+            step: waiting?.step ?? "",
+            signal: waiting?.signal ?? null
+          })
+        }
+      }
+    }))
+    const outcome = yield* Deferred.await(done)
+    if (outcome._tag === "Suspended") {
+      // the event may come just before the store has it: wait until it does
+      yield* Effect.gen(function*() {
+        for (let i = 0; i < 100; i++) {
+          const record = yield* Effect.option(engine.status(runId))
+          if (Option.isSome(record) && record.value.status !== "running") return
+          yield* Effect.sleep("20 millis")
+        }
+      })
+    }
+    return outcome
+  })
+
+/** The first failure of a cause, else its defect. */
+const squash = (cause: Cause.Cause<unknown>): unknown =>
+  Option.getOrElse(Cause.failureOption(cause), () => Cause.squash(cause))
+
+/**
+ * Reports how a followed run stands: its trace, its result (completed), what
+ * it waits for (suspended); the exit code is 1 when it failed or was cancelled.
+ */
+export const report = (options: {
+  readonly engine: Engine.Service
+  readonly template: Template.Template.Any
+  readonly runId: string
+  readonly outcome: Outcome
+  readonly format: Format
+}): Effect.Effect<void, CliError> =>
+  Effect.gen(function*() {
+    const { engine, format, outcome, runId, template } = options
+    if (outcome._tag === "Refused") return yield* outcome.error
+    const record = yield* Effect.mapError(engine.status(runId), fromError)
+    const steps = (yield* Effect.mapError(engine.trace(runId), fromError)).map(stepJson)
+    const state = record.status === "completed"
+      ? stateJson(
+        template,
+        (yield* Effect.mapError(engine.result(template as never, runId), fromError)).state as Record<string, unknown>
+      )
+      : null
+    const suspended = outcome._tag === "Suspended" && record.status === "suspended" ? outcome : null
+    if (format === "json") {
+      yield* out(toJson({
+        run: runJson(record),
+        trace: steps,
+        state,
+        waitingFor: suspended === null ? null : { runId: suspended.runId, step: suspended.step, signal: suspended.signal }
+      }))
+    } else {
+      yield* out("")
+      yield* out(traceTable(steps))
+      yield* out("")
+      if (record.status === "completed") yield* out(`run ${runId} completed`)
+      if (suspended !== null) {
+        yield* out(
+          suspended.signal === null
+            ? `run ${runId} is suspended at ${suspended.step}`
+            : `run ${runId} is suspended at ${suspended.step}, waiting for signal "${suspended.signal}"; send it with:\n` +
+              `  weft signal ${suspended.runId} ${suspended.signal} '<json payload>'`
+        )
+      } else if (!isFinal(record.status)) {
+        yield* out(`run ${runId} is ${record.status}; follow it with: weft watch ${runId}`)
+      }
+    }
+    if (record.status === "failed") {
+      const error = record.error
+      return yield* failure(`run ${runId} failed${error === null ? "" : `: ${error.tag}: ${error.message}`}`)
+    }
+    if (record.status === "cancelled") return yield* failure(`run ${runId} was cancelled`)
+  })
+
+/**
+ * Follows a run by polling the store (it may execute in another process)
+ * until it ends: prints each step as it is recorded and each change of
+ * status. Fails with exit code 1 when the run failed or was cancelled.
+ */
+export const watch = (options: {
+  readonly engine: Engine.Service
+  readonly runId: string
+  readonly format: Format
+  readonly interval: Duration.Duration
+}): Effect.Effect<void, CliError> =>
+  Effect.gen(function*() {
+    const { engine, format, runId } = options
+    const line = (value: unknown) => out(format === "json" ? toJson(value, 0) : String(value))
+    let printed = 0
+    let last: string | undefined
+    for (let first = true;; first = false) {
+      const found = yield* Effect.either(engine.status(runId))
+      if (found._tag === "Left") {
+        if (first || found.left._tag !== "RunNotFound") return yield* fromError(found.left)
+        // collected while we watched
+        yield* line(format === "json" ? { type: "gone", runId } : `run ${runId} no longer exists`)
+        return yield* failure(null)
+      }
+      const record = found.right
+      const steps = (yield* Effect.mapError(engine.trace(runId), fromError)).map(stepJson)
+      for (const step of steps.slice(printed)) {
+        yield* line(
+          format === "json"
+            ? { type: "step", runId, ...step }
+            : `  ${step.status === "failed" ? "✘" : step.status === "skipped" ? "↷" : "✔"} ${step.step} ${step.status}` +
+              ` (${step.attempts} attempt(s), ${step.durationMs} ms)` +
+              (step.error === null ? "" : `: ${step.error.tag}: ${step.error.message}`)
+        )
+      }
+      printed = Math.max(printed, steps.length)
+      const json = runJson(record)
+      const state = `${record.status}|${json.waitingFor?.step ?? ""}`
+      if (state !== last) {
+        last = state
+        yield* line(
+          format === "json"
+            ? { type: "status", run: json }
+            : `run ${runId} ${record.status}` +
+              (json.waitingFor === null
+                ? ""
+                : json.waitingFor.signal === null
+                ? ` at ${json.waitingFor.step}`
+                : `, waiting for signal "${json.waitingFor.signal}" at ${json.waitingFor.step}`) +
+              (json.error === null ? "" : `: ${json.error.tag}: ${json.error.message}`)
+        )
+      }
+      if (isFinal(record.status)) {
+        if (format === "table") {
+          yield* out("")
+          yield* out(traceTable(steps))
+        }
+        return record.status === "completed" ? undefined : yield* failure(null)
+      }
+      yield* Effect.sleep(options.interval)
+    }
+  })

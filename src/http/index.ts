@@ -1,0 +1,8 @@
+/**
+ * `weftjs/http`: the HTTP API and the live web view.
+ *
+ * @since 0.2.0
+ */
+
+/** The HTTP API (HttpApi, OpenAPI), its server layer and the web view. @since 0.2.0 */
+export * as Http from "./Http.js"

@@ -1,0 +1,210 @@
+/**
+ * Decoding what comes from outside (a run's input, a listing's query and
+ * cursor) and encoding what goes out (typed state, Schemas as JSON Schema).
+ *
+ * @internal
+ */
+import { Either, JSONSchema, ParseResult, Schema } from "effect"
+import type * as SnapshotStore from "../../SnapshotStore.js"
+import type * as Template from "../../Template.js"
+import type { RunQuery } from "../Api.js"
+
+/** One problem with a value: its key path and what was wrong. */
+export interface Issue {
+  readonly path: ReadonlyArray<string | number>
+  readonly message: string
+}
+
+const toPathElement = (key: PropertyKey): string | number => typeof key === "number" ? key : String(key)
+
+/** Every issue of a parse error, each with its key path. */
+export const toIssues = (error: ParseResult.ParseError): ReadonlyArray<Issue> =>
+  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
+    path: issue.path.map(toPathElement),
+    message: issue.message
+  }))
+
+/** Issues from the engine's errors (their paths may hold symbols). */
+export const fromEngineIssues = (
+  issues: ReadonlyArray<{ readonly path: ReadonlyArray<PropertyKey>; readonly message: string }>
+): ReadonlyArray<Issue> => issues.map((issue) => ({ path: issue.path.map(toPathElement), message: issue.message }))
+
+/** The distinct key paths named by issues, dotted (`(root)` for the value itself). */
+export const keysOf = (issues: ReadonlyArray<Issue>): ReadonlyArray<string> =>
+  Array.from(new Set(issues.map((issue) => issue.path.length === 0 ? "(root)" : issue.path.join("."))))
+
+/** Issues as one line: `key: message; key: message`. */
+export const formatIssues = (issues: ReadonlyArray<Issue>): string =>
+  issues.map((issue) => `${issue.path.length === 0 ? "(root)" : issue.path.join(".")}: ${issue.message}`).join("; ")
+
+const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
+  typeof u === "object" && u !== null && !Array.isArray(u)
+
+const decodeOptions = { errors: "all", onExcessProperty: "ignore" } as const
+
+/**
+ * Decodes a run's input, given as JSON, with the Schemas of what its
+ * template requires: the typed input, or every issue (each naming its key).
+ * Keys the template does not require are left out.
+ */
+export const decodeInput = (
+  template: Template.Template.Any,
+  input: unknown
+): Either.Either<Readonly<Record<string, unknown>>, ReadonlyArray<Issue>> => {
+  if (!isRecord(input)) {
+    return Either.left([{ path: [], message: "expected an object holding the template's input keys" }])
+  }
+  const decoded: Record<string, unknown> = {}
+  const issues: Array<Issue> = []
+  const seen = new Set<string>()
+  for (const [key, schema] of template.requirements) {
+    const result = Schema.decodeUnknownEither(schema)(input, decodeOptions)
+    if (Either.isLeft(result)) {
+      for (const issue of toIssues(result.left)) {
+        const id = `${issue.path.join("\u0000")}\u0001${issue.message}`
+        if (!seen.has(id)) {
+          seen.add(id)
+          issues.push(issue)
+        }
+      }
+    } else if (isRecord(result.right) && key in result.right && !(key in decoded)) {
+      decoded[key] = result.right[key]
+    }
+  }
+  return issues.length > 0 ? Either.left(issues) : Either.right(decoded)
+}
+
+/** A JSON-safe copy of a value (anything JSON cannot hold becomes a string). */
+const jsonSafe = (value: unknown): unknown => {
+  try {
+    const text = JSON.stringify(value)
+    return text === undefined ? null : JSON.parse(text)
+  } catch {
+    return String(value)
+  }
+}
+
+/** A JSON-safe copy of every value of a record. */
+export const jsonSafeRecord = (record: Readonly<Record<string, unknown>>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(record).map(([key, value]) => [key, jsonSafe(value)]))
+
+/** Encodes one typed state value with the Schema of its key (a one-key Struct). */
+const encodeKey = (schema: Schema.Schema.AnyNoContext | undefined, key: string, value: unknown): unknown => {
+  if (schema === undefined) return jsonSafe(value)
+  const encoded = Schema.encodeUnknownEither(schema)({ [key]: value })
+  return Either.isRight(encoded) && isRecord(encoded.right) ? jsonSafe(encoded.right[key]) : jsonSafe(value)
+}
+
+/** Encodes a typed state (a run's result) with its template's Schemas, as JSON. */
+export const encodeState = (
+  template: Template.Template.Any,
+  state: Readonly<Record<string, unknown>>
+): Record<string, unknown> => {
+  const required = new Map<string, Schema.Schema.AnyNoContext>()
+  for (const [key, schema] of template.requirements) if (!required.has(key)) required.set(key, schema)
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(state)) {
+    out[key] = encodeKey(template.provides[key] ?? required.get(key), key, value)
+  }
+  return out
+}
+
+type JsonObject = Record<string, unknown>
+
+/** The JSON Schema of a Schema, or a permissive one (with a note) when it has none. */
+export const jsonSchemaOf = (schema: Schema.Schema.AnyNoContext): JsonObject => {
+  try {
+    return JSONSchema.make(schema) as unknown as JsonObject
+  } catch (error) {
+    return { description: `no JSON Schema: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}` }
+  }
+}
+
+/**
+ * The JSON Schema of an object built from one-key Struct Schemas (a
+ * template's requirements or what it provides): a key given several Schemas
+ * must satisfy all of them. Keys not listed are allowed (and ignored).
+ */
+export const objectJsonSchema = (
+  parts: ReadonlyArray<readonly [key: string, schema: Schema.Schema.AnyNoContext]>
+): JsonObject => {
+  const properties = new Map<string, Array<unknown>>()
+  const required = new Set<string>()
+  const defs: JsonObject = {}
+  for (const [key, schema] of parts) {
+    const document = jsonSchemaOf(schema)
+    if (isRecord(document.$defs)) Object.assign(defs, document.$defs)
+    const property = isRecord(document.properties) ? document.properties[key] : undefined
+    const list = properties.get(key) ?? []
+    list.push(property ?? {})
+    properties.set(key, list)
+    if (Array.isArray(document.required) && document.required.includes(key)) required.add(key)
+  }
+  return {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    type: "object",
+    required: Array.from(required),
+    properties: Object.fromEntries(
+      Array.from(properties, ([key, list]) => [key, list.length === 1 ? list[0] : { allOf: list }])
+    ),
+    ...(Object.keys(defs).length > 0 ? { $defs: defs } : {})
+  }
+}
+
+// ---------------------------------------------------------------------------
+// listing
+// ---------------------------------------------------------------------------
+
+/** A position in a listing: the last run of the previous page. */
+export interface Cursor {
+  readonly createdAt: number
+  readonly runId: string
+}
+
+const CursorJson = Schema.parseJson(Schema.Tuple(Schema.Number.pipe(Schema.finite()), Schema.String))
+
+/** The opaque text of a cursor (base64url JSON). */
+export const encodeCursor = (cursor: Cursor): string =>
+  Buffer.from(JSON.stringify([cursor.createdAt, cursor.runId]), "utf8").toString("base64url")
+
+/** Reads a cursor back; `undefined` for one this server never gave. */
+export const decodeCursor = (text: string): Cursor | undefined => {
+  const decoded = Schema.decodeUnknownEither(CursorJson)(Buffer.from(text, "base64url").toString("utf8"))
+  return Either.isRight(decoded) ? { createdAt: decoded.right[0], runId: decoded.right[1] } : undefined
+}
+
+/** The default page size of a listing. */
+export const defaultLimit = 50
+
+/** Whether `run` comes after `cursor` in a listing (newest first, then by id, descending). */
+export const isAfter = (run: { readonly createdAt: number; readonly runId: string }, cursor: Cursor): boolean =>
+  run.createdAt < cursor.createdAt || (run.createdAt === cursor.createdAt && run.runId < cursor.runId)
+
+/**
+ * The store filter of a query: one more run than the page holds (to know
+ * whether there is a next page), after the cursor.
+ */
+export const toFilter = (query: RunQuery, cursor: Cursor | undefined): SnapshotStore.RunFilter => ({
+  status: query.status,
+  templateName: query.template,
+  createdAfter: query.since,
+  createdBefore: query.until,
+  after: cursor,
+  limit: (query.limit ?? defaultLimit) + 1
+})
+
+/** One page of a listing from the runs the store returned for {@link toFilter}. */
+export const toPage = <A extends { readonly createdAt: number; readonly runId: string }>(
+  runs: ReadonlyArray<A>,
+  query: RunQuery,
+  cursor: Cursor | undefined
+): { readonly runs: ReadonlyArray<A>; readonly nextCursor: string | null } => {
+  const limit = query.limit ?? defaultLimit
+  const after = cursor === undefined ? runs : runs.filter((run) => isAfter(run, cursor))
+  const page = after.slice(0, limit)
+  const last = page[page.length - 1]
+  return {
+    runs: page,
+    nextCursor: after.length > limit && last !== undefined ? encodeCursor({ createdAt: last.createdAt, runId: last.runId }) : null
+  }
+}

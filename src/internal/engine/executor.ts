@@ -1,0 +1,297 @@
+/**
+ * The runs an engine executes, and what happens when an execution ends:
+ * each claimed run runs in a background fiber once a concurrency permit is
+ * free; its ending completes the run's local waiters; a suspended run gets a
+ * timer for its deadline and is taken up again (claimed, restored, executed)
+ * when its signal or deadline comes — here, or by whichever engine claims it
+ * first. A run this engine stops executing for another reason (interrupted,
+ * cancelled, taken over) is handed back or left to its new owner.
+ *
+ * @internal
+ */
+import { Clock, Context, Deferred, Duration, Effect, Exit, Fiber, FiberId, FiberMap, Option } from "effect"
+import type { Scope } from "effect"
+import type { PersistenceError } from "../../Errors.js"
+import { RunCancelled } from "../../Errors.js"
+import type { ClaimResult, Lease, RunRecord, StepRecord } from "../../SnapshotStore.js"
+import { isTransient, retryTransient } from "../run/checkpoint.js"
+import { type RunContext, type RunEnv, type RunOutcome, withServices } from "../run/context.js"
+import { summarize } from "../run/errors.js"
+import { type Ending, execute, load, restore } from "../run/lifecycle.js"
+import { isTracked } from "./clock.js"
+import type { Registry } from "./registry.js"
+
+/**
+ * Why this engine stopped executing a run from outside it: cancelled here
+ * (its waiters are interrupted) or in another process (they fail with
+ * `RunCancelled`), taken over by another engine, or the engine shuts down.
+ */
+export type StopReason = "cancelled" | "cancelled-elsewhere" | "lost" | "shutdown"
+
+interface Active {
+  readonly lease: Lease
+  readonly queue: string
+  /** When this engine claimed it (the heartbeat ignores runs claimed after it asked). */
+  readonly since: number
+  reason: StopReason | undefined
+}
+
+/** What the executor needs. */
+export interface ExecutorDeps {
+  readonly env: RunEnv
+  readonly registry: Registry
+  readonly permits: Effect.Semaphore
+  readonly leaseMillis: number
+}
+
+/** The executor of an engine. */
+export interface Executor {
+  /** Executes a claimed run (prepared or restored) in the background, with the services of `context`. */
+  readonly launch: (
+    ctx: RunContext,
+    context: Context.Context<never>,
+    kind: "started" | "resumed"
+  ) => Effect.Effect<void>
+  /** Claims a stored run and executes it in the background; says whether it did. */
+  readonly takeUp: (
+    runId: string,
+    options?: { readonly takeOverFrom?: string | undefined }
+  ) => Effect.Effect<ClaimResult | { readonly claimed: false; readonly reason: "active" | "unknown-template" }, PersistenceError>
+  /** Executes runs claimed in bulk (recovery, workers). */
+  readonly launchClaimed: (claimed: { readonly lease: Lease; readonly run: RunRecord }) => Effect.Effect<void>
+  /** The local waiter of a run (created on demand): completed when an execution here ends it. */
+  readonly waiter: (runId: string) => Deferred.Deferred<RunOutcome, unknown>
+  /** Completes a run's local waiter as interrupted (it was cancelled) and stops its execution here. */
+  readonly stop: (runId: string, reason: StopReason) => Effect.Effect<void>
+  /** Runs executing here, with their claims. */
+  readonly active: ReadonlyMap<string, Active>
+  /** Waits until this engine executes at least one run (open while it does). */
+  readonly busy: Effect.Effect<void>
+  /** How many permits are free. */
+  readonly freePermits: () => number
+  /** Waits up to `grace` for the runs executing here to end, then hands the rest back. */
+  readonly drain: (grace: Duration.Duration) => Effect.Effect<void>
+}
+
+/** Builds an executor whose fibers live as long as the scope. */
+export const make = (deps: ExecutorDeps): Effect.Effect<Executor, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const { env, permits, registry } = deps
+    const store = env.store
+    // runs execute on the clock the engine was built with, or on their caller's when it tracks sleeps (test kit)
+    const engineClock = yield* Effect.clock
+    const runs = yield* FiberMap.make<string>()
+    const timers = yield* FiberMap.make<string>()
+    const active = new Map<string, Active>()
+    const executing = yield* Effect.makeLatch(false)
+    /** Keeps the latch open exactly while some run executes here. */
+    const track = Effect.suspend(() => active.size > 0 ? executing.open : executing.close)
+    const waiters = new Map<string, Deferred.Deferred<RunOutcome, unknown>>()
+    let busy = 0
+
+    const waiter = (runId: string) => {
+      let done = waiters.get(runId)
+      if (done === undefined) {
+        done = Deferred.unsafeMake<RunOutcome, unknown>(FiberId.none)
+        waiters.set(runId, done)
+      }
+      return done
+    }
+    const complete = (runId: string, exit: Exit.Exit<RunOutcome, unknown>) =>
+      Effect.suspend(() => {
+        const done = waiters.get(runId)
+        waiters.delete(runId)
+        return done === undefined ? Effect.void : Deferred.done(done, exit)
+      })
+
+    /** What the run's waiters learn from how an execution here ended. */
+    const settle = (runId: string, ending: Ending): Effect.Effect<void> => {
+      switch (ending._tag) {
+        case "Completed":
+          return complete(runId, Exit.succeed(ending.outcome))
+        case "Failed":
+          return complete(runId, Exit.fail(ending.error))
+        case "Cancelled":
+          return complete(runId, Exit.fail(new RunCancelled({ runId })))
+        case "Abandoned":
+          return complete(runId, Exit.fail(ending.error))
+        case "Interrupted":
+          return complete(runId, Exit.interrupt(FiberId.none))
+        case "Lost":
+          // it goes on in the engine that holds it: waiters learn its end from the store
+          return Effect.void
+        case "Suspended":
+          return afterSuspension(runId, ending.suspended.waitingRunId, ending.suspended.signal, ending.suspended.deadline)
+      }
+    }
+
+    /**
+     * A run suspended here: take it up again at its deadline, or at once if
+     * its signal was recorded while it was suspending.
+     */
+    const afterSuspension = (runId: string, waitingRunId: string, signal: string | null, deadline: number | null) =>
+      Effect.gen(function*() {
+        if (deadline !== null) {
+          const now = yield* Clock.currentTimeMillis
+          yield* FiberMap.run(
+            timers,
+            runId,
+            Effect.zipRight(Effect.sleep(Duration.millis(Math.max(0, deadline - now))), Effect.ignore(takeUp(runId)))
+          )
+        }
+        if (signal === null) return
+        const signals = yield* Effect.orElseSucceed(store.signals(waitingRunId), () => [])
+        if (signals.some((s) => s.name === signal && s.consumedBy === null)) yield* Effect.ignore(takeUp(runId))
+      })
+
+    /** After an interruption from outside: hand the run back, tell its waiters what the reason says. */
+    const stopped = (ctx: RunContext) =>
+      Effect.suspend(() => {
+        const reason = active.get(ctx.runId)?.reason
+        active.delete(ctx.runId)
+        return Effect.zipRight(
+          track,
+          Effect.zipRight(
+          Effect.flatMap(
+            Clock.currentTimeMillis,
+            (now) => Effect.ignore(store.pause(ctx.runId, ctx.lease, { _tag: "Release" }, { updatedAt: now, elapsedMillis: 0 }))
+          ),
+          // taken over: it goes on elsewhere, and its waiters learn its end from the store
+          reason === "lost"
+            ? Effect.void
+            : reason === "cancelled-elsewhere"
+            ? complete(ctx.runId, Exit.fail(new RunCancelled({ runId: ctx.runId })))
+            : complete(ctx.runId, Exit.interrupt(FiberId.none))
+          )
+        )
+      })
+
+    const executeHere = (ctx: RunContext, context: Context.Context<never>, kind: "started" | "resumed") =>
+      Effect.gen(function*() {
+        const ending = yield* permits.withPermits(1)(
+          Effect.gen(function*() {
+            busy++
+            const now = yield* Clock.currentTimeMillis
+            const { runId, template } = ctx
+            yield* kind === "started"
+              ? env.publish({ _tag: "RunStarted", runId, template: template.name, version: template.version, at: now })
+              : env.publish({
+                _tag: "RunResumed",
+                runId,
+                template: template.name,
+                version: template.version,
+                completedSteps: ctx.completed.size,
+                at: now
+              })
+            return yield* withServices(execute(ctx, { child: false }), context)
+          }).pipe(Effect.ensuring(Effect.sync(() => busy--)))
+        )
+        active.delete(ctx.runId)
+        yield* track
+        yield* settle(ctx.runId, ending)
+      }).pipe(Effect.onInterrupt(() => stopped(ctx)))
+
+    const launch = (ctx: RunContext, context: Context.Context<never>, kind: "started" | "resumed") =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        active.set(ctx.runId, { lease: ctx.lease, queue: ctx.queue, since: now, reason: undefined })
+        yield* track
+        const callerClock = yield* Effect.clock
+        const clock = isTracked(callerClock) ? callerClock : engineClock
+        yield* FiberMap.run(runs, ctx.runId, Effect.withClock(executeHere(ctx, context, kind), clock), {
+          onlyIfMissing: true
+        })
+      })
+
+    /** Restores a claimed run and executes it; a run that cannot be restored is failed. */
+    const launchClaimed = ({ lease, run }: { readonly lease: Lease; readonly run: RunRecord }) =>
+      Effect.gen(function*() {
+        const registered = registry.get(run.templateName, run.templateVersion)
+        const now = yield* Clock.currentTimeMillis
+        const at = { updatedAt: now, elapsedMillis: 0 }
+        if (registered === undefined) {
+          yield* Effect.ignore(store.pause(run.runId, lease, { _tag: "Release" }, at))
+          return
+        }
+        const restored = yield* Effect.either(
+          Effect.flatMap(load(env, run.runId), ({ loaded, records }) =>
+            restore(env, registered.template, loaded, visibleRecords(records), lease))
+        )
+        if (restored._tag === "Left") {
+          const error = restored.left
+          if (isTransient(error)) {
+            yield* Effect.ignore(store.pause(run.runId, lease, { _tag: "Release" }, at))
+          } else {
+            // a run whose stored state cannot be read back cannot go on: it fails, naming why
+            yield* Effect.ignore(store.finish(run.runId, lease, { status: "failed", error: summarize(error), expiresAt: null }, at))
+            yield* complete(run.runId, Exit.fail(error))
+          }
+          return
+        }
+        yield* launch(restored.right, registered.context, "resumed")
+      })
+
+    const takeUp: Executor["takeUp"] = (runId, options) =>
+      Effect.gen(function*() {
+        if (active.has(runId)) return { claimed: false, reason: "active" } as const
+        const now = yield* Clock.currentTimeMillis
+        const claimed = yield* retryTransient(store.claim(runId, env.owner, now, now + deps.leaseMillis, options?.takeOverFrom))
+        if (!claimed.claimed) return claimed
+        if (registry.get(claimed.run.templateName, claimed.run.templateVersion) === undefined) {
+          yield* Effect.ignore(store.pause(runId, claimed.lease, { _tag: "Release" }, { updatedAt: now, elapsedMillis: 0 }))
+          return { claimed: false, reason: "unknown-template" } as const
+        }
+        yield* launchClaimed(claimed)
+        return claimed
+      })
+
+    const stop = (runId: string, reason: StopReason) =>
+      Effect.gen(function*() {
+        yield* FiberMap.remove(timers, runId)
+        const running = active.get(runId)
+        if (running !== undefined) {
+          running.reason = reason
+          yield* FiberMap.remove(runs, runId)
+        }
+        if (reason === "cancelled") yield* complete(runId, Exit.interrupt(FiberId.none))
+      })
+
+    const drain = (grace: Duration.Duration) =>
+      Effect.gen(function*() {
+        yield* FiberMap.clear(timers)
+        if (active.size > 0 && Duration.toMillis(grace) > 0) {
+          // wait for the runs executing now (not for suspended ones), measured in real time
+          const fibers: Array<Fiber.RuntimeFiber<unknown, unknown>> = []
+          for (const id of active.keys()) {
+            const fiber = yield* Effect.option(FiberMap.get(runs, id))
+            if (Option.isSome(fiber)) fibers.push(fiber.value)
+          }
+          yield* Effect.raceFirst(
+            Effect.asVoid(Fiber.awaitAll(fibers)),
+            Effect.sleep(grace).pipe(Effect.withClock(Clock.make()))
+          )
+        }
+        for (const running of active.values()) running.reason = "shutdown"
+        yield* FiberMap.clear(runs)
+      })
+
+    return {
+      launch,
+      takeUp,
+      launchClaimed,
+      waiter,
+      stop,
+      active,
+      busy: executing.await,
+      freePermits: () => Math.max(0, env.settings.maxConcurrentWorkflows - busy - queuedCount(active, busy)),
+      drain
+    } satisfies Executor
+  })
+
+/** Runs claimed here but still waiting for a permit. */
+const queuedCount = (active: ReadonlyMap<string, Active>, busy: number): number => Math.max(0, active.size - busy)
+
+/** The records a resumed run's trace starts from: failed attempts of earlier executions are left out. */
+export const visibleRecords = (records: ReadonlyArray<StepRecord>): ReadonlyArray<StepRecord> =>
+  records.filter((record) => record.status !== "failed")
+

@@ -1,0 +1,107 @@
+/**
+ * Taking up runs that need an engine, without user code: on start and then
+ * every poll interval (or at once when nudged: a local signal, a store's
+ * wake-up notice), an engine claims the runs of its templates that are
+ * orphaned (their engine died or handed them back), due (a deadline passed,
+ * a signal arrived) and, for a worker, queued on the queues it serves — as
+ * many as it has free permits — and executes them. Runs of templates it
+ * does not know are left alone, and said so once in the log.
+ *
+ * @internal
+ */
+import { Clock, Effect, Queue, Stream } from "effect"
+import type { Duration, Scope } from "effect"
+import type { Service as Store } from "../../SnapshotStore.js"
+import { choreSleep } from "./clock.js"
+import type { Executor } from "./executor.js"
+import { keyOf, type Registry } from "./registry.js"
+
+/** The queues a worker serves, each with how many of its runs may execute here at once. */
+export type Queues = ReadonlyMap<string, number>
+
+/** An engine's poller. */
+export interface Poller {
+  /** Looks for work now. */
+  readonly nudge: Effect.Effect<void>
+  /** Serves queues (a worker) for as long as the scope lives. */
+  readonly serve: (queues: Queues) => Effect.Effect<void, never, Scope.Scope>
+}
+
+/** Builds the poller; it polls only while `enabled()` or a worker serves queues. */
+export const make = (options: {
+  readonly store: Store
+  readonly owner: string
+  readonly registry: Registry
+  readonly executor: Executor
+  readonly leaseMillis: number
+  readonly interval: Duration.DurationInput
+  readonly recovery: boolean
+}): Effect.Effect<Poller, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const { executor, owner, registry, store } = options
+    const nudges = yield* Queue.sliding<void>(1)
+    const served: Array<Queues> = []
+    const reported = new Set<string>()
+    /** Runs executing here, by queue (for per-queue limits). */
+    const runningIn = (queue: string) => {
+      let n = 0
+      for (const running of executor.active.values()) if (running.queue === queue) n++
+      return n
+    }
+
+    const round = Effect.gen(function*() {
+      if (registry.size === 0) return
+      let free = executor.freePermits()
+      if (free <= 0) return
+      const now = yield* Clock.currentTimeMillis
+      const templates = registry.keys()
+      const claimAndLaunch = (queues: ReadonlyArray<string> | undefined, limit: number) =>
+        Effect.gen(function*() {
+          const claimed = yield* store.claimNext(owner, now, now + options.leaseMillis, { templates, queues, limit })
+          for (const c of claimed) yield* executor.launchClaimed(c)
+          free -= claimed.length
+        })
+      if (options.recovery || served.length > 0) yield* claimAndLaunch(undefined, free)
+      for (const queues of served) {
+        for (const [queue, limit] of queues) {
+          const room = Math.min(free, limit - runningIn(queue))
+          if (room > 0) yield* claimAndLaunch([queue], room)
+        }
+      }
+      // say once which claimable runs nobody here can execute
+      const waiting = yield* store.list({ claimableAt: now, limit: 50 })
+      for (const run of waiting) {
+        if (run.parentId !== null || registry.get(run.templateName, run.templateVersion) !== undefined) continue
+        if (reported.has(run.runId)) continue
+        reported.add(run.runId)
+        yield* Effect.logWarning(
+          `weft: run ${run.runId} (${keyOf(run.templateName, run.templateVersion)}) needs an engine, but its ` +
+            "template is not registered here: left alone"
+        )
+      }
+    }).pipe(Effect.catchAll((error) => Effect.logWarning("weft: looking for runs to take up failed; will try again", error)))
+
+    const polling = () => options.recovery || served.length > 0
+    // without recovery or queues to serve there is nothing to poll for: only nudges wake it
+    const loop = Effect.forever(
+      Effect.zipRight(
+        Effect.suspend(() =>
+          polling() ? Effect.raceFirst(choreSleep(options.interval), Queue.take(nudges)) : Queue.take(nudges)
+        ),
+        Effect.suspend(() => polling() ? round : Effect.void)
+      )
+    )
+    yield* Effect.forkScoped(Effect.zipRight(Effect.suspend(() => options.recovery ? round : Effect.void), loop))
+    if (store.wakeups !== undefined) {
+      const wakeups = yield* store.wakeups
+      yield* Effect.forkScoped(Stream.runForEach(wakeups, () => Queue.offer(nudges, undefined)))
+    }
+    return {
+      nudge: Effect.asVoid(Queue.offer(nudges, undefined)),
+      serve: (queues) =>
+        Effect.acquireRelease(
+          Effect.zipRight(Effect.sync(() => served.push(queues)), Queue.offer(nudges, undefined)),
+          () => Effect.sync(() => served.splice(served.indexOf(queues), 1))
+        )
+    }
+  })

@@ -1,0 +1,200 @@
+/**
+ * The templates an engine knows, by name and version, each with the services
+ * its steps need (captured where it was registered). A second, different
+ * template under a name and version already known is a `TemplateConflict`:
+ * "different" means structurally — the same template built twice by the same
+ * code (same nodes, names, keys, Schemas and policies) is the same template.
+ *
+ * @internal
+ */
+import { Context, Duration, Either } from "effect"
+import type * as Durable from "../../Durable.js"
+import { TemplateConflict } from "../../Errors.js"
+import type * as Flow from "../../Flow.js"
+import type * as Step from "../../Step.js"
+import type * as Template from "../../Template.js"
+
+/** A known template with the services its steps run with. */
+export interface Registered {
+  readonly template: Template.Template.Any
+  readonly context: Context.Context<never>
+  readonly fingerprint: ReadonlyArray<string>
+}
+
+/** `name@version`. */
+export const keyOf = (name: string, version: string): string => `${name}@${version}`
+
+const fingerprintCache = new WeakMap<Template.Template.Any, ReadonlyArray<string>>()
+
+/**
+ * A template's structure as lines of text (one per node, indented by depth):
+ * what two templates must share to be the same. Functions (a step's `run`,
+ * a predicate) cannot be compared and are left out.
+ */
+export const fingerprint = (template: Template.Template.Any): ReadonlyArray<string> => {
+  const cached = fingerprintCache.get(template)
+  if (cached !== undefined) return cached
+  const lines: Array<string> = []
+  const fields = (f: Readonly<Record<string, { readonly ast: unknown }>>) =>
+    Object.entries(f).map(([key, field]) => `${key}: ${String(field.ast)}`).join(", ")
+  const duration = (d: Duration.Duration | undefined) => d === undefined ? "-" : Duration.format(d)
+  const step = (s: Step.Step.Any, depth: number): void => {
+    const retryWhile = (s as { readonly retryWhile?: unknown }).retryWhile !== undefined
+    lines.push(
+      `${"  ".repeat(depth)}step ${s.name} reads {${fields(s.requires)}} writes {${fields(s.provides)}} ` +
+        `retry=${s.retry === undefined ? "-" : "custom"}${retryWhile ? "+while" : ""} timeout=${duration(s.timeout)} ` +
+        `ttl=${duration(s.ttl)} onError=${s.onError}`
+    )
+    if (s.fallback !== undefined) step(s.fallback, depth + 1)
+  }
+  const flow = (f: Flow.Flow.Any, depth: number): void => {
+    const spec = f.spec
+    const pad = "  ".repeat(depth)
+    switch (spec.kind) {
+      case "branch":
+        lines.push(`${pad}branch ${f.name} reads {${fields(spec.requires)}} arms ${spec.labels.join(",")}`)
+        for (const label of spec.labels) {
+          const arm = spec.arms[label]
+          lines.push(`${pad}  arm ${label}`)
+          if (arm !== undefined) node(arm, depth + 2)
+        }
+        return
+      case "loop":
+        lines.push(`${pad}loop ${f.name} reads {${fields(spec.requires)}} max=${spec.maxIterations} check=${spec.check}`)
+        return node(spec.body, depth + 1)
+      case "forEach":
+        lines.push(
+          `${pad}forEach ${f.name} over=${spec.over} as=${spec.as} collect=${spec.collect} into=${spec.into} ` +
+            `concurrency=${spec.concurrency}`
+        )
+        return node(spec.body, depth + 1)
+      case "parallel":
+        lines.push(
+          `${pad}parallel ${f.name} mode=${spec.mode} concurrency=${spec.concurrency} ` +
+            `merge=${Object.keys(spec.merge).sort().join(",")}`
+        )
+        for (const label of spec.labels) {
+          lines.push(`${pad}  branch ${label}`)
+          node(spec.branches[label]!, depth + 2)
+        }
+        return
+    }
+  }
+  const durable = (d: Durable.Node, depth: number): void => {
+    const pad = "  ".repeat(depth)
+    switch (d._tag) {
+      case "Sleep":
+        return void lines.push(`${pad}sleep ${d.name} ${duration(d.duration)}`)
+      case "WaitForSignal":
+        return void lines.push(
+          `${pad}wait ${d.name} signal=${d.signal} key=${d.key} schema=${String(d.schema.ast)} timeout=${duration(d.timeout)} ` +
+            `default=${d.onTimeout === undefined ? "-" : "yes"}`
+        )
+      case "Subflow":
+        lines.push(`${pad}subflow ${d.name}`)
+        return node(d.template, depth + 1)
+    }
+  }
+  const node = (n: Template.Node, depth: number): void => {
+    switch (n._tag) {
+      case "Step":
+        return step(n, depth)
+      case "Template":
+        lines.push(
+          `${"  ".repeat(depth)}template ${n.name}@${n.version} local=${n.local.join(",")} ` +
+            `retry=${n.retry === undefined ? "-" : "custom"} stepTimeout=${duration(n.stepTimeout)}`
+        )
+        for (const child of n.steps) node(child, depth + 1)
+        return
+      case "Flow":
+        return flow(n, depth)
+      default:
+        return durable(n, depth)
+    }
+  }
+  node(template as Template.Node, 0)
+  fingerprintCache.set(template, lines)
+  return lines
+}
+
+/** Where two fingerprints first differ, in words. */
+const difference = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): string => {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    if (a[i] !== b[i]) {
+      return `node ${i + 1} is ${JSON.stringify(a[i]?.trim() ?? "(nothing)")} in the registered one and ` +
+        `${JSON.stringify(b[i]?.trim() ?? "(nothing)")} in the other`
+    }
+  }
+  return "they differ"
+}
+
+/** Every template a template runs as a sub-flow (at any depth), itself first. */
+const withSubflows = (template: Template.Template.Any): ReadonlyArray<Template.Template.Any> => {
+  const found: Array<Template.Template.Any> = [template]
+  const visit = (n: Template.Node): void => {
+    switch (n._tag) {
+      case "Template":
+        return n.steps.forEach(visit)
+      case "Flow":
+        return n.children.forEach(visit)
+      case "Subflow":
+        found.push(...withSubflows(n.template))
+        return
+      default:
+        return
+    }
+  }
+  template.steps.forEach(visit)
+  return found
+}
+
+/** The templates of an engine. */
+export class Registry {
+  private readonly byKey = new Map<string, Registered>()
+
+  /**
+   * Registers a template and the templates of its sub-flows, with the
+   * services of `context`. Registering the same template again keeps the
+   * first registration's services unless `context` is given anew.
+   */
+  register(template: Template.Template.Any, context: Context.Context<never>): Either.Either<void, TemplateConflict> {
+    for (const t of withSubflows(template)) {
+      const key = keyOf(t.name, t.version)
+      const known = this.byKey.get(key)
+      if (known !== undefined && known.template !== t) {
+        const mine = known.fingerprint
+        const theirs = fingerprint(t)
+        if (mine.length !== theirs.length || mine.some((line, i) => line !== theirs[i])) {
+          return Either.left(new TemplateConflict({ name: t.name, version: t.version, detail: difference(mine, theirs) }))
+        }
+      }
+    }
+    for (const t of withSubflows(template)) {
+      const key = keyOf(t.name, t.version)
+      const known = this.byKey.get(key)
+      // the first template object stays (its runs keep running with it); new services replace old ones
+      this.byKey.set(key, { template: known?.template ?? t, context, fingerprint: known?.fingerprint ?? fingerprint(t) })
+    }
+    return Either.void
+  }
+
+  get(name: string, version: string): Registered | undefined {
+    return this.byKey.get(keyOf(name, version))
+  }
+
+  get size(): number {
+    return this.byKey.size
+  }
+
+  templates(): ReadonlyArray<Template.Template.Any> {
+    return Array.from(this.byKey.values(), (r) => r.template)
+  }
+
+  /** Name and version of every template known. */
+  keys(): ReadonlyArray<{ readonly name: string; readonly version: string }> {
+    return Array.from(this.byKey.values(), (r) => ({ name: r.template.name, version: r.template.version }))
+  }
+}
+
+/** An empty context, for templates registered without services. */
+export const emptyContext: Context.Context<never> = Context.empty()

@@ -1,0 +1,131 @@
+/**
+ * Persistence of a step: one checkpoint per step (its delta, attempts and
+ * timing), written under the run's claim (fenced), with a full snapshot from
+ * time to time so that loading stays cheap, and retried when the store fails
+ * transiently.
+ *
+ * @internal
+ */
+import { Duration, Effect, Schedule } from "effect"
+import type { LeaseLost, PersistenceError, RunCancelled } from "../../Errors.js"
+import type { ErrorSummary, StateDelta, StepRecord, StepStatus, StoredEntry, StoredState } from "../../SnapshotStore.js"
+import type { RunContext } from "./context.js"
+import { idempotencyKey } from "./keys.js"
+
+/** Full snapshots are written once the deltas since the last one weigh this much, or the state's size. */
+const minSnapshotBytes = 64 * 1024
+
+/**
+ * How a write that failed transiently (busy, I/O, connection lost) is tried
+ * again: exponential from 20 ms, at most 2 s apart, 12 times (about 12 s).
+ */
+export const transientRetry: Schedule.Schedule<unknown, PersistenceError> = Schedule.exponential("20 millis").pipe(
+  Schedule.modifyDelay((delay) => Duration.min(delay, Duration.seconds(2))),
+  Schedule.intersect(Schedule.recurs(12))
+)
+
+/** Runs a store write, trying it again while it fails transiently. */
+export const retryTransient = <A, E, R>(write: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.retry(write, {
+    schedule: transientRetry as Schedule.Schedule<unknown, E>,
+    while: (error) => isTransient(error)
+  })
+
+/** Whether an error is a transient store failure. */
+export const isTransient = (error: unknown): error is PersistenceError =>
+  typeof error === "object" && error !== null && (error as { readonly _tag?: unknown })._tag === "PersistenceError" &&
+  (error as PersistenceError).transient
+
+/** A checkpoint as the interpreter describes it. */
+export interface Checkpoint {
+  readonly stepKey: string
+  readonly stepName: string
+  readonly status: StepStatus
+  readonly attempts: number
+  readonly startedAt: number
+  readonly endedAt: number
+  readonly delta: StateDelta
+  readonly error: ErrorSummary | null
+}
+
+/** The typed values of a delta's written keys, with their sizes. */
+export type Written = ReadonlyMap<string, { readonly value: unknown; readonly size: number }>
+
+const noWrites: Written = new Map()
+
+/**
+ * Appends one checkpoint: records it in the store under the run's claim,
+ * then applies its delta to the in-memory state. Checkpoints of one run are
+ * serialized while flow views run concurrently, and not interruptible, so
+ * that the in-memory cursor always matches the store's. Fails with
+ * `RunCancelled` or `LeaseLost` (nothing written) when the run is no longer
+ * this engine's, and with a `PersistenceError` when the store stays
+ * unavailable.
+ */
+export const checkpoint = (
+  ctx: RunContext,
+  input: Checkpoint,
+  written: Written = noWrites
+): Effect.Effect<void, PersistenceError | RunCancelled | LeaseLost> => {
+  const write = Effect.suspend(() => {
+    const run = ctx.root
+    const seq = run.seq + 1
+    const delta = run === ctx ? input.delta : {
+      set: Object.fromEntries(Object.entries(input.delta.set).map(([name, stored]) => [ctx.storedKey(name), stored])),
+      unset: input.delta.unset.map((name) => ctx.storedKey(name))
+    }
+    const record: StepRecord = {
+      runId: ctx.runId,
+      seq,
+      stepKey: input.stepKey,
+      stepName: input.stepName,
+      status: input.status,
+      attempts: input.attempts,
+      startedAt: input.startedAt,
+      endedAt: input.endedAt,
+      delta,
+      error: input.error,
+      idempotencyKey: idempotencyKey(ctx.runId, input.stepKey)
+    }
+    let deltaBytes = 64
+    for (const name of Object.keys(input.delta.set)) deltaBytes += written.get(name)?.size ?? 0
+    let snapshot: StoredState | undefined
+    if (run.bytesSinceSnapshot + deltaBytes >= Math.max(run.stateBytes, minSnapshotBytes)) {
+      snapshot = afterDelta(run.storedState(), delta, input.endedAt)
+    }
+    return Effect.map(retryTransient(ctx.env.store.appendStep(record, run.lease, snapshot)), () => {
+      for (const [name, stored] of Object.entries(input.delta.set)) {
+        const value = written.get(name)
+        ctx.set(name, { value: value?.value, stored, size: value?.size ?? 0 })
+      }
+      for (const name of input.delta.unset) ctx.unset(name)
+      run.seq = seq
+      run.updatedAt = input.endedAt
+      run.bytesSinceSnapshot = snapshot === undefined ? run.bytesSinceSnapshot + deltaBytes : 0
+      if (input.status !== "failed") run.completed.add(input.stepKey)
+      run.records.push(record)
+    })
+  })
+  const guarded = Effect.uninterruptible(write)
+  return ctx.root.concurrentViews > 0 ? lockOf(ctx.root).withPermits(1)(guarded) : guarded
+}
+
+/** A stored state with a delta applied. */
+const afterDelta = (state: StoredState, delta: StateDelta, at: number): StoredState => {
+  const entries: Record<string, StoredEntry> = { ...state.entries }
+  for (const [key, stored] of Object.entries(delta.set)) entries[key] = stored
+  for (const key of delta.unset) delete entries[key]
+  return { entries, createdAt: state.createdAt, updatedAt: at }
+}
+
+const locks = new WeakMap<RunContext, Effect.Semaphore>()
+
+/** The lock serializing one run's checkpoints while its views run concurrently. */
+const lockOf = (run: RunContext): Effect.Semaphore => {
+  let lock = locks.get(run)
+  if (lock === undefined) {
+    lock = Effect.unsafeMakeSemaphore(1)
+    locks.set(run, lock)
+  }
+  return lock
+}

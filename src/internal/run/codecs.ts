@@ -1,0 +1,288 @@
+/**
+ * Schema work done once per step or template and cached: a step's output
+ * guard (a fast boolean check; issues are built only when it fails), its
+ * encoding for persistence (skipped when the Schemas transform nothing),
+ * each state key's codec for resuming, and a run's input decoder.
+ *
+ * @internal
+ */
+import { Either, ParseResult, Schema, SchemaAST } from "effect"
+import type { Issue } from "../../Errors.js"
+import type * as Step from "../../Step.js"
+import type * as Template from "../../Template.js"
+import { checkJson, depthExceeds, maxDepth } from "./values.js"
+
+type Decoded = Readonly<Record<string, unknown>>
+
+/** Turns a parse error into issues (key paths and messages). */
+export const toIssues = (error: ParseResult.ParseError): ReadonlyArray<Issue> =>
+  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({ path: issue.path, message: issue.message }))
+
+const allErrors = { errors: "all", onExcessProperty: "ignore" } as const
+
+const propertySignatures = (ast: SchemaAST.AST): ReadonlyArray<SchemaAST.PropertySignature> => {
+  const type = SchemaAST.typeAST(ast)
+  return SchemaAST.isTypeLiteral(type) ? type.propertySignatures : []
+}
+
+// ---------------------------------------------------------------------------
+// identity encodings
+// ---------------------------------------------------------------------------
+
+const identityCache = new WeakMap<SchemaAST.AST, boolean>()
+
+/** Whether encoding with this AST returns its input unchanged (no transformation anywhere). */
+export const encodesAsIs = (ast: SchemaAST.AST): boolean => {
+  const cached = identityCache.get(ast)
+  if (cached !== undefined) return cached
+  identityCache.set(ast, false) // recursion guard: a cycle is not proven to be an identity
+  let result: boolean
+  switch (ast._tag) {
+    case "Transformation":
+    case "Declaration":
+    case "Suspend":
+      result = false
+      break
+    case "Refinement":
+      result = encodesAsIs(ast.from)
+      break
+    case "TypeLiteral":
+      result = ast.propertySignatures.every((ps) => encodesAsIs(ps.type)) &&
+        ast.indexSignatures.every((is) => encodesAsIs(is.type))
+      break
+    case "TupleType":
+      result = ast.elements.every((e) => encodesAsIs(e.type)) && ast.rest.every((r) => encodesAsIs(r.type))
+      break
+    case "Union":
+      result = ast.types.every(encodesAsIs)
+      break
+    default:
+      result = true
+  }
+  identityCache.set(ast, result)
+  return result
+}
+
+// ---------------------------------------------------------------------------
+// steps
+// ---------------------------------------------------------------------------
+
+/** What the interpreter needs of a step, computed once. */
+export interface CompiledStep {
+  /** Keys the step reads. */
+  readonly inputKeys: ReadonlyArray<string>
+  /** Keys the step reads that must be present (not optional). */
+  readonly mandatoryKeys: ReadonlySet<string>
+  /** Checks an output against `provides` and keeps only the declared keys. */
+  readonly checkOutput: (output: unknown) => Either.Either<Decoded, ReadonlyArray<Issue>>
+  /** Encodes a checked output for persistence (the same object when nothing transforms). */
+  readonly encodeOutput: (output: Decoded) => Either.Either<Decoded, ReadonlyArray<Issue>>
+}
+
+const stepCache = new WeakMap<Step.Step.Any, CompiledStep>()
+
+/** The compiled form of a step. */
+export const compileStep = (step: Step.Step.Any): CompiledStep => {
+  const cached = stepCache.get(step)
+  if (cached !== undefined) return cached
+  const input = Schema.Struct(step.requires)
+  const output = Schema.Struct(step.provides) as unknown as Schema.Schema<Decoded, Decoded>
+  const outputType = Schema.typeSchema(output)
+  const is = Schema.is(outputType)
+  const validate = Schema.validateEither(output)
+  const encode = Schema.encodeEither(output)
+  const keys = Object.keys(step.provides)
+  const asIs = encodesAsIs(output.ast)
+  const pick = (value: Decoded): Decoded => {
+    const picked: Record<string, unknown> = {}
+    for (const key of keys) if (key in value) picked[key] = value[key]
+    return picked
+  }
+  const compiled: CompiledStep = {
+    inputKeys: Object.keys(step.requires),
+    mandatoryKeys: new Set(propertySignatures(input.ast).filter((ps) => !ps.isOptional).map((ps) => String(ps.name))),
+    checkOutput: (value) => {
+      try {
+        if (typeof value === "object" && value !== null && is(value)) return Either.right(pick(value as Decoded))
+        return Either.mapLeft(validate(value, allErrors), toIssues)
+      } catch (error) {
+        return Either.left([{ path: [], message: `cannot be read: ${error instanceof Error ? error.message : String(error)}` }])
+      }
+    },
+    encodeOutput: asIs ? Either.right : (value) => Either.mapLeft(encode(value, allErrors), toIssues)
+  }
+  stepCache.set(step, compiled)
+  return compiled
+}
+
+/** Every step in a template tree, fallbacks included, in order. */
+export const stepsOf = (template: Template.Template.Any): ReadonlyArray<Step.Step.Any> =>
+  template.steps.flatMap((node): ReadonlyArray<Step.Step.Any> => {
+    if (node._tag === "Template") return stepsOf(node)
+    if (node._tag === "Flow") return node.children.flatMap(stepsOf)
+    if (node._tag === "Subflow") return stepsOf(node.template)
+    if (node._tag !== "Step") return []
+    const chain: Array<Step.Step.Any> = []
+    for (let step: Step.Step.Any | undefined = node; step !== undefined; step = step.fallback) chain.push(step)
+    return chain
+  })
+
+// ---------------------------------------------------------------------------
+// state keys
+// ---------------------------------------------------------------------------
+
+/** The fields of one-key Struct Schemas (`Template.provides` form). */
+const durableFields = (provides: Readonly<Record<string, Schema.Schema.AnyNoContext>>): Schema.Struct.Fields =>
+  Object.fromEntries(
+    Object.entries(provides).map((
+      [key, schema]
+    ) => [key, (schema as unknown as Schema.Struct<Schema.Struct.Fields>).fields[key]!])
+  )
+
+/** What a node reads and writes, by Schema fields. */
+interface FieldSource {
+  readonly requires: Schema.Struct.Fields
+  readonly provides: Schema.Struct.Fields
+}
+
+/**
+ * Every step of a template tree (as {@link stepsOf}) and, after the steps of
+ * each control-flow node, the keys that node reads and writes itself (a
+ * predicate's keys, a forEach's list and results): what the codecs are built from.
+ */
+const fieldSourcesOf = (template: Template.Template.Any): ReadonlyArray<FieldSource> =>
+  template.steps.flatMap((node): ReadonlyArray<FieldSource> => {
+    if (node._tag === "Template") return fieldSourcesOf(node)
+    if (node._tag === "Flow") {
+      return [...node.children.flatMap(fieldSourcesOf), { requires: node.fields.reads, provides: node.fields.writes }]
+    }
+    // a durable node writes the keys of its one-key Struct Schemas
+    if (node._tag !== "Step") return [{ requires: {}, provides: durableFields(node.provides) }]
+    const chain: Array<FieldSource> = []
+    for (let step: Step.Step.Any | undefined = node; step !== undefined; step = step.fallback) chain.push(step)
+    return chain
+  })
+
+/** Encodes and decodes one state key's values. */
+export interface KeyCodec {
+  readonly encode: (value: unknown) => Either.Either<unknown, ReadonlyArray<Issue>>
+  readonly decode: (encoded: unknown) => Either.Either<unknown, ReadonlyArray<Issue>>
+}
+
+const codecCache = new WeakMap<Template.Template.Any, ReadonlyMap<string, KeyCodec>>()
+
+/**
+ * A codec for every key that may appear in a run's state (locals included):
+ * the Schema of the key's last writer, else of its first reader.
+ */
+export const keyCodecs = (template: Template.Template.Any): ReadonlyMap<string, KeyCodec> => {
+  const cached = codecCache.get(template)
+  if (cached !== undefined) return cached
+  const fields = new Map<string, Schema.Struct.Fields[string]>()
+  const readers = new Map<string, Schema.Struct.Fields[string]>()
+  for (const step of fieldSourcesOf(template)) {
+    for (const [key, field] of Object.entries(step.provides)) fields.set(key, field)
+    for (const [key, field] of Object.entries(step.requires)) if (!readers.has(key)) readers.set(key, field)
+  }
+  for (const [key, field] of readers) if (!fields.has(key)) fields.set(key, field)
+  const codecs = new Map<string, KeyCodec>()
+  for (const [key, field] of fields) {
+    const schema = Schema.Struct({ [key]: field }) as unknown as Schema.Schema<Decoded, Decoded>
+    const encode = Schema.encodeEither(schema)
+    const decode = Schema.decodeUnknownEither(schema)
+    const asIs = encodesAsIs(schema.ast)
+    codecs.set(key, {
+      encode: asIs ? Either.right : (value) =>
+        Either.match(encode({ [key]: value }, allErrors), {
+          onLeft: (error) => Either.left(toIssues(error)),
+          onRight: (encoded) => Either.right(encoded[key])
+        }),
+      decode: (encoded) =>
+        Either.match(decode({ [key]: encoded }, allErrors), {
+          onLeft: (error) => Either.left(toIssues(error)),
+          onRight: (decoded) => Either.right(decoded[key])
+        })
+    })
+  }
+  codecCache.set(template, codecs)
+  return codecs
+}
+
+// ---------------------------------------------------------------------------
+// input
+// ---------------------------------------------------------------------------
+
+const inputCache = new WeakMap<Template.Template.Any, (input: unknown) => Either.Either<Decoded, ReadonlyArray<Issue>>>()
+
+/**
+ * Checks a run's input against every outside requirement of a template and
+ * collects every issue (a key read by several steps must satisfy them all).
+ * Returns only the required keys. Never throws: a hostile input (too deep,
+ * a getter that throws, a Proxy) is an issue.
+ */
+export const inputValidator = (
+  template: Template.Template.Any
+): (input: unknown) => Either.Either<Decoded, ReadonlyArray<Issue>> => {
+  const cached = inputCache.get(template)
+  if (cached !== undefined) return cached
+  const checks = template.requirements.map(([key, schema]) => ({
+    key,
+    validate: Schema.validateEither(schema as Schema.Schema<Decoded, Decoded>)
+  }))
+  const validator = (input: unknown): Either.Either<Decoded, ReadonlyArray<Issue>> => {
+    if (typeof input !== "object" || input === null || Array.isArray(input)) {
+      const got = input === null ? "null" : Array.isArray(input) ? "an array" : typeof input
+      return Either.left([{ path: [], message: `Expected an object of state values, got ${got}` }])
+    }
+    if (depthExceeds(input, maxDepth)) {
+      return Either.left([{ path: [], message: `is nested deeper than ${maxDepth} levels` }])
+    }
+    try {
+      const issues: Array<Issue> = []
+      const seen = new Set<string>()
+      const out: Record<string, unknown> = {}
+      for (const { key, validate } of checks) {
+        const result = validate(input, allErrors)
+        if (Either.isLeft(result)) {
+          for (const issue of toIssues(result.left)) {
+            const id = `${issue.path.map(String).join(".")}:${issue.message}`
+            if (!seen.has(id)) {
+              seen.add(id)
+              issues.push(issue)
+            }
+          }
+        } else if (key in result.right) {
+          out[key] = result.right[key]
+        }
+      }
+      return issues.length > 0 ? Either.left(issues) : Either.right(out)
+    } catch (error) {
+      return Either.left([{ path: [], message: `cannot be read: ${error instanceof Error ? error.message : String(error)}` }])
+    }
+  }
+  inputCache.set(template, validator)
+  return validator
+}
+
+/**
+ * Decodes an outside payload (a signal's) with a Schema and encodes it back
+ * for the store, refusing what would not read back (see `values.ts`).
+ * Never throws.
+ */
+export const decodePayload = (
+  schema: Schema.Schema.AnyNoContext,
+  payload: unknown
+): Either.Either<{ readonly value: unknown; readonly encoded: unknown }, ReadonlyArray<Issue>> => {
+  if (depthExceeds(payload, maxDepth)) return Either.left([{ path: [], message: `is nested deeper than ${maxDepth} levels` }])
+  try {
+    const decoded = Schema.decodeUnknownEither(schema)(payload, { errors: "all" })
+    if (Either.isLeft(decoded)) return Either.left(toIssues(decoded.left))
+    const encoded = Schema.encodeEither(schema)(decoded.right, { errors: "all" })
+    if (Either.isLeft(encoded)) return Either.left(toIssues(encoded.left))
+    const checked = checkJson(encoded.right)
+    if (!checked.ok) return Either.left([checked.issue])
+    return Either.right({ value: decoded.right, encoded: encoded.right })
+  } catch (error) {
+    return Either.left([{ path: [], message: `cannot be read: ${error instanceof Error ? error.message : String(error)}` }])
+  }
+}

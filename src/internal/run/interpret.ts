@@ -1,0 +1,132 @@
+/**
+ * The interpreter's recursion, in one place: a template's nodes in order,
+ * each dispatched to the step, flow or durable interpreter, and the scoping
+ * of its local keys. Flow and durable nodes come back here through the run
+ * context's `interpret`.
+ *
+ * @internal
+ */
+import { Clock, Effect } from "effect"
+import type { StateDelta, StoredEntry } from "../../SnapshotStore.js"
+import type * as Template from "../../Template.js"
+import { checkpoint } from "./checkpoint.js"
+import type { Policy, RunContext } from "./context.js"
+import { runDurable } from "./durable.js"
+import { runFlow } from "./flow.js"
+import { beginKey, endKey, join, shadowKey } from "./keys.js"
+import { runStep } from "./step.js"
+
+/** Child path segments, with `#2`, `#3`... for repeated names. */
+const childNamesCache = new WeakMap<Template.Template.Any, ReadonlyArray<string>>()
+const childNames = (template: Template.Template.Any): ReadonlyArray<string> => {
+  let names = childNamesCache.get(template)
+  if (names === undefined) {
+    const counts = new Map<string, number>()
+    names = template.steps.map((node) => {
+      const n = (counts.get(node.name) ?? 0) + 1
+      counts.set(node.name, n)
+      return n === 1 ? node.name : `${node.name}#${n}`
+    })
+    childNamesCache.set(template, names)
+  }
+  return names
+}
+
+/** Runs a template's nodes under `path`, with its retry and timeout defaults and its local keys' scope. */
+export const interpret = (
+  ctx: RunContext,
+  template: Template.Template.Any,
+  path: string,
+  inherited: Policy
+): Effect.Effect<void, unknown, unknown> => {
+  const policy: Policy = template.retry === undefined && template.stepTimeout === undefined ? inherited : {
+    retry: template.retry ?? inherited.retry,
+    stepTimeout: template.stepTimeout ?? inherited.stepTimeout
+  }
+  const names = childNames(template)
+  const nodes = template.steps
+  const children = Effect.suspend(() => {
+    // a plain loop of flatMaps: no fiber or generator per node
+    let i = 0
+    const next = (): Effect.Effect<void, unknown, unknown> => {
+      if (i >= nodes.length) return Effect.void
+      const node = nodes[i]!
+      const key = join(path, names[i]!)
+      i++
+      const run = node._tag === "Step"
+        ? runStep(ctx, node, key, policy)
+        : node._tag === "Template"
+        ? interpret(ctx, node, key, policy)
+        : node._tag === "Flow"
+        ? runFlow(ctx, node, key, policy)
+        : runDurable(ctx, node, key, policy)
+      return Effect.flatMap(run, next)
+    }
+    return next()
+  })
+  if (template.local.length === 0) return children
+  return Effect.zipRight(begin(ctx, template, path), Effect.zipRight(children, end(ctx, template, path)))
+}
+
+// ---------------------------------------------------------------------------
+// local keys
+//
+// Local keys may shadow values from outside the template: those are saved
+// under a bookkeeping key when the template starts and restored when it
+// ends, each move recorded as a checkpoint so that a resume sees it too.
+// ---------------------------------------------------------------------------
+
+const bookkeeping = (
+  ctx: RunContext,
+  key: string,
+  delta: StateDelta,
+  written: Map<string, { readonly value: unknown; readonly size: number }>
+) =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    checkpoint(ctx, {
+      stepKey: key,
+      stepName: key.slice(key.lastIndexOf("/") + 1),
+      status: "completed",
+      attempts: 0,
+      startedAt: now,
+      endedAt: now,
+      delta,
+      error: null
+    }, written))
+
+const begin = (ctx: RunContext, template: Template.Template.Any, path: string) =>
+  Effect.suspend(() => {
+    const key = beginKey(path)
+    if (ctx.completed.has(key)) return Effect.void
+    const set: Record<string, StoredEntry> = {}
+    const written = new Map<string, { readonly value: unknown; readonly size: number }>()
+    for (const name of template.local) {
+      const outer = ctx.entries.get(name)
+      if (outer === undefined) continue
+      set[shadowKey(path, name)] = outer.stored
+      written.set(shadowKey(path, name), { value: outer.value, size: outer.size })
+    }
+    if (written.size === 0) return Effect.void
+    return bookkeeping(ctx, key, { set, unset: [] }, written)
+  })
+
+const end = (ctx: RunContext, template: Template.Template.Any, path: string) =>
+  Effect.suspend(() => {
+    const key = endKey(path)
+    if (ctx.completed.has(key)) return Effect.void
+    const set: Record<string, StoredEntry> = {}
+    const written = new Map<string, { readonly value: unknown; readonly size: number }>()
+    const unset: Array<string> = []
+    for (const name of template.local) {
+      const saved = ctx.entries.get(shadowKey(path, name))
+      if (saved !== undefined) {
+        set[name] = saved.stored
+        written.set(name, { value: saved.value, size: saved.size })
+        unset.push(shadowKey(path, name))
+      } else if (ctx.entries.has(name)) {
+        unset.push(name)
+      }
+    }
+    if (unset.length === 0) return Effect.void
+    return bookkeeping(ctx, key, { set, unset }, written)
+  })

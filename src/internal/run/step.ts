@@ -1,0 +1,246 @@
+/**
+ * One step with its policy — the one place that defines step semantics:
+ * read its slice (missing and expired values are typed errors), attempt it
+ * with its timeout and retry schedule (only errors its `retryWhile` accepts
+ * are retried), check and encode its output, fall back or skip when it still
+ * fails, and checkpoint what happened.
+ *
+ * The common case (the step succeeds at once) takes no generator and builds
+ * events only when someone listens.
+ *
+ * @internal
+ */
+import { Clock, Duration, Effect, Either } from "effect"
+import type { Schedule } from "effect"
+import { InvalidStepOutput, StateEncodeError, StateExpired, StateKeyMissing, StepTimeout } from "../../Errors.js"
+import type { Issue } from "../../Errors.js"
+import * as Settings from "../../Settings.js"
+import type { StepStatus, StoredEntry } from "../../SnapshotStore.js"
+import type * as Step from "../../Step.js"
+import { checkpoint } from "./checkpoint.js"
+import type { Written } from "./checkpoint.js"
+import { compileStep } from "./codecs.js"
+import type { Policy, RunContext } from "./context.js"
+import { summarize } from "./errors.js"
+import { idempotencyKey } from "./keys.js"
+import { checkJson } from "./values.js"
+
+type Output = { readonly value: Readonly<Record<string, unknown>>; readonly encoded: Readonly<Record<string, unknown>> }
+
+/** Reads a step's slice: its keys' values, failing on a missing mandatory key or an expired value. */
+const readSlice = (
+  ctx: RunContext,
+  step: Step.Step.Any,
+  key: string,
+  now: number
+): Either.Either<Record<string, unknown>, StateKeyMissing | StateExpired> => {
+  const compiled = compileStep(step)
+  const slice: Record<string, unknown> = {}
+  for (const name of compiled.inputKeys) {
+    const entry = ctx.entries.get(name)
+    if (entry === undefined) {
+      if (compiled.mandatoryKeys.has(name)) return Either.left(new StateKeyMissing({ step: key, key: name }))
+      continue
+    }
+    if (entry.stored.expiresAt !== null && entry.stored.expiresAt <= now) {
+      return Either.left(new StateExpired({ step: key, key: name, expiredAt: entry.stored.expiresAt }))
+    }
+    slice[name] = entry.value
+  }
+  return Either.right(slice)
+}
+
+const noRetry = Settings.defaultRetry({ ...Settings.defaults, maxRetries: 0 })
+const retryCache = new WeakMap<Settings.WeftSettings, Schedule.Schedule<unknown, unknown>>()
+
+/** The default retry policy of some settings, built once per settings object. */
+const settingsRetry = (settings: Settings.WeftSettings): Schedule.Schedule<unknown, unknown> => {
+  if (settings.maxRetries === 0) return noRetry
+  let schedule = retryCache.get(settings)
+  if (schedule === undefined) {
+    schedule = Settings.defaultRetry(settings)
+    retryCache.set(settings, schedule)
+  }
+  return schedule
+}
+
+/** The step's own predicate of which errors to retry (`Step.make({ retryWhile })`, `Step.retryOn`). */
+const retryWhileOf = (step: Step.Step.Any): ((error: unknown) => boolean) | undefined =>
+  (step as { readonly retryWhile?: ((error: unknown) => boolean) | undefined }).retryWhile
+
+const encodeError = (step: string, issues: ReadonlyArray<Issue>) =>
+  new StateEncodeError({
+    step,
+    key: issues[0] === undefined ? "(unknown)" : String(issues[0].path[0] ?? "(root)"),
+    detail: issues.map((issue) => `${issue.path.map(String).join(".") || "(root)"}: ${issue.message}`).join("; ")
+  })
+
+/** Checks an output against `provides` and encodes it for the store. */
+const checkOutput = (step: Step.Step.Any, key: string, output: unknown): Either.Either<Output, InvalidStepOutput | StateEncodeError> => {
+  const compiled = compileStep(step)
+  const checked = compiled.checkOutput(output)
+  if (Either.isLeft(checked)) return Either.left(new InvalidStepOutput({ step: key, issues: checked.left }))
+  const encoded = compiled.encodeOutput(checked.right)
+  if (Either.isLeft(encoded)) return Either.left(encodeError(key, encoded.left))
+  return Either.right({ value: checked.right, encoded: encoded.right })
+}
+
+/** Runs one step (not its fallback) with retries and timeout; checks and encodes its output. */
+const attempt = (
+  ctx: RunContext,
+  step: Step.Step.Any,
+  key: string,
+  policy: Policy,
+  slice: Record<string, unknown>,
+  attempts: { n: number },
+  /** The error that led here (a fallback's first attempt follows the primary's last failure). */
+  previousError?: unknown
+): Effect.Effect<Output, unknown, unknown> => {
+  const { env, runId } = ctx
+  const run = (step as Step.Step<unknown, unknown, unknown, unknown>).run
+  const timeout = step.timeout ?? policy.stepTimeout
+  const schedule = step.retry ?? policy.retry ?? settingsRetry(env.settings)
+  const retryWhile = retryWhileOf(step)
+  const idempotency = idempotencyKey(runId, key)
+  let lastError: unknown = previousError
+
+  const once = Effect.suspend(() => {
+    const n = ++attempts.n
+    let work = run(slice, { runId, stepKey: key, idempotencyKey: idempotency, attempt: n })
+    if (timeout !== undefined && Duration.isFinite(timeout)) {
+      work = Effect.timeoutFail(work, { duration: timeout, onTimeout: () => new StepTimeout({ step: key, timeout }) })
+    }
+    work = Effect.tapError(work, (error) => Effect.sync(() => (lastError = error)))
+    if (!env.listening()) return work
+    const announce = Effect.flatMap(Clock.currentTimeMillis, (at) =>
+      n === 1
+        ? env.publish({ _tag: "StepStarted", runId, step: key, at })
+        : env.publish({ _tag: "StepRetried", runId, step: key, attempt: n, error: summarize(lastError), at }))
+    // let listeners show the event before the step's own work (its logs) happens
+    return Effect.zipRight(Effect.zipRight(announce, Effect.yieldNow()), work)
+  })
+
+  const attempted = schedule === noRetry
+    ? once
+    : Effect.retry(once, {
+      schedule: schedule as Schedule.Schedule<unknown, unknown>,
+      while: retryWhile === undefined ? () => true : retryWhile
+    })
+  return Effect.flatMap(attempted, (output) => checkOutput(step, key, output))
+}
+
+/** Runs a step node (with its fallback or skip strategy) at `key`, unless it completed already. */
+export const runStep = (
+  ctx: RunContext,
+  step: Step.Step.Any,
+  key: string,
+  policy: Policy
+): Effect.Effect<void, unknown, unknown> => {
+  if (ctx.completed.has(key)) return Effect.void
+  return Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
+    const attempts = { n: 0 }
+    const slice = readSlice(ctx, step, key, startedAt)
+    if (Either.isLeft(slice)) return fail(ctx, step, key, startedAt, attempts, slice.left)
+    const primary = attempt(ctx, step, key, policy, slice.right, attempts)
+    return Effect.matchEffect(primary, {
+      onSuccess: (output) => finish(ctx, step, key, startedAt, attempts, "completed", step, output, undefined),
+      onFailure: (error) => {
+        const fallback = step.fallback
+        if (fallback !== undefined) {
+          return Effect.matchEffect(attempt(ctx, fallback, key, policy, slice.right, attempts, error), {
+            onSuccess: (output) => finish(ctx, step, key, startedAt, attempts, "fallback", fallback, output, error),
+            onFailure: (fallbackError) => fail(ctx, step, key, startedAt, attempts, fallbackError)
+          })
+        }
+        if (step.onError === "skip") return finish(ctx, step, key, startedAt, attempts, "skipped", step, undefined, error)
+        return fail(ctx, step, key, startedAt, attempts, error)
+      }
+    })
+  })
+}
+
+/** Records the step's success (or skip): its output (written by `writer`, the step or its fallback) as a delta, checked to be storable. */
+const finish = (
+  ctx: RunContext,
+  step: Step.Step.Any,
+  key: string,
+  startedAt: number,
+  attempts: { readonly n: number },
+  status: Exclude<StepStatus, "failed">,
+  writer: Step.Step.Any,
+  output: Output | undefined,
+  error: unknown
+): Effect.Effect<void, unknown> =>
+  Effect.flatMap(Clock.currentTimeMillis, (endedAt) => {
+    const set: Record<string, StoredEntry> = {}
+    const written = new Map<string, { readonly value: unknown; readonly size: number }>()
+    if (output !== undefined) {
+      // values live as long as their run unless the step gives them a TTL
+      const expiresAt = writer.ttl !== undefined && Duration.isFinite(writer.ttl)
+        ? endedAt + Duration.toMillis(writer.ttl)
+        : null
+      for (const name in output.encoded) {
+        const encoded = output.encoded[name]
+        if (encoded === undefined) continue
+        const checked = checkJson(encoded, [name])
+        if (!checked.ok) {
+          return fail(ctx, writer, key, startedAt, attempts, encodeError(key, [checked.issue]))
+        }
+        set[name] = { value: encoded, writtenAt: endedAt, expiresAt }
+        written.set(name, { value: output.value[name], size: checked.size })
+      }
+    }
+    const record = checkpoint(ctx, {
+      stepKey: key,
+      stepName: step.name,
+      status,
+      attempts: attempts.n,
+      startedAt,
+      endedAt,
+      delta: { set, unset: [] },
+      error: error === undefined ? null : summarize(error)
+    }, written as Written)
+    if (!ctx.env.listening()) return record
+    return Effect.zipRight(
+      record,
+      ctx.env.publish({
+        _tag: "StepCompleted",
+        runId: ctx.runId,
+        step: key,
+        status,
+        attempts: attempts.n,
+        durationMs: endedAt - startedAt,
+        at: endedAt
+      })
+    )
+  })
+
+/** Records the step as failed, then fails with its error. */
+const fail = (
+  ctx: RunContext,
+  step: Step.Step.Any,
+  key: string,
+  startedAt: number,
+  attempts: { readonly n: number },
+  error: unknown
+): Effect.Effect<never, unknown> =>
+  Effect.flatMap(Clock.currentTimeMillis, (endedAt) => {
+    const summary = summarize(error)
+    return checkpoint(ctx, {
+      stepKey: key,
+      stepName: step.name,
+      status: "failed",
+      attempts: attempts.n,
+      startedAt,
+      endedAt,
+      delta: { set: {}, unset: [] },
+      error: summary
+    }).pipe(
+      Effect.zipRight(
+        ctx.env.listening()
+          ? ctx.env.publish({ _tag: "StepFailed", runId: ctx.runId, step: key, attempts: attempts.n, error: summary, at: endedAt })
+          : Effect.void
+      ),
+      Effect.zipRight(Effect.fail(error))
+    )
+  })

@@ -1,0 +1,317 @@
+/**
+ * The SQLite `SnapshotStore`: the new store contract on the connection weft
+ * owns. Writes are prepared statements run synchronously on the hot path,
+ * each one statement or one `BEGIN IMMEDIATE` transaction; checkpoints go
+ * through the group commit; `list` goes through the `SqlClient` on the same
+ * connection.
+ *
+ * Fixed cost per run: creating and claiming is one transaction (the run row
+ * and its first snapshot); pausing or ending (status + release) is one
+ * statement; leases are renewed by one statement per engine (`heartbeat`).
+ *
+ * @internal
+ */
+import type { SqlError } from "@effect/sql/SqlError"
+import { Effect, Option } from "effect"
+import type { Scope } from "effect"
+import { LeaseLost, PersistenceError, RunCancelled } from "../../../Errors.js"
+import type {
+  CancelResult,
+  ClaimResult,
+  Lease,
+  LoadedRun,
+  RecordSignalResult,
+  RunFilter,
+  RunRecord,
+  Service,
+  SignalRecord
+} from "../../../SnapshotStore.js"
+import { errorJson, type Row, toJson, toRunRecord, toSignalRecord, toStepRecord, toStoredState } from "../schema.js"
+import type { Connection } from "./connection.js"
+import { fromDriver } from "./errors.js"
+import { makeGroupCommit, refusal } from "./groupCommit.js"
+import { claimNextSql, prepareStatements, runSelect } from "./statements.js"
+
+type Fenced = RunCancelled | LeaseLost
+
+const isFenced = (u: unknown): u is Fenced => u instanceof RunCancelled || u instanceof LeaseLost
+
+/** Fails with a fenced write's refusal, or succeeds with nothing. */
+const fenced = (result: Fenced | undefined): Effect.Effect<void, Fenced> =>
+  result === undefined ? Effect.void : Effect.fail(result)
+
+interface StatusRow {
+  readonly status: string
+  readonly owner: string | null
+  readonly lease_until: number | null
+  readonly generation: number
+  readonly root_id: string
+}
+
+/**
+ * Builds the store on an open connection whose schema is current. The
+ * checkpoints still queued when the scope closes are written first.
+ */
+export const makeStore = (connection: Connection): Effect.Effect<Service, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const { path } = connection
+    const st = prepareStatements(connection.prepare)
+    const completedKeys = st.completedKeys.pluck(true)
+    const group = makeGroupCommit(connection, st)
+    yield* Effect.addFinalizer(() => Effect.sync(group.flush))
+
+    /** One operation: the file checked, the work done synchronously, faults mapped. */
+    const op = <A>(operation: string, fn: () => A): Effect.Effect<A, PersistenceError> =>
+      connection.run(operation, () => {
+        connection.checkFile(operation, false)
+        return fn()
+      })
+
+    /** A fenced operation: `fn` returns the refusal when the lease does not hold. */
+    const fencedOp = (operation: string, fn: () => Fenced | undefined): Effect.Effect<void, PersistenceError | Fenced> =>
+      Effect.flatMap(op(operation, fn), fenced)
+
+    const selectRun = (runId: string): RunRecord | undefined => {
+      const row = st.selectRun.get(runId) as Row | undefined
+      return row === undefined ? undefined : toRunRecord(row)
+    }
+
+    const statusOf = (runId: string): StatusRow | undefined => st.statusOf.get(runId) as StatusRow | undefined
+
+    const claimed = (runId: string, owner: string): { readonly lease: Lease; readonly run: RunRecord } => {
+      const run = selectRun(runId)!
+      return { lease: { owner, generation: run.generation }, run }
+    }
+
+    const service: Service = {
+      createRun: (run, state, claim) =>
+        Effect.flatMap(
+          op("createRun", () => {
+            const stateJson = toJson(state)
+            return connection.write(() => {
+              const inserted = st.insertRun.run(
+                run.runId,
+                run.templateName,
+                run.templateVersion,
+                claim === null ? "queued" : "running",
+                run.createdAt,
+                run.createdAt,
+                run.timeoutMillis,
+                run.parentId,
+                run.rootId,
+                run.queue,
+                claim?.owner ?? null,
+                claim?.leaseUntil ?? null,
+                claim === null ? 0 : 1,
+                run.traceContext
+              ).changes === 1
+              if (inserted) st.upsertSnapshot.run(run.runId, 0, stateJson)
+              return inserted
+            })
+          }),
+          (inserted): Effect.Effect<Lease | null, PersistenceError> =>
+            inserted
+              ? Effect.succeed(claim === null ? null : { owner: claim.owner, generation: 1 })
+              : Effect.fail(
+                new PersistenceError({
+                  operation: "createRun",
+                  reason: "duplicate",
+                  path,
+                  detail: `a run with id ${JSON.stringify(run.runId)} already exists; nothing was written`
+                })
+              )
+        ),
+
+      claim: (runId, owner, now, leaseUntil, takeOverFrom) =>
+        op("claim", () =>
+          connection.write((): ClaimResult => {
+            const changes = st.claim.run({ runId, owner, now, leaseUntil, takeOverFrom: takeOverFrom ?? null }).changes
+            if (changes === 1) return { claimed: true, ...claimed(runId, owner) }
+            const row = statusOf(runId)
+            if (row === undefined) return { claimed: false, reason: "not-found", owner: null, leaseUntil: null }
+            const reason = row.status === "completed" || row.status === "failed" || row.status === "cancelled"
+              ? "finished"
+              : "held"
+            return { claimed: false, reason, owner: row.owner, leaseUntil: row.lease_until }
+          })),
+
+      claimNext: (owner, now, leaseUntil, filter) =>
+        op("claimNext", () => {
+          const limit = Math.max(0, Math.floor(filter.limit))
+          if (filter.templates.length === 0 || limit === 0) return []
+          const queues = filter.queues ?? []
+          const candidates = connection.prepare(claimNextSql(filter.templates.length, queues.length)).pluck(true)
+          const params = [...filter.templates.flatMap((t) => [t.name, t.version]), now, now, ...queues, limit]
+          return connection.write(() => {
+            const ids = candidates.all(...params) as ReadonlyArray<string>
+            return ids.map((runId) => {
+              st.take.run({ runId, owner, leaseUntil })
+              return claimed(runId, owner)
+            })
+          })
+        }),
+
+      heartbeat: (owner, leaseUntil) =>
+        connection.run("heartbeat", () => {
+          connection.checkFile("heartbeat", true)
+          const rows = st.heartbeat.all(leaseUntil, owner) as ReadonlyArray<{ run_id: string; generation: number }>
+          return rows.map((row) => ({ runId: row.run_id, generation: row.generation }))
+        }),
+
+      appendStep: group.appendStep,
+
+      pause: (runId, lease, pause, at) =>
+        fencedOp("pause", () => {
+          const suspend = pause._tag === "Suspend"
+          const changes = st.pause.run(
+            suspend ? "suspended" : "running",
+            at.updatedAt,
+            at.elapsedMillis,
+            suspend ? pause.wakeAt : null,
+            suspend ? toJson(pause.waitingFor) : null,
+            runId,
+            lease.generation
+          ).changes
+          return changes === 1 ? undefined : refusal(st, runId, lease)
+        }),
+
+      finish: (runId, lease, ending, at) =>
+        fencedOp("finish", () => {
+          const changes = st.finish.run(
+            ending.status,
+            errorJson(ending.error),
+            ending.expiresAt,
+            at.updatedAt,
+            at.elapsedMillis,
+            runId,
+            lease.generation
+          ).changes
+          return changes === 1 ? undefined : refusal(st, runId, lease)
+        }),
+
+      cancel: (runId, now, expiresAt) =>
+        op("cancel", () =>
+          connection.write((): CancelResult => {
+            const row = statusOf(runId)
+            if (row === undefined) return { _tag: "NotFound" }
+            if (row.status === "completed" || row.status === "failed" || row.status === "cancelled") {
+              return { _tag: "Finished", status: row.status }
+            }
+            const rows = st.cancel.all(runId, now, expiresAt) as ReadonlyArray<{ readonly run_id: string }>
+            return { _tag: "Cancelled", runIds: rows.map((r) => r.run_id) }
+          })),
+
+      load: (runId) =>
+        op("load", () =>
+          connection.read(() => {
+            const run = selectRun(runId)
+            if (run === undefined) return Option.none<LoadedRun>()
+            const snapshot = st.snapshotOf.get(runId) as { readonly seq: number; readonly state: unknown } | undefined
+            if (snapshot === undefined) {
+              throw new PersistenceError({
+                operation: "load",
+                reason: "corrupt",
+                path,
+                detail: `run ${JSON.stringify(runId)} has no snapshot`
+              })
+            }
+            const steps = st.stepsAfter.all(runId, snapshot.seq) as ReadonlyArray<Row>
+            return Option.some<LoadedRun>({
+              run,
+              snapshotSeq: snapshot.seq,
+              snapshot: toStoredState(snapshot.state),
+              stepsAfterSnapshot: steps.map(toStepRecord),
+              completedStepKeys: completedKeys.all(runId) as ReadonlyArray<string>
+            })
+          })),
+
+      getRun: (runId) => op("getRun", () => Option.fromNullable(selectRun(runId))),
+
+      steps: (runId) => op("steps", () => (st.steps.all(runId) as ReadonlyArray<Row>).map(toStepRecord)),
+
+      list: (filter) => list(filter),
+
+      collectExpired: (now) =>
+        op("collectExpired", () =>
+          connection.write(() => {
+            st.expiredSteps.run(now)
+            st.expiredSnapshots.run(now)
+            st.expiredSignals.run(now)
+            return st.expiredRuns.run(now).changes
+          })),
+
+      recordSignal: (signal) =>
+        op("recordSignal", () => {
+          const payload = toJson(signal.payload)
+          return connection.write((): RecordSignalResult => {
+            const row = statusOf(signal.runId)
+            if (row === undefined) return "not-found"
+            if (row.status === "completed" || row.status === "failed" || row.status === "cancelled") return "run-ended"
+            if (st.pendingSignal.get(signal.runId, signal.name) !== undefined) return "already-pending"
+            st.insertSignal.run(signal.runId, signal.name, payload, signal.receivedAt)
+            st.wakeRoot.run({ at: signal.receivedAt, root: row.root_id })
+            return "recorded"
+          })
+        }),
+
+      takeSignal: (runId, name, stepKey, lease) =>
+        Effect.flatMap(
+          op("takeSignal", () =>
+            connection.write((): Option.Option<SignalRecord> | Fenced => {
+              const row = statusOf(runId)
+              if (row === undefined || row.status !== "running" || row.generation !== lease.generation) {
+                return refusal(st, runId, lease)
+              }
+              const own = st.ownSignal.get(runId, name, stepKey) as Row | undefined
+              if (own !== undefined) return Option.some(toSignalRecord(own))
+              const consumed = st.consumeSignal.get(stepKey, runId, name) as Row | undefined
+              return consumed === undefined ? Option.none() : Option.some(toSignalRecord(consumed))
+            })),
+          (result) => isFenced(result) ? Effect.fail(result) : Effect.succeed(result)
+        ),
+
+      signals: (runId) => op("signals", () => (st.signals.all(runId) as ReadonlyArray<Row>).map(toSignalRecord))
+    }
+
+    /** `list` through the `SqlClient` on the same connection (filters composed with its fragments). */
+    const list = (filter: RunFilter): Effect.Effect<ReadonlyArray<RunRecord>, PersistenceError> => {
+      const sql = connection.client
+      const statuses = typeof filter.status === "string" ? [filter.status] : filter.status
+      if (statuses !== undefined && statuses.length === 0) return Effect.succeed([])
+      const where: Array<ReturnType<typeof sql.and>> = []
+      const { after, claimableAt: at, rootId } = filter
+      if (filter.templateName !== undefined) where.push(sql`r.template_name = ${filter.templateName}`)
+      if (statuses !== undefined) where.push(sql`r.status IN ${sql.in(statuses)}`)
+      if (filter.createdAfter !== undefined) where.push(sql`r.created_at >= ${filter.createdAfter}`)
+      if (filter.createdBefore !== undefined) where.push(sql`r.created_at < ${filter.createdBefore}`)
+      if (filter.wakeBefore !== undefined) where.push(sql`r.status = 'suspended' AND r.wake_at <= ${filter.wakeBefore}`)
+      if (at !== undefined) {
+        where.push(sql`(r.status = 'queued'
+  OR (r.status = 'running' AND (r.owner IS NULL OR COALESCE(r.lease_until, 0) <= ${at}))
+  OR (r.status = 'suspended' AND r.wake_at <= ${at}))`)
+      }
+      if (filter.queue !== undefined) where.push(sql`r.queue = ${filter.queue}`)
+      if (filter.parentId !== undefined) where.push(sql`r.parent_id = ${filter.parentId}`)
+      // the top-level run by its key, its descendants by the partial index of child runs
+      if (rootId !== undefined) where.push(sql`(r.run_id = ${rootId} OR (r.parent_id IS NOT NULL AND r.root_id = ${rootId}))`)
+      if (after !== undefined) {
+        where.push(sql`(r.created_at < ${after.createdAt} OR (r.created_at = ${after.createdAt} AND r.run_id < ${after.runId}))`)
+      }
+      const limit = filter.limit === undefined ? sql.literal("") : sql`LIMIT ${Math.max(0, Math.floor(filter.limit))}`
+      const query = sql<Row>`${sql.literal(runSelect)} WHERE ${sql.and(where)}
+ORDER BY r.created_at DESC, r.run_id DESC ${limit}`
+      return Effect.suspend((): Effect.Effect<ReadonlyArray<RunRecord>, PersistenceError> => {
+        try {
+          connection.checkFile("list", false)
+        } catch (error) {
+          return Effect.fail(fromDriver("list", path, error))
+        }
+        return Effect.flatMap(
+          Effect.mapError(query, (error: SqlError) => fromDriver("list", path, error)),
+          (rows) => Effect.try({ try: () => rows.map(toRunRecord), catch: (e) => fromDriver("list", path, e) })
+        )
+      })
+    }
+
+    return service
+  })

@@ -1,0 +1,340 @@
+/**
+ * The web view as a person uses it, in headless Chromium (Debian's
+ * `chromium`, driven by playwright-core): a run started from the API
+ * completes live on the page, a suspended run is approved through the
+ * signal form, a failed run shows its error, a template page draws its
+ * diagram and starts a run, the API reference page works, a server with a
+ * token asks for it. No page loads anything from another host.
+ *
+ * Screenshots go to `test/browser/__screenshots__/` (ignored by git, but
+ * for `web-view.png`, the one the README shows, which is rewritten only with
+ * `WEFT_UPDATE_SCREENSHOT=1`). The tests are skipped when Chromium is
+ * missing, unless `CI` is set (CI installs it).
+ */
+import { execFileSync } from "node:child_process"
+import { existsSync, mkdirSync } from "node:fs"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "@effect/vitest"
+import { Context, Data, Effect, Layer, Schedule, Schema } from "effect"
+import type { Browser, Page } from "playwright-core"
+import { chromium } from "playwright-core"
+import { afterAll, beforeAll } from "vitest"
+import { Durable, Step, Template } from "weftjs"
+import { Http } from "weftjs/http"
+import { awaitStatus, engineOver, makeClient, memoryStore, setup } from "../http/fixtures.js"
+
+const executablePath = (() => {
+  try {
+    return execFileSync("which", ["chromium"], { encoding: "utf8" }).trim() || undefined
+  } catch {
+    return existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined
+  }
+})()
+
+const screenshots = fileURLToPath(new URL("./__screenshots__/", import.meta.url))
+
+const skip = executablePath === undefined && process.env.CI === undefined
+
+let browser: Browser | undefined
+
+beforeAll(async () => {
+  if (skip) return
+  mkdirSync(screenshots, { recursive: true })
+  browser = await chromium.launch({
+    executablePath: executablePath ?? "/usr/bin/chromium",
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync"
+    ]
+  })
+})
+
+afterAll(async () => {
+  await browser?.close()
+})
+
+/** A page on `url`'s server; every request it makes to another host is collected in `foreign`. */
+const open = (url: string, viewport = { width: 1280, height: 860 }) =>
+  Effect.acquireRelease(
+    Effect.promise(async () => {
+      const context = await browser!.newContext({ viewport })
+      const page = await context.newPage()
+      const foreign: Array<string> = []
+      const errors: Array<string> = []
+      page.on("request", (request) => {
+        const target = request.url()
+        if (!target.startsWith(url) && !target.startsWith("data:") && !target.startsWith("blob:")) foreign.push(target)
+      })
+      page.on("pageerror", (error) => errors.push(error.message))
+      return { page, foreign, errors, close: () => context.close() }
+    }),
+    ({ close }) => Effect.promise(close)
+  )
+
+const shoot = (page: Page, name: string) =>
+  Effect.promise(() => page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true }))
+
+const step = <A>(f: () => Promise<A>) => Effect.promise(f)
+
+describe.skipIf(skip)("the web view, in headless Chromium", () => {
+  it.scopedLive("shows a run started from the API on the runs page, then completing live on its page", () =>
+    Effect.gen(function*() {
+      const { url, client } = yield* setup(memoryStore)
+      const { page, foreign, errors } = yield* open(url)
+      yield* step(() => page.goto(`${url}/`))
+      yield* step(() => page.locator("#live.on").waitFor())
+      // a marker that a reload would lose: everything below arrives live
+      yield* step(() => page.evaluate(() => Object.assign(globalThis, { marker: "still here" })))
+      const { runId } = yield* client.runs.start({ payload: { template: "slow_pipeline", input: { item: "gear" } } })
+      const row = page.locator(`tr[data-run="${runId}"]`)
+      yield* step(() => row.waitFor())
+      yield* step(() => row.locator(`[data-status="running"]`).waitFor())
+      yield* step(() => row.locator("a").first().click())
+      yield* step(() => page.locator(`h1 [data-status="running"]`).waitFor())
+      // while it runs, the step in flight is drawn as it goes (from the run's events)
+      yield* step(() => page.locator(`.track[data-status="active"]`).waitFor({ timeout: 5_000 }))
+      const completedMidway = yield* step(() => page.locator(`.track[data-status="completed"]`).count())
+      yield* shoot(page, "run-running")
+      yield* step(() => page.locator(`h1 [data-status="completed"]`).waitFor({ timeout: 10_000 }))
+      yield* step(() => page.locator(`.track[data-step="store_item"][data-status="completed"]`).waitFor())
+      expect(completedMidway).toBeLessThan(3)
+      expect(yield* step(() => page.locator(`.track[data-status="completed"]`).count())).toBe(3)
+      expect(yield* step(() => page.locator(`.track[data-status="active"]`).count())).toBe(0)
+      expect(yield* step(() => page.locator("#state").textContent())).toContain(`"stored": "stored fetched gear"`)
+      expect(yield* step(() => page.evaluate(() => (globalThis as { marker?: string }).marker))).toBe("still here")
+      // a step's output, unfolded
+      yield* step(() => page.locator(`.label[data-step="check_item"]`).click())
+      expect(yield* step(() => page.locator(`.detail[data-step="check_item"]`).textContent())).toContain(`"checked": true`)
+      yield* shoot(page, "run-completed")
+      expect(foreign).toEqual([])
+      expect(errors).toEqual([])
+    }))
+
+  it.scopedLive("approves a suspended run through the form built from its wait's Schema", () =>
+    Effect.gen(function*() {
+      const { url, client } = yield* setup(memoryStore)
+      const { runId } = yield* client.runs.start({
+        payload: { template: "expense_approval", input: { amount: 120, requester: "bob" } }
+      })
+      yield* awaitStatus(client, runId, "suspended")
+      const { page, foreign, errors } = yield* open(url)
+      yield* step(() => page.goto(`${url}/runs/${encodeURIComponent(runId)}`))
+      const form = page.locator("form#signal-approval")
+      yield* step(() => form.waitFor())
+      // the form follows the Schema: a checkbox for the boolean, text fields for the strings
+      expect(yield* step(() => form.locator(`input[type="checkbox"][name="approved"]`).count())).toBe(1)
+      expect(yield* step(() => form.locator(`input[type="text"][name="by"]`).count())).toBe(1)
+      expect(yield* step(() => form.locator(`input[type="text"][name="comment"]`).count())).toBe(1)
+      // an empty approver is refused by the server; the form marks the field
+      yield* step(() => form.locator(`input[name="approved"]`).check())
+      yield* step(() => form.locator("button[type=submit]").click())
+      yield* step(() => form.locator(`.field.invalid[data-path="by"]`).waitFor())
+      expect(yield* step(() => form.locator(".form-error").textContent())).toContain("InvalidSignalPayload")
+      yield* shoot(page, "signal-refused")
+      expect((yield* client.runs.get({ path: { runId } })).run.status).toBe("suspended")
+      yield* step(() => form.locator(`input[name="by"]`).fill("carol"))
+      yield* step(() => form.locator(`input[name="comment"]`).fill("within budget"))
+      yield* step(() => form.locator("button[type=submit]").click())
+      yield* step(() => page.locator(`h1 [data-status="completed"]`).waitFor({ timeout: 10_000 }))
+      const state = yield* step(() => page.locator("#state").textContent())
+      expect(state).toContain(`"outcome": "paid"`)
+      expect(state).toContain(`"decidedBy": "carol"`)
+      expect(yield* step(() => page.locator("#signals form").count())).toBe(0)
+      yield* shoot(page, "signal-approved")
+      expect(foreign).toEqual([])
+      expect(errors).toEqual([])
+    }))
+
+  it.scopedLive("shows a failed run's error, and the step that failed after its retry", () =>
+    Effect.gen(function*() {
+      const { url, client } = yield* setup(memoryStore)
+      const { runId } = yield* client.runs.start({ payload: { template: "payment", input: { amount: 30 } } })
+      yield* awaitStatus(client, runId, "failed")
+      const { page, foreign, errors } = yield* open(url)
+      yield* step(() => page.goto(`${url}/?status=failed`))
+      const row = page.locator(`tr[data-run="${runId}"]`)
+      yield* step(() => row.waitFor())
+      expect(yield* step(() => row.locator(".error-cell").textContent())).toBe(
+        "PaymentDeclined: the payment was declined: card expired"
+      )
+      yield* step(() => row.locator("a").first().click())
+      const failure = page.locator("#run-error")
+      yield* step(() => failure.locator(".error-box").waitFor())
+      expect(yield* step(() => failure.textContent())).toBe("PaymentDeclinedthe payment was declined: card expired")
+      const charge = page.locator(`.track[data-step="charge"]`)
+      expect(yield* step(() => charge.getAttribute("data-status"))).toBe("failed")
+      expect(yield* step(() => charge.locator(".retry").textContent())).toContain("2 attempts")
+      expect(yield* step(() => charge.locator(".err-line").textContent())).toContain("card expired")
+      expect(yield* step(() => page.locator("#cancel").count())).toBe(0)
+      yield* shoot(page, "run-failed")
+      expect(foreign).toEqual([])
+      expect(errors).toEqual([])
+    }))
+
+  it.scopedLive("filters the runs by status and template, and cancels a suspended run", () =>
+    Effect.gen(function*() {
+      const { url, client } = yield* setup(memoryStore)
+      const done = yield* client.runs.start({ payload: { template: "hello", input: { name: "a", times: 1 } } })
+      const waiting = yield* client.runs.start({
+        payload: { template: "expense_approval", input: { amount: 5, requester: "z" } }
+      })
+      yield* awaitStatus(client, done.runId, "completed")
+      yield* awaitStatus(client, waiting.runId, "suspended")
+      const { page, foreign, errors } = yield* open(url)
+      yield* step(() => page.goto(`${url}/`))
+      yield* step(() => page.locator(`tr[data-run="${done.runId}"]`).waitFor())
+      yield* step(() => page.locator("#filter-status").selectOption("suspended"))
+      yield* step(() => page.locator(`tr[data-run="${done.runId}"]`).waitFor({ state: "detached" }))
+      expect(yield* step(() => page.locator("tbody#runs tr").count())).toBe(1)
+      expect(new URL(page.url()).search).toBe("?status=suspended")
+      yield* step(() => page.locator("#filter-status").selectOption(""))
+      yield* step(() => page.locator("#filter-template").selectOption("hello"))
+      yield* step(() => page.locator(`tr[data-run="${waiting.runId}"]`).waitFor({ state: "detached" }))
+      expect(yield* step(() => page.locator("tbody#runs tr").count())).toBe(1)
+      yield* step(() => page.goto(`${url}/runs/${encodeURIComponent(waiting.runId)}`))
+      yield* step(() => page.locator("#cancel").click())
+      yield* step(() => page.locator("#cancel", { hasText: "Confirm cancel" }).click())
+      yield* step(() => page.locator(`h1 [data-status="cancelled"]`).waitFor())
+      expect((yield* client.runs.get({ path: { runId: waiting.runId } })).run.status).toBe("cancelled")
+      expect(foreign).toEqual([])
+      expect(errors).toEqual([])
+    }))
+
+  it.scopedLive("draws a template's diagram without network, and starts a run from its form", () =>
+    Effect.gen(function*() {
+      const { url } = yield* setup(memoryStore)
+      const { page, foreign, errors } = yield* open(url)
+      yield* step(() => page.goto(`${url}/templates`))
+      yield* step(() => page.locator(`tr[data-template="parent_flow"] a`).click())
+      yield* step(() => page.locator(`#diagram svg g[data-kind="subflow"][data-name="ask"]`).waitFor())
+      expect(yield* step(() => page.locator(`#diagram svg g[data-kind="wait"]`).count())).toBe(1)
+      yield* shoot(page, "template")
+      yield* step(() => page.locator(`#start-form input[name="amount"]`).fill("7"))
+      yield* step(() => page.locator("#start-form button[type=submit]").click())
+      yield* step(() => page.waitForURL(/\/runs\/[0-9a-f-]{36}$/))
+      yield* step(() => page.locator(`h1 [data-status="suspended"]`).waitFor({ timeout: 10_000 }))
+      expect(foreign).toEqual([])
+      expect(errors).toEqual([])
+    }))
+
+  it.scopedLive("serves an API reference page that works without network", () =>
+    Effect.gen(function*() {
+      const { url } = yield* setup(memoryStore)
+      const { page, foreign } = yield* open(url)
+      yield* step(() => page.goto(`${url}/docs`))
+      yield* step(() => page.getByText("The templates this server serves").first().waitFor({ timeout: 15_000 }))
+      yield* step(() => page.waitForTimeout(500))
+      yield* shoot(page, "api-reference")
+      expect(foreign).toEqual([])
+      // it may not reach another host, whatever it tries (its Content-Security-Policy)
+      const response = yield* step(() => page.request.get(`${url}/docs`))
+      expect(response.headers()["content-security-policy"]).toContain("connect-src 'self'")
+    }))
+
+  it.scopedLive("asks for the token when the server has one, then works with it", () =>
+    Effect.gen(function*() {
+      const token = "browser-token-0123456789abcdef"
+      const { url } = yield* setup(memoryStore, { token })
+      const { page, foreign, errors } = yield* open(url)
+      yield* step(() => page.goto(`${url}/`))
+      yield* step(() => page.locator("#token-form").waitFor())
+      yield* step(() => page.locator("#token-input").fill(token))
+      yield* step(() => page.locator("#token-form button").click())
+      yield* step(() => page.locator("tbody#runs td.empty").waitFor())
+      yield* step(() => page.locator("#live.on").waitFor())
+      expect(yield* step(() => page.locator("#token-form").count())).toBe(0)
+      expect(foreign).toEqual([])
+      expect(errors).toEqual([])
+    }))
+
+  it.scopedLive("takes the README's screenshot: an order's run, with a retried step and an approval", () =>
+    Effect.gen(function*() {
+      const store = yield* Layer.build(memoryStore)
+      const context = yield* Layer.build(
+        Http.layer({ templates: [orderProcessing], port: 0 }).pipe(Layer.provide(engineOver(store)))
+      )
+      const { url } = Context.get(context, Http.Server)
+      const client = yield* makeClient(url)
+      for (const [amount, customer] of [[40, "ada"], [1200, "grace"]] as const) {
+        const { runId } = yield* client.runs.start({
+          payload: { template: "order_processing", input: { orderId: `A-${amount}`, customer, amount } }
+        })
+        yield* awaitStatus(client, runId, "suspended")
+        yield* client.runs.signal({ path: { runId, signal: "approval" }, payload: { approved: true, by: "lin" } })
+        yield* awaitStatus(client, runId, "completed")
+      }
+      const shown = yield* client.runs.start({
+        payload: { template: "order_processing", input: { orderId: "A-3107", customer: "alan", amount: 860 } }
+      })
+      yield* awaitStatus(client, shown.runId, "suspended")
+      yield* client.runs.signal({
+        path: { runId: shown.runId, signal: "approval" },
+        payload: { approved: true, by: "lin", comment: "regular customer" }
+      })
+      yield* awaitStatus(client, shown.runId, "completed")
+      const { page, foreign } = yield* open(url, { width: 1280, height: 900 })
+      yield* step(() => page.goto(`${url}/runs/${encodeURIComponent(shown.runId)}`))
+      yield* step(() => page.locator(`h1 [data-status="completed"]`).waitFor())
+      yield* step(() => page.locator(`.label[data-step="charge_card"]`).click())
+      yield* step(() => page.locator(`.detail[data-step="charge_card"]`).waitFor())
+      // the README shows web-view.png: it changes only when asked (WEFT_UPDATE_SCREENSHOT=1)
+      const name = process.env.WEFT_UPDATE_SCREENSHOT === "1" ? "web-view.png" : "web-view.latest.png"
+      yield* step(() => page.screenshot({ path: join(screenshots, name) }))
+      expect(foreign).toEqual([])
+    }))
+})
+
+// --- the README's scene ------------------------------------------------------
+
+class CardDeclined extends Data.TaggedError("CardDeclined")<{ readonly attempt: number }> {
+  override get message(): string {
+    return `the card issuer timed out (attempt ${this.attempt})`
+  }
+}
+
+const checkOrder = Step.make({
+  name: "check_order",
+  requires: { orderId: Schema.String, amount: Schema.Number },
+  provides: { valid: Schema.Boolean },
+  run: ({ amount }) => Effect.as(Effect.sleep("120 millis"), { valid: amount > 0 })
+})
+
+const reserveStock = Step.make({
+  name: "reserve_stock",
+  requires: { orderId: Schema.String },
+  provides: { reservation: Schema.String },
+  run: ({ orderId }) => Effect.as(Effect.sleep("260 millis"), { reservation: `R-${orderId}` })
+})
+
+const chargeCard = Step.make({
+  name: "charge_card",
+  requires: { amount: Schema.Number, customer: Schema.String },
+  provides: { receipt: Schema.String },
+  retry: Schedule.spaced("200 millis").pipe(Schedule.intersect(Schedule.recurs(3))),
+  run: ({ amount, customer }, { attempt }) =>
+    attempt < 3
+      ? Effect.zipRight(Effect.sleep("150 millis"), Effect.fail(new CardDeclined({ attempt })))
+      : Effect.as(Effect.sleep("180 millis"), { receipt: `charged ${customer} ${amount} EUR` })
+})
+
+const Approval = Schema.Struct({ approved: Schema.Boolean, by: Schema.String, comment: Schema.optional(Schema.String) })
+
+const ship = Step.make({
+  name: "ship",
+  requires: { reservation: Schema.String, approval: Approval },
+  provides: { trackingNumber: Schema.String },
+  run: ({ reservation }) => Effect.as(Effect.sleep("220 millis"), { trackingNumber: `TRK-${reservation.slice(2)}` })
+})
+
+const orderProcessing = Template.make({
+  name: "order_processing",
+  version: "2",
+  steps: [checkOrder, reserveStock, chargeCard, Durable.waitForSignal("approval", Approval), ship]
+})
+

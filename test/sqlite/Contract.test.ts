@@ -1,0 +1,16 @@
+/**
+ * The SnapshotStore contract on the SQLite store: a fresh file per test.
+ */
+import { Effect, Layer } from "effect"
+import { Sqlite } from "weftjs/sqlite"
+import { suite } from "../contract/SnapshotStoreContract.js"
+import { tempFile } from "../support.js"
+
+suite("sqlite", Layer.unwrapScoped(Effect.map(tempFile, (filename) => Sqlite.layerStore({ filename }))))
+
+suite(
+  "sqlite (synchronous FULL)",
+  Layer.unwrapScoped(Effect.map(tempFile, (filename) => Sqlite.layerStore({ filename, synchronous: "FULL" })))
+)
+
+suite("sqlite (:memory:)", Sqlite.layerStore({ filename: ":memory:" }))
