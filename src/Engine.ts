@@ -47,6 +47,7 @@ import { signal } from "./internal/engine/signals.js"
 import { retryTransient } from "./internal/run/checkpoint.js"
 import type { RunEnv, RunOutcome } from "./internal/run/context.js"
 import { interpret } from "./internal/run/interpret.js"
+import { newTraceContext } from "./internal/run/tracing.js"
 import { isInternalKey } from "./internal/run/keys.js"
 import { checkPinned, childRuns, create, prepare, restore } from "./internal/run/lifecycle.js"
 import { load } from "./internal/run/lifecycle.js"
@@ -431,7 +432,7 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
           parentId: null,
           rootId: runId,
           queue: queue ?? "default",
-          traceContext: null
+          traceContext: yield* newTraceContext
         })
         // the waiter exists before the run can end
         executor.waiter(runId)

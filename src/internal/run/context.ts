@@ -103,6 +103,10 @@ export class RunContext {
   timeoutMillis = 0
   elapsedBefore = 0
   traceContext: string | null = null
+  /** Whether this execution is traced (spans per run and step; see tracing.ts). */
+  tracing = false
+  /** Whether this execution went on from a stored checkpoint (rather than starting the run). */
+  restored = false
   constructor(
     readonly env: RunEnv,
     readonly template: Template.Template.Any,

@@ -25,6 +25,7 @@ import { keyCodecs, toIssues } from "./codecs.js"
 import type { Policy, RunContext } from "./context.js"
 import { summarize } from "./errors.js"
 import { childRunId, sleepStartKey, waitKey, waitStartKey, wakeKey } from "./keys.js"
+import { spanEvent } from "./tracing.js"
 import { checkJson } from "./values.js"
 
 /**
@@ -198,6 +199,7 @@ const runWait = (ctx: RunContext, node: Durable.WaitForSignal.Any, key: string) 
     const taken = yield* retryTransient(ctx.env.store.takeSignal(runId, node.signal, key, ctx.root.lease))
     if (Option.isSome(taken)) {
       const payload = taken.value.payload
+      yield* spanEvent(ctx, "weft.signal", { "weft.signal.name": node.signal, "weft.step.key": key })
       const decoded = Schema.decodeUnknownEither(node.schema)(payload)
       if (Either.isLeft(decoded)) {
         return yield* failWith(

@@ -157,6 +157,7 @@ const makeView = (ctx: RunContext, viewPath: string, extra: ReadonlyMap<string, 
   view.root = root
   view.storePrefix = viewStorePrefix(viewPath)
   view.completed = root.completed
+  view.tracing = root.tracing
   for (const [key, entry] of ctx.entries) if (!isViewKey(key)) view.entries.set(key, entry)
   for (const [key, entry] of extra) view.entries.set(key, entry)
   for (const [key, entry] of root.entries) {

@@ -32,6 +32,7 @@ import { RunContext } from "./context.js"
 import { isSuspended, type Suspended } from "./durable.js"
 import { summarize } from "./errors.js"
 import { isInternalKey, schemaKeyOf } from "./keys.js"
+import { isTracing, runSpan } from "./tracing.js"
 import { checkJson } from "./values.js"
 
 // ---------------------------------------------------------------------------
@@ -153,6 +154,7 @@ export const restore = (
     ctx.traceContext = run.traceContext
     ctx.completed = new Set(completedStepKeys)
     ctx.records.push(...records)
+    ctx.restored = true
     const codecs = keyCodecs(template)
     const put = (key: string, stored: StoredEntry): Effect.Effect<void, PersistenceError> => {
       const codec = codecs.get(schemaKeyOf(key))
@@ -248,6 +250,7 @@ export const execute = (ctx: RunContext, options: { readonly child: boolean }): 
     Effect.gen(function*() {
       const { env, runId, template } = ctx
       const started = yield* Clock.currentTimeMillis
+      if (!options.child) ctx.tracing = yield* isTracing
       let body = env.interpret(ctx, template, "", { retry: template.retry, stepTimeout: template.stepTimeout })
       if (!options.child && ctx.timeoutMillis > 0) {
         const timeout = Duration.millis(ctx.timeoutMillis)
@@ -259,7 +262,7 @@ export const execute = (ctx: RunContext, options: { readonly child: boolean }): 
             onTimeout: () => new WorkflowTimeout({ workflow: template.name, timeout })
           })
       }
-      const exit = yield* Effect.exit(restore(body))
+      const exit = yield* Effect.exit(restore(runSpan(ctx, ctx.restored, body)))
       const now = yield* Clock.currentTimeMillis
       const at = { updatedAt: now, elapsedMillis: Math.max(0, now - started) }
       const store = env.store
@@ -395,6 +398,7 @@ export const childRuns = (leaseMillis: () => number): ChildRuns => ({
           at: now
         })
       }
+      ctx.tracing = parent.tracing
       const ending = yield* execute(ctx, { child: true })
       switch (ending._tag) {
         case "Completed":

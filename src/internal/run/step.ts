@@ -23,6 +23,7 @@ import { compileStep } from "./codecs.js"
 import type { Policy, RunContext } from "./context.js"
 import { summarize } from "./errors.js"
 import { idempotencyKey } from "./keys.js"
+import { spanAttributes, spanEvent, stepSpan } from "./tracing.js"
 import { checkJson } from "./values.js"
 
 type Output = { readonly value: Readonly<Record<string, unknown>>; readonly encoded: Readonly<Record<string, unknown>> }
@@ -110,7 +111,18 @@ const attempt = (
     if (timeout !== undefined && Duration.isFinite(timeout)) {
       work = Effect.timeoutFail(work, { duration: timeout, onTimeout: () => new StepTimeout({ step: key, timeout }) })
     }
-    work = Effect.tapError(work, (error) => Effect.sync(() => (lastError = error)))
+    work = Effect.tapError(work, (error) => {
+      lastError = error
+      return error instanceof StepTimeout
+        ? spanEvent(ctx, "weft.step.timeout", { "weft.step.attempt": n, "weft.step.timeout_ms": Duration.toMillis(error.timeout) })
+        : Effect.void
+    })
+    if (n > 1 && ctx.tracing) {
+      work = Effect.zipRight(
+        spanEvent(ctx, "weft.step.retry", { "weft.step.attempt": n, "weft.error": summarize(lastError).tag }),
+        work
+      )
+    }
     if (!env.listening()) return work
     const announce = Effect.flatMap(Clock.currentTimeMillis, (at) =>
       n === 1
@@ -137,7 +149,7 @@ export const runStep = (
   policy: Policy
 ): Effect.Effect<void, unknown, unknown> => {
   if (ctx.completed.has(key)) return Effect.void
-  return Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
+  const body = Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
     const attempts = { n: 0 }
     const slice = readSlice(ctx, step, key, startedAt)
     if (Either.isLeft(slice)) return fail(ctx, step, key, startedAt, attempts, slice.left)
@@ -157,6 +169,7 @@ export const runStep = (
       }
     })
   })
+  return ctx.tracing ? stepSpan(ctx, key, step.name, body) : body
 }
 
 /** Records the step's success (or skip): its output (written by `writer`, the step or its fallback) as a delta, checked to be storable. */
@@ -199,7 +212,9 @@ const finish = (
       endedAt,
       delta: { set, unset: [] },
       error: error === undefined ? null : summarize(error)
-    }, written as Written)
+    }, written as Written).pipe(
+      Effect.zipRight(spanAttributes(ctx, { "weft.step.status": status, "weft.step.attempts": attempts.n }))
+    )
     if (!ctx.env.listening()) return record
     return Effect.zipRight(
       record,
