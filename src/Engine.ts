@@ -18,7 +18,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Duration, Effect, Either, Layer, Option } from "effect"
+import { Clock, Context, Duration, Effect, Layer } from "effect"
 import type { Scope, Stream } from "effect"
 import type { ConfigError } from "effect/ConfigError"
 import type {
@@ -33,24 +33,22 @@ import type {
   TemplateConflict,
   TemplateMismatch
 } from "./Errors.js"
-import * as Errors from "./Errors.js"
+import type * as Errors from "./Errors.js"
 import type { Event } from "./Event.js"
-import { awaitRun, readBack } from "./internal/engine/awaiting.js"
+import { awaitRun } from "./internal/engine/awaiting.js"
 import * as Events from "./internal/engine/events.js"
 import * as Executor from "./internal/engine/executor.js"
 import * as Heartbeat from "./internal/engine/heartbeat.js"
 import { cancel } from "./internal/engine/lineage.js"
-import { isDeadLocalOwner, makeOwnerId } from "./internal/engine/owner.js"
+import { makeOwnerId } from "./internal/engine/owner.js"
 import * as Recovery from "./internal/engine/recovery.js"
 import { Registry } from "./internal/engine/registry.js"
+import * as Runs from "./internal/engine/runs.js"
 import { signal } from "./internal/engine/signals.js"
 import { retryTransient } from "./internal/run/checkpoint.js"
 import type { RunEnv, RunOutcome } from "./internal/run/context.js"
 import { interpret } from "./internal/run/interpret.js"
-import { newTraceContext } from "./internal/run/tracing.js"
-import { isInternalKey } from "./internal/run/keys.js"
-import { checkPinned, childRuns, create, prepare, restore } from "./internal/run/lifecycle.js"
-import { load } from "./internal/run/lifecycle.js"
+import { childRuns } from "./internal/run/lifecycle.js"
 import * as Settings from "./Settings.js"
 import * as SnapshotStore from "./SnapshotStore.js"
 import type * as State from "./State.js"
@@ -211,8 +209,9 @@ export interface Service {
    * Sends the signal `name` to a run that waits for it with
    * `Durable.waitForSignal(name, schema)`: decodes `payload` with that
    * Schema, records it durably, and takes the run up here when it is
-   * suspended (else the engine that claims it first does). Succeeds once the
-   * signal is recorded. For a payload checked at compile time, use the wait
+   * suspended (else the engine that claims it first does) — unless the run
+   * was queued on a named queue this engine does not serve: a worker serving
+   * it goes on with it. Succeeds once the signal is recorded. For a payload checked at compile time, use the wait
    * node's own `signal(runId, payload)`.
    *
    * A payload that does not decode (or would not read back) is
@@ -351,25 +350,11 @@ const toResult = (outcome: RunOutcome): RunResult<Record<string, unknown>> => ({
   trace: Trace.fromRecords(outcome.records)
 })
 
-const maxRunIdLength = 256
-
-/** Checks a run id given by a caller. */
-const checkRunId = (runId: string): Effect.Effect<string, Errors.InvalidRunId> => {
-  if (runId.length === 0) return Effect.fail(new Errors.InvalidRunId({ runId, reason: "empty" }))
-  if (runId.length > maxRunIdLength) return Effect.fail(new Errors.InvalidRunId({ runId, reason: "too-long" }))
-  if (!runId.isWellFormed() || runId.includes("\u0000")) {
-    return Effect.fail(new Errors.InvalidRunId({ runId, reason: "malformed" }))
-  }
-  return Effect.succeed(runId)
-}
-
-const millisOf = (duration: Duration.Duration): number =>
-  Duration.isFinite(duration) ? Math.max(1, Math.round(Duration.toMillis(duration))) : 0
-
 /**
  * Builds an engine over the `SnapshotStore` in context, with settings from
  * context or `Config`. Its background work (heartbeat, taking up runs)
- * lives as long as the scope.
+ * lives as long as the scope; when the scope closes, the runs it executes
+ * get the `shutdownGrace` to finish, then are handed back.
  *
  * @since 0.1.0
  * @category constructors
@@ -406,157 +391,50 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
     })
     // when the engine stops: runs executing get their grace, then are handed back
     yield* Effect.addFinalizer(() => executor.drain(durable ? settings.shutdownGrace : Duration.zero))
-
     const awaiting = awaitRun({ env, store, executor, registry, pollInterval: settings.pollInterval })
-    const getRun = (runId: string) =>
-      Effect.flatMap(
-        retryTransient(store.getRun(runId)),
-        Option.match({ onNone: () => Effect.fail(new Errors.RunNotFound({ runId })), onSome: Effect.succeed })
-      )
-    const register = (template: Template.Template.Any) =>
-      Effect.flatMap(Effect.context<never>(), (context) => Either.match(registry.register(template, context), {
-        onLeft: Effect.fail,
-        onRight: () => Effect.zipRight(poller.nudge, Effect.void)
-      }))
-    const awaitResult = (runId: string, template: Template.Template.Any) => Effect.map(awaiting(runId, template), toResult)
-
-    const start = (template: Template.Template.Any, input: unknown, options: RunOptions | undefined) =>
-      Effect.gen(function*() {
-        const runId = yield* checkRunId(options?.runId ?? crypto.randomUUID())
-        yield* register(template)
-        const timeout = options?.timeout === undefined ? settings.workflowTimeout : Duration.decode(options.timeout)
-        const queue = options?.queue
-        const ctx = yield* prepare(env, template, input, {
-          runId,
-          timeoutMillis: millisOf(timeout),
-          parentId: null,
-          rootId: runId,
-          queue: queue ?? "default",
-          traceContext: yield* newTraceContext
-        })
-        // the waiter exists before the run can end
-        executor.waiter(runId)
-        if (queue !== undefined) {
-          yield* create(ctx, null, null)
-          yield* poller.nudge
-        } else {
-          const now = yield* Clock.currentTimeMillis
-          yield* create(ctx, null, { leaseUntil: now + leaseMillis })
-          yield* executor.launch(ctx, yield* Effect.context<never>(), "started")
-        }
-        return { runId, await: awaitResult(runId, template) }
-      })
-
-    const resume = (template: Template.Template.Any, runId: string, options: Omit<RunOptions, "runId" | "queue"> | undefined) =>
-      Effect.gen(function*() {
-        yield* register(template)
-        const run = yield* getRun(runId)
-        yield* checkPinned(template, run)
-        if (SnapshotStore.isFinal(run.status)) return yield* new Errors.RunNotResumable({ runId, status: run.status })
-        if (!executor.active.has(runId)) {
-          const now = yield* Clock.currentTimeMillis
-          const takeOverFrom = run.owner !== null && isDeadLocalOwner(run.owner) ? run.owner : undefined
-          const claimed = yield* retryTransient(store.claim(runId, owner, now, now + leaseMillis, takeOverFrom))
-          if (!claimed.claimed) {
-            return yield* claimed.reason === "held"
-              ? new Errors.RunAlreadyActive({ runId, owner: claimed.owner ?? "unknown" })
-              : claimed.reason === "finished"
-              ? new Errors.RunNotResumable({ runId, status: (yield* getRun(runId)).status })
-              : new Errors.RunNotFound({ runId })
-          }
-          const { loaded, records } = yield* load(env, runId)
-          const ctx = yield* restore(env, template, loaded, Executor.visibleRecords(records), claimed.lease)
-          if (options?.timeout !== undefined) ctx.timeoutMillis = millisOf(Duration.decode(options.timeout))
-          executor.waiter(runId)
-          yield* executor.launch(ctx, yield* Effect.context<never>(), "resumed")
-        }
-        return yield* awaitResult(runId, template)
-      })
-
-    const inspect = (runId: string, template?: Template.Template.Any) =>
-      Effect.gen(function*() {
-        const { loaded, records } = yield* load(env, runId)
-        const run = loaded.run
-        if (template !== undefined) yield* checkPinned(template, run)
-        const known = template ?? registry.get(run.templateName, run.templateVersion)?.template
-        let state: Record<string, unknown>
-        if (known !== undefined) {
-          const ctx = yield* restore(env, known, loaded, [], { owner, generation: -1 })
-          state = {}
-          for (const [key, entry] of ctx.entries) if (!isInternalKey(key)) state[key] = entry.value
-        } else {
-          state = {}
-          const put = (key: string, value: unknown) => {
-            if (!isInternalKey(key)) state[key] = value
-          }
-          for (const [key, stored] of Object.entries(loaded.snapshot.entries)) put(key, stored.value)
-          for (const step of loaded.stepsAfterSnapshot) {
-            for (const [key, stored] of Object.entries(step.delta.set)) put(key, stored.value)
-            for (const key of step.delta.unset) delete state[key]
-          }
-        }
-        const visible = Trace.fromRecords(records)
-        const waiting = run.waitingFor
-        return {
-          run,
-          state,
-          position: {
-            lastStep: visible.length === 0 ? null : visible[visible.length - 1]!.step,
-            completedSteps: loaded.completedStepKeys.length
-          },
-          waitingFor: waiting === null ? null : {
-            runId: waiting.runId,
-            step: waiting.step,
-            signal: waiting.signal,
-            deadline: run.wakeAt === null ? null : new Date(run.wakeAt)
-          }
-        } satisfies RunView<Record<string, unknown>>
-      })
-
-    const service: Service = {
-      settings,
-      run: (template, input, options) =>
-        typed(Effect.flatMap(start(template, input, options), (handle) =>
-          handle.await.pipe(Effect.onInterrupt(() => executor.stop(handle.runId, "shutdown"))))),
-      start: (template, input, options) => typed(start(template, input, options)),
-      await: (template, runId) => typed(awaitResult(runId, template)),
-      cancel: cancel({ store, settings, executor, publish: events.publish }),
-      signal: signal({ store, registry, executor, publish: events.publish }),
-      register: (template) => typed(register(template)),
-      templates: Effect.sync(() => registry.templates()),
-      resume: (template, runId, options) => typed(resume(template, runId, options)),
-      status: getRun,
-      inspect: ((runId: string, template?: Template.Template.Any) => inspect(runId, template)) as Service["inspect"],
-      list: (filter) => retryTransient(store.list(filter ?? {})),
-      trace: (runId) =>
-        Effect.zipRight(getRun(runId), Effect.map(retryTransient(store.steps(runId)), Trace.fromRecords)),
-      result: (template, runId) =>
-        typed(Effect.gen(function*() {
-          const run = yield* getRun(runId)
-          yield* checkPinned(template, run)
-          if (run.status !== "completed") {
-            return yield* new Errors.RunNotCompleted({ runId, status: run.status, error: run.error })
-          }
-          return toResult(yield* readBack(env, template, runId))
-        })),
-      collectExpired: Effect.flatMap(Clock.currentTimeMillis, (now) => retryTransient(store.collectExpired(now))),
-      resumeDue: Effect.gen(function*() {
-        if (registry.size === 0) return 0
-        const now = yield* Clock.currentTimeMillis
-        const claimed = yield* store.claimNext(owner, now, now + leaseMillis, {
-          templates: registry.keys(),
-          limit: Math.max(1, executor.freePermits())
-        })
-        for (const c of claimed) yield* executor.launchClaimed(c)
-        return claimed.length
-      }),
-      serve: (queues) => poller.serve(new Map(Object.entries(queues))),
-      events: events.stream,
-      subscribe: events.subscribe
-    }
-    return service
+    const deps: Runs.RunsDeps = { env, store, settings, registry, executor, poller, leaseMillis, awaiting }
+    return service(deps, events)
   }
 )
+
+/** The service over an engine's parts. */
+const service = (deps: Runs.RunsDeps, events: Events.Events): Service => {
+  const { awaiting, executor, settings, store } = deps
+  const awaitResult = (runId: string, template: Template.Template.Any) => Effect.map(awaiting(runId, template), toResult)
+  const start = (template: Template.Template.Any, input: unknown, options: RunOptions | undefined) =>
+    Effect.map(Runs.start(deps)(template, input, options), (runId) => ({ runId, await: awaitResult(runId, template) }))
+  return {
+    settings,
+    run: (template, input, options) =>
+      typed(Effect.flatMap(start(template, input, options), (handle) =>
+        handle.await.pipe(Effect.onInterrupt(() => executor.stop(handle.runId, "shutdown"))))),
+    start: (template, input, options) => typed(start(template, input, options)),
+    await: (template, runId) => typed(awaitResult(runId, template)),
+    cancel: cancel({ store, settings, executor, publish: events.publish }),
+    signal: signal({
+      store,
+      registry: deps.registry,
+      executor,
+      publish: events.publish,
+      serves: deps.poller.serves
+    }),
+    register: (template) => typed(Runs.register(deps)(template)),
+    templates: Effect.sync(() => deps.registry.templates()),
+    resume: (template, runId, options) =>
+      typed(Effect.zipRight(Runs.resume(deps)(template, runId, options), awaitResult(runId, template))),
+    status: Runs.getRun(store),
+    inspect: ((runId: string, template?: Template.Template.Any) => Runs.inspect(deps)(runId, template)) as Service["inspect"],
+    list: (filter) => retryTransient(store.list(filter ?? {})),
+    trace: (runId) =>
+      Effect.zipRight(Runs.getRun(store)(runId), Effect.map(retryTransient(store.steps(runId)), Trace.fromRecords)),
+    result: (template, runId) => typed(Effect.map(Runs.result(deps)(template, runId), toResult)),
+    collectExpired: Effect.flatMap(Clock.currentTimeMillis, (now) => retryTransient(store.collectExpired(now))),
+    resumeDue: Runs.resumeDue(deps),
+    serve: (queues) => deps.poller.serve(new Map(Object.entries(queues))),
+    events: events.stream,
+    subscribe: events.subscribe
+  }
+}
 
 /**
  * An engine over the `SnapshotStore` in context.

@@ -170,6 +170,12 @@ export interface SignalReceived {
 }
 
 /**
+ * How a template is named in messages: `name@version`, or, for a composite
+ * (whose version already names its parts: `a@1+b@1`), its version alone.
+ */
+const labelOf = (name: string, version: string): string => version.includes("@") ? version : `${name}@${version}`
+
+/**
  * A one-line, human-readable rendering of an event.
  *
  * @since 0.1.0
@@ -178,7 +184,7 @@ export interface SignalReceived {
 export const format = (event: Event): string => {
   switch (event._tag) {
     case "RunStarted":
-      return `run ${event.runId} started (${event.template}@${event.version})`
+      return `run ${event.runId} started (${labelOf(event.template, event.version)})`
     case "RunResumed":
       return `run ${event.runId} resumed after ${event.completedSteps} completed step(s)`
     case "RunCompleted":

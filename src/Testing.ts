@@ -73,6 +73,9 @@ const isTestClock = Effect.clockWith((clock) => {
   return Effect.succeed("adjust" in base && "sleeps" in base)
 })
 
+/** How many times auto-time lets other fibers run before it moves fake time. */
+const settleYields = 25
+
 /** Moves fake time to the next wake-up a run (or the effect under test) waits on; says whether there was one. */
 const advance = Effect.clockWith((clock) => {
   const next = nextWakeUp(clock)
@@ -97,9 +100,12 @@ export const withAutoTime = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Ef
     Effect.gen(function*() {
       const fiber = yield* Effect.fork(Effect.withClock(effect, tracking(clock)))
       for (;;) {
-        yield* Effect.yieldNow()
-        const exit = yield* Fiber.poll(fiber)
-        if (Option.isSome(exit)) return yield* exit.value
+        // let everything that can run now run (an interrupted timer's finalizer included) before moving time
+        for (let i = 0; i < settleYields; i++) {
+          yield* Effect.yieldNow()
+          const exit = yield* Fiber.poll(fiber)
+          if (Option.isSome(exit)) return yield* exit.value
+        }
         yield* advance
       }
     })

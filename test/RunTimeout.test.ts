@@ -65,3 +65,72 @@ describe("a run's timeout", () => {
       expect(run.error?.message).toContain("5m")
     }))
 })
+
+/** Works 2 minutes, waits for a signal, works 2 more minutes. */
+const twoHalves = Template.make({
+  name: "two_halves",
+  version: "1",
+  steps: [
+    Step.make({
+      name: "first",
+      requires: {},
+      provides: { a: Schema.Boolean },
+      run: () => Effect.as(Effect.sleep("2 minutes"), { a: true })
+    }),
+    Durable.waitForSignal("go", Schema.Boolean),
+    Step.make({
+      name: "second",
+      requires: { go: Schema.Boolean },
+      provides: { b: Schema.Boolean },
+      run: ({ go }) => Effect.as(Effect.sleep("2 minutes"), { b: go })
+    })
+  ]
+})
+
+describe("what a run's timeout counts", () => {
+  it.scoped("execution time, summed across processes: 2 + 2 minutes of work exceed a 3-minute timeout", () =>
+    Effect.gen(function*() {
+      const store = yield* SnapshotStore.makeMemory
+      const a = yield* engineOver(store, "1 hour")
+      yield* a.engine.start(twoHalves, {}, { runId: "sum", timeout: "3 minutes" })
+      yield* TestClock.adjust("2 minutes")
+      yield* awaitStatusIn(a.engine, "sum", "suspended")
+      expect((yield* a.engine.status("sum")).elapsedMillis).toBe(120_000)
+      yield* a.stop
+      const b = yield* engineOver(store, "1 hour")
+      yield* b.engine.register(twoHalves)
+      yield* b.engine.signal("sum", "go", true)
+      yield* awaitStatusIn(b.engine, "sum", "running")
+      // one minute was left: the second half's 2 minutes run past it
+      yield* TestClock.adjust("1 minute")
+      yield* awaitStatusIn(b.engine, "sum", "failed")
+      const run = yield* b.engine.status("sum")
+      expect(run.error?.tag).toBe("WorkflowTimeout")
+      expect(run.elapsedMillis).toBe(180_000)
+    }))
+
+  it.scoped("not the time suspended: a run that waits 3 days for its signal, with 4 minutes of work, fits in 5", () =>
+    Effect.gen(function*() {
+      const store = yield* SnapshotStore.makeMemory
+      const a = yield* engineOver(store, "1 hour")
+      yield* a.engine.start(twoHalves, {}, { runId: "wait", timeout: "5 minutes" })
+      yield* TestClock.adjust("2 minutes")
+      yield* awaitStatusIn(a.engine, "wait", "suspended")
+      yield* TestClock.adjust("3 days")
+      yield* a.engine.signal("wait", "go", true)
+      yield* awaitStatusIn(a.engine, "wait", "running")
+      yield* TestClock.adjust("2 minutes")
+      yield* awaitStatusIn(a.engine, "wait", "completed")
+      expect((yield* a.engine.status("wait")).elapsedMillis).toBe(240_000)
+    }))
+
+  it.scoped("a run that uses up its time fails with WorkflowTimeout where it is", () =>
+    Effect.gen(function*() {
+      const store = yield* SnapshotStore.makeMemory
+      const a = yield* engineOver(store, "1 hour")
+      yield* a.engine.start(twoHalves, {}, { runId: "spent", timeout: "2 minutes" })
+      yield* TestClock.adjust("2 minutes")
+      yield* awaitStatusIn(a.engine, "spent", "failed")
+      expect((yield* a.engine.status("spent")).error?.tag).toBe("WorkflowTimeout")
+    }))
+})

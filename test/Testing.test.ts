@@ -71,3 +71,60 @@ describe("Testing.awaitStatus", () => {
       expect((yield* engine.status("g")).status).toBe("completed")
     }).pipe(Effect.provide(Testing.layer({ workflowTimeout: Duration.infinity }))))
 })
+
+describe("fake time that moves as runs need it", () => {
+  const flaky = (failures: number) => {
+    let calls = 0
+    return Template.make({
+      name: "flaky",
+      version: "1",
+      steps: [Step.make({
+        name: "call",
+        requires: {},
+        provides: { ok: Schema.Boolean },
+        run: () => Effect.suspend(() => ++calls <= failures ? Effect.fail("down" as const) : Effect.succeed({ ok: true }))
+      })]
+    })
+  }
+
+  it.scoped("awaitStatus moves fake time through a retrying step's delays (engine built with Testing.layer)", () =>
+    Effect.gen(function*() {
+      const engine = yield* Engine.Engine
+      yield* engine.start(flaky(2), {}, { runId: "f" })
+      // two retries, 5 s then ~10 s (jittered) apart by default: no TestClock.adjust needed
+      yield* Testing.awaitStatus("f", "completed")
+      const trace = yield* engine.trace("f")
+      expect(trace.map((e) => [e.status, e.attempts])).toEqual([["completed", 3]])
+      expect(yield* TestClock.currentTimeMillis).toBeGreaterThanOrEqual(10_000)
+    }).pipe(Effect.provide(Testing.layer({ workflowTimeout: Duration.infinity }))))
+
+  it.scoped("awaitStatus fails saying fake time did not move when nothing a run waits on can move it", () =>
+    Effect.gen(function*() {
+      const engine = yield* Engine.Engine
+      const gate = yield* Deferred.make<void>()
+      const gated = Template.make({ name: "gated", version: "1", steps: [Step.make({
+        name: "wait", requires: {}, provides: {},
+        run: () => Effect.as(Deferred.await(gate), {})
+      })] })
+      yield* engine.start(gated, {}, { runId: "g" })
+      const stuck = yield* Effect.exit(Testing.awaitStatus("g", "completed", { maxYields: 200 }))
+      expect(Exit.isFailure(stuck) && Cause.pretty(stuck.cause)).toContain("fake time did not move")
+    }).pipe(Effect.provide(Testing.layer({ workflowTimeout: Duration.infinity }))))
+
+  it.effect("withAutoTime stops at the run's end: not at a sleep interrupted on the way, nor at the engine's chores", () =>
+    Effect.gen(function*() {
+      const quick = Step.make({
+        name: "quick",
+        requires: {},
+        provides: { done: Schema.Boolean },
+        // a 1-hour step timeout: its timer is interrupted when the step ends at 2 s
+        timeout: "1 hour",
+        run: () => Effect.as(Effect.sleep("2 seconds"), { done: true })
+      })
+      const t = Template.make({ name: "quick", version: "1", steps: [quick] })
+      const result = yield* Testing.runTemplate(t, {}, { settings: { workflowTimeout: Duration.hours(5) } })
+      expect(result.state.done).toBe(true)
+      // fake time stopped where the run ended, not at the step timeout (1 h), the run timeout (5 h) or a heartbeat
+      expect(yield* TestClock.currentTimeMillis).toBe(2_000)
+    }))
+})

@@ -50,6 +50,9 @@ export interface NewRunOptions {
   readonly traceContext: string | null
 }
 
+/** Templates found valid (a template does not change once made). */
+const validated = new WeakSet<Template.Template.Any>()
+
 /**
  * Checks a new run's template and input, and builds its initial state
  * (input values live as long as the run). Nothing is written: a rejected
@@ -62,7 +65,10 @@ export const prepare = (
   options: NewRunOptions
 ): Effect.Effect<RunContext, InvalidInput | InvalidTemplate> =>
   Effect.gen(function*() {
-    yield* template.validate()
+    if (!validated.has(template)) {
+      yield* template.validate()
+      validated.add(template)
+    }
     const checked = inputValidator(template)(input)
     if (Either.isLeft(checked)) return yield* new InvalidInput({ workflow: template.name, issues: checked.left })
     const codecs = keyCodecs(template)
@@ -249,7 +255,8 @@ export const execute = (ctx: RunContext, options: { readonly child: boolean }): 
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
       const { env, runId, template } = ctx
-      const started = yield* Clock.currentTimeMillis
+      ctx.clock = yield* Effect.clock
+      const started = ctx.clock.unsafeCurrentTimeMillis()
       if (!options.child) ctx.tracing = yield* isTracing
       let body = env.interpret(ctx, template, "", { retry: template.retry, stepTimeout: template.stepTimeout })
       if (!options.child && ctx.timeoutMillis > 0) {
@@ -310,10 +317,7 @@ export const execute = (ctx: RunContext, options: { readonly child: boolean }): 
         return ending
       }
       const refused = refusalOf(failure)
-      if (refused !== undefined) {
-        if (refused._tag === "Abandoned") yield* Effect.ignore(store.pause(runId, ctx.lease, { _tag: "Release" }, at))
-        return refused
-      }
+      if (refused !== undefined) return refused
       const summary = summarize(failure)
       const ending = yield* record(
         store.finish(runId, ctx.lease, { status: "failed", error: summary, expiresAt: retentionOf(env, now) }, at),
@@ -323,9 +327,18 @@ export const execute = (ctx: RunContext, options: { readonly child: boolean }): 
       return ending
     })
   ).pipe(
-    Effect.tap((ending) =>
-      ending._tag === "Cancelled" ? ctx.env.publish({ _tag: "RunCancelled", runId: ctx.runId, at: ctx.updatedAt }) : Effect.void
-    )
+    Effect.tap((ending) => {
+      switch (ending._tag) {
+        case "Cancelled":
+          return ctx.env.publish({ _tag: "RunCancelled", runId: ctx.runId, at: ctx.updatedAt })
+        case "Abandoned":
+          // the store failed: hand the run back if it can still hear us (else its lease runs out)
+          return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            Effect.ignore(ctx.env.store.pause(ctx.runId, ctx.lease, { _tag: "Release" }, { updatedAt: now, elapsedMillis: 0 })))
+        default:
+          return Effect.void
+      }
+    })
   )
 
 /** The ending of an execution whose run is no longer this engine's to record, if `failure` says so. */

@@ -1,0 +1,205 @@
+/**
+ * The engine's operations on runs, untyped (Engine.ts types them): starting
+ * (recorded and claimed at once, or queued), resuming (claimed, restored,
+ * executed), inspecting a run as it stands, reading a completed run back.
+ *
+ * @internal
+ */
+import { Clock, Duration, Effect, Either, Option } from "effect"
+import * as Errors from "../../Errors.js"
+import type { RunRecord, Service as Store } from "../../SnapshotStore.js"
+import { isFinal } from "../../SnapshotStore.js"
+import type * as Settings from "../../Settings.js"
+import type * as Template from "../../Template.js"
+import * as Trace from "../../Trace.js"
+import { retryTransient } from "../run/checkpoint.js"
+import type { RunEnv, RunOutcome } from "../run/context.js"
+import { isInternalKey } from "../run/keys.js"
+import { checkPinned, create, load, prepare, restore } from "../run/lifecycle.js"
+import { newTraceContext } from "../run/tracing.js"
+import { readBack } from "./awaiting.js"
+import { type Executor, visibleRecords } from "./executor.js"
+import { isDeadLocalOwner } from "./owner.js"
+import type { Poller } from "./recovery.js"
+import type { Registry } from "./registry.js"
+
+/** What the operations need from their engine. */
+export interface RunsDeps {
+  readonly env: RunEnv
+  readonly store: Store
+  readonly settings: Settings.WeftSettings
+  readonly registry: Registry
+  readonly executor: Executor
+  readonly poller: Poller
+  readonly leaseMillis: number
+  readonly awaiting: (runId: string, template?: Template.Template.Any) => Effect.Effect<RunOutcome, unknown>
+}
+
+/** Options of a new run, as the engine takes them. */
+export interface StartOptions {
+  readonly runId?: string | undefined
+  readonly timeout?: Duration.DurationInput | undefined
+  readonly queue?: string | undefined
+}
+
+const maxRunIdLength = 256
+
+/** Checks a run id given by a caller: non-empty, at most 256 characters, well-formed UTF-16 without NUL. */
+export const checkRunId = (runId: string): Effect.Effect<string, Errors.InvalidRunId> => {
+  if (runId.length === 0) return Effect.fail(new Errors.InvalidRunId({ runId, reason: "empty" }))
+  if (runId.length > maxRunIdLength) return Effect.fail(new Errors.InvalidRunId({ runId, reason: "too-long" }))
+  if (!runId.isWellFormed() || runId.includes("\u0000")) {
+    return Effect.fail(new Errors.InvalidRunId({ runId, reason: "malformed" }))
+  }
+  return Effect.succeed(runId)
+}
+
+/** A run's whole timeout as stored: milliseconds, 0 for none. */
+export const millisOf = (duration: Duration.Duration): number =>
+  Duration.isFinite(duration) ? Math.max(1, Math.round(Duration.toMillis(duration))) : 0
+
+/** A run's record, or `RunNotFound`. */
+export const getRun = (store: Store) => (runId: string): Effect.Effect<RunRecord, Errors.RunNotFound | Errors.PersistenceError> =>
+  Effect.flatMap(
+    retryTransient(store.getRun(runId)),
+    Option.match({ onNone: () => Effect.fail(new Errors.RunNotFound({ runId })), onSome: Effect.succeed })
+  )
+
+/** Registers a template with the services of the current context, and looks for work it can now take. */
+export const register = (deps: RunsDeps) => (template: Template.Template.Any) =>
+  Effect.flatMap(Effect.context<never>(), (context) =>
+    Either.match(deps.registry.register(template, context), {
+      onLeft: Effect.fail,
+      onRight: () => deps.poller.nudge
+    }))
+
+/** Checks, records and starts a run; returns its id (see `Engine.Service.start`). */
+export const start = (deps: RunsDeps) =>
+(
+  template: Template.Template.Any,
+  input: unknown,
+  options: StartOptions | undefined
+) =>
+  Effect.gen(function*() {
+    const { env, executor, poller, settings } = deps
+    const runId = yield* checkRunId(options?.runId ?? crypto.randomUUID())
+    yield* register(deps)(template)
+    const timeout = options?.timeout === undefined ? settings.workflowTimeout : Duration.decode(options.timeout)
+    const queue = options?.queue
+    const ctx = yield* prepare(env, template, input, {
+      runId,
+      timeoutMillis: millisOf(timeout),
+      parentId: null,
+      rootId: runId,
+      queue: queue ?? "default",
+      traceContext: yield* newTraceContext
+    })
+    // the waiter exists before the run can end
+    executor.waiter(runId)
+    if (queue !== undefined) {
+      yield* create(ctx, null, null)
+      yield* poller.nudge
+    } else {
+      const now = yield* Clock.currentTimeMillis
+      yield* create(ctx, null, { leaseUntil: now + deps.leaseMillis })
+      yield* executor.launch(ctx, yield* Effect.context<never>(), "started")
+    }
+    return runId
+  })
+
+/** Claims a stored run, restores it and executes it here, unless it executes here already (see `Engine.Service.resume`). */
+export const resume = (deps: RunsDeps) =>
+(
+  template: Template.Template.Any,
+  runId: string,
+  options: { readonly timeout?: Duration.DurationInput | undefined } | undefined
+) =>
+  Effect.gen(function*() {
+    const { env, executor, store } = deps
+    yield* register(deps)(template)
+    const run = yield* getRun(store)(runId)
+    yield* checkPinned(template, run)
+    if (isFinal(run.status)) return yield* new Errors.RunNotResumable({ runId, status: run.status })
+    if (executor.active.has(runId)) return
+    const now = yield* Clock.currentTimeMillis
+    const takeOverFrom = run.owner !== null && isDeadLocalOwner(run.owner) ? run.owner : undefined
+    const claimed = yield* retryTransient(store.claim(runId, env.owner, now, now + deps.leaseMillis, takeOverFrom))
+    if (!claimed.claimed) {
+      return yield* claimed.reason === "held"
+        ? new Errors.RunAlreadyActive({ runId, owner: claimed.owner ?? "unknown" })
+        : claimed.reason === "finished"
+        ? new Errors.RunNotResumable({ runId, status: (yield* getRun(store)(runId)).status })
+        : new Errors.RunNotFound({ runId })
+    }
+    const { loaded, records } = yield* load(env, runId)
+    const ctx = yield* restore(env, template, loaded, visibleRecords(records), claimed.lease)
+    if (options?.timeout !== undefined) ctx.timeoutMillis = millisOf(Duration.decode(options.timeout))
+    executor.waiter(runId)
+    yield* executor.launch(ctx, yield* Effect.context<never>(), "resumed")
+  })
+
+/** A run as it stands now (see `Engine.Service.inspect`). */
+export const inspect = (deps: RunsDeps) => (runId: string, template?: Template.Template.Any) =>
+  Effect.gen(function*() {
+    const { env, registry } = deps
+    const { loaded, records } = yield* load(env, runId)
+    const run = loaded.run
+    if (template !== undefined) yield* checkPinned(template, run)
+    const known = template ?? registry.get(run.templateName, run.templateVersion)?.template
+    const state: Record<string, unknown> = {}
+    if (known !== undefined) {
+      const ctx = yield* restore(env, known, loaded, [], { owner: env.owner, generation: -1 })
+      for (const [key, entry] of ctx.entries) if (!isInternalKey(key)) state[key] = entry.value
+    } else {
+      // not known here: the values as stored (JSON)
+      const put = (key: string, value: unknown) => {
+        if (!isInternalKey(key)) state[key] = value
+      }
+      for (const [key, stored] of Object.entries(loaded.snapshot.entries)) put(key, stored.value)
+      for (const step of loaded.stepsAfterSnapshot) {
+        for (const [key, stored] of Object.entries(step.delta.set)) put(key, stored.value)
+        for (const key of step.delta.unset) delete state[key]
+      }
+    }
+    const visible = Trace.fromRecords(visibleRecords(records))
+    const waiting = run.waitingFor
+    return {
+      run,
+      state,
+      position: {
+        lastStep: visible.length === 0 ? null : visible[visible.length - 1]!.step,
+        completedSteps: visible.length
+      },
+      waitingFor: waiting === null ? null : {
+        runId: waiting.runId,
+        step: waiting.step,
+        signal: waiting.signal,
+        deadline: run.wakeAt === null ? null : new Date(run.wakeAt)
+      }
+    }
+  })
+
+/** A completed run read back (see `Engine.Service.result`). */
+export const result = (deps: RunsDeps) => (template: Template.Template.Any, runId: string) =>
+  Effect.gen(function*() {
+    const run = yield* getRun(deps.store)(runId)
+    yield* checkPinned(template, run)
+    if (run.status !== "completed") {
+      return yield* new Errors.RunNotCompleted({ runId, status: run.status, error: run.error })
+    }
+    return yield* readBack(deps.env, template, runId)
+  })
+
+/** Takes up, once, the runs of the registered templates that need an engine (see `Engine.Service.resumeDue`). */
+export const resumeDue = (deps: RunsDeps): Effect.Effect<number, Errors.PersistenceError> =>
+  Effect.gen(function*() {
+    const { executor, registry, store } = deps
+    if (registry.size === 0) return 0
+    const now = yield* Clock.currentTimeMillis
+    const claimed = yield* store.claimNext(deps.env.owner, now, now + deps.leaseMillis, {
+      templates: registry.keys(),
+      limit: Math.max(1, executor.freePermits())
+    })
+    for (const c of claimed) yield* executor.launchClaimed(c)
+    return claimed.length
+  })
