@@ -13,6 +13,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { Duration, Effect, Layer, ManagedRuntime, Schema } from "effect"
 import { Engine, Settings, Step, Template } from "weftjs"
+import { Sqlite } from "weftjs/sqlite"
 
 export interface Input {
   readonly blob: ReadonlyArray<string>
@@ -58,20 +59,20 @@ const withSleep = <A>(effect: Effect.Effect<A>, options: StepOptions): Effect.Ef
   options.sleep === undefined ? effect : Effect.zipRight(Effect.sleep(options.sleep), effect)
 
 /**
- * A template of `1 + steps` steps: `seed` (reads the blob), then `steps`
+ * A template of `steps` steps: `seed` (reads the blob), then `steps - 1`
  * steps that each rewrite `tick` and `note`. Built at run time, so typed by hand.
  */
 export const chain = (steps: number, options: StepOptions = {}): Chain => {
   const nodes: Array<Step.Step.Any> = [seed(options)]
-  for (let i = 1; i <= steps; i++) nodes.push(tick(i, options))
+  for (let i = 1; i < steps; i++) nodes.push(tick(i, options))
   return Template.make({ name: `bench-${steps}`, version: "1", steps: nodes as never }) as unknown as Chain
 }
 
-/** The same chain as a plain Effect: `1 + steps` steps of `work`. */
+/** The same chain as a plain Effect: `steps` steps of `work`. */
 export const plainChain = (steps: number, options: StepOptions = {}): Effect.Effect<Output> =>
   Effect.gen(function*() {
     let state = yield* withSleep(Effect.succeed(work(0)), options)
-    for (let i = 1; i <= steps; i++) state = yield* withSleep(workEffect(state), options)
+    for (let i = 1; i < steps; i++) state = yield* withSleep(workEffect(state), options)
     return state
   })
 
@@ -91,20 +92,26 @@ export const settings = Settings.layerWith({
 export const memoryLayer = (): Layer.Layer<Engine.Engine> =>
   Engine.layerMemory.pipe(Layer.provide(settings), Layer.orDie)
 
+/** The SQLite engine on a file, retries off. */
+export const sqliteLayer = (file: string, synchronous: "NORMAL" | "FULL"): Layer.Layer<Engine.Engine> =>
+  Sqlite.layer({ filename: file, synchronous }).pipe(Layer.provide(settings), Layer.orDie)
+
 /**
- * The engines the engine-level benchmark measures, by name. The SQLite
- * engine joins when the new core lands (`Engine.layer` over the new store
- * contract): add
- * `sqlite: (file, synchronous) => Sqlite.layer({ filename: file, synchronous }).pipe(Layer.provide(settings), Layer.orDie)`
- * (`import { Sqlite } from "weftjs/sqlite"`).
+ * The engines the engine-level benchmark measures, by name: the in-memory
+ * engine (against a plain Effect chain) and the SQLite engine (against the
+ * raw 1-row commit, NORMAL and FULL).
  */
 export const engines: Readonly<
   Record<string, (file: string, synchronous: "NORMAL" | "FULL") => Layer.Layer<Engine.Engine>>
 > = {
-  memory: () => memoryLayer()
+  memory: () => memoryLayer(),
+  sqlite: sqliteLayer
 }
 
 export type Runtime = ManagedRuntime.ManagedRuntime<Engine.Engine, never>
+
+/** The engine's tag, as the benchmarks' effects require it. */
+export type EngineTag = Engine.Engine
 
 export const runtimeOf = async (layer: Layer.Layer<Engine.Engine>): Promise<Runtime> => {
   const runtime = ManagedRuntime.make(layer)

@@ -48,7 +48,7 @@ export const rawCommits = (db: Database.Database, rows: number) => (): Promise<S
 
 /** Time of `steps` steps of a plain Effect chain. */
 export const plainChain = (steps: number) => {
-  const program = F.plainChain(steps - 1)
+  const program = F.plainChain(steps)
   return async (): Promise<S.Time> => {
     const stop = S.stopwatch()
     await Effect.runPromise(program)

@@ -7,8 +7,9 @@
  * `node --cpu-prof` with the arguments given, and prints the functions with
  * the most self time, each with the source module it comes from.
  *
- * Run: `npx tsx bench/profile.ts [--top=25] -- --only=store --quick`
- * (the arguments after `--` go to bench/run.ts). Files go to .bench-tmp/prof.
+ * Run: `npx tsx bench/profile.ts [--top=25] [--entry=bench/hot.ts] -- --only=store --quick`
+ * (the arguments after `--` go to the entry, bench/run.ts by default; bench/hot.ts
+ * loops over one engine cell). Files go to .bench-tmp/prof.
  */
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
@@ -87,9 +88,10 @@ const main = (): void => {
   const top = Number(own.find((a) => a.startsWith("--top="))?.slice(6) ?? "25")
   Fs.rmSync(dir, { recursive: true, force: true })
   Fs.mkdirSync(dir, { recursive: true })
+  const entry = own.find((a) => a.startsWith("--entry="))?.slice(8) ?? "bench/run.ts"
   const bundle = Path.join(dir, "run.mjs")
   const esbuild = ChildProcess.spawnSync(Path.join(root, "node_modules", ".bin", "esbuild"), [
-    "bench/run.ts",
+    entry,
     "--bundle",
     "--platform=node",
     "--format=esm",
@@ -107,7 +109,7 @@ const main = (): void => {
   const file = Fs.readdirSync(dir).find((f) => f.endsWith(".cpuprofile"))
   if (file === undefined) throw new Error("no profile written")
   const entries = summarize(JSON.parse(Fs.readFileSync(Path.join(dir, file), "utf8")) as Profile)
-  console.log(`\n## Profile: top ${top} by self time (node --cpu-prof; bench/run.ts ${forwarded.join(" ")})`)
+  console.log(`\n## Profile: top ${top} by self time (node --cpu-prof; ${entry} ${forwarded.join(" ")})`)
   console.log("| self ms | share | function | module |")
   console.log("|--------:|------:|----------|--------|")
   console.log("(native calls into better-sqlite3 count as self time of the JS function that makes them)")

@@ -11,6 +11,10 @@
  *    and 9 KB of state, 1 and 10 runs at once (bench/engine.ts);
  * 4. `typecheck`: the type-check benchmark for chains of 10, 25 and 50
  *    templates (bench/typecheck/run.ts, in a child process).
+ * 5. `pg`: PostgreSQL — per step vs a raw committed INSERT, runs/s with 1, 2
+ *    and 4 worker processes, claim and wake-up latency, failover (and SQLite
+ *    failover) (bench/pg.ts, in a child process; says so and skips when no
+ *    server is reachable).
  *
  * Every figure is a ratio against a floor measured in the same process,
  * interleaved with it (the machine may be shared and noisy): warm-up
@@ -22,9 +26,13 @@
  * MISS does not fail the command (a failing type-check benchmark does).
  *
  * Flags (`npm run bench -- --flag`):
- *   --only=store,cursor,engine,typecheck   run only these parts
+ *   --only=store,cursor,engine,typecheck,pg   run only these parts
  *   --skip=typecheck                       skip some parts
  *   --quick                                fewer repetitions and rows (a smoke run)
+ *   --engines=memory,sqlite                the engine part's engines (default: all)
+ *   --sync=NORMAL,FULL                     the engine part's SQLite modes (default: both)
+ *   --lengths=10,100 --sizes=1024,9216 --concurrency=1,10
+ *                                          the engine part's grid (default: these)
  *   --typecheck-runs=N                     tsc runs per size (default 1)
  *   --label=TEXT                           printed in the header
  *
@@ -42,7 +50,7 @@ const argument = (name: string): string | undefined =>
   process.argv.find((arg) => arg === `--${name}` || arg.startsWith(`--${name}=`))?.split("=").slice(1).join("=")
 const flag = (name: string): boolean => process.argv.includes(`--${name}`)
 
-const parts = ["store", "cursor", "engine", "typecheck"] as const
+const parts = ["store", "cursor", "engine", "typecheck", "pg"] as const
 type Part = typeof parts[number]
 
 const list = (value: string | undefined): ReadonlyArray<string> =>
@@ -100,15 +108,24 @@ const main = async (): Promise<void> => {
       Cursor.print(rows)
     }
     if (enabled("engine")) {
+      const numbers = (name: string, fallback: ReadonlyArray<number>): ReadonlyArray<number> => {
+        const given = list(argument(name))
+        return given.length === 0 ? fallback : given.map(Number)
+      }
+      const engines = list(argument("engines"))
+      const syncs = list(argument("sync")) as ReadonlyArray<"NORMAL" | "FULL">
       const rows = await section("engine", () =>
         Engine.run({
           reps,
           warmup,
-          lengths: [10, 100],
-          sizes: [1024, 9 * 1024],
-          concurrency: [1, 10]
+          lengths: numbers("lengths", [10, 100]),
+          sizes: numbers("sizes", [1024, 9 * 1024]),
+          concurrency: numbers("concurrency", [1, 10]),
+          engines: engines.length === 0 ? undefined : engines,
+          syncs: syncs.length === 0 ? undefined : syncs,
+          budget: quick ? { memory: 1000, NORMAL: 600, FULL: 100 } : { memory: 4000, NORMAL: 2000, FULL: 300 }
         }))
-      Engine.print(rows)
+      verdicts.push(...Engine.print(rows))
     }
   } finally {
     F.cleanTmp()
@@ -116,6 +133,16 @@ const main = async (): Promise<void> => {
 
   let typecheckOk = true
   if (enabled("typecheck")) typecheckOk = typecheck()
+  // --- pg (bench/pg.ts): its own process, its own figures and targets ---
+  if (enabled("pg")) {
+    console.log("\n## PostgreSQL benchmark (bench/pg.ts)")
+    ChildProcess.spawnSync(
+      process.execPath,
+      ["--import", "tsx", Path.join(process.cwd(), "bench", "pg.ts"), ...(quick ? ["--quick"] : [])],
+      { stdio: "inherit", cwd: process.cwd() }
+    )
+  }
+  // --- end pg ---
 
   console.log("\n## Targets")
   for (const v of verdicts) console.log(`${v.pass ? "PASS" : "MISS"}  ${v.name} — ${v.detail}`)

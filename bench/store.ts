@@ -119,14 +119,14 @@ export const run = async (options: Options): Promise<ReadonlyArray<Row>> => {
       const concurrent = timed(
         Effect.forEach(Array.from({ length: 10 }), () => create(store)),
         (leases) => {
-          const before = connection.stats.batches.length
+          const commits = connection.stats.groupCommits
+          const grouped = connection.stats.groupedRows
           return Effect.all(leases.map(([id, lease]) => appends(store, id, lease, n / 10)), {
             concurrency: "unbounded",
             discard: true
           }).pipe(Effect.ensuring(Effect.sync(() => {
-            const batches = connection.stats.batches.slice(before)
-            batchRows += batches.reduce((sum, b) => sum + b, 0)
-            batchCommits += batches.length
+            batchRows += connection.stats.groupedRows - grouped
+            batchCommits += connection.stats.groupCommits - commits
           })))
         },
         n

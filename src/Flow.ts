@@ -50,8 +50,10 @@
  *
  * @since 0.1.0
  */
-import { Pipeable, Schema } from "effect"
+import type { Pipeable, Schema } from "effect"
 import type { LoopLimitExceeded } from "./Errors.js"
+import { makeBranch, makeForEach, makeLoop, makeParallel } from "./internal/flow/make.js"
+import type { Spec } from "./internal/flow/spec.js"
 import type {
   AllOf,
   CheckClashes,
@@ -63,7 +65,6 @@ import type {
   OneOf
 } from "./internal/types/flow.js"
 import type { CheckNode, ContextOf, ErrorOf, NodeTypes, ProvidesOf, RequiresOf, Simplify } from "./internal/types/wiring.js"
-import { type Field, fieldOf, keySchema } from "./internal/types/keySchema.js"
 import type * as Step from "./Step.js"
 import type * as Template from "./Template.js"
 
@@ -88,49 +89,8 @@ export type TypeId = typeof TypeId
  */
 export type Concurrency = number | "unbounded"
 
-/**
- * What a control-flow node does, at run time.
- *
- * @since 0.1.0
- * @category models
- */
-export type Spec =
-  | {
-    readonly kind: "branch"
-    /** The Schemas of the keys the selector reads. */
-    readonly requires: Schema.Struct.Fields
-    /** Returns the label of the arm to run. */
-    readonly select: (input: never) => string
-    /** Every label, in declaration order; a label without a template runs nothing. */
-    readonly labels: ReadonlyArray<string>
-    readonly arms: Readonly<Record<string, Template.Template.Any | undefined>>
-  }
-  | {
-    readonly kind: "loop"
-    readonly requires: Schema.Struct.Fields
-    readonly while: (input: never) => boolean
-    readonly body: Template.Template.Any
-    readonly maxIterations: number
-    /** `"before"`: the predicate is checked before each iteration; `"after"`: after each. */
-    readonly check: "before" | "after"
-  }
-  | {
-    readonly kind: "forEach"
-    readonly over: string
-    readonly as: string
-    readonly body: Template.Template.Any
-    readonly collect: string
-    readonly into: string
-    readonly concurrency: Concurrency
-  }
-  | {
-    readonly kind: "parallel"
-    readonly labels: ReadonlyArray<string>
-    readonly branches: Readonly<Record<string, Template.Template.Any>>
-    readonly concurrency: Concurrency
-    readonly mode: "all" | "first"
-    readonly merge: Readonly<Record<string, (values: ReadonlyArray<never>) => unknown>>
-  }
+// what a control-flow node does at run time: declared (and documented) beside the nodes' builders
+export type { Spec } from "./internal/flow/spec.js"
 
 /**
  * A control-flow node. Like a step or a template, its type carries what it
@@ -175,116 +135,6 @@ export declare namespace Flow {
     readonly provides: Readonly<Record<string, Schema.Schema.AnyNoContext>>
     readonly fields: { readonly reads: Schema.Struct.Fields; readonly writes: Schema.Struct.Fields }
   }
-}
-
-// ---------------------------------------------------------------------------
-// constructors
-// ---------------------------------------------------------------------------
-
-const proto = {
-  [TypeId]: TypeId,
-  _tag: "Flow",
-  pipe() {
-    // eslint-disable-next-line prefer-rest-params
-    return Pipeable.pipeArguments(this, arguments)
-  }
-}
-
-const validName = /^[A-Za-z0-9_.:-]+$/
-const validLabel = /^[A-Za-z0-9_.:-]+$/
-
-type Requirement = readonly [string, Schema.Schema.AnyNoContext]
-
-/** The Schema of a field's value (a property signature's type; `Unknown` when it renames or transforms). */
-const valueSchema = (field: Field): Schema.Schema.AnyNoContext =>
-  Schema.isSchema(field)
-    ? field as Schema.Schema.AnyNoContext
-    : field.ast._tag === "PropertySignatureDeclaration"
-    ? Schema.make(field.ast.type)
-    : Schema.Unknown
-
-/** One Schema for a key several alternatives write: theirs, or the union of the distinct ones. */
-const unionField = (fields: ReadonlyArray<Field>): Field => {
-  const distinct = Array.from(new Set(fields))
-  return distinct.length === 1 ? distinct[0]! : Schema.Union(...distinct.map(valueSchema))
-}
-
-/** Every key some template in `parts` provides, with one Schema for it. */
-const providedFields = (parts: ReadonlyArray<Template.Template.Any>): Schema.Struct.Fields => {
-  const byKey = new Map<string, Array<Field>>()
-  for (const part of parts) {
-    for (const [key, schema] of Object.entries(part.provides)) {
-      byKey.set(key, [...(byKey.get(key) ?? []), fieldOf(schema, key)])
-    }
-  }
-  return Object.fromEntries(Array.from(byKey, ([key, fields]) => [key, unionField(fields)]))
-}
-
-const check = (ok: boolean, message: string) => {
-  if (!ok) throw new TypeError(message)
-}
-
-const checkName = (kind: string, name: string) =>
-  check(
-    validName.test(name),
-    `Flow.${kind} name "${name}" must be non-empty and use only letters, digits, "_", "-", "." and ":"`
-  )
-
-const checkConcurrency = (kind: string, name: string, concurrency: Concurrency) =>
-  check(
-    concurrency === "unbounded" || (Number.isInteger(concurrency) && concurrency >= 1),
-    `Flow.${kind} "${name}": concurrency must be a positive integer or "unbounded", got ${concurrency}`
-  )
-
-const make = (options: {
-  readonly name: string
-  readonly spec: Spec
-  readonly children: ReadonlyArray<Template.Template.Any>
-  readonly requirements: ReadonlyArray<Requirement>
-  readonly provides: Schema.Struct.Fields
-  readonly reads: Schema.Struct.Fields
-  readonly writes: Schema.Struct.Fields
-}): Flow.Any => {
-  const node = Object.create(proto)
-  node.name = options.name
-  node.spec = options.spec
-  node.children = options.children
-  node.requirements = options.requirements
-  node.provides = Object.fromEntries(
-    Object.entries(options.provides).map(([key, field]) => [key, keySchema(key, field)])
-  )
-  node.fields = { reads: options.reads, writes: options.writes }
-  return node
-}
-
-const fieldRequirements = (fields: Schema.Struct.Fields): ReadonlyArray<Requirement> =>
-  Object.entries(fields).map(([key, field]) => [key, keySchema(key, field)] as const)
-
-const makeBranch = (
-  kind: string,
-  name: string,
-  requires: Schema.Struct.Fields,
-  select: (input: never) => string,
-  arms: Readonly<Record<string, Template.Template.Any | undefined>>
-): Flow.Any => {
-  checkName(kind, name)
-  const labels = Object.keys(arms)
-  for (const label of labels) {
-    check(validLabel.test(label), `Flow.${kind} "${name}": arm label "${label}" must use only letters, digits, "_", "-", "." and ":"`)
-  }
-  const children = labels.flatMap((label) => arms[label] === undefined ? [] : [arms[label]!])
-  const provides = providedFields(children)
-  return make({
-    name,
-    spec: { kind: "branch", requires, select, labels, arms },
-    children,
-    requirements: [...fieldRequirements(requires), ...children.flatMap((arm) => arm.requirements)],
-    // at run time a provided key's Schema is that of its value; that it may
-    // be absent (an arm that does not write it) is the types' business
-    provides,
-    reads: requires,
-    writes: provides
-  })
 }
 
 /**
@@ -446,28 +296,7 @@ export const loop = <
   LoopProvides<Step.Slice<RF>, Body, Check>,
   ErrorOf<Body> | LoopLimitExceeded,
   ContextOf<Body>
-> => {
-  const { body, maxIterations, name, requires } = options
-  const checkWhen = options.check ?? "before"
-  checkName("loop", name)
-  check(
-    Number.isInteger(maxIterations) && maxIterations >= 1,
-    `Flow.loop "${name}": maxIterations must be a positive integer, got ${maxIterations}`
-  )
-  const provides = providedFields([body])
-  const own = checkWhen === "after"
-    ? fieldRequirements(requires).filter(([key]) => !(key in body.provides))
-    : fieldRequirements(requires)
-  return make({
-    name,
-    spec: { kind: "loop", requires, while: options.while as (input: never) => boolean, body, maxIterations, check: checkWhen },
-    children: [body],
-    requirements: [...own, ...body.requirements],
-    provides,
-    reads: requires,
-    writes: {}
-  }) as never
-}
+> => makeLoop(options) as never
 
 /**
  * Runs `body` once for each element of the list under `over`, at most
@@ -528,27 +357,7 @@ export const forEach = <
   { readonly [K in Into]: ReadonlyArray<ProvidesOf<Body>[Collect]> },
   ErrorOf<Body>,
   ContextOf<Body>
-> => {
-  const { as, body, collect, into, name, over } = options
-  const concurrency = options.concurrency ?? 1
-  checkName("forEach", name)
-  checkConcurrency("forEach", name, concurrency)
-  check(over !== (as as string), `Flow.forEach "${name}": "over" and "as" must be different keys, both are "${as}"`)
-  const element = body.requirements.find(([key]) => key === as)
-  const list = { [over]: Schema.Array(element === undefined ? Schema.Unknown : valueSchema(fieldOf(element[1], as))) }
-  const result = body.provides[collect]
-  check(result !== undefined, `Flow.forEach "${name}": its body does not provide "${collect}"`)
-  const results = { [into]: Schema.Array(valueSchema(fieldOf(result!, collect))) }
-  return make({
-    name,
-    spec: { kind: "forEach", over, as, body, collect, into, concurrency },
-    children: [body],
-    requirements: [...fieldRequirements(list), ...body.requirements.filter(([key]) => key !== as)],
-    provides: results,
-    reads: list,
-    writes: results
-  }) as never
-}
+> => makeForEach(options) as never
 
 /**
  * Runs several templates, at most `concurrency` at a time (default: all at
@@ -602,37 +411,7 @@ export const parallel = <
   Mode extends "first" ? OneOf<ProvidesOf<Branches[keyof Branches]>> : AllOf<ProvidesOf<Branches[keyof Branches]>>,
   ErrorOf<Branches[keyof Branches]>,
   ContextOf<Branches[keyof Branches]>
-> => {
-  const { name } = options
-  const branches = options.branches as Readonly<Record<string, Template.Template.Any>>
-  const concurrency = options.concurrency ?? "unbounded"
-  const mode = options.mode ?? "all"
-  checkName("parallel", name)
-  checkConcurrency("parallel", name, concurrency)
-  const labels = Object.keys(branches)
-  check(labels.length > 0, `Flow.parallel "${name}" has no branches`)
-  for (const label of labels) {
-    check(validLabel.test(label), `Flow.parallel "${name}": branch label "${label}" must use only letters, digits, "_", "-", "." and ":"`)
-  }
-  const children = labels.map((label) => branches[label]!)
-  const provides = providedFields(children)
-  return make({
-    name,
-    spec: {
-      kind: "parallel",
-      labels,
-      branches,
-      concurrency,
-      mode,
-      merge: (options.merge ?? {}) as Readonly<Record<string, (values: ReadonlyArray<never>) => unknown>>
-    },
-    children,
-    requirements: children.flatMap((branch) => branch.requirements),
-    provides,
-    reads: {},
-    writes: provides
-  }) as never
-}
+> => makeParallel(options) as never
 
 /**
  * Tests whether a value is a control-flow node.

@@ -29,8 +29,9 @@
  *
  * @since 0.2.0
  */
-import { Duration } from "effect"
-import type * as Flow from "./Flow.js"
+import * as Build from "./internal/graph/build.js"
+import { layout } from "./internal/graph/flowchart.js"
+import { mermaidOf } from "./internal/graph/mermaid.js"
 import type * as Step from "./Step.js"
 import type * as Template from "./Template.js"
 
@@ -40,7 +41,7 @@ import type * as Template from "./Template.js"
  * @since 0.2.0
  * @category constants
  */
-export const iteration = "*"
+export const iteration = Build.iteration
 
 /**
  * A step.
@@ -236,123 +237,13 @@ export interface Graph {
   readonly nodes: ReadonlyArray<Node>
 }
 
-const join = (path: string, name: string) => path === "" ? name : `${path}/${name}`
-
-const millis = (duration: Duration.Duration | undefined): number | null =>
-  duration === undefined || !Duration.isFinite(duration) ? null : Duration.toMillis(duration)
-
-/** The path segments of a template's children, as the interpreter names them (`name#2` for a repeat). */
-const childNames = (template: Template.Template.Any): ReadonlyArray<string> => {
-  const counts = new Map<string, number>()
-  return template.steps.map((node) => {
-    const n = (counts.get(node.name) ?? 0) + 1
-    counts.set(node.name, n)
-    return n === 1 ? node.name : `${node.name}#${n}`
-  })
-}
-
-const sequence = (template: Template.Template.Any, path: string): ReadonlyArray<Node> => {
-  const names = childNames(template)
-  return template.steps.map((node, i) => nodeOf(node, join(path, names[i]!)))
-}
-
-const arm = (label: string, template: Template.Template.Any | undefined, path: string): Arm => ({
-  label,
-  template: template === undefined ? null : template.name,
-  nodes: template === undefined ? null : sequence(template, path)
-})
-
-const flowNode = (node: Flow.Flow.Any, key: string): Node => {
-  const spec = node.spec
-  switch (spec.kind) {
-    case "branch":
-      return {
-        _tag: "Branch",
-        key,
-        name: node.name,
-        reads: Object.keys(spec.requires),
-        arms: spec.labels.map((label) => arm(label, spec.arms[label], join(key, label)))
-      }
-    case "loop":
-      return {
-        _tag: "Loop",
-        key,
-        name: node.name,
-        maxIterations: spec.maxIterations,
-        check: spec.check,
-        reads: Object.keys(spec.requires),
-        nodes: sequence(spec.body, join(key, iteration))
-      }
-    case "forEach":
-      return {
-        _tag: "ForEach",
-        key,
-        name: node.name,
-        over: spec.over,
-        as: spec.as,
-        into: spec.into,
-        concurrency: spec.concurrency,
-        nodes: sequence(spec.body, join(key, iteration))
-      }
-    case "parallel":
-      return {
-        _tag: "Parallel",
-        key,
-        name: node.name,
-        mode: spec.mode,
-        concurrency: spec.concurrency,
-        branches: spec.labels.map((label) => arm(label, spec.branches[label], join(key, label)))
-      }
-  }
-}
-
-const nodeOf = (node: Template.Node, key: string): Node => {
-  switch (node._tag) {
-    case "Step":
-      return {
-        _tag: "Step",
-        key,
-        name: node.name,
-        requires: Object.keys(node.requires),
-        provides: Object.keys(node.provides),
-        retry: node.retry !== undefined,
-        timeoutMs: millis(node.timeout),
-        onError: node.onError,
-        fallback: node.fallback === undefined ? null : node.fallback.name
-      }
-    case "Template":
-      return { _tag: "Template", key, name: node.name, version: node.version, nodes: sequence(node, key) }
-    case "Flow":
-      return flowNode(node, key)
-    case "Sleep":
-      return { _tag: "Sleep", key, name: node.name, durationMs: millis(node.duration) ?? 0 }
-    case "WaitForSignal":
-      return {
-        _tag: "Wait",
-        key,
-        name: node.name,
-        signal: node.signal,
-        stateKey: node.key,
-        timeoutMs: millis(node.timeout)
-      }
-    case "Subflow":
-      return { _tag: "Subflow", key, name: node.name, graph: make(node.template) }
-  }
-}
-
 /**
  * The structure of a template.
  *
  * @since 0.2.0
  * @category constructors
  */
-export const make = (template: Template.Template.Any): Graph => ({
-  name: template.name,
-  version: template.version,
-  requires: template.requiredState,
-  provides: template.providedState,
-  nodes: sequence(template, "")
-})
+export const make = (template: Template.Template.Any): Graph => Build.graphOf(template)
 
 /**
  * How a graph's template is named in traces and lists: `name@version`, or,
@@ -362,14 +253,8 @@ export const make = (template: Template.Template.Any): Graph => ({
  * @since 0.2.0
  * @category accessors
  */
-export const label = (graph: { readonly name: string; readonly version: string; readonly nodes: ReadonlyArray<Node> }): string => {
-  const parts = graph.nodes
-  const composite = parts.length > 0 &&
-    parts.every((node) => node._tag === "Template") &&
-    graph.name === parts.map((part) => part.name).join("+") &&
-    graph.version === (parts as ReadonlyArray<TemplateNode>).map(label).join("+")
-  return composite ? graph.version : `${graph.name}@${graph.version}`
-}
+export const label = (graph: { readonly name: string; readonly version: string; readonly nodes: ReadonlyArray<Node> }): string =>
+  Build.labelOf(graph)
 
 /**
  * Every node of a graph, depth first, in the order they appear (a
@@ -481,23 +366,6 @@ export interface Flowchart {
   readonly edges: ReadonlyArray<FlowchartEdge>
 }
 
-const formatMillis = (ms: number): string => {
-  if (ms % 86_400_000 === 0 && ms > 0) return `${ms / 86_400_000}d`
-  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`
-  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}m`
-  if (ms % 1_000 === 0 && ms > 0) return `${ms / 1_000}s`
-  return `${ms}ms`
-}
-
-const concurrencyText = (concurrency: number | "unbounded") =>
-  concurrency === "unbounded" ? "unbounded" : `concurrency ${concurrency}`
-
-/** An open end of a drawn sequence: the box an arrow leaves from, with its label. */
-interface Exit {
-  readonly from: string
-  readonly label: string | null
-}
-
 /**
  * Lays a graph out as boxes, groups and arrows: a run starts at a `start`
  * box and ends at an `end` box; a branch is a decision with one labelled
@@ -508,158 +376,7 @@ interface Exit {
  * @since 0.2.0
  * @category formatting
  */
-export const toFlowchart = (graph: Graph): Flowchart => {
-  const boxes: Array<FlowchartNode> = []
-  const groups: Array<FlowchartGroup> = []
-  const edges: Array<FlowchartEdge> = []
-  let counter = 0
-  const fresh = () => `n${++counter}`
-  const box = (shape: Shape, label: string, key: string | null, group: string | null): string => {
-    const id = fresh()
-    boxes.push({ id, shape, label, key, group })
-    return id
-  }
-  const connect = (exits: ReadonlyArray<Exit>, to: string) => {
-    for (const exit of exits) edges.push({ from: exit.from, to, label: exit.label })
-  }
-  const groupOf = (label: string, key: string, parent: string | null): string => {
-    const id = fresh()
-    groups.push({ id, label, key, group: parent })
-    return id
-  }
-
-  /** Draws `nodes` after `exits`, returns the open ends after them. */
-  const drawSequence = (
-    list: ReadonlyArray<Node>,
-    exits: ReadonlyArray<Exit>,
-    group: string | null
-  ): ReadonlyArray<Exit> => list.reduce((open, node) => drawNode(node, open, group), exits)
-
-  const drawArms = (
-    arms: ReadonlyArray<Arm>,
-    from: string,
-    key: string,
-    group: string | null,
-    asGroups: boolean
-  ): ReadonlyArray<Exit> =>
-    arms.flatMap((arm) => {
-      const start: ReadonlyArray<Exit> = [{ from, label: arm.label }]
-      if (arm.nodes === null || arm.nodes.length === 0) return start
-      const inner = asGroups ? groupOf(arm.label, join(key, arm.label), group) : group
-      return drawSequence(arm.nodes, start, inner)
-    })
-
-  const drawNode = (node: Node, exits: ReadonlyArray<Exit>, group: string | null): ReadonlyArray<Exit> => {
-    const single = (shape: Shape, label: string): ReadonlyArray<Exit> => {
-      const id = box(shape, label, node.key, group)
-      connect(exits, id)
-      return [{ from: id, label: null }]
-    }
-    switch (node._tag) {
-      case "Step": {
-        const notes = [
-          node.onError === "skip" ? "skippable" : null,
-          node.fallback === null ? null : `fallback: ${node.fallback}`
-        ].filter((note): note is string => note !== null)
-        return single("step", notes.length === 0 ? node.name : `${node.name} (${notes.join(", ")})`)
-      }
-      case "Sleep":
-        return single("sleep", `sleep ${node.name} ${formatMillis(node.durationMs)}`)
-      case "Wait":
-        return single(
-          "wait",
-          `wait for signal ${node.signal}${node.timeoutMs === null ? "" : ` (timeout ${formatMillis(node.timeoutMs)})`}`
-        )
-      case "Subflow":
-        return single("subflow", `${node.name}: sub-flow ${label(node.graph)}`)
-      case "Template": {
-        const inner = groupOf(`${node.name}@${node.version}`, node.key, group)
-        return drawSequence(node.nodes, exits, inner)
-      }
-      case "Branch": {
-        const decision = box("decision", node.name, node.key, group)
-        connect(exits, decision)
-        const ends = drawArms(node.arms, decision, node.key, group, false)
-        const join = box("join", "", null, group)
-        connect(ends, join)
-        return [{ from: join, label: null }]
-      }
-      case "Loop": {
-        const label = `${node.name}: while, at most ${node.maxIterations}`
-        const body = groupOf(`${node.name} (loop)`, node.key, group)
-        if (node.check === "before") {
-          const decision = box("decision", label, node.key, group)
-          connect(exits, decision)
-          const ends = drawSequence(node.nodes, [{ from: decision, label: "repeat" }], body)
-          connect(ends, decision)
-          return [{ from: decision, label: "done" }]
-        }
-        // checked after each iteration: the body runs first
-        const bodyStart = boxes.length
-        const ends = drawSequence(node.nodes, exits, body)
-        const first = boxes[bodyStart]
-        const decision = box("decision", label, node.key, group)
-        connect(ends, decision)
-        if (first !== undefined) edges.push({ from: decision, to: first.id, label: "repeat" })
-        return [{ from: decision, label: "done" }]
-      }
-      case "ForEach": {
-        const body = groupOf(
-          `${node.name}: for each ${node.as} in ${node.over} (${concurrencyText(node.concurrency)})`,
-          node.key,
-          group
-        )
-        return drawSequence(node.nodes, exits, body)
-      }
-      case "Parallel": {
-        const fork = box(
-          "fork",
-          `${node.name}: parallel${node.mode === "first" ? ", first to succeed" : ""} (${concurrencyText(node.concurrency)})`,
-          node.key,
-          group
-        )
-        connect(exits, fork)
-        const ends = drawArms(node.branches, fork, node.key, group, true)
-        const join = box("join", "", null, group)
-        connect(ends, join)
-        return [{ from: join, label: null }]
-      }
-    }
-  }
-
-  const start = box("start", label(graph), null, null)
-  const ends = drawSequence(graph.nodes, [{ from: start, label: null }], null)
-  const end = box("end", "end", null, null)
-  connect(ends, end)
-  return { nodes: boxes, groups, edges }
-}
-
-/** A label inside Mermaid quotes: quotes and the characters Mermaid reads as markup escaped. */
-const quote = (text: string): string =>
-  `"${text.replace(/[#"<>&]/g, (c) => `#${c.charCodeAt(0)};`).replace(/\r?\n/g, " ")}"`
-
-const shapeText = (node: FlowchartNode): string => {
-  const label = quote(node.label)
-  switch (node.shape) {
-    case "start":
-    case "end":
-      return `${node.id}([${label}])`
-    case "step":
-      return `${node.id}[${label}]`
-    case "sleep":
-      return `${node.id}[/${label}/]`
-    case "wait":
-      return `${node.id}{{${label}}}`
-    case "subflow":
-      return `${node.id}[[${label}]]`
-    case "decision":
-      return `${node.id}{${label}}`
-    case "fork":
-      return `${node.id}[/${label}\\]`
-    case "join":
-      return `${node.id}((" "))`
-  }
-}
+export const toFlowchart = (graph: Graph): Flowchart => layout(graph)
 
 /**
  * The graph as a Mermaid flowchart (top to bottom): the text the `weft graph`
@@ -668,25 +385,4 @@ const shapeText = (node: FlowchartNode): string => {
  * @since 0.2.0
  * @category formatting
  */
-export const toMermaid = (graph: Graph): string => {
-  const chart = toFlowchart(graph)
-  const lines: Array<string> = ["flowchart TD"]
-  const childrenOf = (group: string | null) => ({
-    nodes: chart.nodes.filter((node) => node.group === group),
-    groups: chart.groups.filter((g) => g.group === group)
-  })
-  const emit = (group: string | null, indent: string): void => {
-    const inside = childrenOf(group)
-    for (const node of inside.nodes) lines.push(`${indent}${shapeText(node)}`)
-    for (const g of inside.groups) {
-      lines.push(`${indent}subgraph ${g.id}[${quote(g.label)}]`)
-      emit(g.id, `${indent}  `)
-      lines.push(`${indent}end`)
-    }
-  }
-  emit(null, "  ")
-  for (const edge of chart.edges) {
-    lines.push(`  ${edge.from} -->${edge.label === null ? "" : `|${quote(edge.label)}|`} ${edge.to}`)
-  }
-  return lines.join("\n")
-}
+export const toMermaid = (graph: Graph): string => mermaidOf(graph)

@@ -106,17 +106,22 @@ describe(`crash and resume (seed ${seed})`, () => {
 })
 
 describe("two processes resuming the same run", () => {
+  // the process executing the run holds it at a gate (a file) until the other one has answered: no
+  // outcome depends on how fast either process starts
   it("exactly one proceeds; the other gets RunAlreadyActive", async () => {
     const database = join(dir, "race.db")
     const log = join(dir, "race.log")
+    const gate = join(dir, "race.gate")
     writeFileSync(log, "")
     const crashed = await runChild(child, [database, log, "race", "start", "200"], { afterSteps: 2, delayMs: 50 })
     expect(crashed.signal).toBe("SIGKILL")
-    const [a, b] = await Promise.all([
-      runChild(child, [database, log, "race", "resume", "200"]),
-      runChild(child, [database, log, "race", "resume", "200"])
-    ])
-    const outcomes = [lastJson(a), lastJson(b)]
+    const a = runChild(child, [database, log, "race", "resume", "20"], undefined, { WEFT_CRASH_GATE: gate })
+    const b = runChild(child, [database, log, "race", "resume", "20"], undefined, { WEFT_CRASH_GATE: gate })
+    // the one that claimed the run waits at the gate: the first to end is the other
+    const first = await Promise.race([a, b])
+    expect(lastJson(first).error).toBe("RunAlreadyActive")
+    writeFileSync(gate, "")
+    const outcomes = [lastJson(await a), lastJson(await b)]
     expect(outcomes.filter((o) => "state" in o)).toHaveLength(1)
     expect(outcomes.filter((o) => o.error === "RunAlreadyActive")).toHaveLength(1)
     expect(outcomes.find((o) => "state" in o)!.state).toEqual(expectedState(1))
@@ -125,14 +130,17 @@ describe("two processes resuming the same run", () => {
   it("a process cannot resume a run another live process is executing", async () => {
     const database = join(dir, "live.db")
     const log = join(dir, "live.log")
+    const gate = join(dir, "live.gate")
     writeFileSync(log, "")
-    const running = runChild(child, [database, log, "live", "start", "200"])
-    // wait until the first process is executing the run (its first step has started)
-    for (let i = 0; i < 600 && !readLog(log).some((l) => l.kind === "exec"); i++) {
-      await new Promise((r) => setTimeout(r, 50))
-    }
-    const intruder = await runChild(child, [database, log, "live", "resume", "200"])
+    let ended = false
+    const running = runChild(child, [database, log, "live", "start", "20"], undefined, { WEFT_CRASH_GATE: gate })
+      .finally(() => (ended = true))
+    // wait until the first process is executing the run (its first step has started, at the gate)
+    while (!ended && !readLog(log).some((l) => l.kind === "exec")) await new Promise((r) => setTimeout(r, 50))
+    expect(ended).toBe(false)
+    const intruder = await runChild(child, [database, log, "live", "resume", "20"])
     expect(lastJson(intruder).error).toBe("RunAlreadyActive")
+    writeFileSync(gate, "")
     expect(lastJson(await running).state).toEqual(expectedState(1))
   }, 120_000)
 })

@@ -8,6 +8,8 @@
  * checkpoint but before it could report), reports the final state read back
  * from the store with `engine.result`.
  *
+ * With `WEFT_CRASH_GATE=<file>` every step waits until that file exists.
+ *
  * Prints "ready" when the engine is up, then a JSON line with the final state
  * when the run completes (exit 0), or the error's tag and message (exit 1).
  */
@@ -27,7 +29,7 @@ if (
   process.exit(2)
 }
 
-const flow = makeFlow(logFile, Number(extra ?? 0))
+const flow = makeFlow(logFile, Number(extra ?? 0), process.env.WEFT_CRASH_GATE || undefined)
 
 const EngineLive = Sqlite.layer({ filename: database }).pipe(
   Layer.provide(Settings.layerWith({ retryDelay: Duration.millis(10), workflowTimeout: Duration.infinity }))

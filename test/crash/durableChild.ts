@@ -15,7 +15,7 @@ import { Duration, Effect, Layer, Stream } from "effect"
 import { Engine, Settings } from "weftjs"
 import { Sqlite } from "weftjs/sqlite"
 import { makeSleepFlow, makeWaitFlow } from "./durableFlow.js"
-import { runAsChild } from "./harness.js"
+import { printLine, runAsChild } from "./harness.js"
 
 const [database, logFile, runId, mode, arg] = process.argv.slice(2)
 if (database === undefined || logFile === undefined || runId === undefined || mode === undefined) {
@@ -28,7 +28,7 @@ const EngineLive = Engine.layer.pipe(
   Layer.provide(Settings.layerWith({ workflowTimeout: Duration.infinity, stateTtl: Duration.infinity }))
 )
 
-const print = (line: string) => Effect.sync(() => process.stdout.write(`${line}\n`))
+const print = (line: string) => Effect.sync(() => printLine(line))
 
 const program = Effect.gen(function*() {
   const engine = yield* Engine.Engine
@@ -44,6 +44,8 @@ const program = Effect.gen(function*() {
     case "sleep-start":
       return (yield* engine.run(sleepFlow, { n: 1 }, { runId })).state
     case "sleep-resume":
+      // when this process, up and running, takes the run up (the test's bounds start here, not at its spawn)
+      yield* print(JSON.stringify({ resumingAt: Date.now() }))
       return (yield* engine.resume(sleepFlow, runId)).state
     case "wait-start":
       return (yield* engine.run(waitFlow, { n: 1 }, { runId })).state

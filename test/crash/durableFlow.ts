@@ -57,7 +57,7 @@ export const makeWaitFlow = (logFile: string) =>
         { a: Schema.Number, go: Go },
         { total: Schema.Number },
         (i) => ({ total: (i.a as number) + (i.go as typeof Go.Type).amount }),
-        400
+        1000
       )
     ]
   })

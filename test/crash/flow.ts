@@ -5,10 +5,10 @@
  * from the previous step's, so the final state proves every step saw the
  * right input.
  */
-import { appendFileSync } from "node:fs"
+import { appendFileSync, existsSync } from "node:fs"
 import { Effect, Schema } from "effect"
 import { Step, Template } from "weftjs"
-import { reportStep } from "./harness.js"
+import { reportStep, spin } from "./harness.js"
 
 export const stepCount = 20
 
@@ -16,16 +16,20 @@ export const stepCount = 20
 export const next = (previous: number, i: number): number => (previous * 31 + i * 7) % 1_000_003
 
 /** Busy-waits a little, so that kills land inside steps as well as between them. */
-const work = (millis: number) =>
-  Effect.sync(() => {
-    const until = Date.now() + millis
-    while (Date.now() < until) {
-      // spin
-    }
-  })
+const work = spin
 
-/** `extraMillis` slows every step down (for tests that need a run to stay active). */
-export const makeFlow = (logFile: string, extraMillis = 0) =>
+/** Waits until the file `gate` exists (polling): a step that holds its run until a test lets it go. */
+const passGate = (gate: string | undefined): Effect.Effect<void> =>
+  gate === undefined || existsSync(gate)
+    ? Effect.void
+    : Effect.zipRight(Effect.sleep("20 millis"), Effect.suspend(() => passGate(gate)))
+
+/**
+ * `extraMillis` slows every step down; with `gate`, every step waits (after
+ * logging its execution) until that file exists, so that a test can hold a
+ * run active in this process for as long as it needs.
+ */
+export const makeFlow = (logFile: string, extraMillis = 0, gate?: string) =>
   Template.make({
     name: "crash_flow",
     version: "1",
@@ -39,6 +43,7 @@ export const makeFlow = (logFile: string, extraMillis = 0) =>
             const previous = (input as Record<string, number>)[`v${i}`]!
             appendFileSync(logFile, `${process.pid} exec ${ctx.stepKey} ${ctx.idempotencyKey}\n`)
             reportStep(ctx.stepKey)
+            yield* passGate(gate)
             yield* work(2 + ((previous + i) % 7) + extraMillis)
             return { [`v${i + 1}`]: next(previous, i + 1) }
           })

@@ -5,10 +5,14 @@
  *
  * Kills are placed by progress, not by wall time: the children's steps print
  * `exec <step key>` on stdout when they start, and the runner kills the child
- * `delayMs` after the `afterSteps`-th such line. So a kill lands in the middle
- * of the run however fast or loaded the machine is (inside a step or just
- * after its checkpoint, depending on the delay), and a seed replays the same
- * sequence of kills.
+ * `delayMs` after the `afterSteps`-th such line. The child is told the same
+ * kill (the `WEFT_CRASH_KILL` variable) and, should the runner be late (a
+ * loaded machine delays its reading of the pipe), SIGKILLs itself at that
+ * point of its own progress: `delayMs` into the spin of its `afterSteps`-th
+ * step, or at the start of a later step when the spin was shorter (just
+ * after the checkpoint). So a kill lands in the middle of the run however
+ * fast or loaded the machine is, and a seed replays the same sequence of
+ * kills.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
@@ -50,16 +54,26 @@ export interface ChildResult {
 
 const projectRoot = fileURLToPath(new URL("../..", import.meta.url))
 
+/** The variable through which {@link runChild} tells a child where it is to be killed. */
+const killVariable = "WEFT_CRASH_KILL"
+
 /**
  * Runs `tsx <script> <args>` in a new Node process, killing it as `kill`
  * says. Exit codes 0 and 1 (a run's typed failure) are results; any other
  * exit is a broken child and rejects.
  */
-export const runChild = (script: string, args: ReadonlyArray<string>, kill?: Kill): Promise<ChildResult> =>
+export const runChild = (
+  script: string,
+  args: ReadonlyArray<string>,
+  kill?: Kill,
+  env: Readonly<Record<string, string>> = {}
+): Promise<ChildResult> =>
   new Promise((done, fail) => {
+    const selfKill = kill === undefined ? {} : { [killVariable]: JSON.stringify(kill) }
     const proc: ChildProcess = spawn(process.execPath, ["--import", "tsx", script, ...args], {
       cwd: projectRoot,
-      stdio: ["ignore", "pipe", "pipe"]
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...env, ...selfKill }
     })
     let out = ""
     let err = ""
@@ -107,10 +121,59 @@ export const readLog = (file: string): ReadonlyArray<LogLine> =>
     return { pid: Number(pid), kind: kind as LogLine["kind"], arg: arg!, key }
   })
 
-/** Reports that a step started, for {@link runChild}'s kills (stdout writes to a pipe are synchronous on Linux). */
-export const reportStep = (stepKey: string): void => {
-  process.stdout.write(`exec ${stepKey}\n`)
+/** In a child: the kill {@link runChild} placed. */
+const ownKill = ((): Kill | undefined => {
+  const text = process.env[killVariable]
+  return text === undefined || text === "" ? undefined : JSON.parse(text) as Kill
+})()
+let stepsStarted = 0
+/** When this child is to die (`performance.now()` time), once its `afterSteps`-th step has started. */
+let dieAt: number | undefined
+
+const dieIfDue = (): void => {
+  if (dieAt !== undefined && performance.now() >= dieAt) process.kill(process.pid, "SIGKILL")
 }
+
+/**
+ * Reports that a step started, for {@link runChild}'s kills (stdout writes to
+ * a pipe are synchronous on Linux); a child whose kill came due in an earlier
+ * step dies here, before this step runs (just after that step's checkpoint).
+ */
+export const reportStep = (stepKey: string): void => {
+  dieIfDue()
+  process.stdout.write(`exec ${stepKey}\n`)
+  stepsStarted++
+  if (ownKill !== undefined && "afterSteps" in ownKill && stepsStarted === ownKill.afterSteps) {
+    dieAt = performance.now() + ownKill.delayMs
+  }
+}
+
+/**
+ * Prints a line on stdout, for {@link runChild}'s `afterLine` kills; when it
+ * is the line this child is to be killed after, the child also arms a timer
+ * that SIGKILLs it `delayMs` later, should the runner be late. Timers of one
+ * process fire in the order of their deadlines: a kill `delayMs` after a line
+ * lands before anything this process set to happen later than that (the end
+ * of a sleep or of a step's wait that started with the line).
+ */
+export const printLine = (line: string): void => {
+  process.stdout.write(`${line}\n`)
+  if (ownKill !== undefined && "afterLine" in ownKill && dieAt === undefined && line.startsWith(ownKill.afterLine)) {
+    dieAt = performance.now() + ownKill.delayMs
+    setTimeout(() => process.kill(process.pid, "SIGKILL"), ownKill.delayMs)
+  }
+}
+
+/**
+ * A step's work: busy-waits `millis` (so that kills land inside steps as well
+ * as between them), dying on the way when this child's kill comes due.
+ */
+export const spin = (millis: number): Effect.Effect<void> =>
+  Effect.sync(() => {
+    const until = performance.now() + millis
+    while (performance.now() < until) dieIfDue()
+    dieIfDue()
+  })
 
 /**
  * Runs a child's program and exits: 0 on success (after `onSuccess`), 1 on a

@@ -9,19 +9,13 @@
 import { appendFileSync } from "node:fs"
 import { Effect, Schema } from "effect"
 import { Flow, Step, Template } from "weftjs"
-import { reportStep } from "./harness.js"
+import { reportStep, spin } from "./harness.js"
 
 export const iterations = 8
 export const bodySteps = ["a", "b", "c"] as const
 
 /** Busy-waits a little, so that kills land inside steps as well as between them. */
-const work = (millis: number) =>
-  Effect.sync(() => {
-    const until = Date.now() + millis
-    while (Date.now() < until) {
-      // spin
-    }
-  })
+const work = spin
 
 const mix = (value: number, salt: number): number => (value * 31 + salt * 7) % 1_000_003
 

@@ -7,7 +7,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Arbitrary, FastCheck, Schema, SchemaAST } from "effect"
 import fc from "fast-check"
-import { describe as print, isAssignable } from "../../src/yaml/internal/assignable.js"
+import { isAssignable } from "../../src/yaml/internal/assignable.js"
+import { describe as print } from "../../src/yaml/internal/printType.js"
 
 const fits = (provided: Schema.Schema.AnyNoContext, required: Schema.Schema.AnyNoContext) =>
   isAssignable(SchemaAST.typeAST(provided.ast), SchemaAST.typeAST(required.ast))

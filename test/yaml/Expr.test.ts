@@ -6,7 +6,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Schema, SchemaAST } from "effect"
 import fc from "fast-check"
-import { describe as describeType } from "../../src/yaml/internal/assignable.js"
+import { describe as describeType } from "../../src/yaml/internal/printType.js"
 import * as Expr from "../../src/yaml/internal/expr.js"
 
 /** A scope over keys of these types; problems are collected. */

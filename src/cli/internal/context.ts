@@ -193,3 +193,20 @@ export const withEngine = <A, E>(
       return yield* Effect.provide(body(engine), context)
     })
   )
+
+/** The template a stored run was started with, from the project. */
+export const templateOfRun = (project: Project.Project, engine: Engine.Service, runId: string) =>
+  Effect.gen(function*() {
+    const record = yield* Effect.mapError(engine.status(runId), fromError)
+    const label = `${record.templateName}@${record.templateVersion}`
+    const template = project.templates.find((t) => `${t.name}@${t.version}` === label)
+    if (template === undefined) {
+      return yield* usage(
+        `run ${runId} is a run of ${label}, which this project does not have` +
+          (project.templates.some((t) => t.name === record.templateName)
+            ? ` (it has ${project.templates.filter((t) => t.name === record.templateName).map((t) => `${t.name}@${t.version}`).join(", ")})`
+            : "")
+      )
+    }
+    return { record, template }
+  })

@@ -9,10 +9,10 @@
  *
  * @internal
  */
-import { Clock, Context, Deferred, Duration, Effect, Exit, Fiber, FiberId, FiberMap, Option } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Exit, Fiber, FiberId, FiberMap, Option, Queue } from "effect"
 import type { Scope } from "effect"
 import type { PersistenceError } from "../../Errors.js"
-import { RunCancelled } from "../../Errors.js"
+import { LeaseLost, RunCancelled } from "../../Errors.js"
 import type { ClaimResult, Lease, RunRecord, StepRecord } from "../../SnapshotStore.js"
 import { isTransient, retryTransient } from "../run/checkpoint.js"
 import { type RunContext, type RunEnv, type RunOutcome, withServices } from "../run/context.js"
@@ -67,8 +67,10 @@ export interface Executor {
   readonly active: ReadonlyMap<string, Active>
   /** Waits until this engine executes at least one run (open while it does). */
   readonly busy: Effect.Effect<void>
-  /** How many permits are free. */
+  /** How many permits are free (none once the engine stops). */
   readonly freePermits: () => number
+  /** Waits until an execution here ends (its permit is free again); a burst of endings is one. */
+  readonly ended: Effect.Effect<void>
   /** Waits up to `grace` for the runs executing here to end, then hands the rest back. */
   readonly drain: (grace: Duration.Duration) => Effect.Effect<void>
 }
@@ -88,6 +90,10 @@ export const make = (deps: ExecutorDeps): Effect.Effect<Executor, never, Scope.S
     const track = Effect.suspend(() => active.size > 0 ? executing.open : executing.close)
     const waiters = new Map<string, Deferred.Deferred<RunOutcome, unknown>>()
     let busy = 0
+    /** Set when the engine stops: it claims nothing more (no free permits). */
+    let stopping = false
+    const endings = yield* Queue.sliding<void>(1)
+    const freed = Queue.offer(endings, undefined)
 
     const waiter = (runId: string) => {
       let done = waiters.get(runId)
@@ -150,7 +156,7 @@ export const make = (deps: ExecutorDeps): Effect.Effect<Executor, never, Scope.S
         const reason = active.get(ctx.runId)?.reason
         active.delete(ctx.runId)
         return Effect.zipRight(
-          track,
+          Effect.zipRight(track, freed),
           Effect.zipRight(
           Effect.flatMap(
             Clock.currentTimeMillis,
@@ -166,6 +172,22 @@ export const make = (deps: ExecutorDeps): Effect.Effect<Executor, never, Scope.S
         )
       })
 
+    /**
+     * Whether a run this engine claimed was taken from it meanwhile (its lease
+     * ran out while the process stalled, or it was cancelled), read from the
+     * store; a read that fails says nothing (writes are fenced anyway).
+     */
+    const takenFrom = (ctx: RunContext): Effect.Effect<Ending | undefined> =>
+      Effect.map(Effect.either(store.getRun(ctx.runId)), (read): Ending | undefined => {
+        if (read._tag === "Left" || Option.isNone(read.right)) return undefined
+        const run = read.right.value
+        if (run.status === "running" && run.owner === ctx.lease.owner && run.generation === ctx.lease.generation) {
+          return undefined
+        }
+        if (run.status === "cancelled") return { _tag: "Cancelled" }
+        return { _tag: "Lost", error: new LeaseLost({ runId: ctx.runId, ...ctx.lease }) }
+      })
+
     const executeHere = (ctx: RunContext, context: Context.Context<never>, kind: "started" | "resumed") =>
       Effect.gen(function*() {
         const ending = yield* permits.withPermits(1)(
@@ -173,6 +195,11 @@ export const make = (deps: ExecutorDeps): Effect.Effect<Executor, never, Scope.S
             busy++
             const now = yield* Clock.currentTimeMillis
             const { runId, template } = ctx
+            // a run that waited for its permit may have been taken over meanwhile: none of its steps runs here then
+            if (now > (active.get(runId)?.since ?? now)) {
+              const taken = yield* takenFrom(ctx)
+              if (taken !== undefined) return taken
+            }
             yield* kind === "started"
               ? env.publish({ _tag: "RunStarted", runId, template: template.name, version: template.version, at: now })
               : env.publish({
@@ -188,6 +215,7 @@ export const make = (deps: ExecutorDeps): Effect.Effect<Executor, never, Scope.S
         )
         active.delete(ctx.runId)
         yield* track
+        yield* freed
         yield* settle(ctx.runId, ending)
       }).pipe(Effect.onInterrupt(() => stopped(ctx)))
 
@@ -258,6 +286,7 @@ export const make = (deps: ExecutorDeps): Effect.Effect<Executor, never, Scope.S
 
     const drain = (grace: Duration.Duration) =>
       Effect.gen(function*() {
+        stopping = true
         yield* FiberMap.clear(timers)
         if (active.size > 0 && Duration.toMillis(grace) > 0) {
           // wait for the runs executing now (not for suspended ones), measured in real time
@@ -266,9 +295,11 @@ export const make = (deps: ExecutorDeps): Effect.Effect<Executor, never, Scope.S
             const fiber = yield* Effect.option(FiberMap.get(runs, id))
             if (Option.isSome(fiber)) fibers.push(fiber.value)
           }
+          // drain runs as a finalizer (uninterruptible): each side of the race is made interruptible, or the
+          // race would wait for its loser — the runs — however long they take
           yield* Effect.raceFirst(
-            Effect.asVoid(Fiber.awaitAll(fibers)),
-            Effect.sleep(grace).pipe(Effect.withClock(Clock.make()))
+            Effect.interruptible(Effect.asVoid(Fiber.awaitAll(fibers))),
+            Effect.interruptible(Effect.sleep(grace).pipe(Effect.withClock(Clock.make())))
           )
         }
         for (const running of active.values()) running.reason = "shutdown"
@@ -283,7 +314,9 @@ export const make = (deps: ExecutorDeps): Effect.Effect<Executor, never, Scope.S
       stop,
       active,
       busy: executing.await,
-      freePermits: () => Math.max(0, env.settings.maxConcurrentWorkflows - busy - queuedCount(active, busy)),
+      freePermits: () =>
+        stopping ? 0 : Math.max(0, env.settings.maxConcurrentWorkflows - busy - queuedCount(active, busy)),
+      ended: Queue.take(endings),
       drain
     } satisfies Executor
   })

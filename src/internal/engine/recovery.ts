@@ -25,6 +25,8 @@ export interface Poller {
   readonly nudge: Effect.Effect<void>
   /** Serves queues (a worker) for as long as the scope lives. */
   readonly serve: (queues: Queues) => Effect.Effect<void, never, Scope.Scope>
+  /** Whether this engine serves `queue` now (as a worker). */
+  readonly serves: (queue: string) => boolean
 }
 
 /** Builds the poller; it polls only while `enabled()` or a worker serves queues. */
@@ -42,6 +44,12 @@ export const make = (options: {
     const nudges = yield* Queue.sliding<void>(1)
     const served: Array<Queues> = []
     const reported = new Set<string>()
+    /**
+     * Whether the last round may have left work behind: it took as many runs
+     * as it asked for, or had no room to ask. Then a run ending here (a permit
+     * freed) starts a round at once, instead of the next poll.
+     */
+    let more = false
     /** Runs executing here, by queue (for per-queue limits). */
     const runningIn = (queue: string) => {
       let n = 0
@@ -52,6 +60,7 @@ export const make = (options: {
     const round = Effect.gen(function*() {
       if (registry.size === 0) return
       let free = executor.freePermits()
+      more = free <= 0
       if (free <= 0) return
       const now = yield* Clock.currentTimeMillis
       const templates = registry.keys()
@@ -60,12 +69,14 @@ export const make = (options: {
           const claimed = yield* store.claimNext(owner, now, now + options.leaseMillis, { templates, queues, limit })
           for (const c of claimed) yield* executor.launchClaimed(c)
           free -= claimed.length
+          if (claimed.length >= limit) more = true
         })
       if (options.recovery || served.length > 0) yield* claimAndLaunch(undefined, free)
       for (const queues of served) {
         for (const [queue, limit] of queues) {
           const room = Math.min(free, limit - runningIn(queue))
           if (room > 0) yield* claimAndLaunch([queue], room)
+          else more = true
         }
       }
       // say once which claimable runs nobody here can execute
@@ -92,6 +103,11 @@ export const make = (options: {
       )
     )
     yield* Effect.forkScoped(Effect.zipRight(Effect.suspend(() => options.recovery ? round : Effect.void), loop))
+    // a permit freed while work may be waiting: look now (a worker's next queued run starts at once)
+    yield* Effect.forkScoped(Effect.forever(Effect.zipRight(
+      executor.ended,
+      Effect.suspend(() => more && polling() ? Queue.offer(nudges, undefined) : Effect.void)
+    )))
     if (store.wakeups !== undefined) {
       const wakeups = yield* store.wakeups
       yield* Effect.forkScoped(Stream.runForEach(wakeups, () => Queue.offer(nudges, undefined)))
@@ -102,6 +118,7 @@ export const make = (options: {
         Effect.acquireRelease(
           Effect.zipRight(Effect.sync(() => served.push(queues)), Queue.offer(nudges, undefined)),
           () => Effect.sync(() => served.splice(served.indexOf(queues), 1))
-        )
+        ),
+      serves: (queue) => served.some((queues) => queues.has(queue))
     }
   })

@@ -1,8 +1,10 @@
 /**
  * Signal admission: a signal is decoded with the Schema of the wait that
  * awaits it, recorded durably (the store marks the run due), and the run is
- * taken up here when it is suspended and its template is known here —
- * otherwise by whichever engine claims it first.
+ * taken up here when it is suspended, its template is known here and it is
+ * not routed elsewhere (a run queued on a named queue that this engine does
+ * not serve is left to the workers serving it) — otherwise by whichever
+ * engine claims it first.
  *
  * @internal
  */
@@ -45,6 +47,8 @@ export const signal = (deps: {
   readonly registry: Registry
   readonly executor: Executor
   readonly publish: (event: Event) => Effect.Effect<void>
+  /** Whether this engine serves a queue as a worker. */
+  readonly serves: (queue: string) => boolean
 }) =>
 (
   runId: string,
@@ -82,10 +86,12 @@ export const signal = (deps: {
         return yield* rejected("already-pending", `a signal "${name}" is already pending for this run`)
     }
     yield* deps.publish({ _tag: "SignalReceived", runId, signal: name, at: now })
-    // the run goes on here if its top-level run is suspended and known here (else another engine takes it up)
+    // the run goes on here if its top-level run is suspended and known here (else another engine takes it up),
+    // unless it was queued for workers of a queue this engine does not serve: one of them takes it up
     const root = run.rootId === runId ? Option.some(run) : yield* Effect.orElseSucceed(store.getRun(run.rootId), Option.none)
     if (Option.isSome(root) && root.value.status === "suspended") {
-      if (registry.get(root.value.templateName, root.value.templateVersion) !== undefined) {
+      const routed = root.value.queue !== "default" && !deps.serves(root.value.queue)
+      if (!routed && registry.get(root.value.templateName, root.value.templateVersion) !== undefined) {
         yield* Effect.ignore(executor.takeUp(root.value.runId))
       }
     }

@@ -24,12 +24,44 @@ export const transientRetry: Schedule.Schedule<unknown, PersistenceError> = Sche
   Schedule.intersect(Schedule.recurs(12))
 )
 
-/** Runs a store write, trying it again while it fails transiently. */
-export const retryTransient = <A, E, R>(write: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.retry(write, {
-    schedule: transientRetry as Schedule.Schedule<unknown, E>,
-    while: (error) => isTransient(error)
+/** Retry options: a schedule and which errors to retry. */
+export interface RetryOptions<E> {
+  readonly schedule: Schedule.Schedule<unknown, E>
+  readonly while: (error: E) => boolean
+}
+
+/** `Effect.retry(effect, options)` taken up after `effect` failed once with `first`. */
+const retryFrom = <A, E, R>(first: E, effect: Effect.Effect<A, E, R>, options: RetryOptions<E>): Effect.Effect<A, E, R> => {
+  let replayed = false
+  const again = Effect.suspend(() => {
+    if (replayed) return effect
+    replayed = true
+    return Effect.fail(first)
   })
+  return Effect.retry(again, options)
+}
+
+/**
+ * `Effect.retry(effect, options)`, free until `effect` first fails: a retry
+ * driver costs ~10 µs to set up, more than a whole step, so it is built only
+ * then, and the retries go on from that first failure exactly as
+ * `Effect.retry` would have (the schedule and `while` see it first; the
+ * first attempt sees the default iteration metadata, as under `Effect.retry`).
+ */
+export const retryAfterFailure = <A, E, R>(effect: Effect.Effect<A, E, R>, options: RetryOptions<E>): Effect.Effect<A, E, R> =>
+  Effect.catchAll(effect, (first) => retryFrom(first, effect, options))
+
+const transientOptions: RetryOptions<unknown> = {
+  schedule: transientRetry as Schedule.Schedule<unknown, unknown>,
+  while: (error) => isTransient(error)
+}
+
+/** Runs a store write, trying it again while it fails transiently (nothing is set up until it fails). */
+export const retryTransient = <A, E, R>(write: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.catchAll(
+    write,
+    (first) => isTransient(first) ? retryFrom(first, write, transientOptions as RetryOptions<E>) : Effect.fail(first)
+  )
 
 /** Whether an error is a transient store failure. */
 export const isTransient = (error: unknown): error is PersistenceError =>
@@ -70,10 +102,7 @@ export const checkpoint = (
   const write = Effect.suspend(() => {
     const run = ctx.root
     const seq = run.seq + 1
-    const delta = run === ctx ? input.delta : {
-      set: Object.fromEntries(Object.entries(input.delta.set).map(([name, stored]) => [ctx.storedKey(name), stored])),
-      unset: input.delta.unset.map((name) => ctx.storedKey(name))
-    }
+    const delta = run === ctx ? input.delta : viewDelta(ctx, input.delta)
     const record: StepRecord = {
       runId: ctx.runId,
       seq,
@@ -88,15 +117,16 @@ export const checkpoint = (
       idempotencyKey: idempotencyKey(ctx.runId, input.stepKey)
     }
     let deltaBytes = 64
-    for (const name of Object.keys(input.delta.set)) deltaBytes += written.get(name)?.size ?? 0
+    for (const name in input.delta.set) deltaBytes += written.get(name)?.size ?? 0
     let snapshot: StoredState | undefined
     if (run.bytesSinceSnapshot + deltaBytes >= Math.max(run.stateBytes, minSnapshotBytes)) {
       snapshot = afterDelta(run.storedState(), delta, input.endedAt)
     }
-    return Effect.map(retryTransient(ctx.env.store.appendStep(record, run.lease, snapshot)), () => {
-      for (const [name, stored] of Object.entries(input.delta.set)) {
+    const applied = () => {
+      const set = input.delta.set
+      for (const name in set) {
         const value = written.get(name)
-        ctx.set(name, { value: value?.value, stored, size: value?.size ?? 0 })
+        ctx.set(name, { value: value?.value, stored: set[name]!, size: value?.size ?? 0 })
       }
       for (const name of input.delta.unset) ctx.unset(name)
       run.seq = seq
@@ -104,10 +134,29 @@ export const checkpoint = (
       run.bytesSinceSnapshot = snapshot === undefined ? run.bytesSinceSnapshot + deltaBytes : 0
       if (input.status !== "failed") run.completed.add(input.stepKey)
       run.records.push(record)
+    }
+    const append = ctx.env.store.appendStep(record, run.lease, snapshot)
+    // `retryTransient(append)` then `applied`, in one continuation
+    return Effect.matchEffect(append, {
+      onSuccess: () => {
+        applied()
+        return Effect.void
+      },
+      onFailure: (error): Effect.Effect<void, PersistenceError | RunCancelled | LeaseLost> =>
+        isTransient(error)
+          ? Effect.map(retryFrom<void, PersistenceError | RunCancelled | LeaseLost, never>(error, append, transientOptions), applied)
+          : Effect.fail(error)
     })
   })
   const guarded = Effect.uninterruptible(write)
   return ctx.root.concurrentViews > 0 ? lockOf(ctx.root).withPermits(1)(guarded) : guarded
+}
+
+/** A view's delta with its keys as stored (under the view's prefix). */
+const viewDelta = (ctx: RunContext, delta: StateDelta): StateDelta => {
+  const set: Record<string, StoredEntry> = {}
+  for (const name in delta.set) set[ctx.storedKey(name)] = delta.set[name]!
+  return { set, unset: delta.unset.map((name) => ctx.storedKey(name)) }
 }
 
 /** A stored state with a delta applied. */

@@ -64,6 +64,84 @@ export const encodesAsIs = (ast: SchemaAST.AST): boolean => {
 }
 
 // ---------------------------------------------------------------------------
+// compiled guards
+// ---------------------------------------------------------------------------
+
+type Guard = (u: unknown) => boolean
+
+const hasOwn = Object.prototype.hasOwnProperty
+
+/**
+ * A plain predicate for a type AST built only of keywords, literals, arrays,
+ * unions and structs (no refinement, declaration or index signature), or
+ * `undefined` for any other: it accepts exactly what `Schema.is` accepts
+ * (properties present unless optional, extra properties ignored), without
+ * building parse results. Used where `undefined` falls back to `Schema.is`.
+ */
+export const compileGuard = (ast: SchemaAST.AST): Guard | undefined => {
+  switch (ast._tag) {
+    case "StringKeyword":
+      return (u) => typeof u === "string"
+    case "NumberKeyword":
+      return (u) => typeof u === "number"
+    case "BooleanKeyword":
+      return (u) => typeof u === "boolean"
+    case "UndefinedKeyword":
+    case "VoidKeyword":
+      return (u) => u === undefined
+    case "UnknownKeyword":
+    case "AnyKeyword":
+      return () => true
+    case "Literal": {
+      const literal = ast.literal
+      return (u) => u === literal
+    }
+    case "Union": {
+      const members = ast.types.map(compileGuard)
+      if (members.some((m) => m === undefined)) return undefined
+      const guards = members as ReadonlyArray<Guard>
+      return (u) => {
+        for (const guard of guards) if (guard(u)) return true
+        return false
+      }
+    }
+    case "TupleType": {
+      if (ast.elements.length > 0 || ast.rest.length !== 1) return undefined
+      const item = compileGuard(ast.rest[0]!.type)
+      if (item === undefined) return undefined
+      return (u) => {
+        if (!Array.isArray(u)) return false
+        for (let i = 0; i < u.length; i++) if (!item(u[i])) return false
+        return true
+      }
+    }
+    case "TypeLiteral": {
+      if (ast.indexSignatures.length > 0) return undefined
+      const props: Array<{ readonly name: string; readonly optional: boolean; readonly guard: Guard }> = []
+      for (const ps of ast.propertySignatures) {
+        if (typeof ps.name !== "string") return undefined
+        const guard = compileGuard(ps.type)
+        if (guard === undefined) return undefined
+        props.push({ name: ps.name, optional: ps.isOptional, guard })
+      }
+      return (u) => {
+        if (typeof u !== "object" || u === null || Array.isArray(u)) return false
+        for (const prop of props) {
+          if (hasOwn.call(u, prop.name)) {
+            if (!prop.guard((u as Record<string, unknown>)[prop.name])) return false
+          } else if (!prop.optional) {
+            return false
+          }
+        }
+        return true
+      }
+    }
+    default:
+      return undefined
+  }
+}
+
+// ---------------------------------------------------------------------------
 // steps
 // ---------------------------------------------------------------------------
 
@@ -88,7 +166,7 @@ export const compileStep = (step: Step.Step.Any): CompiledStep => {
   const input = Schema.Struct(step.requires)
   const output = Schema.Struct(step.provides) as unknown as Schema.Schema<Decoded, Decoded>
   const outputType = Schema.typeSchema(output)
-  const is = Schema.is(outputType)
+  const is = compileGuard(outputType.ast) ?? Schema.is(outputType)
   const validate = Schema.validateEither(output)
   const encode = Schema.encodeEither(output)
   const keys = Object.keys(step.provides)

@@ -8,7 +8,7 @@
  * @internal
  */
 import type { Context, Duration, Schedule } from "effect"
-import { Effect } from "effect"
+import { Clock, Effect } from "effect"
 import type { Event } from "../../Event.js"
 import type * as Settings from "../../Settings.js"
 import type { Lease, Service as Store, StepRecord, StoredEntry, StoredState } from "../../SnapshotStore.js"
@@ -75,6 +75,8 @@ export interface RunEnv {
   readonly children: ChildRuns
 }
 
+const liveClock = Clock.make()
+
 /**
  * One run's execution state. A flow view (one forEach element, one parallel
  * branch) is a `RunContext` too: it has `entries` of its own but shares the
@@ -107,6 +109,11 @@ export class RunContext {
   tracing = false
   /** Whether this execution went on from a stored checkpoint (rather than starting the run). */
   restored = false
+  /**
+   * The clock of this execution (the fiber's when it started: `execute` sets
+   * it), read synchronously on the step path; a view reads its root's.
+   */
+  clock: Clock.Clock = liveClock
   constructor(
     readonly env: RunEnv,
     readonly template: Template.Template.Any,
@@ -115,6 +122,11 @@ export class RunContext {
     public lease: Lease
   ) {
     this.rootId = runId
+  }
+
+  /** The current time (ms) on the execution's clock. */
+  now(): number {
+    return this.root.clock.unsafeCurrentTimeMillis()
   }
 
   /** The key under which a write of this context is stored (view keys are absolute). */

@@ -10,14 +10,14 @@
  *
  * @internal
  */
-import { Clock, Duration, Effect, Either } from "effect"
+import { Duration, Effect, Either } from "effect"
 import type { Schedule } from "effect"
 import { InvalidStepOutput, StateEncodeError, StateExpired, StateKeyMissing, StepTimeout } from "../../Errors.js"
 import type { Issue } from "../../Errors.js"
 import * as Settings from "../../Settings.js"
 import type { StepStatus, StoredEntry } from "../../SnapshotStore.js"
 import type * as Step from "../../Step.js"
-import { checkpoint } from "./checkpoint.js"
+import { checkpoint, retryAfterFailure } from "./checkpoint.js"
 import type { Written } from "./checkpoint.js"
 import { compileStep } from "./codecs.js"
 import type { Policy, RunContext } from "./context.js"
@@ -86,7 +86,12 @@ const checkOutput = (step: Step.Step.Any, key: string, output: unknown): Either.
   return Either.right({ value: checked.right, encoded: encoded.right })
 }
 
-/** Runs one step (not its fallback) with retries and timeout; checks and encodes its output. */
+/**
+ * Runs one step (not its fallback) with retries and timeout; its output is
+ * checked by the caller. The retry driver is set up only after a first
+ * failure (`retryAfterFailure`), so a step that succeeds at once pays for
+ * nothing of its retry policy.
+ */
 const attempt = (
   ctx: RunContext,
   step: Step.Step.Any,
@@ -96,27 +101,30 @@ const attempt = (
   attempts: { n: number },
   /** The error that led here (a fallback's first attempt follows the primary's last failure). */
   previousError?: unknown
-): Effect.Effect<Output, unknown, unknown> => {
+): Effect.Effect<unknown, unknown, unknown> => {
   const { env, runId } = ctx
   const run = (step as Step.Step<unknown, unknown, unknown, unknown>).run
   const timeout = step.timeout ?? policy.stepTimeout
+  const timed = timeout !== undefined && Duration.isFinite(timeout)
   const schedule = step.retry ?? policy.retry ?? settingsRetry(env.settings)
-  const retryWhile = retryWhileOf(step)
   const idempotency = idempotencyKey(runId, key)
   let lastError: unknown = previousError
 
   const once = Effect.suspend(() => {
     const n = ++attempts.n
     let work = run(slice, { runId, stepKey: key, idempotencyKey: idempotency, attempt: n })
-    if (timeout !== undefined && Duration.isFinite(timeout)) {
+    if (timed) {
       work = Effect.timeoutFail(work, { duration: timeout, onTimeout: () => new StepTimeout({ step: key, timeout }) })
     }
-    work = Effect.tapError(work, (error) => {
-      lastError = error
-      return error instanceof StepTimeout
-        ? spanEvent(ctx, "weft.step.timeout", { "weft.step.attempt": n, "weft.step.timeout_ms": Duration.toMillis(error.timeout) })
-        : Effect.void
-    })
+    // the last error is told to listeners and spans of the next attempt; a timeout is a span event
+    if (schedule !== noRetry || ctx.tracing) {
+      work = Effect.tapError(work, (error) => {
+        lastError = error
+        return error instanceof StepTimeout
+          ? spanEvent(ctx, "weft.step.timeout", { "weft.step.attempt": n, "weft.step.timeout_ms": Duration.toMillis(error.timeout) })
+          : Effect.void
+      })
+    }
     if (n > 1 && ctx.tracing) {
       work = Effect.zipRight(
         spanEvent(ctx, "weft.step.retry", { "weft.step.attempt": n, "weft.error": summarize(lastError).tag }),
@@ -124,21 +132,22 @@ const attempt = (
       )
     }
     if (!env.listening()) return work
-    const announce = Effect.flatMap(Clock.currentTimeMillis, (at) =>
-      n === 1
+    const announce = Effect.suspend(() => {
+      const at = ctx.now()
+      return n === 1
         ? env.publish({ _tag: "StepStarted", runId, step: key, at })
-        : env.publish({ _tag: "StepRetried", runId, step: key, attempt: n, error: summarize(lastError), at }))
+        : env.publish({ _tag: "StepRetried", runId, step: key, attempt: n, error: summarize(lastError), at })
+    })
     // let listeners show the event before the step's own work (its logs) happens
     return Effect.zipRight(Effect.zipRight(announce, Effect.yieldNow()), work)
   })
 
-  const attempted = schedule === noRetry
-    ? once
-    : Effect.retry(once, {
-      schedule: schedule as Schedule.Schedule<unknown, unknown>,
-      while: retryWhile === undefined ? () => true : retryWhile
-    })
-  return Effect.flatMap(attempted, (output) => checkOutput(step, key, output))
+  if (schedule === noRetry) return once
+  const retryWhile = retryWhileOf(step)
+  return retryAfterFailure(once, {
+    schedule: schedule as Schedule.Schedule<unknown, unknown>,
+    while: retryWhile === undefined ? () => true : retryWhile
+  })
 }
 
 /** Runs a step node (with its fallback or skip strategy) at `key`, unless it completed already. */
@@ -149,24 +158,36 @@ export const runStep = (
   policy: Policy
 ): Effect.Effect<void, unknown, unknown> => {
   if (ctx.completed.has(key)) return Effect.void
-  const body = Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
+  const body = Effect.suspend(() => {
+    const startedAt = ctx.now()
     const attempts = { n: 0 }
     const slice = readSlice(ctx, step, key, startedAt)
     if (Either.isLeft(slice)) return fail(ctx, step, key, startedAt, attempts, slice.left)
-    const primary = attempt(ctx, step, key, policy, slice.right, attempts)
-    return Effect.matchEffect(primary, {
-      onSuccess: (output) => finish(ctx, step, key, startedAt, attempts, "completed", step, output, undefined),
-      onFailure: (error) => {
-        const fallback = step.fallback
-        if (fallback !== undefined) {
-          return Effect.matchEffect(attempt(ctx, fallback, key, policy, slice.right, attempts, error), {
-            onSuccess: (output) => finish(ctx, step, key, startedAt, attempts, "fallback", fallback, output, error),
-            onFailure: (fallbackError) => fail(ctx, step, key, startedAt, attempts, fallbackError)
-          })
-        }
-        if (step.onError === "skip") return finish(ctx, step, key, startedAt, attempts, "skipped", step, undefined, error)
-        return fail(ctx, step, key, startedAt, attempts, error)
+    /** The primary failed (after its retries), or its output was refused: fall back, skip or fail. */
+    const failed = (error: unknown): Effect.Effect<void, unknown, unknown> => {
+      const fallback = step.fallback
+      if (fallback !== undefined) {
+        return Effect.matchEffect(attempt(ctx, fallback, key, policy, slice.right, attempts, error), {
+          onSuccess: (raw) => {
+            const output = checkOutput(fallback, key, raw)
+            return Either.isLeft(output)
+              ? fail(ctx, step, key, startedAt, attempts, output.left)
+              : finish(ctx, step, key, startedAt, attempts, "fallback", fallback, output.right, error)
+          },
+          onFailure: (fallbackError) => fail(ctx, step, key, startedAt, attempts, fallbackError)
+        })
       }
+      if (step.onError === "skip") return finish(ctx, step, key, startedAt, attempts, "skipped", step, undefined, error)
+      return fail(ctx, step, key, startedAt, attempts, error)
+    }
+    return Effect.matchEffect(attempt(ctx, step, key, policy, slice.right, attempts), {
+      onSuccess: (raw) => {
+        const output = checkOutput(step, key, raw)
+        return Either.isLeft(output)
+          ? failed(output.left)
+          : finish(ctx, step, key, startedAt, attempts, "completed", step, output.right, undefined)
+      },
+      onFailure: failed
     })
   })
   return ctx.tracing ? stepSpan(ctx, key, step.name, body) : body
@@ -183,52 +204,53 @@ const finish = (
   writer: Step.Step.Any,
   output: Output | undefined,
   error: unknown
-): Effect.Effect<void, unknown> =>
-  Effect.flatMap(Clock.currentTimeMillis, (endedAt) => {
-    const set: Record<string, StoredEntry> = {}
-    const written = new Map<string, { readonly value: unknown; readonly size: number }>()
-    if (output !== undefined) {
-      // values live as long as their run unless the step gives them a TTL
-      const expiresAt = writer.ttl !== undefined && Duration.isFinite(writer.ttl)
-        ? endedAt + Duration.toMillis(writer.ttl)
-        : null
-      for (const name in output.encoded) {
-        const encoded = output.encoded[name]
-        if (encoded === undefined) continue
-        const checked = checkJson(encoded, [name])
-        if (!checked.ok) {
-          return fail(ctx, writer, key, startedAt, attempts, encodeError(key, [checked.issue]))
-        }
-        set[name] = { value: encoded, writtenAt: endedAt, expiresAt }
-        written.set(name, { value: output.value[name], size: checked.size })
+): Effect.Effect<void, unknown> => {
+  const endedAt = ctx.now()
+  const set: Record<string, StoredEntry> = {}
+  const written = new Map<string, { readonly value: unknown; readonly size: number }>()
+  if (output !== undefined) {
+    // values live as long as their run unless the step gives them a TTL
+    const expiresAt = writer.ttl !== undefined && Duration.isFinite(writer.ttl)
+      ? endedAt + Duration.toMillis(writer.ttl)
+      : null
+    for (const name in output.encoded) {
+      const encoded = output.encoded[name]
+      if (encoded === undefined) continue
+      const checked = checkJson(encoded, [name])
+      if (!checked.ok) {
+        return fail(ctx, writer, key, startedAt, attempts, encodeError(key, [checked.issue]))
       }
+      set[name] = { value: encoded, writtenAt: endedAt, expiresAt }
+      written.set(name, { value: output.value[name], size: checked.size })
     }
-    const record = checkpoint(ctx, {
-      stepKey: key,
-      stepName: step.name,
+  }
+  let record = checkpoint(ctx, {
+    stepKey: key,
+    stepName: step.name,
+    status,
+    attempts: attempts.n,
+    startedAt,
+    endedAt,
+    delta: { set, unset: [] },
+    error: error === undefined ? null : summarize(error)
+  }, written as Written)
+  if (ctx.tracing) {
+    record = Effect.zipRight(record, spanAttributes(ctx, { "weft.step.status": status, "weft.step.attempts": attempts.n }))
+  }
+  if (!ctx.env.listening()) return record
+  return Effect.zipRight(
+    record,
+    ctx.env.publish({
+      _tag: "StepCompleted",
+      runId: ctx.runId,
+      step: key,
       status,
       attempts: attempts.n,
-      startedAt,
-      endedAt,
-      delta: { set, unset: [] },
-      error: error === undefined ? null : summarize(error)
-    }, written as Written).pipe(
-      Effect.zipRight(spanAttributes(ctx, { "weft.step.status": status, "weft.step.attempts": attempts.n }))
-    )
-    if (!ctx.env.listening()) return record
-    return Effect.zipRight(
-      record,
-      ctx.env.publish({
-        _tag: "StepCompleted",
-        runId: ctx.runId,
-        step: key,
-        status,
-        attempts: attempts.n,
-        durationMs: endedAt - startedAt,
-        at: endedAt
-      })
-    )
-  })
+      durationMs: endedAt - startedAt,
+      at: endedAt
+    })
+  )
+}
 
 /** Records the step as failed, then fails with its error. */
 const fail = (
@@ -239,7 +261,8 @@ const fail = (
   attempts: { readonly n: number },
   error: unknown
 ): Effect.Effect<never, unknown> =>
-  Effect.flatMap(Clock.currentTimeMillis, (endedAt) => {
+  Effect.suspend(() => {
+    const endedAt = ctx.now()
     const summary = summarize(error)
     return checkpoint(ctx, {
       stepKey: key,
@@ -251,6 +274,7 @@ const fail = (
       delta: { set: {}, unset: [] },
       error: summary
     }).pipe(
+      Effect.zipRight(spanAttributes(ctx, { "weft.step.status": "failed", "weft.step.attempts": attempts.n })),
       Effect.zipRight(
         ctx.env.listening()
           ? ctx.env.publish({ _tag: "StepFailed", runId: ctx.runId, step: key, attempts: attempts.n, error: summary, at: endedAt })

@@ -7,31 +7,45 @@
  *
  * @internal
  */
-import { Context, Effect, Option, Tracer } from "effect"
+import { Context, Effect, Either, Option, Tracer } from "effect"
 import type { RunContext } from "./context.js"
 
-/** Whether runs are traced (off unless a layer turns it on). */
+/**
+ * Whether runs are traced (off unless a layer turns it on), and with which
+ * tracer: Effect's tracer is a fiber ref, not a service, so a run executed
+ * by a background fiber of its engine (taken up after a crash, a signal or a
+ * deadline) would not see the tracer of the context it was started in;
+ * `tracer`, when given, is used for the run's spans wherever it executes.
+ */
 export class RunTracing extends Context.Reference<RunTracing>()("weft/RunTracing", {
-  defaultValue: (): { readonly enabled: boolean } => ({ enabled: false })
+  defaultValue: (): { readonly enabled: boolean; readonly tracer?: Tracer.Tracer | undefined } => ({ enabled: false })
 }) {}
 
 /** Whether runs started or resumed in the current context are traced. */
 export const isTracing: Effect.Effect<boolean> = Effect.map(RunTracing, (tracing) => tracing.enabled)
 
-const randomHex = (bytes: number): string =>
-  Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("")
+/** Runs `effect` with the tracer `RunTracing` names, if it names one. */
+const withRunTracer = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(RunTracing, (tracing) => tracing.tracer === undefined ? effect : Effect.withTracer(effect, tracing.tracer))
+
+const traceparent = (span: Tracer.AnySpan): string => `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`
 
 /**
  * The trace context a new run is stored with (W3C `traceparent`): the
- * caller's current span when there is one, else a new trace. `null` when
- * tracing is off.
+ * caller's current span when there is one, else a new trace, whose root is
+ * a `weft.start` span (ended at once) so that the run's executions have a
+ * parent the tracer saw. `null` when tracing is off.
  */
 export const newTraceContext: Effect.Effect<string | null> = Effect.flatMap(isTracing, (enabled) => {
   if (!enabled) return Effect.succeed(null)
-  return Effect.map(Effect.option(Effect.currentSpan), (span) =>
+  return Effect.flatMap(Effect.option(Effect.currentSpan), (span) =>
     Option.match(span, {
-      onNone: () => `00-${randomHex(16)}-${randomHex(8)}-01`,
-      onSome: (s) => `00-${s.traceId}-${s.spanId}-${s.sampled ? "01" : "00"}`
+      onNone: () =>
+        withRunTracer(
+          Effect.useSpan("weft.start", { kind: "internal", root: true, captureStackTrace: false }, (root) =>
+            Effect.succeed(traceparent(root)))
+        ),
+      onSome: (s) => Effect.succeed(traceparent(s))
     }))
 })
 
@@ -42,16 +56,33 @@ const parentOf = (traceContext: string | null): Tracer.ExternalSpan | undefined 
   return Tracer.externalSpan({ traceId: match[1]!, spanId: match[2]!, sampled: match[3] === "01" })
 }
 
-/** Wraps one execution of a run in its span, when the run is traced. */
+/** The suspension marker (durable.ts's `Suspended`, known by its tag: durable.ts imports this module). */
+const isSuspension = (u: unknown): boolean =>
+  typeof u === "object" && u !== null && (u as { readonly _tag?: unknown })._tag === "~weft/Suspended"
+
+/**
+ * Wraps one execution of a run in its span, when the run is traced. A
+ * top-level run's span continues the trace stored with the run (a new trace
+ * for a run stored without one); a child run's is a child of its parent's
+ * current span. A suspension ends the span as `weft.run.status: "suspended"`,
+ * not as an error.
+ */
 export const runSpan = <A, E, R>(
   ctx: RunContext,
   restored: boolean,
   effect: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> => {
   if (!ctx.tracing) return effect
-  const parent = parentOf(ctx.traceContext)
-  return Effect.withSpan(effect, `weft.run ${ctx.template.name}`, {
+  const child = ctx.rootId !== ctx.runId
+  const parent = child ? undefined : parentOf(ctx.traceContext)
+  const status = (value: string) => spanAttributes(ctx, { "weft.run.status": value })
+  const body: Effect.Effect<Either.Either<A, E>, E, R> = Effect.matchEffect(effect, {
+    onSuccess: (a) => Effect.as(status("completed"), Either.right(a)),
+    onFailure: (e) => isSuspension(e) ? Effect.as(status("suspended"), Either.left(e)) : Effect.fail(e)
+  })
+  const span = Effect.withSpan(body, `weft.run ${ctx.template.name}`, {
     kind: "internal",
+    captureStackTrace: false,
     attributes: {
       "weft.run.id": ctx.runId,
       "weft.template.name": ctx.template.name,
@@ -59,8 +90,9 @@ export const runSpan = <A, E, R>(
       "weft.run.restored": restored,
       "weft.run.completed_steps": ctx.completed.size
     },
-    ...(parent === undefined ? {} : { parent })
+    ...(parent !== undefined ? { parent } : child ? {} : { root: true })
   })
+  return Effect.flatMap(child ? span : withRunTracer(span), Either.match({ onLeft: Effect.fail, onRight: Effect.succeed }))
 }
 
 /** Wraps a step (its attempts, fallback and checkpoint) in a child span, when the run is traced. */
@@ -73,6 +105,7 @@ export const stepSpan = <A, E, R>(
   if (!ctx.tracing) return effect
   return Effect.withSpan(effect, `weft.step ${stepKey}`, {
     kind: "internal",
+    captureStackTrace: false,
     attributes: {
       "weft.run.id": ctx.runId,
       "weft.template.name": ctx.template.name,

@@ -22,13 +22,49 @@ import type {
 import { isFinal } from "./status.js"
 import { isRunnable, matchesFilter, newestFirst } from "./filter.js"
 
-interface MemoryRun {
-  record: RunRecord
-  snapshotSeq: number
-  snapshot: StoredState
+/**
+ * A stored run. Its record is immutable (handed out as is); a checkpoint
+ * only moves the cursor (`seq`, `updatedAt`), and the record is rebuilt with
+ * it when next read, so that a checkpoint copies nothing.
+ */
+class MemoryRun {
+  private current: RunRecord
+  private seq: number
+  private updatedAt: number
+  snapshotSeq = 0
   /** Appended to in place; handed out as copies. */
-  readonly steps: Array<StepRecord>
-  signals: Array<SignalRecord>
+  readonly steps: Array<StepRecord> = []
+  signals: Array<SignalRecord> = []
+  constructor(record: RunRecord, public snapshot: StoredState) {
+    this.current = record
+    this.seq = record.seq
+    this.updatedAt = record.updatedAt
+  }
+
+  /** The record, cursor included. */
+  get record(): RunRecord {
+    if (this.current.seq !== this.seq || this.current.updatedAt !== this.updatedAt) {
+      this.current = { ...this.current, seq: this.seq, updatedAt: this.updatedAt }
+    }
+    return this.current
+  }
+
+  set record(record: RunRecord) {
+    this.current = record
+    this.seq = record.seq
+    this.updatedAt = record.updatedAt
+  }
+
+  /** The record's fields a checkpoint does not move (status, claim), without rebuilding it. */
+  get claim(): RunRecord {
+    return this.current
+  }
+
+  /** Moves the cursor: a checkpoint. */
+  advance(seq: number, updatedAt: number): void {
+    this.seq = seq
+    this.updatedAt = updatedAt
+  }
 }
 
 /** Builds an empty in-memory store. */
@@ -38,10 +74,10 @@ export const makeMemoryStore: Effect.Effect<Service> = Effect.sync(() => {
   /** The run `lease` holds while it is running, or why the write must be refused. */
   const held = (runId: string, lease: Lease): MemoryRun | RunCancelled | LeaseLost => {
     const run = runs.get(runId)
-    if (run !== undefined && run.record.status === "running" && run.record.generation === lease.generation) {
+    if (run !== undefined && run.claim.status === "running" && run.claim.generation === lease.generation) {
       return run
     }
-    if (run !== undefined && run.record.status === "cancelled") return new RunCancelled({ runId })
+    if (run !== undefined && run.claim.status === "cancelled") return new RunCancelled({ runId })
     return new LeaseLost({ runId, owner: lease.owner, generation: lease.generation })
   }
 
@@ -97,7 +133,7 @@ export const makeMemoryStore: Effect.Effect<Service> = Effect.sync(() => {
           leaseUntil: claim?.leaseUntil ?? null,
           generation: claim === null ? 0 : 1
         }
-        runs.set(run.runId, { record, snapshotSeq: 0, snapshot: state, steps: [], signals: [] })
+        runs.set(run.runId, new MemoryRun(record, state))
         return Effect.succeed(claim === null ? null : { owner: claim.owner, generation: 1 })
       }),
 
@@ -148,7 +184,7 @@ export const makeMemoryStore: Effect.Effect<Service> = Effect.sync(() => {
         const run = held(step.runId, lease)
         if (!("record" in run)) return Effect.fail(run)
         run.steps.push(step)
-        run.record = { ...run.record, seq: step.seq, updatedAt: step.endedAt }
+        run.advance(step.seq, step.endedAt)
         if (snapshot !== undefined) {
           run.snapshot = snapshot
           run.snapshotSeq = step.seq

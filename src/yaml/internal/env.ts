@@ -14,7 +14,8 @@
  */
 import { Schema, SchemaAST } from "effect"
 import type { Template } from "../../index.js"
-import { arrayOf, describe, elementType, isAssignable, union } from "./assignable.js"
+import { arrayOf, elementType, isAssignable, union } from "./assignable.js"
+import { describe } from "./printType.js"
 import { didYouMean } from "./suggest.js"
 
 type AST = SchemaAST.AST

@@ -10,7 +10,8 @@
  */
 import { JSONSchema, SchemaAST } from "effect"
 import type { Step, Template } from "../../index.js"
-import { type Registry, formatFields, mergeFunctions, stepKinds } from "./compile.js"
+import type { Registry } from "../Yaml.js"
+import { formatFields, mergeFunctions, stepKinds } from "./compile/format.js"
 import { type Field, fieldInfo, fieldOfKey } from "./env.js"
 
 /** A JSON Schema, as plain JSON. */
@@ -64,6 +65,119 @@ const common: Readonly<Record<string, JsonSchema>> = {
   onError: ref("weft.onError")
 }
 
+/** The definitions that do not depend on the registry (copied into each schema). */
+const fixedDefinitions: Readonly<Record<string, JsonSchema>> = {
+  "weft.reference": { type: "string", pattern: "\\$\\{", description: "a ${...} reference or expression" },
+  "weft.expression": { type: ["string", "boolean"] },
+  "weft.duration": {
+    anyOf: [{ type: "string", pattern: durationPattern }, ref("weft.var")],
+    description: "e.g. 500ms, 10 seconds, 1h 30m, or ${vars.name}"
+  },
+  "weft.var": { type: "string", pattern: "^\\$\\{\\s*vars\\.[A-Za-z_][A-Za-z0-9_]*\\s*\\}$", description: "${vars.name}" },
+  "weft.concurrency": { anyOf: [{ type: "integer", minimum: 1 }, { const: "unbounded" }, ref("weft.var")] },
+  "weft.type": {
+    anyOf: [
+      { type: "string" },
+      { type: "object", additionalProperties: ref("weft.type") },
+      { type: "array", minItems: 1, maxItems: 1, items: ref("weft.type") }
+    ]
+  },
+  "weft.retry": {
+    type: "object",
+    required: ["count"],
+    additionalProperties: false,
+    properties: {
+      count: { anyOf: [{ type: "integer", minimum: 0 }, ref("weft.var")] },
+      delay: ref("weft.duration"),
+      backoff: { enum: ["fixed", "exponential"] },
+      factor: { type: "number", exclusiveMinimum: 1 },
+      maxDelay: ref("weft.duration")
+    }
+  },
+  "weft.onError": {
+    anyOf: [
+      { enum: ["fail", "skip"] },
+      {
+        type: "object",
+        required: ["fallback"],
+        additionalProperties: false,
+        properties: {
+          fallback: {
+            anyOf: [
+              ref("weft.stepName"),
+              {
+                type: "object",
+                required: ["use"],
+                additionalProperties: false,
+                properties: { use: ref("weft.stepName"), with: { type: "object" } }
+              }
+            ]
+          }
+        }
+      }
+    ]
+  },
+  "weft.branch": {
+    type: "object",
+    additionalProperties: false,
+    properties: {
+      if: ref("weft.expression"),
+      then: ref("weft.steps"),
+      else: ref("weft.steps"),
+      on: { type: "string" },
+      cases: { type: "object", additionalProperties: ref("weft.steps") },
+      default: ref("weft.steps")
+    }
+  },
+  "weft.loop": {
+    type: "object",
+    required: ["while", "maxIterations", "steps"],
+    additionalProperties: false,
+    properties: {
+      while: ref("weft.expression"),
+      maxIterations: { anyOf: [{ type: "integer", minimum: 1 }, ref("weft.var")] },
+      check: { enum: ["before", "after"] },
+      steps: ref("weft.steps")
+    }
+  },
+  "weft.forEach": {
+    type: "object",
+    required: ["over", "as", "steps", "collect"],
+    additionalProperties: false,
+    properties: {
+      over: { type: "string" },
+      as: { type: "string" },
+      steps: ref("weft.steps"),
+      collect: { type: "string" },
+      into: { type: "string" },
+      concurrency: ref("weft.concurrency")
+    }
+  },
+  "weft.parallel": {
+    type: "object",
+    required: ["branches"],
+    additionalProperties: false,
+    properties: {
+      branches: { type: "object", minProperties: 1, additionalProperties: ref("weft.steps") },
+      concurrency: ref("weft.concurrency"),
+      mode: { enum: ["all", "first"] },
+      merge: { type: "object", additionalProperties: { enum: [...mergeFunctions] } }
+    }
+  },
+  "weft.waitForSignal": {
+    type: "object",
+    required: ["payload"],
+    additionalProperties: false,
+    properties: {
+      name: { type: "string" },
+      key: { type: "string" },
+      payload: ref("weft.type"),
+      timeout: ref("weft.duration"),
+      default: {}
+    }
+  }
+}
+
 /** The JSON Schema of the format, for a registry. */
 export const make = (registry: Registry): JsonSchema => {
   const definitions: Record<string, JSONSchema.JsonSchema7> = {}
@@ -98,115 +212,7 @@ export const make = (registry: Registry): JsonSchema => {
       ]
     },
     "weft.stepName": names.length === 0 ? { type: "string" } : { enum: names },
-    "weft.reference": { type: "string", pattern: "\\$\\{", description: "a ${...} reference or expression" },
-    "weft.expression": { type: ["string", "boolean"] },
-    "weft.duration": {
-      anyOf: [{ type: "string", pattern: durationPattern }, ref("weft.var")],
-      description: "e.g. 500ms, 10 seconds, 1h 30m, or ${vars.name}"
-    },
-    "weft.var": { type: "string", pattern: "^\\$\\{\\s*vars\\.[A-Za-z_][A-Za-z0-9_]*\\s*\\}$", description: "${vars.name}" },
-    "weft.concurrency": { anyOf: [{ type: "integer", minimum: 1 }, { const: "unbounded" }, ref("weft.var")] },
-    "weft.type": {
-      anyOf: [
-        { type: "string" },
-        { type: "object", additionalProperties: ref("weft.type") },
-        { type: "array", minItems: 1, maxItems: 1, items: ref("weft.type") }
-      ]
-    },
-    "weft.retry": {
-      type: "object",
-      required: ["count"],
-      additionalProperties: false,
-      properties: {
-        count: { anyOf: [{ type: "integer", minimum: 0 }, ref("weft.var")] },
-        delay: ref("weft.duration"),
-        backoff: { enum: ["fixed", "exponential"] },
-        factor: { type: "number", exclusiveMinimum: 1 },
-        maxDelay: ref("weft.duration")
-      }
-    },
-    "weft.onError": {
-      anyOf: [
-        { enum: ["fail", "skip"] },
-        {
-          type: "object",
-          required: ["fallback"],
-          additionalProperties: false,
-          properties: {
-            fallback: {
-              anyOf: [
-                ref("weft.stepName"),
-                {
-                  type: "object",
-                  required: ["use"],
-                  additionalProperties: false,
-                  properties: { use: ref("weft.stepName"), with: { type: "object" } }
-                }
-              ]
-            }
-          }
-        }
-      ]
-    },
-    "weft.branch": {
-      type: "object",
-      additionalProperties: false,
-      properties: {
-        if: ref("weft.expression"),
-        then: ref("weft.steps"),
-        else: ref("weft.steps"),
-        on: { type: "string" },
-        cases: { type: "object", additionalProperties: ref("weft.steps") },
-        default: ref("weft.steps")
-      }
-    },
-    "weft.loop": {
-      type: "object",
-      required: ["while", "maxIterations", "steps"],
-      additionalProperties: false,
-      properties: {
-        while: ref("weft.expression"),
-        maxIterations: { anyOf: [{ type: "integer", minimum: 1 }, ref("weft.var")] },
-        check: { enum: ["before", "after"] },
-        steps: ref("weft.steps")
-      }
-    },
-    "weft.forEach": {
-      type: "object",
-      required: ["over", "as", "steps", "collect"],
-      additionalProperties: false,
-      properties: {
-        over: { type: "string" },
-        as: { type: "string" },
-        steps: ref("weft.steps"),
-        collect: { type: "string" },
-        into: { type: "string" },
-        concurrency: ref("weft.concurrency")
-      }
-    },
-    "weft.parallel": {
-      type: "object",
-      required: ["branches"],
-      additionalProperties: false,
-      properties: {
-        branches: { type: "object", minProperties: 1, additionalProperties: ref("weft.steps") },
-        concurrency: ref("weft.concurrency"),
-        mode: { enum: ["all", "first"] },
-        merge: { type: "object", additionalProperties: { enum: [...mergeFunctions] } }
-      }
-    },
-    "weft.waitForSignal": {
-      type: "object",
-      required: ["payload"],
-      additionalProperties: false,
-      properties: {
-        name: { type: "string" },
-        key: { type: "string" },
-        payload: ref("weft.type"),
-        timeout: ref("weft.duration"),
-        default: {}
-      }
-    }
+    ...structuredClone(fixedDefinitions)
   }
   return {
     $schema: "http://json-schema.org/draft-07/schema#",

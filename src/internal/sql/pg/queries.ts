@@ -27,7 +27,7 @@ import type { SqlError } from "@effect/sql/SqlError"
 import { Effect } from "effect"
 import type { RecordSignalResult, RunStatus } from "../../../SnapshotStore.js"
 import { finalStatuses, type Row, RowDecodeError, runColumns, signalColumns, stepColumns } from "../schema.js"
-import type { Queries, StatusRow, StoredFilter } from "../store.js"
+import type { Queries, StatusRow, StoredFilter } from "../dialect.js"
 
 /** The tables' names as SQL (quoted, schema-qualified when a schema is given). */
 export interface Names {

@@ -47,8 +47,22 @@ export interface ConnectionOptions {
 export interface Stats {
   /** Write transactions committed by the hot path. */
   commits: number
-  /** Rows committed by group commits, per commit. */
+  /** Rows committed by the latest group commits, per commit (the last {@link maxBatchesKept}). */
   readonly batches: Array<number>
+  /** Group commits so far, and the rows they committed. */
+  groupCommits: number
+  groupedRows: number
+}
+
+/** How many of the latest group commits `Stats.batches` keeps. */
+export const maxBatchesKept = 256
+
+/** Counts a group commit of `rows` rows. */
+export const countBatch = (stats: Stats, rows: number): void => {
+  stats.groupCommits++
+  stats.groupedRows += rows
+  if (stats.batches.length >= 2 * maxBatchesKept) stats.batches.splice(0, stats.batches.length - maxBatchesKept)
+  stats.batches.push(rows)
 }
 
 /** The owned connection. */
@@ -140,7 +154,7 @@ export const open = (options: ConnectionOptions): Effect.Effect<Connection, Pers
       return statement
     }
 
-    const stats: Stats = { commits: 0, batches: [] }
+    const stats: Stats = { commits: 0, batches: [], groupCommits: 0, groupedRows: 0 }
     const begin = prepare("BEGIN IMMEDIATE")
     const beginRead = prepare("BEGIN")
     const commit = prepare("COMMIT")

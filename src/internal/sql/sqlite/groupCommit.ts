@@ -19,7 +19,7 @@ import { Effect } from "effect"
 import { LeaseLost, PersistenceError, RunCancelled } from "../../../Errors.js"
 import type { Lease, StepRecord, StoredState } from "../../../SnapshotStore.js"
 import { errorJson, toJson } from "../schema.js"
-import type { Connection } from "./connection.js"
+import { type Connection, countBatch } from "./connection.js"
 import { fromDriver, sqliteErrorOf } from "./errors.js"
 import type { Statements } from "./statements.js"
 
@@ -95,7 +95,7 @@ export const makeGroupCommit = (connection: Connection, statements: Statements) 
       } else {
         outcomes = connection.write(() => batch.map((pending) => writeRow(pending, true)))
       }
-      connection.stats.batches.push(batch.length)
+      countBatch(connection.stats, batch.length)
     } catch (error) {
       const failure = Effect.fail(fromDriver("appendStep", connection.path, error))
       for (const pending of batch) pending.resume(failure)

@@ -26,13 +26,15 @@ import type {
   Service,
   SignalRecord
 } from "../../../SnapshotStore.js"
-import { errorJson, type Row, toJson, toRunRecord, toSignalRecord, toStepRecord, toStoredState } from "../schema.js"
+import { activeTerm, errorJson, type Row, toJson, toRunRecord, toSignalRecord, toStepRecord, toStoredState } from "../schema.js"
 import type { Connection } from "./connection.js"
 import { fromDriver } from "./errors.js"
 import { makeGroupCommit, refusal } from "./groupCommit.js"
 import { claimNextSql, prepareStatements, runSelect } from "./statements.js"
 
 type Fenced = RunCancelled | LeaseLost
+
+const activeStatuses: ReadonlySet<string> = new Set(["queued", "running", "suspended"])
 
 const isFenced = (u: unknown): u is Fenced => u instanceof RunCancelled || u instanceof LeaseLost
 
@@ -282,6 +284,11 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
       const { after, claimableAt: at, rootId } = filter
       if (filter.templateName !== undefined) where.push(sql`r.template_name = ${filter.templateName}`)
       if (statuses !== undefined) where.push(sql`r.status IN ${sql.in(statuses)}`)
+      // the term of the partial index of active runs, when only active runs can match: that index, not
+      // a scan of every run (the poller asks for claimable runs every poll interval)
+      if (at !== undefined || (statuses !== undefined && statuses.every((status) => activeStatuses.has(status)))) {
+        where.push(sql.literal(`r.${activeTerm}`))
+      }
       if (filter.createdAfter !== undefined) where.push(sql`r.created_at >= ${filter.createdAfter}`)
       if (filter.createdBefore !== undefined) where.push(sql`r.created_at < ${filter.createdBefore}`)
       if (filter.wakeBefore !== undefined) where.push(sql`r.status = 'suspended' AND r.wake_at <= ${filter.wakeBefore}`)

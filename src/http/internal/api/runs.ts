@@ -1,0 +1,226 @@
+/**
+ * The JSON shapes of runs in the HTTP API: a run's record and status, pages
+ * of runs and their query, a run's detail, trace and result, and what
+ * starting a run takes and gives. Re-exported by `Api.ts`.
+ *
+ * @internal
+ */
+import { ParseResult, Schema } from "effect"
+
+/**
+ * A run's status.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const RunStatus = Schema.Literal("queued", "running", "suspended", "completed", "failed", "cancelled")
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type RunStatus = typeof RunStatus.Type
+
+/**
+ * A JSON-safe summary of an error.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const ErrorSummary = Schema.Struct({ tag: Schema.String, message: Schema.String })
+
+/**
+ * What a suspended run waits for.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const WaitingFor = Schema.Struct({
+  /** The run that waits: the run itself or a child run of one of its sub-flows (signal that one). */
+  runId: Schema.String,
+  step: Schema.String,
+  /** `null` for a durable sleep of a child run. */
+  signal: Schema.NullOr(Schema.String),
+  /** When the wait times out (epoch ms), `null` for never or unknown. */
+  deadline: Schema.NullOr(Schema.Number)
+})
+
+/**
+ * A run's record.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const Run = Schema.Struct({
+  runId: Schema.String,
+  templateName: Schema.String,
+  templateVersion: Schema.String,
+  status: RunStatus,
+  /** How many checkpoints the run has recorded. */
+  seq: Schema.Number,
+  createdAt: Schema.Number,
+  updatedAt: Schema.Number,
+  /** When a finished run may be collected, `null` for never. */
+  expiresAt: Schema.NullOr(Schema.Number),
+  /** Why the run failed, `null` unless it did. */
+  error: Schema.NullOr(ErrorSummary),
+  /** The run whose sub-flow this run is, `null` for a top-level run. */
+  parentId: Schema.NullOr(Schema.String),
+  rootId: Schema.String,
+  queue: Schema.String,
+  waitingFor: Schema.NullOr(WaitingFor)
+}).annotations({ identifier: "Run" })
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type Run = typeof Run.Type
+
+/**
+ * One page of runs, newest first; `nextCursor` fetches the next one.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const RunPage = Schema.Struct({
+  runs: Schema.Array(Run),
+  nextCursor: Schema.NullOr(Schema.String)
+})
+
+/**
+ * What one step changed in the state: encoded values written, keys removed.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const Delta = Schema.Struct({
+  set: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  unset: Schema.Array(Schema.String)
+})
+
+/**
+ * One step of a run's trace.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const TraceEntry = Schema.Struct({
+  /** The step's path in the run, e.g. `process_control/validate_inputs`. */
+  step: Schema.String,
+  name: Schema.String,
+  status: Schema.Literal("completed", "skipped", "fallback", "failed"),
+  attempts: Schema.Number,
+  startedAt: Schema.Number,
+  endedAt: Schema.Number,
+  durationMs: Schema.Number,
+  error: Schema.NullOr(ErrorSummary),
+  /** What the step wrote; `null` when the server cannot read it (its engine's store is not in its context). */
+  delta: Schema.NullOr(Delta)
+}).annotations({ identifier: "TraceEntry" })
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type TraceEntry = typeof TraceEntry.Type
+
+/**
+ * A run as it stands: its record, its state now (values as JSON, encoded
+ * with the template's Schemas), how far it got and what it waits for.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const RunDetail = Schema.Struct({
+  run: Run,
+  state: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  position: Schema.Struct({
+    lastStep: Schema.NullOr(Schema.String),
+    completedSteps: Schema.Number
+  }),
+  waitingFor: Schema.NullOr(WaitingFor)
+})
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type RunDetail = typeof RunDetail.Type
+
+/**
+ * A completed run's final state (encoded values).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const RunResult = Schema.Struct({
+  runId: Schema.String,
+  state: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  createdAt: Schema.Number,
+  updatedAt: Schema.Number
+})
+
+/**
+ * What `POST /api/runs` takes: the template (by name, and version when the
+ * server has several) and its input as JSON, decoded with the template's
+ * Schemas.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const StartRun = Schema.Struct({
+  template: Schema.String,
+  version: Schema.optional(Schema.String),
+  input: Schema.Unknown,
+  /** The run's id (default: a random UUID). */
+  runId: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)))
+})
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export const RunStarted = Schema.Struct({ runId: Schema.String })
+
+/**
+ * An epoch-milliseconds time given as digits or as an ISO 8601 date.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const TimeParam = Schema.transformOrFail(Schema.String, Schema.Number, {
+  strict: true,
+  decode: (s, _, ast) => {
+    const millis = /^\d{1,15}$/.test(s) ? Number(s) : /^\d{4}-\d{2}-\d{2}/.test(s) ? Date.parse(s) : Number.NaN
+    return Number.isFinite(millis)
+      ? ParseResult.succeed(millis)
+      : ParseResult.fail(new ParseResult.Type(ast, s, "expected a time: epoch milliseconds or an ISO 8601 date"))
+  },
+  encode: (n) => ParseResult.succeed(String(n))
+}).annotations({ description: "epoch milliseconds, or an ISO 8601 date" })
+
+/**
+ * The query of `GET /api/runs`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const RunQuery = Schema.Struct({
+  status: Schema.optional(RunStatus),
+  template: Schema.optional(Schema.String.pipe(Schema.minLength(1))),
+  /** Runs created at or after this time. */
+  since: Schema.optional(TimeParam),
+  /** Runs created before this time. */
+  until: Schema.optional(TimeParam),
+  /** Page size: 1 to 500 (default 50). */
+  limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 500))),
+  /** The `nextCursor` of the previous page. */
+  cursor: Schema.optional(Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_-]{1,400}$/)))
+})
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type RunQuery = typeof RunQuery.Type

@@ -1,0 +1,120 @@
+/**
+ * Creating and claiming runs: a new run (queued, or claimed at once), a
+ * claim of one run (or why not: not found, finished, held), the next
+ * claimable runs of some templates and queues, and a heartbeat that extends
+ * an owner's leases.
+ *
+ * @internal
+ */
+import type { SqlError } from "@effect/sql/SqlError"
+import { Effect, Option } from "effect"
+import { PersistenceError } from "../../../Errors.js"
+import type { CancelResult, ClaimResult, Lease, LoadedRun, Service, StepRecord } from "../../../SnapshotStore.js"
+import { isFinal } from "../../store/status.js"
+import type { StatusRow, StoredFilter } from "../dialect.js"
+import { type Row, RowDecodeError, toStoredState } from "../schema.js"
+import { type Io, runText } from "./io.js"
+
+/** Creating and claiming runs. */
+export const claims = (io: Io): Pick<Service, "createRun" | "claim" | "claimNext" | "heartbeat"> => {
+  const { decode, decodeRow, decoded, encode, encodeNullable, fenced, json, op, q, refusal, runOf, signalOf, stepOf } = io
+  return {
+    createRun: (run, state, claim) =>
+      Effect.flatMap(
+        Effect.flatMap(json("createRun", state), (stateJson) =>
+          op(
+            "createRun",
+            q.insertRun({
+              run: {
+                ...run,
+                runId: encode(run.runId),
+                templateName: encode(run.templateName),
+                templateVersion: encode(run.templateVersion),
+                parentId: encodeNullable(run.parentId),
+                rootId: encode(run.rootId),
+                queue: encode(run.queue),
+                traceContext: encodeNullable(run.traceContext)
+              },
+              status: claim === null ? "queued" : "running",
+              owner: claim === null ? null : encode(claim.owner),
+              leaseUntil: claim?.leaseUntil ?? null,
+              generation: claim === null ? 0 : 1,
+              state: stateJson
+            })
+          )),
+        (inserted): Effect.Effect<Lease | null, PersistenceError> =>
+          inserted
+            ? Effect.succeed(claim === null ? null : { owner: claim.owner, generation: 1 })
+            : Effect.fail(
+              new PersistenceError({
+                operation: "createRun",
+                reason: "duplicate",
+                path: dialect.path,
+                detail: `a run with id ${JSON.stringify(run.runId)} already exists; nothing was written`
+              })
+            )
+      ),
+
+    claim: (runId, owner, now, leaseUntil, takeOverFrom) =>
+      decoded(
+        "claim",
+        Effect.flatMap(
+          q.claim({
+            runId: encode(runId),
+            owner: encode(owner),
+            now,
+            leaseUntil,
+            takeOverFrom: takeOverFrom === undefined ? null : encode(takeOverFrom)
+          }),
+          (row): Effect.Effect<{ readonly row: Row | undefined; readonly status: StatusRow | undefined }, SqlError | RowDecodeError> =>
+            row !== undefined
+              ? Effect.succeed({ row, status: undefined })
+              : Effect.map(q.statusOf(encode(runId)), (status) => ({ row, status }))
+        ),
+        ({ row, status }): ClaimResult => {
+          if (row !== undefined) {
+            const run = runOf(row)
+            return { claimed: true, lease: { owner, generation: run.generation }, run }
+          }
+          if (status === undefined) return { claimed: false, reason: "not-found", owner: null, leaseUntil: null }
+          return {
+            claimed: false,
+            reason: isFinal(status.status) ? "finished" : "held",
+            owner: status.owner === null ? null : decode(status.owner),
+            leaseUntil: status.leaseUntil
+          }
+        }
+      ),
+
+    claimNext: (owner, now, leaseUntil, filter) => {
+      const limit = Math.max(0, Math.floor(filter.limit))
+      if (filter.templates.length === 0 || limit === 0) return Effect.succeed([])
+      return decoded(
+        "claimNext",
+        q.claimNext({
+          owner: encode(owner),
+          now,
+          leaseUntil,
+          templates: filter.templates.map((t) => ({ name: encode(t.name), version: encode(t.version) })),
+          queues: (filter.queues ?? []).map(encode),
+          limit
+        }),
+        (rows) =>
+          rows.map(runOf)
+            .sort((a, b) => a.createdAt - b.createdAt || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0))
+            .map((run) => ({ lease: { owner, generation: run.generation }, run }))
+      )
+    },
+
+    heartbeat: (owner, leaseUntil) =>
+      decoded("heartbeat", q.heartbeat(encode(owner), leaseUntil), (rows) =>
+        rows.map((row) => {
+          const run = decodeRow(row, runText)
+          const generation = Number(run.generation)
+          if (typeof run.run_id !== "string" || !Number.isFinite(generation)) {
+            throw new RowDecodeError("runs", "generation", "expected { run_id, generation }")
+          }
+          return { runId: run.run_id, generation }
+        }))
+  }
+}

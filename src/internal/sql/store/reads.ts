@@ -1,0 +1,82 @@
+/**
+ * Reading runs: a run to resume (its latest snapshot and the steps after
+ * it), a record, a trace, pages of records, and the collection of expired
+ * runs.
+ *
+ * @internal
+ */
+import type { SqlError } from "@effect/sql/SqlError"
+import { Effect, Option } from "effect"
+import { PersistenceError } from "../../../Errors.js"
+import type { CancelResult, ClaimResult, Lease, LoadedRun, Service, StepRecord } from "../../../SnapshotStore.js"
+import { isFinal } from "../../store/status.js"
+import type { StatusRow, StoredFilter } from "../dialect.js"
+import { type Row, RowDecodeError, toStoredState } from "../schema.js"
+import { type Io, runText } from "./io.js"
+
+/** Reading runs, and collecting expired ones. */
+export const reads = (io: Io): Pick<Service, "load" | "getRun" | "steps" | "list" | "collectExpired"> => {
+  const { decode, decodeRow, decoded, encode, encodeNullable, fenced, json, op, q, refusal, runOf, signalOf, stepOf } = io
+  return {
+    load: (runId) =>
+      decoded(
+        "load",
+        Effect.flatMap(q.selectLoad(encode(runId)), (row) =>
+          row === undefined
+            ? Effect.succeed(undefined)
+            : Effect.map(
+              q.stepsForLoad(encode(runId), Number(row.snapshot_seq ?? 0)),
+              (steps) => ({ row, steps })
+            )),
+        (found): Option.Option<LoadedRun> => {
+          if (found === undefined) return Option.none()
+          const { row, steps } = found
+          if (row.snapshot_state === null || row.snapshot_state === undefined) {
+            throw new RowDecodeError("snapshots", "state", `run ${JSON.stringify(runId)} has no snapshot`)
+          }
+          const snapshotSeq = Number(row.snapshot_seq)
+          if (!Number.isFinite(snapshotSeq)) throw new RowDecodeError("snapshots", "seq", "expected a number")
+          const stepsAfterSnapshot: Array<StepRecord> = []
+          const completedStepKeys: Array<string> = []
+          for (const stepRow of steps) {
+            if (Number(stepRow.seq) > snapshotSeq) stepsAfterSnapshot.push(stepOf(stepRow))
+            if (stepRow.status !== "failed") {
+              if (typeof stepRow.step_key !== "string") throw new RowDecodeError("steps", "step_key", "expected text")
+              completedStepKeys.push(decode(stepRow.step_key))
+            }
+          }
+          return Option.some({
+            run: runOf(row),
+            snapshotSeq,
+            snapshot: toStoredState(row.snapshot_state),
+            stepsAfterSnapshot,
+            completedStepKeys
+          })
+        }
+      ),
+
+    getRun: (runId) =>
+      decoded("getRun", q.selectRun(encode(runId)), (row) => row === undefined ? Option.none() : Option.some(runOf(row))),
+
+    steps: (runId) => decoded("steps", q.steps(encode(runId)), (rows) => rows.map(stepOf)),
+
+    list: (filter) => {
+      const statuses = filter.status === undefined ? undefined : typeof filter.status === "string" ? [filter.status] : filter.status
+      if (statuses !== undefined && statuses.length === 0) return Effect.succeed([])
+      if (filter.limit !== undefined && Math.floor(filter.limit) <= 0) return Effect.succeed([])
+      const stored: StoredFilter = {
+        ...filter,
+        status: statuses,
+        templateName: filter.templateName === undefined ? undefined : encode(filter.templateName),
+        queue: filter.queue === undefined ? undefined : encode(filter.queue),
+        parentId: filter.parentId === undefined ? undefined : encode(filter.parentId),
+        rootId: filter.rootId === undefined ? undefined : encode(filter.rootId),
+        after: filter.after === undefined ? undefined : { createdAt: filter.after.createdAt, runId: encode(filter.after.runId) },
+        limit: filter.limit === undefined ? undefined : Math.floor(filter.limit)
+      }
+      return decoded("list", q.list(stored), (rows) => rows.map(runOf))
+    },
+
+    collectExpired: (now) => op("collectExpired", q.collectExpired(now))
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * The fenced writes of a run's owner (a step, a pause, the end), each
+ * refused with its reason when the fence no longer holds, and cancellation
+ * (with the run's active descendants).
+ *
+ * @internal
+ */
+import type { SqlError } from "@effect/sql/SqlError"
+import { Effect, Option } from "effect"
+import { PersistenceError } from "../../../Errors.js"
+import type { CancelResult, ClaimResult, Lease, LoadedRun, Service, StepRecord } from "../../../SnapshotStore.js"
+import { isFinal } from "../../store/status.js"
+import type { StatusRow, StoredFilter } from "../dialect.js"
+import { type Row, RowDecodeError, toStoredState } from "../schema.js"
+import { type Io, runText } from "./io.js"
+
+const cancelRun = (
+  io: Io,
+  runId: string,
+  now: number,
+  expiresAt: number | null,
+  attempts: number
+): Effect.Effect<CancelResult, PersistenceError> => {
+  const { decode, decoded, encode, q } = io
+  return   Effect.flatMap(
+    decoded(
+      "cancel",
+      Effect.flatMap(q.cancel(encode(runId), now, expiresAt), (ids) =>
+        ids.length > 0
+          ? Effect.succeed({ ids, status: undefined })
+          : Effect.map(q.statusOf(encode(runId)), (status) => ({ ids, status }))),
+      ({ ids, status }): CancelResult | undefined => {
+        if (ids.length > 0) {
+          return {
+            _tag: "Cancelled",
+            runIds: ids.map((id) => {
+              if (typeof id !== "string") throw new RowDecodeError("runs", "run_id", "expected text")
+              return decode(id)
+            })
+          }
+        }
+        if (status === undefined) return { _tag: "NotFound" }
+        return isFinal(status.status) ? { _tag: "Finished", status: status.status } : undefined
+      }
+    ),
+    (result) =>
+      result !== undefined
+        ? Effect.succeed(result)
+        : attempts > 1
+        ? cancelRun(io, runId, now, expiresAt, attempts - 1)
+        : Effect.fail(
+          new PersistenceError({
+            operation: "cancel",
+            reason: "locked",
+            path: io.dialect.path,
+            detail: `run ${JSON.stringify(runId)} changed while it was being cancelled; try again`
+          })
+        )
+  )
+}
+
+/** The fenced writes of a run's owner, and cancellation. */
+export const writes = (io: Io): Pick<Service, "appendStep" | "pause" | "finish" | "cancel"> => {
+  const { decode, decodeRow, decoded, encode, encodeNullable, fenced, json, op, q, refusal, runOf, signalOf, stepOf } = io
+  return {
+    appendStep: (step, lease, snapshot) =>
+      Effect.flatMap(
+        Effect.all([
+          json("appendStep", step.delta),
+          json("appendStep", step.error),
+          snapshot === undefined ? Effect.succeed(undefined) : json("appendStep", snapshot)
+        ]),
+        ([delta, error, snapshotJson]) =>
+          fenced(
+            "appendStep",
+            step.runId,
+            lease,
+            q.appendStep({
+              step: {
+                ...step,
+                runId: encode(step.runId),
+                stepKey: encode(step.stepKey),
+                stepName: encode(step.stepName),
+                idempotencyKey: encode(step.idempotencyKey)
+              },
+              delta,
+              error: step.error === null ? null : error,
+              generation: lease.generation,
+              snapshot: snapshotJson
+            })
+          ).pipe(
+            Effect.catchIf(
+              (e): e is PersistenceError => e instanceof PersistenceError && e.reason === "duplicate",
+              (e) =>
+                Effect.fail(
+                  new PersistenceError({
+                    operation: "appendStep",
+                    reason: "duplicate",
+                    path: e.path,
+                    detail: `step ${step.seq} of run ${JSON.stringify(step.runId)} is recorded already; ` +
+                      "nothing was written",
+                    cause: e.cause
+                  })
+                )
+            )
+          )
+      ),
+
+    pause: (runId, lease, pause, at) =>
+      Effect.flatMap(
+        pause._tag === "Suspend" ? json("pause", pause.waitingFor) : Effect.succeed(null),
+        (waitingFor) =>
+          fenced(
+            "pause",
+            runId,
+            lease,
+            q.pause({
+              runId: encode(runId),
+              generation: lease.generation,
+              status: pause._tag === "Suspend" ? "suspended" : "running",
+              updatedAt: at.updatedAt,
+              elapsedMillis: at.elapsedMillis,
+              wakeAt: pause._tag === "Suspend" ? pause.wakeAt : null,
+              waitingFor
+            })
+          )
+      ),
+
+    finish: (runId, lease, ending, at) =>
+      Effect.flatMap(
+        json("finish", ending.error),
+        (error) =>
+          fenced(
+            "finish",
+            runId,
+            lease,
+            q.finish({
+              runId: encode(runId),
+              generation: lease.generation,
+              status: ending.status,
+              error: ending.error === null ? null : error,
+              expiresAt: ending.expiresAt,
+              updatedAt: at.updatedAt,
+              elapsedMillis: at.elapsedMillis
+            })
+          )
+      ),
+
+    cancel: (runId, now, expiresAt) => cancelRun(io, runId, now, expiresAt, 3)
+  }
+}
