@@ -237,6 +237,24 @@ const clientOf = async (store: Layer.Layer<SnapshotStore.SnapshotStore, unknown>
 
 const run = <A>(effect: Effect.Effect<A, unknown>): Promise<A> => Effect.runPromise(Effect.orDie(effect))
 
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux; 0 elsewhere or once it is gone). */
+const cpuOf = (pid: number): number => {
+  try {
+    const fields = Fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+    // utime and stime: fields 14 and 15 of the line, 12 and 13 after the command's ")"
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+  } catch {
+    return 0
+  }
+}
+
+/** CPU time (ms) used so far by the workers and by the server's backends serving them. */
+const cpuOfWorkers = async (url: string, workers: ReadonlyArray<WorkerProcess>): Promise<number> => {
+  const names = workers.flatMap((w) => [w.name, `${w.name} (listen)`])
+  const backends = await query(url, "SELECT pid FROM pg_stat_activity WHERE application_name = ANY($1)", [names])
+  return workers.reduce((sum, w) => sum + cpuOf(w.pid), 0) + backends.reduce((sum, b) => sum + cpuOf(Number(b.pid)), 0)
+}
+
 const stopAll = async (workers: ReadonlyArray<WorkerProcess>) => {
   for (const w of workers) w.kill("SIGKILL")
   await Promise.all(workers.map((w) => w.exited))
@@ -261,6 +279,7 @@ const throughputPart = async (url: string) => {
       const client = await clientOf(Pg.layerStore({ url, schema: place.schema, applicationName: "bench-client" }))
       try {
         const flow = loggedChain("/dev/null")
+        const cpuBefore = await cpuOfWorkers(url, workers)
         const enqueued = S.now()
         await run(Effect.forEach(
           Array.from({ length: set.runs }, (_, i) => `r${i}`),
@@ -274,20 +293,22 @@ const throughputPart = async (url: string) => {
           if (Number(row!.done) >= set.runs) break
           await pause(100)
         }
+        const cpuPerRun = ((await cpuOfWorkers(url, workers)) - cpuBefore) / set.runs
         const ends = (await query(url, `SELECT updated_at FROM ${table} ORDER BY updated_at`)).map((r) => Number(r.updated_at))
         const lo = ends[Math.floor(set.runs * 0.1)]!
         const hi = ends[Math.floor(set.runs * 0.9)]!
         const rate = (Math.floor(set.runs * 0.9) - Math.floor(set.runs * 0.1)) / ((hi - lo) / 1000)
         row.push(rate)
         console.log(`${set.label.padEnd(28)} ${count} worker(s): ${rate.toFixed(0).padStart(5)} runs/s ` +
-          `(${set.runs} runs; enqueued by one client in ${fmt(enqueueMs)}, ${(set.runs / (enqueueMs / 1000)).toFixed(0)}/s)`)
+          `(${set.runs} runs; CPU per run, workers + their server backends: ${fmt(cpuPerRun)}; enqueued by one ` +
+          `client in ${fmt(enqueueMs)}, ${(set.runs / (enqueueMs / 1000)).toFixed(0)}/s; load ${Os.loadavg()[0]!.toFixed(1)})`)
       } finally {
         await client.dispose()
         await stopAll(workers)
       }
     }
     console.log(`${set.label.padEnd(28)} scaling: 2 workers ${S.x(row[1]! / row[0]!)}, 4 workers ${S.x(row[2]! / row[0]!)} ` +
-      `the rate of 1 (machine: ${Os.cpus().length} cores)`)
+      `the rate of 1 (machine: ${Os.cpus().length} cores, shared with the server and the client)`)
   }
 }
 

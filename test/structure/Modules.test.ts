@@ -33,14 +33,14 @@ const maxFunctionLines = 120
  * entry goes away.
  */
 const allowed: Record<string, string> = {
-  // the lead's files (not split by the module refactor)
-  "src/Engine.ts": "lead: 576 lines; make's Effect.gen body 181 lines",
+  // the lead's files, not split by the module refactor (measured when this list was written)
+  "src/Engine.ts": "lead: 454 lines",
   "src/Errors.ts": "lead: 487 lines",
   "src/SnapshotStore.ts": "lead: 563 lines",
   // the performance helper's files (src/internal/engine, src/internal/sql/sqlite), in flight
-  "src/internal/engine/executor.ts": "performance helper: make's Effect.gen body 212 lines",
-  "src/internal/sql/sqlite/connection.ts": "performance helper: open's Effect.gen body 196 lines",
-  "src/internal/sql/sqlite/store.ts": "performance helper: makeStore's Effect.gen body 262 lines"
+  "src/internal/engine/executor.ts": "performance helper: make and its Effect.gen body, 255 lines",
+  "src/internal/sql/sqlite/connection.ts": "performance helper: open and its Effect.gen body, 197 lines",
+  "src/internal/sql/sqlite/store.ts": "performance helper: makeStore and its Effect.gen body, 268 lines"
 }
 
 const files = sourceFiles(root, "src")

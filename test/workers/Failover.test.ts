@@ -61,7 +61,7 @@ describePg("worker failover", (scratch) => {
 
       // not before the lease passed; within a poll interval (and some slack for a loaded machine) after
       expect(taken.at).toBeGreaterThanOrEqual(leaseUntil)
-      expect(taken.at - leaseUntil).toBeLessThan(settings.pollMs + 1_500)
+      expect(taken.at - leaseUntil).toBeLessThan(settings.pollMs + 2_500)
       const log = readLog(w.log)
       // s1 ran once (in the dead worker); s2 was in flight: it ran again, with the same idempotency key
       expect(lines(log, "k1", "start", "s1").map((l) => l.pid)).toEqual([first.pid])
@@ -106,10 +106,11 @@ describePg("worker failover", (scratch) => {
         yield* later.await
 
         expect(exit.code).toBe(0)
-        // it stopped within its grace (and the time to hand back and close)
-        expect(exitAt - termAt).toBeLessThan(settings.graceMs + 2_000)
+        // it stopped within its grace (and the time to hand back and close, on a loaded machine)
+        expect(exitAt - termAt).toBeLessThan(settings.graceMs + 4_000)
         // taken over at once: long before the lease (20 s) or a poll (60 s)
-        expect(taken.at - termAt).toBeLessThan(settings.graceMs + 2_500)
+        expect(taken.at - termAt).toBeLessThan(settings.graceMs + 4_000)
+        expect(taken.at - exitAt).toBeLessThan(2_000)
         const log = readLog(w.log)
         // the step in flight at SIGTERM finished where it was, and ran once
         expect(lines(log, "t1", "start", "s2").map((l) => l.pid)).toEqual([first.pid])
@@ -210,8 +211,9 @@ describePg("worker failover", (scratch) => {
       for (const step of ["s1", "s2", "s3", "s4"]) {
         expect(new Set(log.filter((l) => l.stepKey === step).map((l) => l.key)).size).toBe(1)
       }
-      // whatever failed was a typed PersistenceError, never a defect
+      // the kills did hit it (its LISTEN connection was re-opened); whatever failed was typed, never a defect
       const output = worker.lines.map((l) => l.text).join("\n") + worker.stderr()
+      expect(output).toContain("re-opening it")
       expect(output).not.toMatch(/defect|uncaught|unhandled/i)
       expect((yield* client.status("c1")).status).toBe("completed")
     }), { timeout: 60_000 })

@@ -98,8 +98,9 @@ describePg("workers", (scratch) => {
     () =>
       Effect.gen(function*() {
         const w = yield* world(scratch)
-        // a hostile queue name: it is a parameter, never SQL
+        // a hostile queue name and run id: parameters, never SQL
         const queue = "o'rders\"; DROP TABLE runs; -- é✓\u0000"
+        const runId = `o'r"d;--é✓${"x".repeat(200)}`
         // it polls once a minute: only a notification can explain a prompt start
         const worker = yield* startWorker(w, { queues: { [queue]: 5 }, pollMs: 60_000 })
         const client = yield* clientEngine(w)
@@ -108,26 +109,26 @@ describePg("workers", (scratch) => {
         yield* Effect.promise(() => pause(500))
 
         const started = Date.now()
-        const handle = yield* client.start(flow, { ms: 10 }, { runId: "order-1", queue })
-        const firstStep = yield* Effect.promise(() => eventOf(worker, "StepStarted", "order-1"))
+        const handle = yield* client.start(flow, { ms: 10 }, { runId, queue })
+        const firstStep = yield* Effect.promise(() => eventOf(worker, "StepStarted", runId))
         const claimLatency = firstStep.at - started
-        yield* Effect.promise(() => eventOf(worker, "RunSuspended", "order-1"))
-        expect((yield* client.status("order-1")).status).toBe("suspended")
+        yield* Effect.promise(() => eventOf(worker, "RunSuspended", runId))
+        expect((yield* client.status(runId)).status).toBe("suspended")
         yield* Effect.promise(() => pause(300))
 
         const signalled = Date.now()
-        yield* client.signal("order-1", "go", { n: 41 })
-        const resumed = yield* Effect.promise(() => eventOf(worker, "StepStarted", "order-1 s2"))
+        yield* client.signal(runId, "go", { n: 41 })
+        const resumed = yield* Effect.promise(() => eventOf(worker, "StepStarted", `${runId} s2`))
         const wakeLatency = resumed.at - signalled
         const result = yield* handle.await
         expect(result.state.total).toBe(42)
 
         // the worker executed both steps; the process that started and signalled the run executed none
-        const log = readLog(w.log).filter((l) => l.runId === "order-1")
+        const log = readLog(w.log).filter((l) => l.runId === runId)
         expect(log.map((l) => `${l.phase} ${l.stepKey}`)).toEqual(["start s1", "end s1", "start s2", "end s2"])
         expect(new Set(log.map((l) => l.pid))).toEqual(new Set([worker.pid]))
         expect([result.state.by1, result.state.by2]).toEqual([worker.pid, worker.pid])
-        expect((yield* client.status("order-1")).queue).toBe(queue)
+        expect((yield* client.status(runId)).queue).toBe(queue)
         // far below the poll interval (60 s)
         expect(claimLatency).toBeLessThan(3_000)
         expect(wakeLatency).toBeLessThan(3_000)

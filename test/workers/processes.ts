@@ -79,14 +79,15 @@ export const spawnWorker = async (w: Place, settings: WorkerSettings = {}): Prom
     for (const wake of Array.from(waiters)) wake()
   })
   proc.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()))
+  let over = false
   const exited = new Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>((done) => {
-    proc.on("exit", (code, signal) => {
+    // "close": the process has exited and its output has been read to the end
+    proc.on("close", (code, signal) => {
+      over = true
       done({ code, signal })
       for (const wake of Array.from(waiters)) wake()
     })
   })
-  let over = false
-  void exited.then(() => (over = true))
   const waitFor = (match: (text: string) => boolean, timeoutMs = 20_000): Promise<Line> =>
     new Promise((done, fail) => {
       const check = () => {

@@ -86,8 +86,13 @@ export const make = (deps: ExecutorDeps): Effect.Effect<Executor, never, Scope.S
     const timers = yield* FiberMap.make<string>()
     const active = new Map<string, Active>()
     const executing = yield* Effect.makeLatch(false)
-    /** Keeps the latch open exactly while some run executes here. */
-    const track = Effect.suspend(() => active.size > 0 ? executing.open : executing.close)
+    let open = false
+    /** Keeps the latch open exactly while some run executes here (touched only when that changes). */
+    const track = Effect.suspend(() => {
+      if ((active.size > 0) === open) return Effect.void
+      open = !open
+      return open ? executing.open : executing.close
+    })
     const waiters = new Map<string, Deferred.Deferred<RunOutcome, unknown>>()
     let busy = 0
     /** Set when the engine stops: it claims nothing more (no free permits). */
@@ -188,48 +193,79 @@ export const make = (deps: ExecutorDeps): Effect.Effect<Executor, never, Scope.S
         return { _tag: "Lost", error: new LeaseLost({ runId: ctx.runId, ...ctx.lease }) }
       })
 
-    const executeHere = (ctx: RunContext, context: Context.Context<never>, kind: "started" | "resumed") =>
-      Effect.gen(function*() {
-        const ending = yield* permits.withPermits(1)(
-          Effect.gen(function*() {
-            busy++
-            const now = yield* Clock.currentTimeMillis
-            const { runId, template } = ctx
-            // a run that waited for its permit may have been taken over meanwhile: none of its steps runs here then
-            if (now > (active.get(runId)?.since ?? now)) {
-              const taken = yield* takenFrom(ctx)
-              if (taken !== undefined) return taken
-            }
-            yield* kind === "started"
-              ? env.publish({ _tag: "RunStarted", runId, template: template.name, version: template.version, at: now })
-              : env.publish({
-                _tag: "RunResumed",
-                runId,
-                template: template.name,
-                version: template.version,
-                completedSteps: ctx.completed.size,
-                at: now
-              })
-            return yield* withServices(execute(ctx, { child: false }), context)
-          }).pipe(Effect.ensuring(Effect.sync(() => busy--)))
+    /** The run's first event here. */
+    const announce = (ctx: RunContext, kind: "started" | "resumed", now: number) => {
+      if (!env.listening()) return Effect.void
+      const { runId, template } = ctx
+      return kind === "started"
+        ? env.publish({ _tag: "RunStarted", runId, template: template.name, version: template.version, at: now })
+        : env.publish({
+          _tag: "RunResumed",
+          runId,
+          template: template.name,
+          version: template.version,
+          completedSteps: ctx.completed.size,
+          at: now
+        })
+    }
+
+    /** Executions that asked for a permit and have not given it back. */
+    let asking = 0
+
+    const executeHere = (
+      ctx: RunContext,
+      context: Context.Context<never>,
+      inherited: Context.Context<never>,
+      kind: "started" | "resumed"
+    ) =>
+      Effect.suspend(() => {
+        // a run that has to wait for its permit may be taken over meanwhile: none of its steps runs here then
+        const waits = asking >= env.settings.maxConcurrentWorkflows
+        asking++
+        let holding = false
+        const body = Effect.suspend(() => {
+          busy++
+          holding = true
+          const now = ctx.clock.unsafeCurrentTimeMillis()
+          // the fiber inherits its caller's services: provided only when they are others (a registered template's)
+          const executed = context === inherited
+            ? execute(ctx, { child: false }) as Effect.Effect<Ending>
+            : withServices(execute(ctx, { child: false }), context)
+          const started = announce(ctx, kind, now)
+          const run = started === Effect.void ? executed : Effect.zipRight(started, executed)
+          if (!waits) return run
+          return Effect.flatMap(takenFrom(ctx), (taken) => taken === undefined ? run : Effect.succeed(taken))
+        })
+        const ending = Effect.ensuring(
+          permits.withPermits(1)(body),
+          Effect.sync(() => {
+            if (holding) busy--
+            asking--
+          })
         )
-        active.delete(ctx.runId)
-        yield* track
-        yield* freed
-        yield* settle(ctx.runId, ending)
+        return Effect.flatMap(ending, (ending) => {
+          active.delete(ctx.runId)
+          return Effect.zipRight(track, Effect.zipRight(freed, settle(ctx.runId, ending)))
+        })
       }).pipe(Effect.onInterrupt(() => stopped(ctx)))
 
     const launch = (ctx: RunContext, context: Context.Context<never>, kind: "started" | "resumed") =>
-      Effect.gen(function*() {
-        const now = yield* Clock.currentTimeMillis
-        active.set(ctx.runId, { lease: ctx.lease, queue: ctx.queue, since: now, reason: undefined })
-        yield* track
-        const callerClock = yield* Effect.clock
-        const clock = isTracked(callerClock) ? callerClock : engineClock
-        yield* FiberMap.run(runs, ctx.runId, Effect.withClock(executeHere(ctx, context, kind), clock), {
-          onlyIfMissing: true
+      Effect.clockWith((callerClock) =>
+        Effect.flatMap(Effect.context<never>(), (inherited) => {
+          // runs execute on the engine's clock, or on their caller's when it tracks sleeps (test kit); the
+          // fiber inherits its caller's clock, which most often is the engine's already
+          const clock = isTracked(callerClock) ? callerClock : engineClock
+          ctx.clock = clock
+          active.set(ctx.runId, { lease: ctx.lease, queue: ctx.queue, since: callerClock.unsafeCurrentTimeMillis(), reason: undefined })
+          const here = executeHere(ctx, context, inherited, kind)
+          return Effect.zipRight(
+            track,
+            Effect.asVoid(
+              FiberMap.run(runs, ctx.runId, clock === callerClock ? here : Effect.withClock(here, clock), { onlyIfMissing: true })
+            )
+          )
         })
-      })
+      )
 
     /** Restores a claimed run and executes it; a run that cannot be restored is failed. */
     const launchClaimed = ({ lease, run }: { readonly lease: Lease; readonly run: RunRecord }) =>

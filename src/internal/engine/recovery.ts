@@ -9,8 +9,8 @@
  *
  * @internal
  */
-import { Clock, Effect, Queue, Stream } from "effect"
-import type { Duration, Scope } from "effect"
+import { Clock, Duration, Effect, Queue, Stream } from "effect"
+import type { Scope } from "effect"
 import type { Service as Store } from "../../SnapshotStore.js"
 import { choreSleep } from "./clock.js"
 import type { Executor } from "./executor.js"
@@ -50,6 +50,8 @@ export const make = (options: {
      * freed) starts a round at once, instead of the next poll.
      */
     let more = false
+    let lookedAt = -Infinity
+    const intervalMillis = Duration.toMillis(Duration.decode(options.interval))
     /** Runs executing here, by queue (for per-queue limits). */
     const runningIn = (queue: string) => {
       let n = 0
@@ -79,7 +81,10 @@ export const make = (options: {
           else more = true
         }
       }
-      // say once which claimable runs nobody here can execute
+      // say once which claimable runs nobody here can execute (looked at once per poll interval at most,
+      // not at every wake-up: a worker is woken by every run queued and every run of its own that ends)
+      if (now - lookedAt < intervalMillis) return
+      lookedAt = now
       const waiting = yield* store.list({ claimableAt: now, limit: 50 })
       for (const run of waiting) {
         if (run.parentId !== null || registry.get(run.templateName, run.templateVersion) !== undefined) continue

@@ -42,14 +42,18 @@ const retryFrom = <A, E, R>(first: E, effect: Effect.Effect<A, E, R>, options: R
 }
 
 /**
- * `Effect.retry(effect, options)`, free until `effect` first fails: a retry
- * driver costs ~10 µs to set up, more than a whole step, so it is built only
- * then, and the retries go on from that first failure exactly as
- * `Effect.retry` would have (the schedule and `while` see it first; the
- * first attempt sees the default iteration metadata, as under `Effect.retry`).
+ * `Effect.retry`, free until the first attempt fails: a retry driver costs
+ * ~10 µs to set up, more than a whole step, so it is built only then. Runs
+ * `first` (the first attempt, built apart: it may be under way), then, after
+ * it fails, goes on exactly as `Effect.retry(again, options)` would have
+ * from that failure (the schedule and `while` see it first; the first
+ * attempt sees the default iteration metadata, as under `Effect.retry`).
  */
-export const retryAfterFailure = <A, E, R>(effect: Effect.Effect<A, E, R>, options: RetryOptions<E>): Effect.Effect<A, E, R> =>
-  Effect.catchAll(effect, (first) => retryFrom(first, effect, options))
+export const retryAfter = <A, E, R>(
+  first: Effect.Effect<A, E, R>,
+  again: Effect.Effect<A, E, R>,
+  options: RetryOptions<E>
+): Effect.Effect<A, E, R> => Effect.catchAll(first, (error) => retryFrom(error, again, options))
 
 const transientOptions: RetryOptions<unknown> = {
   schedule: transientRetry as Schedule.Schedule<unknown, unknown>,
@@ -99,57 +103,76 @@ export const checkpoint = (
   input: Checkpoint,
   written: Written = noWrites
 ): Effect.Effect<void, PersistenceError | RunCancelled | LeaseLost> => {
-  const write = Effect.suspend(() => {
-    const run = ctx.root
-    const seq = run.seq + 1
-    const delta = run === ctx ? input.delta : viewDelta(ctx, input.delta)
-    const record: StepRecord = {
-      runId: ctx.runId,
-      seq,
-      stepKey: input.stepKey,
-      stepName: input.stepName,
-      status: input.status,
-      attempts: input.attempts,
-      startedAt: input.startedAt,
-      endedAt: input.endedAt,
-      delta,
-      error: input.error,
-      idempotencyKey: idempotencyKey(ctx.runId, input.stepKey)
-    }
-    let deltaBytes = 64
-    for (const name in input.delta.set) deltaBytes += written.get(name)?.size ?? 0
-    let snapshot: StoredState | undefined
-    if (run.bytesSinceSnapshot + deltaBytes >= Math.max(run.stateBytes, minSnapshotBytes)) {
-      snapshot = afterDelta(run.storedState(), delta, input.endedAt)
-    }
-    const applied = () => {
-      const set = input.delta.set
-      for (const name in set) {
-        const value = written.get(name)
-        ctx.set(name, { value: value?.value, stored: set[name]!, size: value?.size ?? 0 })
-      }
-      for (const name of input.delta.unset) ctx.unset(name)
-      run.seq = seq
-      run.updatedAt = input.endedAt
-      run.bytesSinceSnapshot = snapshot === undefined ? run.bytesSinceSnapshot + deltaBytes : 0
-      if (input.status !== "failed") run.completed.add(input.stepKey)
-      run.records.push(record)
-    }
-    const append = ctx.env.store.appendStep(record, run.lease, snapshot)
-    // `retryTransient(append)` then `applied`, in one continuation
-    return Effect.matchEffect(append, {
-      onSuccess: () => {
-        applied()
-        return Effect.void
-      },
-      onFailure: (error): Effect.Effect<void, PersistenceError | RunCancelled | LeaseLost> =>
-        isTransient(error)
-          ? Effect.map(retryFrom<void, PersistenceError | RunCancelled | LeaseLost, never>(error, append, transientOptions), applied)
-          : Effect.fail(error)
-    })
-  })
-  const guarded = Effect.uninterruptible(write)
+  const guarded = Effect.uninterruptible(Effect.suspend(() => write(ctx, input, written)))
   return ctx.root.concurrentViews > 0 ? lockOf(ctx.root).withPermits(1)(guarded) : guarded
+}
+
+/**
+ * {@link checkpoint}, for a caller that runs the checkpoint at once (it is
+ * building the effect it executes next, from the run's state now): the
+ * record is built now, unless flow views run concurrently (then it waits for
+ * the run's lock, and is built when it has it).
+ */
+export const checkpointNow = (
+  ctx: RunContext,
+  input: Checkpoint,
+  written: Written = noWrites
+): Effect.Effect<void, PersistenceError | RunCancelled | LeaseLost> =>
+  ctx.root.concurrentViews > 0 ? checkpoint(ctx, input, written) : Effect.uninterruptible(write(ctx, input, written))
+
+/** Records a checkpoint from the run's cursor as it stands. */
+const write = (
+  ctx: RunContext,
+  input: Checkpoint,
+  written: Written
+): Effect.Effect<void, PersistenceError | RunCancelled | LeaseLost> => {
+  const run = ctx.root
+  const seq = run.seq + 1
+  const delta = run === ctx ? input.delta : viewDelta(ctx, input.delta)
+  const record: StepRecord = {
+    runId: ctx.runId,
+    seq,
+    stepKey: input.stepKey,
+    stepName: input.stepName,
+    status: input.status,
+    attempts: input.attempts,
+    startedAt: input.startedAt,
+    endedAt: input.endedAt,
+    delta,
+    error: input.error,
+    idempotencyKey: idempotencyKey(ctx.runId, input.stepKey)
+  }
+  let deltaBytes = 64
+  for (const name in input.delta.set) deltaBytes += written.get(name)?.size ?? 0
+  let snapshot: StoredState | undefined
+  if (run.bytesSinceSnapshot + deltaBytes >= Math.max(run.stateBytes, minSnapshotBytes)) {
+    snapshot = afterDelta(run.storedState(), delta, input.endedAt)
+  }
+  const applied = () => {
+    const set = input.delta.set
+    for (const name in set) {
+      const value = written.get(name)
+      ctx.set(name, { value: value?.value, stored: set[name]!, size: value?.size ?? 0 })
+    }
+    for (const name of input.delta.unset) ctx.unset(name)
+    run.seq = seq
+    run.updatedAt = input.endedAt
+    run.bytesSinceSnapshot = snapshot === undefined ? run.bytesSinceSnapshot + deltaBytes : 0
+    if (input.status !== "failed") run.completed.add(input.stepKey)
+    run.records.push(record)
+  }
+  const append = ctx.env.store.appendStep(record, run.lease, snapshot)
+  // `retryTransient(append)` then `applied`, in one continuation
+  return Effect.matchEffect(append, {
+    onSuccess: () => {
+      applied()
+      return Effect.void
+    },
+    onFailure: (error): Effect.Effect<void, PersistenceError | RunCancelled | LeaseLost> =>
+      isTransient(error)
+        ? Effect.map(retryFrom<void, PersistenceError | RunCancelled | LeaseLost, never>(error, append, transientOptions), applied)
+        : Effect.fail(error)
+  })
 }
 
 /** A view's delta with its keys as stored (under the view's prefix). */

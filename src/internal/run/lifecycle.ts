@@ -270,7 +270,7 @@ export const execute = (ctx: RunContext, options: { readonly child: boolean }): 
           })
       }
       const exit = yield* Effect.exit(restore(runSpan(ctx, ctx.restored, body)))
-      const now = yield* Clock.currentTimeMillis
+      const now = ctx.clock.unsafeCurrentTimeMillis()
       const at = { updatedAt: now, elapsedMillis: Math.max(0, now - started) }
       const store = env.store
       /** Records an ending; if the record itself cannot be made, says why. */
@@ -285,7 +285,7 @@ export const execute = (ctx: RunContext, options: { readonly child: boolean }): 
           store.finish(runId, ctx.lease, { status: "completed", error: null, expiresAt: retentionOf(env, now) }, at),
           { _tag: "Completed", outcome: outcomeOf(ctx) } as const
         )
-        if (ending._tag === "Completed") {
+        if (ending._tag === "Completed" && env.listening()) {
           yield* env.publish({ _tag: "RunCompleted", runId, durationMs: now - ctx.createdAt, at: now })
         }
         return ending

@@ -17,7 +17,7 @@ import type { Issue } from "../../Errors.js"
 import * as Settings from "../../Settings.js"
 import type { StepStatus, StoredEntry } from "../../SnapshotStore.js"
 import type * as Step from "../../Step.js"
-import { checkpoint, retryAfterFailure } from "./checkpoint.js"
+import { checkpointNow, retryAfter } from "./checkpoint.js"
 import type { Written } from "./checkpoint.js"
 import { compileStep } from "./codecs.js"
 import type { Policy, RunContext } from "./context.js"
@@ -88,9 +88,10 @@ const checkOutput = (step: Step.Step.Any, key: string, output: unknown): Either.
 
 /**
  * Runs one step (not its fallback) with retries and timeout; its output is
- * checked by the caller. The retry driver is set up only after a first
- * failure (`retryAfterFailure`), so a step that succeeds at once pays for
- * nothing of its retry policy.
+ * checked by the caller. Called as the step executes: the first attempt is
+ * built at once, and the retry driver is set up only after a first failure
+ * (`retryAfter`), so a step that succeeds at once pays for nothing of its
+ * retry policy.
  */
 const attempt = (
   ctx: RunContext,
@@ -110,7 +111,7 @@ const attempt = (
   const idempotency = idempotencyKey(runId, key)
   let lastError: unknown = previousError
 
-  const once = Effect.suspend(() => {
+  const once = () => {
     const n = ++attempts.n
     let work = run(slice, { runId, stepKey: key, idempotencyKey: idempotency, attempt: n })
     if (timed) {
@@ -140,11 +141,13 @@ const attempt = (
     })
     // let listeners show the event before the step's own work (its logs) happens
     return Effect.zipRight(Effect.zipRight(announce, Effect.yieldNow()), work)
-  })
+  }
 
-  if (schedule === noRetry) return once
+  // the first attempt is built now (this runs as the step executes); later ones when they come
+  const first = once()
+  if (schedule === noRetry) return first
   const retryWhile = retryWhileOf(step)
-  return retryAfterFailure(once, {
+  return retryAfter(first, Effect.suspend(once), {
     schedule: schedule as Schedule.Schedule<unknown, unknown>,
     while: retryWhile === undefined ? () => true : retryWhile
   })
@@ -224,7 +227,7 @@ const finish = (
       written.set(name, { value: output.value[name], size: checked.size })
     }
   }
-  let record = checkpoint(ctx, {
+  let record = checkpointNow(ctx, {
     stepKey: key,
     stepName: step.name,
     status,
@@ -264,7 +267,7 @@ const fail = (
   Effect.suspend(() => {
     const endedAt = ctx.now()
     const summary = summarize(error)
-    return checkpoint(ctx, {
+    return checkpointNow(ctx, {
       stepKey: key,
       stepName: step.name,
       status: "failed",

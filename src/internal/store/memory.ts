@@ -67,256 +67,272 @@ class MemoryRun {
   }
 }
 
-/** Builds an empty in-memory store. */
-export const makeMemoryStore: Effect.Effect<Service> = Effect.sync(() => {
-  const runs = new Map<string, MemoryRun>()
+/** The stored runs, by id. */
+type Runs = Map<string, MemoryRun>
 
-  /** The run `lease` holds while it is running, or why the write must be refused. */
-  const held = (runId: string, lease: Lease): MemoryRun | RunCancelled | LeaseLost => {
-    const run = runs.get(runId)
-    if (run !== undefined && run.claim.status === "running" && run.claim.generation === lease.generation) {
-      return run
-    }
-    if (run !== undefined && run.claim.status === "cancelled") return new RunCancelled({ runId })
-    return new LeaseLost({ runId, owner: lease.owner, generation: lease.generation })
+/** The run `lease` holds while it is running, or why the write must be refused. */
+const held = (runs: Runs, runId: string, lease: Lease): MemoryRun | RunCancelled | LeaseLost => {
+  const run = runs.get(runId)
+  if (run !== undefined && run.claim.status === "running" && run.claim.generation === lease.generation) {
+    return run
   }
+  if (run !== undefined && run.claim.status === "cancelled") return new RunCancelled({ runId })
+  return new LeaseLost({ runId, owner: lease.owner, generation: lease.generation })
+}
 
-  const claimable = (record: RunRecord, now: number, takeOverFrom: string | undefined): boolean =>
-    !isFinal(record.status) &&
-    (record.owner === null || (record.leaseUntil ?? 0) <= now || record.owner === takeOverFrom)
+/** Whether a run may be claimed now: active, and not held by another owner's live lease. */
+const claimable = (record: RunRecord, now: number, takeOverFrom: string | undefined): boolean =>
+  !isFinal(record.status) &&
+  (record.owner === null || (record.leaseUntil ?? 0) <= now || record.owner === takeOverFrom)
 
-  const take = (run: MemoryRun, owner: string, leaseUntil: number): Lease => {
-    const generation = run.record.generation + 1
-    run.record = { ...run.record, status: "running", owner, leaseUntil, generation, wakeAt: null, waitingFor: null }
-    return { owner, generation }
-  }
+/** Claims a run: running, owned, leased, its generation bumped. */
+const take = (run: MemoryRun, owner: string, leaseUntil: number): Lease => {
+  const generation = run.record.generation + 1
+  run.record = { ...run.record, status: "running", owner, leaseUntil, generation, wakeAt: null, waitingFor: null }
+  return { owner, generation }
+}
 
-  const descendants = (runId: string): ReadonlyArray<MemoryRun> => {
-    const found: Array<MemoryRun> = []
-    const frontier = [runId]
-    while (frontier.length > 0) {
-      const parent = frontier.pop()!
-      for (const run of runs.values()) {
-        if (run.record.parentId === parent) {
-          found.push(run)
-          frontier.push(run.record.runId)
-        }
+/** Every run under a run (its sub-flows' runs, and theirs). */
+const descendants = (runs: Runs, runId: string): ReadonlyArray<MemoryRun> => {
+  const found: Array<MemoryRun> = []
+  const frontier = [runId]
+  while (frontier.length > 0) {
+    const parent = frontier.pop()!
+    for (const run of runs.values()) {
+      if (run.record.parentId === parent) {
+        found.push(run)
+        frontier.push(run.record.runId)
       }
     }
-    return found
   }
+  return found
+}
 
-  const service: Service = {
-    durable: false,
-    createRun: (run, state, claim) =>
-      Effect.suspend(() => {
-        if (runs.has(run.runId)) {
-          return Effect.fail(
-            new PersistenceError({
-              operation: "createRun",
-              reason: "duplicate",
-              detail: `a run with id ${JSON.stringify(run.runId)} already exists`
-            })
-          )
-        }
-        const record: RunRecord = {
-          ...run,
-          status: claim === null ? "queued" : "running",
-          seq: 0,
-          updatedAt: run.createdAt,
-          expiresAt: null,
-          error: null,
-          elapsedMillis: 0,
-          wakeAt: null,
-          waitingFor: null,
-          owner: claim?.owner ?? null,
-          leaseUntil: claim?.leaseUntil ?? null,
-          generation: claim === null ? 0 : 1
-        }
-        runs.set(run.runId, new MemoryRun(record, state))
-        return Effect.succeed(claim === null ? null : { owner: claim.owner, generation: 1 })
-      }),
+/** Creating and claiming runs. */
+const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" | "heartbeat"> => ({
+  createRun: (run, state, claim) =>
+    Effect.suspend(() => {
+      if (runs.has(run.runId)) {
+        return Effect.fail(
+          new PersistenceError({
+            operation: "createRun",
+            reason: "duplicate",
+            detail: `a run with id ${JSON.stringify(run.runId)} already exists`
+          })
+        )
+      }
+      const record: RunRecord = {
+        ...run,
+        status: claim === null ? "queued" : "running",
+        seq: 0,
+        updatedAt: run.createdAt,
+        expiresAt: null,
+        error: null,
+        elapsedMillis: 0,
+        wakeAt: null,
+        waitingFor: null,
+        owner: claim?.owner ?? null,
+        leaseUntil: claim?.leaseUntil ?? null,
+        generation: claim === null ? 0 : 1
+      }
+      runs.set(run.runId, new MemoryRun(record, state))
+      return Effect.succeed(claim === null ? null : { owner: claim.owner, generation: 1 })
+    }),
 
-    claim: (runId, owner, now, leaseUntil, takeOverFrom) =>
-      Effect.sync((): ClaimResult => {
-        const run = runs.get(runId)
-        if (run === undefined) return { claimed: false, reason: "not-found", owner: null, leaseUntil: null }
-        const { record } = run
-        if (isFinal(record.status)) {
-          return { claimed: false, reason: "finished", owner: record.owner, leaseUntil: record.leaseUntil }
-        }
-        if (!claimable(record, now, takeOverFrom)) {
-          return { claimed: false, reason: "held", owner: record.owner, leaseUntil: record.leaseUntil }
-        }
+  claim: (runId, owner, now, leaseUntil, takeOverFrom) =>
+    Effect.sync((): ClaimResult => {
+      const run = runs.get(runId)
+      if (run === undefined) return { claimed: false, reason: "not-found", owner: null, leaseUntil: null }
+      const { record } = run
+      if (isFinal(record.status)) {
+        return { claimed: false, reason: "finished", owner: record.owner, leaseUntil: record.leaseUntil }
+      }
+      if (!claimable(record, now, takeOverFrom)) {
+        return { claimed: false, reason: "held", owner: record.owner, leaseUntil: record.leaseUntil }
+      }
+      const lease = take(run, owner, leaseUntil)
+      return { claimed: true, lease, run: run.record }
+    }),
+
+  claimNext: (owner, now, leaseUntil, filter) =>
+    Effect.sync(() => {
+      const known = new Set(filter.templates.map((t) => `${t.name}@${t.version}`))
+      const queues = filter.queues === undefined ? undefined : new Set(filter.queues)
+      const candidates = Array.from(runs.values()).filter(({ record }) =>
+        record.parentId === null &&
+        known.has(`${record.templateName}@${record.templateVersion}`) &&
+        isRunnable(record, now, queues)
+      ).sort((a, b) => a.record.createdAt - b.record.createdAt || (a.record.runId < b.record.runId ? -1 : 1))
+      return candidates.slice(0, Math.max(0, filter.limit)).map((run) => {
         const lease = take(run, owner, leaseUntil)
-        return { claimed: true, lease, run: run.record }
-      }),
+        return { lease, run: run.record }
+      })
+    }),
 
-    claimNext: (owner, now, leaseUntil, filter) =>
-      Effect.sync(() => {
-        const known = new Set(filter.templates.map((t) => `${t.name}@${t.version}`))
-        const queues = filter.queues === undefined ? undefined : new Set(filter.queues)
-        const candidates = Array.from(runs.values()).filter(({ record }) =>
-          record.parentId === null &&
-          known.has(`${record.templateName}@${record.templateVersion}`) &&
-          isRunnable(record, now, queues)
-        ).sort((a, b) => a.record.createdAt - b.record.createdAt || (a.record.runId < b.record.runId ? -1 : 1))
-        return candidates.slice(0, Math.max(0, filter.limit)).map((run) => {
-          const lease = take(run, owner, leaseUntil)
-          return { lease, run: run.record }
-        })
-      }),
-
-    heartbeat: (owner, leaseUntil) =>
-      Effect.sync(() => {
-        const renewed: Array<{ readonly runId: string; readonly generation: number }> = []
-        for (const run of runs.values()) {
-          if (run.record.owner === owner && run.record.status === "running") {
-            run.record = { ...run.record, leaseUntil }
-            renewed.push({ runId: run.record.runId, generation: run.record.generation })
-          }
+  heartbeat: (owner, leaseUntil) =>
+    Effect.sync(() => {
+      const renewed: Array<{ readonly runId: string; readonly generation: number }> = []
+      for (const run of runs.values()) {
+        if (run.record.owner === owner && run.record.status === "running") {
+          run.record = { ...run.record, leaseUntil }
+          renewed.push({ runId: run.record.runId, generation: run.record.generation })
         }
-        return renewed
-      }),
+      }
+      return renewed
+    })
+})
 
-    appendStep: (step, lease, snapshot) =>
-      Effect.suspend(() => {
-        const run = held(step.runId, lease)
-        if (!("record" in run)) return Effect.fail(run)
-        run.steps.push(step)
-        run.advance(step.seq, step.endedAt)
-        if (snapshot !== undefined) {
-          run.snapshot = snapshot
-          run.snapshotSeq = step.seq
-        }
-        return Effect.void
-      }),
+/** The fenced writes of a run's owner, and cancellation. */
+const writes = (runs: Runs): Pick<Service, "appendStep" | "pause" | "finish" | "cancel"> => ({
+  appendStep: (step, lease, snapshot) =>
+    Effect.suspend(() => {
+      const run = held(runs, step.runId, lease)
+      if (!("record" in run)) return Effect.fail(run)
+      run.steps.push(step)
+      run.advance(step.seq, step.endedAt)
+      if (snapshot !== undefined) {
+        run.snapshot = snapshot
+        run.snapshotSeq = step.seq
+      }
+      return Effect.void
+    }),
 
-    pause: (runId, lease, pause, at) =>
-      Effect.suspend(() => {
-        const run = held(runId, lease)
-        if (!("record" in run)) return Effect.fail(run)
-        const base = {
-          ...run.record,
-          owner: null,
-          leaseUntil: null,
-          updatedAt: at.updatedAt,
-          elapsedMillis: run.record.elapsedMillis + at.elapsedMillis
-        }
-        run.record = pause._tag === "Suspend"
-          ? { ...base, status: "suspended", wakeAt: pause.wakeAt, waitingFor: pause.waitingFor }
-          : { ...base, wakeAt: null, waitingFor: null }
-        return Effect.void
-      }),
+  pause: (runId, lease, pause, at) =>
+    Effect.suspend(() => {
+      const run = held(runs, runId, lease)
+      if (!("record" in run)) return Effect.fail(run)
+      const base = {
+        ...run.record,
+        owner: null,
+        leaseUntil: null,
+        updatedAt: at.updatedAt,
+        elapsedMillis: run.record.elapsedMillis + at.elapsedMillis
+      }
+      run.record = pause._tag === "Suspend"
+        ? { ...base, status: "suspended", wakeAt: pause.wakeAt, waitingFor: pause.waitingFor }
+        : { ...base, wakeAt: null, waitingFor: null }
+      return Effect.void
+    }),
 
-    finish: (runId, lease, ending, at) =>
-      Effect.suspend(() => {
-        const run = held(runId, lease)
-        if (!("record" in run)) return Effect.fail(run)
-        run.record = {
-          ...run.record,
-          status: ending.status,
-          error: ending.error,
-          expiresAt: ending.expiresAt,
+  finish: (runId, lease, ending, at) =>
+    Effect.suspend(() => {
+      const run = held(runs, runId, lease)
+      if (!("record" in run)) return Effect.fail(run)
+      run.record = {
+        ...run.record,
+        status: ending.status,
+        error: ending.error,
+        expiresAt: ending.expiresAt,
+        owner: null,
+        leaseUntil: null,
+        wakeAt: null,
+        waitingFor: null,
+        updatedAt: at.updatedAt,
+        elapsedMillis: run.record.elapsedMillis + at.elapsedMillis
+      }
+      return Effect.void
+    }),
+
+  cancel: (runId, now, expiresAt) =>
+    Effect.sync((): CancelResult => {
+      const run = runs.get(runId)
+      if (run === undefined) return { _tag: "NotFound" }
+      if (isFinal(run.record.status)) return { _tag: "Finished", status: run.record.status }
+      const cancelled: Array<string> = []
+      for (const target of [run, ...descendants(runs, runId)]) {
+        if (isFinal(target.record.status)) continue
+        target.record = {
+          ...target.record,
+          status: "cancelled",
+          updatedAt: now,
+          expiresAt,
           owner: null,
           leaseUntil: null,
           wakeAt: null,
-          waitingFor: null,
-          updatedAt: at.updatedAt,
-          elapsedMillis: run.record.elapsedMillis + at.elapsedMillis
+          waitingFor: null
         }
-        return Effect.void
-      }),
+        cancelled.push(target.record.runId)
+      }
+      return { _tag: "Cancelled", runIds: cancelled }
+    })
+})
 
-    cancel: (runId, now, expiresAt) =>
-      Effect.sync((): CancelResult => {
-        const run = runs.get(runId)
-        if (run === undefined) return { _tag: "NotFound" }
-        if (isFinal(run.record.status)) return { _tag: "Finished", status: run.record.status }
-        const cancelled: Array<string> = []
-        for (const target of [run, ...descendants(runId)]) {
-          if (isFinal(target.record.status)) continue
-          target.record = {
-            ...target.record,
-            status: "cancelled",
-            updatedAt: now,
-            expiresAt,
-            owner: null,
-            leaseUntil: null,
-            wakeAt: null,
-            waitingFor: null
-          }
-          cancelled.push(target.record.runId)
+/** Reading runs, and collecting expired ones. */
+const reads = (runs: Runs): Pick<Service, "load" | "getRun" | "steps" | "list" | "collectExpired"> => ({
+  load: (runId) =>
+    Effect.sync(() => {
+      const run = runs.get(runId)
+      if (run === undefined) return Option.none()
+      return Option.some<LoadedRun>({
+        run: run.record,
+        snapshotSeq: run.snapshotSeq,
+        snapshot: run.snapshot,
+        stepsAfterSnapshot: run.steps.filter((s) => s.seq > run.snapshotSeq),
+        completedStepKeys: run.steps.filter((s) => s.status !== "failed").map((s) => s.stepKey)
+      })
+    }),
+
+  getRun: (runId) => Effect.sync(() => Option.fromNullable(runs.get(runId)?.record)),
+
+  steps: (runId) => Effect.sync(() => runs.get(runId)?.steps.slice() ?? []),
+
+  list: (filter: RunFilter) =>
+    Effect.sync(() => {
+      const all = Array.from(runs.values(), (run) => run.record).filter((record) => matchesFilter(record, filter))
+      all.sort(newestFirst)
+      return filter.limit === undefined ? all : all.slice(0, Math.max(0, Math.floor(filter.limit)))
+    }),
+
+  collectExpired: (now) =>
+    Effect.sync(() => {
+      let deleted = 0
+      for (const [id, run] of runs) {
+        const { expiresAt, status } = run.record
+        if (isFinal(status) && expiresAt !== null && expiresAt < now) {
+          runs.delete(id)
+          deleted++
         }
-        return { _tag: "Cancelled", runIds: cancelled }
-      }),
+      }
+      return deleted
+    })
+})
 
-    load: (runId) =>
-      Effect.sync(() => {
-        const run = runs.get(runId)
-        if (run === undefined) return Option.none()
-        return Option.some<LoadedRun>({
-          run: run.record,
-          snapshotSeq: run.snapshotSeq,
-          snapshot: run.snapshot,
-          stepsAfterSnapshot: run.steps.filter((s) => s.seq > run.snapshotSeq),
-          completedStepKeys: run.steps.filter((s) => s.status !== "failed").map((s) => s.stepKey)
-        })
-      }),
+/** Recording, taking and listing signals. */
+const signals = (runs: Runs): Pick<Service, "recordSignal" | "takeSignal" | "signals"> => ({
+  recordSignal: (signal) =>
+    Effect.sync((): RecordSignalResult => {
+      const run = runs.get(signal.runId)
+      if (run === undefined) return "not-found"
+      if (isFinal(run.record.status)) return "run-ended"
+      if (run.signals.some((s) => s.name === signal.name && s.consumedBy === null)) return "already-pending"
+      run.signals.push({ ...signal, consumedBy: null })
+      const root = runs.get(run.record.rootId)
+      if (root !== undefined && root.record.status === "suspended") {
+        const wakeAt = root.record.wakeAt === null ? signal.receivedAt : Math.min(root.record.wakeAt, signal.receivedAt)
+        root.record = { ...root.record, wakeAt }
+      }
+      return "recorded"
+    }),
 
-    getRun: (runId) => Effect.sync(() => Option.fromNullable(runs.get(runId)?.record)),
+  takeSignal: (runId, name, stepKey, lease) =>
+    Effect.suspend(() => {
+      const run = held(runs, runId, lease)
+      if (!("record" in run)) return Effect.fail(run)
+      const taken = run.signals.find((s) => s.name === name && s.consumedBy === stepKey)
+      if (taken !== undefined) return Effect.succeed(Option.some(taken))
+      const index = run.signals.findIndex((s) => s.name === name && s.consumedBy === null)
+      if (index < 0) return Effect.succeed(Option.none<SignalRecord>())
+      const consumed = { ...run.signals[index]!, consumedBy: stepKey }
+      run.signals[index] = consumed
+      return Effect.succeed(Option.some(consumed))
+    }),
 
-    steps: (runId) => Effect.sync(() => runs.get(runId)?.steps.slice() ?? []),
+  signals: (runId) => Effect.sync(() => runs.get(runId)?.signals.slice() ?? [])
+})
 
-    list: (filter: RunFilter) =>
-      Effect.sync(() => {
-        const all = Array.from(runs.values(), (run) => run.record).filter((record) => matchesFilter(record, filter))
-        all.sort(newestFirst)
-        return filter.limit === undefined ? all : all.slice(0, Math.max(0, Math.floor(filter.limit)))
-      }),
-
-    collectExpired: (now) =>
-      Effect.sync(() => {
-        let deleted = 0
-        for (const [id, run] of runs) {
-          const { expiresAt, status } = run.record
-          if (isFinal(status) && expiresAt !== null && expiresAt < now) {
-            runs.delete(id)
-            deleted++
-          }
-        }
-        return deleted
-      }),
-
-    recordSignal: (signal) =>
-      Effect.sync((): RecordSignalResult => {
-        const run = runs.get(signal.runId)
-        if (run === undefined) return "not-found"
-        if (isFinal(run.record.status)) return "run-ended"
-        if (run.signals.some((s) => s.name === signal.name && s.consumedBy === null)) return "already-pending"
-        run.signals.push({ ...signal, consumedBy: null })
-        const root = runs.get(run.record.rootId)
-        if (root !== undefined && root.record.status === "suspended") {
-          const wakeAt = root.record.wakeAt === null ? signal.receivedAt : Math.min(root.record.wakeAt, signal.receivedAt)
-          root.record = { ...root.record, wakeAt }
-        }
-        return "recorded"
-      }),
-
-    takeSignal: (runId, name, stepKey, lease) =>
-      Effect.suspend(() => {
-        const run = held(runId, lease)
-        if (!("record" in run)) return Effect.fail(run)
-        const taken = run.signals.find((s) => s.name === name && s.consumedBy === stepKey)
-        if (taken !== undefined) return Effect.succeed(Option.some(taken))
-        const index = run.signals.findIndex((s) => s.name === name && s.consumedBy === null)
-        if (index < 0) return Effect.succeed(Option.none<SignalRecord>())
-        const consumed = { ...run.signals[index]!, consumedBy: stepKey }
-        run.signals[index] = consumed
-        return Effect.succeed(Option.some(consumed))
-      }),
-
-    signals: (runId) => Effect.sync(() => runs.get(runId)?.signals.slice() ?? [])
-  }
+/** Builds an empty in-memory store. */
+export const makeMemoryStore: Effect.Effect<Service> = Effect.sync(() => {
+  const runs: Runs = new Map()
+  const service: Service = { durable: false, ...claims(runs), ...writes(runs), ...reads(runs), ...signals(runs) }
   return service
 })

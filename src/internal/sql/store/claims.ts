@@ -7,17 +7,17 @@
  * @internal
  */
 import type { SqlError } from "@effect/sql/SqlError"
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import { PersistenceError } from "../../../Errors.js"
-import type { CancelResult, ClaimResult, Lease, LoadedRun, Service, StepRecord } from "../../../SnapshotStore.js"
+import type { ClaimResult, Lease, Service } from "../../../SnapshotStore.js"
 import { isFinal } from "../../store/status.js"
-import type { StatusRow, StoredFilter } from "../dialect.js"
-import { type Row, RowDecodeError, toStoredState } from "../schema.js"
+import type { StatusRow } from "../dialect.js"
+import { type Row, RowDecodeError } from "../schema.js"
 import { type Io, runText } from "./io.js"
 
 /** Creating and claiming runs. */
 export const claims = (io: Io): Pick<Service, "createRun" | "claim" | "claimNext" | "heartbeat"> => {
-  const { decode, decodeRow, decoded, encode, encodeNullable, fenced, json, op, q, refusal, runOf, signalOf, stepOf } = io
+  const { decode, decodeRow, decoded, encode, encodeNullable, json, op, q, runOf } = io
   return {
     createRun: (run, state, claim) =>
       Effect.flatMap(
@@ -49,7 +49,7 @@ export const claims = (io: Io): Pick<Service, "createRun" | "claim" | "claimNext
               new PersistenceError({
                 operation: "createRun",
                 reason: "duplicate",
-                path: dialect.path,
+                path: io.dialect.path,
                 detail: `a run with id ${JSON.stringify(run.runId)} already exists; nothing was written`
               })
             )

@@ -5,18 +5,15 @@
  *
  * @internal
  */
-import type { SqlError } from "@effect/sql/SqlError"
 import { Effect, Option } from "effect"
-import { PersistenceError } from "../../../Errors.js"
-import type { CancelResult, ClaimResult, Lease, LoadedRun, Service, StepRecord } from "../../../SnapshotStore.js"
-import { isFinal } from "../../store/status.js"
-import type { StatusRow, StoredFilter } from "../dialect.js"
-import { type Row, RowDecodeError, toStoredState } from "../schema.js"
-import { type Io, runText } from "./io.js"
+import type { LoadedRun, Service, StepRecord } from "../../../SnapshotStore.js"
+import type { StoredFilter } from "../dialect.js"
+import { RowDecodeError, toStoredState } from "../schema.js"
+import type { Io } from "./io.js"
 
 /** Reading runs, and collecting expired ones. */
 export const reads = (io: Io): Pick<Service, "load" | "getRun" | "steps" | "list" | "collectExpired"> => {
-  const { decode, decodeRow, decoded, encode, encodeNullable, fenced, json, op, q, refusal, runOf, signalOf, stepOf } = io
+  const { decode, decoded, encode, op, q, runOf, stepOf } = io
   return {
     load: (runId) =>
       decoded(

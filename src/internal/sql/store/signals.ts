@@ -4,18 +4,13 @@
  *
  * @internal
  */
-import type { SqlError } from "@effect/sql/SqlError"
 import { Effect, Option } from "effect"
-import { PersistenceError } from "../../../Errors.js"
-import type { CancelResult, ClaimResult, Lease, LoadedRun, Service, StepRecord } from "../../../SnapshotStore.js"
-import { isFinal } from "../../store/status.js"
-import type { StatusRow, StoredFilter } from "../dialect.js"
-import { type Row, RowDecodeError, toStoredState } from "../schema.js"
-import { type Io, runText } from "./io.js"
+import type { Service } from "../../../SnapshotStore.js"
+import type { Io } from "./io.js"
 
 /** Recording, taking and listing signals. */
 export const signals = (io: Io): Pick<Service, "recordSignal" | "takeSignal" | "signals"> => {
-  const { decode, decodeRow, decoded, encode, encodeNullable, fenced, json, op, q, refusal, runOf, signalOf, stepOf } = io
+  const { decoded, encode, json, op, q, refusal, signalOf } = io
   return {
     recordSignal: (signal) =>
       Effect.flatMap(json("recordSignal", signal.payload), (payload) =>

@@ -5,15 +5,18 @@
  *
  * @internal
  */
-import type { SqlError } from "@effect/sql/SqlError"
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import { PersistenceError } from "../../../Errors.js"
-import type { CancelResult, ClaimResult, Lease, LoadedRun, Service, StepRecord } from "../../../SnapshotStore.js"
+import type { CancelResult, Service } from "../../../SnapshotStore.js"
 import { isFinal } from "../../store/status.js"
-import type { StatusRow, StoredFilter } from "../dialect.js"
-import { type Row, RowDecodeError, toStoredState } from "../schema.js"
-import { type Io, runText } from "./io.js"
+import { RowDecodeError } from "../schema.js"
+import type { Io } from "./io.js"
 
+/**
+ * Cancels the run and its active descendants, or says why not. A run that
+ * is active when read back after nothing was cancelled appeared in
+ * between (created at that moment): cancelled by the next attempt.
+ */
 const cancelRun = (
   io: Io,
   runId: string,
@@ -22,7 +25,7 @@ const cancelRun = (
   attempts: number
 ): Effect.Effect<CancelResult, PersistenceError> => {
   const { decode, decoded, encode, q } = io
-  return   Effect.flatMap(
+  return Effect.flatMap(
     decoded(
       "cancel",
       Effect.flatMap(q.cancel(encode(runId), now, expiresAt), (ids) =>
@@ -61,7 +64,7 @@ const cancelRun = (
 
 /** The fenced writes of a run's owner, and cancellation. */
 export const writes = (io: Io): Pick<Service, "appendStep" | "pause" | "finish" | "cancel"> => {
-  const { decode, decodeRow, decoded, encode, encodeNullable, fenced, json, op, q, refusal, runOf, signalOf, stepOf } = io
+  const { encode, fenced, json, q } = io
   return {
     appendStep: (step, lease, snapshot) =>
       Effect.flatMap(

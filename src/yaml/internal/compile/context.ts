@@ -78,6 +78,7 @@ export const isTemplate = (u: unknown): u is Template.Template.Any => Template.i
 export const own = (o: object, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key)
 export const isStep = (u: unknown): u is Step.Step.Any => Step.isStep(u)
 
+/** One compilation of a flow: what is known so far, and the reading of YAML nodes. */
 export class Compilation {
   readonly diagnostics: Diagnostics
   readonly registry: Registry
@@ -116,6 +117,7 @@ export class Compilation {
     this.kinds = kinds
   }
 
+  /** Records that a key is read (for the forEach whose steps must read their element). */
   track(key: string): void {
     for (const tracker of this.trackers) tracker.add(key)
   }

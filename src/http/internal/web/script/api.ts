@@ -1,5 +1,8 @@
 /**
- * A part of the web view's script (joined in order by `../script.ts`): reading the API: the bearer token (asked for when the server wants one), JSON requests and their errors, and Server-Sent Events read from the response stream.
+ * A part of the web view's script (joined in order by `../script.ts`):
+ * reading the API: the bearer token (asked for when the server wants one),
+ * JSON requests and their errors, and Server-Sent Events read from the
+ * response stream.
  *
  * @internal
  */

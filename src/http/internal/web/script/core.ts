@@ -1,5 +1,7 @@
 /**
- * A part of the web view's script (joined in order by `../script.ts`): the script's state (the current page and its generation) and its DOM helpers: building elements, times, durations, badges and links.
+ * A part of the web view's script (joined in order by `../script.ts`): the
+ * script's state (the current page and its generation) and its DOM helpers:
+ * building elements, times, durations, badges and links.
  *
  * @internal
  */

@@ -1,5 +1,7 @@
 /**
- * A part of the web view's script (joined in order by `../script.ts`): forms built from JSON Schema (starting a run, sending a signal), with their checks.
+ * A part of the web view's script (joined in order by `../script.ts`): forms
+ * built from JSON Schema (starting a run, sending a signal), with their
+ * checks.
  *
  * @internal
  */

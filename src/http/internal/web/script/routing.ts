@@ -1,5 +1,7 @@
 /**
- * A part of the web view's script (joined in order by `../script.ts`): routing on the path: the navigation, the page of each path, links that stay in the page.
+ * A part of the web view's script (joined in order by `../script.ts`):
+ * routing on the path: the navigation, the page of each path, links that
+ * stay in the page.
  *
  * @internal
  */

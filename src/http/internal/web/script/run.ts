@@ -1,5 +1,7 @@
 /**
- * A part of the web view's script (joined in order by `../script.ts`): the page of one run: its record, state, trace, waits and actions, followed live.
+ * A part of the web view's script (joined in order by `../script.ts`): the
+ * page of one run: its record, state, trace, waits and actions, followed
+ * live.
  *
  * @internal
  */

@@ -1,5 +1,6 @@
 /**
- * A part of the web view's script (joined in order by `../script.ts`): the list of runs: filters, pages, live updates.
+ * A part of the web view's script (joined in order by `../script.ts`): the
+ * list of runs: filters, pages, live updates.
  *
  * @internal
  */

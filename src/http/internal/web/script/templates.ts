@@ -1,5 +1,7 @@
 /**
- * A part of the web view's script (joined in order by `../script.ts`): the templates: the list, and the page of one template with its Schemas and its diagram; then the first route.
+ * A part of the web view's script (joined in order by `../script.ts`): the
+ * templates: the list, and the page of one template with its Schemas and its
+ * diagram; then the first route.
  *
  * @internal
  */

@@ -1,0 +1,63 @@
+/**
+ * The statement of `list` (pages of run records, newest first).
+ *
+ * @internal
+ */
+import type { StoredFilter } from "../dialect.js"
+import { runColumns } from "../schema.js"
+import { type Bound, leasePassed, type Names, statuses } from "./sql.js"
+
+/**
+ * `list`'s statement: its filter as conditions, newest first. A filter on
+ * several statuses, or on claimability, is a `UNION ALL` of one branch
+ * per status (each newest first on the `(status, created_at, run_id)`
+ * index, or on the claimable runs' own indexes, and limited), so that
+ * finding the few active runs among many finished ones never scans the
+ * finished ones.
+ */
+export const listStatement = (n: Names, filter: StoredFilter): Bound => {
+  const params: Array<unknown> = []
+  const p = (value: unknown, cast: string) => `$${params.push(value)}::${cast}`
+  const common: Array<string> = []
+  if (filter.templateName !== undefined) common.push(`template_name = ${p(filter.templateName, "text")}`)
+  if (filter.createdAfter !== undefined) common.push(`created_at >= ${p(filter.createdAfter, "bigint")}`)
+  if (filter.createdBefore !== undefined) common.push(`created_at < ${p(filter.createdBefore, "bigint")}`)
+  if (filter.wakeBefore !== undefined) {
+    common.push(`status = 'suspended' AND wake_at <= ${p(filter.wakeBefore, "bigint")}`)
+  }
+  if (filter.queue !== undefined) common.push(`queue = ${p(filter.queue, "text")}`)
+  if (filter.parentId !== undefined) common.push(`parent_id = ${p(filter.parentId, "text")}`)
+  if (filter.rootId !== undefined) common.push(`root_id = ${p(filter.rootId, "text")}`)
+  if (filter.after !== undefined) {
+    common.push(`(created_at, run_id) < (${p(filter.after.createdAt, "bigint")}, ${p(filter.after.runId, "text")})`)
+  }
+  const wanted: ReadonlyArray<string> | undefined = filter.status === undefined
+    ? undefined
+    : typeof filter.status === "string"
+    ? [filter.status]
+    : filter.status
+  let branches: Array<string | undefined>
+  if (filter.claimableAt !== undefined) {
+    const at = p(filter.claimableAt, "bigint")
+    branches = [
+      ["queued", "status = 'queued'"],
+      ["running", `status = 'running' AND ${leasePassed(at)}`],
+      ["suspended", `status = 'suspended' AND wake_at <= ${at}`]
+    ].filter(([status]) => wanted === undefined || wanted.includes(status!)).map(([, condition]) => condition)
+  } else if (wanted !== undefined) {
+    branches = statuses.filter((status) => wanted.includes(status)).map((status) => `status = '${status}'`)
+  } else {
+    branches = [undefined]
+  }
+  if (branches.length === 0) return ["SELECT NULL AS run_id WHERE false", []]
+  const order = "ORDER BY created_at DESC, run_id DESC"
+  const limit = filter.limit === undefined ? "" : ` LIMIT ${p(filter.limit, "bigint")}`
+  const select = (condition: string | undefined) => {
+    const where = condition === undefined ? common : [condition, ...common]
+    return `SELECT ${runColumns} FROM ${n.runs}${where.length === 0 ? "" : ` WHERE ${where.join(" AND ")}`}`
+  }
+  const text = branches.length === 1
+    ? `${select(branches[0])} ${order}${limit}`
+    : `SELECT * FROM (${branches.map((b) => `(${select(b)} ${order}${limit})`).join(" UNION ALL ")}) x ${order}${limit}`
+  return [text, params]
+}

@@ -1,0 +1,81 @@
+/**
+ * Writing the PostgreSQL store's SQL: the tables' names, the conditions
+ * several statements share (active and final statuses, a passed lease, a
+ * claim), and statements written with named placeholders (`$name`) bound to
+ * positional ones.
+ *
+ * @internal
+ */
+import { finalStatuses, RowDecodeError } from "../schema.js"
+
+/** The tables' names as SQL (quoted, schema-qualified when a schema is given). */
+export interface Names {
+  readonly runs: string
+  readonly steps: string
+  readonly snapshots: string
+  readonly signals: string
+}
+
+/** A PostgreSQL identifier, quoted. */
+export const quote = (identifier: string): string => `"${identifier.replaceAll("\"", "\"\"")}"`
+
+/** The tables of `prefix` (e.g. `weft_`) in `schema` (the connection's search path when `undefined`). */
+export const names = (prefix: string, schema: string | undefined): Names => {
+  const name = (table: string) => schema === undefined ? quote(prefix + table) : `${quote(schema)}.${quote(prefix + table)}`
+  return { runs: name("runs"), steps: name("steps"), snapshots: name("snapshots"), signals: name("signals") }
+}
+
+/** The statuses of an active run, as an SQL list. */
+export const active = "('queued', 'running', 'suspended')"
+/** The final statuses, as an SQL list. */
+export const final = `(${finalStatuses.map((s) => `'${s}'`).join(", ")})`
+/** Every status, in order. */
+export const statuses: ReadonlyArray<string> = ["queued", "running", "suspended", "completed", "failed", "cancelled"]
+/** A running run nobody holds at `now`: no owner, or a lease that has passed (each part on an index). */
+export const leasePassed = (now: string) => `(owner IS NULL OR lease_until IS NULL OR lease_until <= ${now})`
+
+/** What a claim sets: running, owned, leased, its generation bumped, its wait cleared. */
+export const take = "status = 'running', owner = $owner, lease_until = $leaseUntil, generation = generation + 1, " +
+  "wake_at = NULL, waiting_for = NULL"
+
+/** `columns` (a comma-separated list) each prefixed with `alias.`. */
+export const qualified = (alias: string, columns: string) =>
+  columns.split(",").map((c) => `${alias}.${c.trim()}`).join(", ")
+
+/** A number column (or `null`), or the row does not read back. */
+export const number = (table: string, column: string, value: unknown): number | null => {
+  if (value === null || value === undefined) return null
+  const n = Number(value)
+  if (typeof value === "boolean" || !Number.isFinite(n)) {
+    throw new RowDecodeError(table, column, `expected a number, got ${JSON.stringify(value)}`)
+  }
+  return n
+}
+
+/** A statement and its values, ready to send. */
+export type Bound = readonly [string, ReadonlyArray<unknown>]
+
+/**
+ * Named placeholders (`$name`) as positional ones (`$1`), with the values
+ * in that order: the statements read as what they do.
+ */
+export const statement = (text: string) => {
+  const order: Array<string> = []
+  const sql = text.replace(/\$([a-zA-Z]\w*)/g, (_, name: string) => {
+    let index = order.indexOf(name)
+    if (index < 0) index = order.push(name) - 1
+    return `$${index + 1}`
+  })
+  return (values: Readonly<Record<string, unknown>>): Bound => [
+    sql,
+    order.map((name) => {
+      if (!(name in values)) throw new Error(`internal: no value for $${name}`)
+      return values[name]
+    })
+  ]
+}
+
+/** The part of a statement that notifies `$channel` once `done` has rows (delivered at commit). */
+export const notify = `, notified AS (SELECT pg_notify($channel, '') FROM done)`
+/** A term that makes the statement wait for its notification (adds 0). */
+export const notifyCount = `(SELECT count(*) FROM notified)`

@@ -1,0 +1,193 @@
+/**
+ * The statements of the PostgreSQL store, on the tables `n`, by what they
+ * touch: creating and claiming runs, the owner's fenced writes, reads, and
+ * signals. Each is bound to its values by the queries (`./queries.ts`).
+ *
+ * @internal
+ */
+import { runColumns, signalColumns, stepColumns } from "../schema.js"
+import { active, final, leasePassed, type Names, notify, notifyCount, qualified, statement, take } from "./sql.js"
+
+/** Creating runs, claiming them, and leases. */
+export const claimStatements = (n: Names) => {
+  const insertRun = (queued: boolean) =>
+    statement(`WITH r AS (
+  INSERT INTO ${n.runs} (run_id, template_name, template_version, status, seq, created_at, updated_at, timeout_ms,
+    elapsed_ms, parent_id, root_id, queue, owner, lease_until, generation, trace_context)
+  VALUES ($runId, $templateName, $templateVersion, $status, 0, $createdAt, $createdAt, $timeoutMillis, 0, $parentId,
+    $rootId, $queue, $owner, $leaseUntil, $generation, $traceContext)
+  ON CONFLICT (run_id) DO NOTHING
+  RETURNING run_id
+), done AS (
+  INSERT INTO ${n.snapshots} (run_id, seq, state) SELECT run_id, 0, $state::text FROM r
+  ON CONFLICT (run_id) DO UPDATE SET seq = excluded.seq, state = excluded.state
+  RETURNING run_id
+)${queued ? notify : ""}
+SELECT (SELECT count(*) FROM done)${queued ? ` + 0 * ${notifyCount}` : ""} AS n`)
+  const insertQueued = insertRun(true)
+  const insertClaimed = insertRun(false)
+
+  const claim = statement(`UPDATE ${n.runs} SET ${take}
+WHERE run_id = $runId AND status IN ${active}
+  AND (owner IS NULL OR lease_until IS NULL OR lease_until <= $now OR owner = $takeOverFrom)
+RETURNING ${runColumns}`)
+
+  const statusOf = statement(`SELECT status, owner, lease_until, root_id FROM ${n.runs} WHERE run_id = $runId`)
+
+  /**
+   * One CTE per kind of claimable run, each on its own index (a run whose
+   * lease passed by `(status, lease_until)`, a due one by `(status,
+   * wake_at)`, a queued one by `(status, queue, created_at)`), so that the
+   * cost follows the claimable runs, never the finished ones; each locks
+   * its candidates `SKIP LOCKED`; the oldest of them are taken.
+   */
+  const candidates = (name: string, condition: string) =>
+    `${name} AS (
+  SELECT run_id, created_at FROM ${n.runs}
+  WHERE ${condition} AND parent_id IS NULL
+    AND (template_name, template_version) IN (SELECT * FROM unnest($names::text[], $versions::text[]))
+  ORDER BY created_at, run_id
+  LIMIT $limit
+  FOR UPDATE SKIP LOCKED
+)`
+  const claimNext = statement(`WITH ${candidates("orphaned", `status = 'running' AND ${leasePassed("$now")}`)},
+${candidates("due", "status = 'suspended' AND wake_at <= $now")},
+${candidates("queued", "status = 'queued' AND queue = ANY ($queues::text[])")},
+c AS (
+  SELECT run_id FROM (SELECT * FROM orphaned UNION ALL SELECT * FROM due UNION ALL SELECT * FROM queued) x
+  ORDER BY created_at, run_id
+  LIMIT $limit
+)
+UPDATE ${n.runs} r SET status = 'running', owner = $owner, lease_until = $leaseUntil, generation = r.generation + 1,
+  wake_at = NULL, waiting_for = NULL
+FROM c WHERE r.run_id = c.run_id
+RETURNING ${qualified("r", runColumns)}`)
+
+  const heartbeat = statement(`UPDATE ${n.runs} SET lease_until = $leaseUntil WHERE owner = $owner AND status = 'running'
+RETURNING run_id, generation`)
+  return { insertQueued, insertClaimed, claim, statusOf, claimNext, heartbeat }
+}
+
+/** The fenced writes of a run's owner, and cancellation. */
+export const writeStatements = (n: Names) => {
+  const appendStep = (withSnapshot: boolean) =>
+    statement(`WITH r AS (
+  UPDATE ${n.runs} SET seq = $seq, updated_at = $endedAt
+  WHERE run_id = $runId AND status = 'running' AND generation = $generation
+  RETURNING run_id
+)${
+      withSnapshot
+        ? `, s AS (
+  INSERT INTO ${n.snapshots} (run_id, seq, state) SELECT run_id, $seq, $snapshot::text FROM r
+  ON CONFLICT (run_id) DO UPDATE SET seq = excluded.seq, state = excluded.state
+)`
+        : ""
+    }
+INSERT INTO ${n.steps} (${stepColumns})
+SELECT run_id, $seq, $stepKey::text, $stepName::text, $status::text, $attempts::integer, $startedAt::bigint,
+  $endedAt, $delta::text, $error::text, $idempotencyKey::text
+FROM r
+RETURNING seq`)
+  const appendPlain = appendStep(false)
+  const appendWithSnapshot = appendStep(true)
+
+  const pause = (release: boolean) =>
+    statement(`WITH done AS (
+  UPDATE ${n.runs} SET status = $status, owner = NULL, lease_until = NULL, updated_at = $updatedAt,
+    elapsed_ms = elapsed_ms + $elapsedMillis, wake_at = $wakeAt, waiting_for = $waitingFor
+  WHERE run_id = $runId AND status = 'running' AND generation = $generation
+  RETURNING run_id
+)${release ? notify : ""}
+SELECT (SELECT count(*) FROM done)${release ? ` + 0 * ${notifyCount}` : ""} AS n`)
+  const suspend = pause(false)
+  const release = pause(true)
+
+  const finish = statement(`UPDATE ${n.runs} SET status = $status, error = $error, expires_at = $expiresAt, owner = NULL,
+  lease_until = NULL, wake_at = NULL, waiting_for = NULL, updated_at = $updatedAt,
+  elapsed_ms = elapsed_ms + $elapsedMillis
+WHERE run_id = $runId AND status = 'running' AND generation = $generation
+RETURNING run_id`)
+
+  const cancel = statement(`WITH RECURSIVE root AS (
+  SELECT run_id FROM ${n.runs} WHERE run_id = $runId AND status IN ${active} FOR UPDATE
+), tree(run_id) AS (
+  SELECT run_id FROM root
+  UNION
+  SELECT r.run_id FROM ${n.runs} r JOIN tree t ON r.parent_id = t.run_id
+)
+UPDATE ${n.runs} SET status = 'cancelled', updated_at = $now, expires_at = $expiresAt, owner = NULL,
+  lease_until = NULL, wake_at = NULL, waiting_for = NULL
+WHERE run_id IN (SELECT run_id FROM tree) AND status IN ${active}
+RETURNING run_id`)
+  return { appendPlain, appendWithSnapshot, suspend, release, finish, cancel }
+}
+
+/** Reading runs and their steps, and collecting expired ones. */
+export const readStatements = (n: Names) => {
+  const selectRun = statement(`SELECT ${runColumns} FROM ${n.runs} WHERE run_id = $runId`)
+  const selectLoad = statement(`SELECT ${qualified("r", runColumns)}, p.seq AS snapshot_seq, p.state AS snapshot_state
+FROM ${n.runs} r LEFT JOIN ${n.snapshots} p ON p.run_id = r.run_id
+WHERE r.run_id = $runId`)
+  const stepsForLoad = statement(`SELECT run_id, seq, step_key, step_name, status, attempts, started_at, ended_at,
+  CASE WHEN seq > $afterSeq THEN delta END AS delta, error, idempotency_key
+FROM ${n.steps} WHERE run_id = $runId ORDER BY seq`)
+  const steps = statement(`SELECT ${stepColumns} FROM ${n.steps} WHERE run_id = $runId ORDER BY seq`)
+
+  const collectExpired = statement(`WITH gone AS (
+  DELETE FROM ${n.runs} WHERE status IN ${final} AND expires_at < $now RETURNING run_id
+), s AS (
+  DELETE FROM ${n.steps} WHERE run_id IN (SELECT run_id FROM gone)
+), p AS (
+  DELETE FROM ${n.snapshots} WHERE run_id IN (SELECT run_id FROM gone)
+), g AS (
+  DELETE FROM ${n.signals} WHERE run_id IN (SELECT run_id FROM gone)
+)
+SELECT count(*) AS n FROM gone`)
+  return { selectRun, selectLoad, stepsForLoad, steps, collectExpired }
+}
+
+/** Signals: recording (under a lock of the run), taking, listing. */
+export const signalStatements = (n: Names) => {
+  const lockRun = statement(`SELECT status, owner, lease_until, root_id FROM ${n.runs} WHERE run_id = $runId
+FOR NO KEY UPDATE`)
+  const insertSignal = statement(`WITH done AS (
+  INSERT INTO ${n.signals} (run_id, name, payload, received_at, consumed_by)
+  SELECT $runId::text, $name::text, $payload::text, $receivedAt::bigint, NULL
+  WHERE NOT EXISTS (
+    SELECT 1 FROM ${n.signals} WHERE run_id = $runId AND name = $name AND consumed_by IS NULL
+  )
+  RETURNING id
+), woken AS (
+  UPDATE ${n.runs} SET wake_at = LEAST(COALESCE(wake_at, $receivedAt), $receivedAt)
+  WHERE run_id = $rootId AND status = 'suspended' AND EXISTS (SELECT 1 FROM done)
+)${notify}
+SELECT (SELECT count(*) FROM done) + 0 * ${notifyCount} AS n`)
+
+  const signalFields = "run_id, name, payload, received_at, consumed_by"
+  const takeSignal = statement(`WITH run AS (
+  SELECT run_id FROM ${n.runs} WHERE run_id = $runId AND status = 'running' AND generation = $generation FOR SHARE
+), own AS (
+  SELECT id FROM ${n.signals}
+  WHERE run_id = $runId AND name = $name AND consumed_by = $stepKey AND EXISTS (SELECT 1 FROM run)
+  ORDER BY id LIMIT 1
+), pick AS (
+  SELECT id FROM ${n.signals}
+  WHERE run_id = $runId AND name = $name AND consumed_by IS NULL
+    AND EXISTS (SELECT 1 FROM run) AND NOT EXISTS (SELECT 1 FROM own)
+  ORDER BY id LIMIT 1
+  FOR UPDATE
+), taken AS (
+  UPDATE ${n.signals} g SET consumed_by = $stepKey FROM pick WHERE g.id = pick.id
+  RETURNING ${qualified("g", signalFields)}
+)
+SELECT 'lease' AS source, NULL::text AS run_id, NULL::text AS name, NULL::text AS payload,
+  NULL::bigint AS received_at, NULL::text AS consumed_by
+FROM run
+UNION ALL
+SELECT 'own', ${qualified("g", signalFields)} FROM ${n.signals} g JOIN own ON g.id = own.id
+UNION ALL
+SELECT 'taken', ${signalFields} FROM taken`)
+
+  const signals = statement(`SELECT ${signalColumns} FROM ${n.signals} WHERE run_id = $runId ORDER BY id`)
+  return { lockRun, insertSignal, takeSignal, signals }
+}

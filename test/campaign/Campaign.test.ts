@@ -1,0 +1,65 @@
+/**
+ * The short campaigns (`npm run campaign -- --short`), in the test suite:
+ * worker processes on one SQLite file and on a scratch PostgreSQL database,
+ * SIGKILLed at seeded points of their progress and restarted; 0 violations.
+ * And the checker's proof that it can fail: the same kind of campaign with a
+ * process whose claims ignore leases (a broken engine) is caught.
+ *
+ * Replay a failure with the seed it prints: WEFT_CAMPAIGN_SEED=<seed> npx vitest run test/campaign
+ * (or `npm run campaign -- --short --only sqlite`, which prints more).
+ */
+import { describe, expect, it } from "vitest"
+import { formatReport, type Report, startResumeCampaign } from "./campaigns.js"
+import { runCampaign } from "./plans.js"
+import { pgServerUrl, pgUnreachable } from "./stores.js"
+
+const seed = Number(process.env.WEFT_CAMPAIGN_SEED ?? 20261201)
+
+const unreachable = await pgUnreachable()
+if (unreachable !== undefined && process.env.CI !== undefined) {
+  throw new Error(`PostgreSQL is not reachable at ${pgServerUrl} (${unreachable}); the campaigns must run in CI`)
+}
+if (unreachable !== undefined) console.warn(`weft: the PostgreSQL campaign is skipped: ${pgServerUrl} (${unreachable})`)
+
+const expectSound = (report: Report, minKills: number) => {
+  console.log(formatReport(report))
+  expect(report.violations.slice(0, 10)).toEqual([])
+  expect(report.broken).toEqual([])
+  expect(report.stalled).toBe(false)
+  expect(report.completed).toBe(report.runs)
+  expect(report.failed).toBe(0)
+  expect(report.kills).toBeGreaterThanOrEqual(minKills)
+  // kills that cut steps short, and steps that ran again after them: the campaign tested something
+  expect(report.killsMidStep).toBeGreaterThan(0)
+  expect(report.reExecutions).toBeGreaterThan(0)
+  expect(report.retried).toBeGreaterThan(0)
+}
+
+// a campaign ends when its runs end, or when nothing progresses for 2 minutes: these bounds are far above both
+const timeout = 20 * 60_000
+
+describe(`campaigns, short (seed ${seed})`, () => {
+  it("several processes on one SQLite file: workers, a producer, a signaller, a killer", async () => {
+    expectSound(await runCampaign("sqlite", { short: true, seed }), 15)
+  }, timeout)
+
+  it.skipIf(unreachable !== undefined)("4 workers on PostgreSQL: a producer, a signaller, a killer", async () => {
+    expectSound(await runCampaign("pg", { short: true, seed }), 10)
+  }, timeout)
+
+  it("the checker catches an engine that executes runs another live process holds", async () => {
+    const report = await startResumeCampaign({
+      name: "sabotaged",
+      second: "resumer",
+      sabotage: true,
+      seed,
+      runs: 60,
+      starterKills: 0,
+      leaseMillis: 3000,
+      stallMillis: 30_000
+    })
+    console.log(formatReport(report))
+    expect(report.violations.length).toBeGreaterThan(0)
+    expect(report.violations.some((v) => v.kind === "ran-again" || v.kind === "overlap")).toBe(true)
+  }, timeout)
+})
