@@ -18,7 +18,7 @@
  *
  * @since 0.1.0
  */
-import { Clock, Context, Duration, Effect, Layer } from "effect"
+import { Context, Duration, Effect, Layer } from "effect"
 import type { Scope, Stream } from "effect"
 import type { ConfigError } from "effect/ConfigError"
 import type {
@@ -39,14 +39,12 @@ import { awaitRun } from "./internal/engine/awaiting.js"
 import * as Events from "./internal/engine/events.js"
 import * as Executor from "./internal/engine/executor.js"
 import * as Heartbeat from "./internal/engine/heartbeat.js"
-import { cancel } from "./internal/engine/lineage.js"
 import { makeOwnerId } from "./internal/engine/owner.js"
 import * as Recovery from "./internal/engine/recovery.js"
 import { Registry } from "./internal/engine/registry.js"
-import * as Runs from "./internal/engine/runs.js"
-import { signal } from "./internal/engine/signals.js"
-import { retryTransient } from "./internal/run/checkpoint.js"
-import type { RunEnv, RunOutcome } from "./internal/run/context.js"
+import type * as Runs from "./internal/engine/runs.js"
+import { makeService } from "./internal/engine/service.js"
+import type { RunEnv } from "./internal/run/context.js"
 import { interpret } from "./internal/run/interpret.js"
 import { childRuns } from "./internal/run/lifecycle.js"
 import * as Settings from "./Settings.js"
@@ -337,19 +335,6 @@ export interface Service {
  */
 export class Engine extends Context.Tag("weft/Engine")<Engine, Service>() {}
 
-/** The interpreter is untyped inside: templates are typed at the edges, here. */
-const typed = <A, E, R>(effect: Effect.Effect<unknown, unknown, unknown>): Effect.Effect<A, E, R> =>
-  effect as Effect.Effect<A, E, R>
-
-const toResult = (outcome: RunOutcome): RunResult<Record<string, unknown>> => ({
-  runId: outcome.runId,
-  state: outcome.state,
-  createdAt: outcome.info.createdAt,
-  updatedAt: outcome.info.updatedAt,
-  entries: outcome.info.entries,
-  trace: Trace.fromRecords(outcome.records)
-})
-
 /**
  * Builds an engine over the `SnapshotStore` in context, with settings from
  * context or `Config`. Its background work (heartbeat, taking up runs)
@@ -393,48 +378,9 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
     yield* Effect.addFinalizer(() => executor.drain(durable ? settings.shutdownGrace : Duration.zero))
     const awaiting = awaitRun({ env, store, executor, registry, pollInterval: settings.pollInterval })
     const deps: Runs.RunsDeps = { env, store, settings, registry, executor, poller, leaseMillis, awaiting }
-    return service(deps, events)
+    return makeService(deps, events)
   }
 )
-
-/** The service over an engine's parts. */
-const service = (deps: Runs.RunsDeps, events: Events.Events): Service => {
-  const { awaiting, executor, settings, store } = deps
-  const awaitResult = (runId: string, template: Template.Template.Any) => Effect.map(awaiting(runId, template), toResult)
-  const start = (template: Template.Template.Any, input: unknown, options: RunOptions | undefined) =>
-    Effect.map(Runs.start(deps)(template, input, options), (runId) => ({ runId, await: awaitResult(runId, template) }))
-  return {
-    settings,
-    run: (template, input, options) =>
-      typed(Effect.flatMap(start(template, input, options), (handle) =>
-        handle.await.pipe(Effect.onInterrupt(() => executor.stop(handle.runId, "shutdown"))))),
-    start: (template, input, options) => typed(start(template, input, options)),
-    await: (template, runId) => typed(awaitResult(runId, template)),
-    cancel: cancel({ store, settings, executor, publish: events.publish }),
-    signal: signal({
-      store,
-      registry: deps.registry,
-      executor,
-      publish: events.publish,
-      serves: deps.poller.serves
-    }),
-    register: (template) => typed(Runs.register(deps)(template)),
-    templates: Effect.sync(() => deps.registry.templates()),
-    resume: (template, runId, options) =>
-      typed(Effect.zipRight(Runs.resume(deps)(template, runId, options), awaitResult(runId, template))),
-    status: Runs.getRun(store),
-    inspect: ((runId: string, template?: Template.Template.Any) => Runs.inspect(deps)(runId, template)) as Service["inspect"],
-    list: (filter) => retryTransient(store.list(filter ?? {})),
-    trace: (runId) =>
-      Effect.zipRight(Runs.getRun(store)(runId), Effect.map(retryTransient(store.steps(runId)), Trace.fromRecords)),
-    result: (template, runId) => typed(Effect.map(Runs.result(deps)(template, runId), toResult)),
-    collectExpired: Effect.flatMap(Clock.currentTimeMillis, (now) => retryTransient(store.collectExpired(now))),
-    resumeDue: Runs.resumeDue(deps),
-    serve: (queues) => deps.poller.serve(new Map(Object.entries(queues))),
-    events: events.stream,
-    subscribe: events.subscribe
-  }
-}
 
 /**
  * An engine over the `SnapshotStore` in context.

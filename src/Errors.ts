@@ -160,103 +160,37 @@ export class InvalidTemplate extends Data.TaggedError("InvalidTemplate")<{
   }
 }
 
-/**
- * The snapshot store could not do what was asked: the database file is
- * locked, read-only, corrupt, or a stored value could not be read back.
- *
- * @since 0.1.0
- * @category errors
- */
-export class PersistenceError extends Data.TaggedError("PersistenceError")<{
-  /** What the store was doing, e.g. `"appendStep"`. */
-  readonly operation: string
+export {
   /**
-   * `"locked"`: another connection holds the database (busy); `"unavailable"`:
-   * I/O error, disk full, connection lost, file removed or replaced;
-   * `"read-only"`: the file or its directory cannot be written; `"corrupt"`;
-   * `"decode"`: a stored value does not read back; `"duplicate"`: a run with
-   * this id exists already; `"unknown"`.
+   * A run id that cannot be stored as given: empty, longer than 256 characters, or not well-formed UTF-16.
+   *
+   * @since 0.2.0
+   * @category errors
    */
-  readonly reason: "locked" | "read-only" | "corrupt" | "unavailable" | "decode" | "duplicate" | "unknown"
-  /** The database file (or server), when there is one. */
-  readonly path?: string | undefined
-  readonly detail: string
-  readonly cause?: unknown
-}> {
+  InvalidRunId,
   /**
-   * Whether trying again later may succeed (`"locked"`, `"unavailable"`):
-   * such an error never fails a run; the run is left resumable.
+   * An engine tried to write for a run it no longer holds: another engine claimed it since.
+   *
+   * @since 0.2.0
+   * @category errors
    */
-  get transient(): boolean {
-    return this.reason === "locked" || this.reason === "unavailable"
-  }
-  override get message(): string {
-    const where = this.path === undefined ? "" : ` (${this.path})`
-    return `Persistence failed during ${this.operation}${where}: ${this.reason}: ${this.detail}`
-  }
-}
-
-/**
- * An engine tried to write for a run it no longer holds: another engine
- * claimed it since (this engine's lease ran out, say while its process was
- * paused). Nothing was written; the run goes on in the engine that holds it.
- *
- * @since 0.2.0
- * @category errors
- */
-export class LeaseLost extends Data.TaggedError("LeaseLost")<{
-  readonly runId: string
-  /** The engine that lost it. */
-  readonly owner: string
-  /** The generation of the claim it held. */
-  readonly generation: number
-}> {
-  override get message(): string {
-    return `Run "${this.runId}" is no longer held by ${this.owner} (claim generation ${this.generation}): ` +
-      "another engine took it over; nothing was written"
-  }
-}
-
-/**
- * A run id that cannot be stored as given: empty, longer than 256
- * characters, or not well-formed UTF-16 (a lone surrogate). Nothing is written.
- *
- * @since 0.2.0
- * @category errors
- */
-export class InvalidRunId extends Data.TaggedError("InvalidRunId")<{
-  readonly runId: string
-  readonly reason: "empty" | "too-long" | "malformed"
-}> {
-  override get message(): string {
-    const why = this.reason === "empty"
-      ? "it is empty"
-      : this.reason === "too-long"
-      ? `it is ${this.runId.length} characters long (at most 256)`
-      : "it is not well-formed UTF-16 (it holds a lone surrogate)"
-    return `Invalid run id ${JSON.stringify(this.runId.slice(0, 80))}: ${why}`
-  }
-}
-
-/**
- * Two different templates were registered under one name and version: runs
- * of the first would finish with the second's steps. Bump the version of the
- * one that changed.
- *
- * @since 0.2.0
- * @category errors
- */
-export class TemplateConflict extends Data.TaggedError("TemplateConflict")<{
-  readonly name: string
-  readonly version: string
-  /** What differs, e.g. `step 2 is "charge" in one and "charge_card" in the other`. */
-  readonly detail: string
-}> {
-  override get message(): string {
-    return `Two different templates are registered as ${this.name}@${this.version}: ${this.detail}. ` +
-      "Give the changed one a new version"
-  }
-}
+  LeaseLost,
+  /**
+   * The store could not do what was asked; its `reason` says whether trying again may help.
+   *
+   * @since 0.1.0
+   * @category errors
+   */
+  PersistenceError,
+  /**
+   * Two different templates were registered under one name and version.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  TemplateConflict
+} from "./internal/errors/store.js"
+import type { InvalidRunId, PersistenceError, TemplateConflict } from "./internal/errors/store.js"
 
 /**
  * No run with this id is in the store.

@@ -19,6 +19,8 @@ export const toIssues = (error: ParseResult.ParseError): ReadonlyArray<Issue> =>
   ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({ path: issue.path, message: issue.message }))
 
 const allErrors = { errors: "all", onExcessProperty: "ignore" } as const
+/** As `Schema.is` reads a value: a required property must be present, even when its type accepts `undefined`. */
+const exactErrors = { ...allErrors, exact: true } as const
 
 const propertySignatures = (ast: SchemaAST.AST): ReadonlyArray<SchemaAST.PropertySignature> => {
   const type = SchemaAST.typeAST(ast)
@@ -182,7 +184,7 @@ export const compileStep = (step: Step.Step.Any): CompiledStep => {
     checkOutput: (value) => {
       try {
         if (typeof value === "object" && value !== null && is(value)) return Either.right(pick(value as Decoded))
-        return Either.mapLeft(validate(value, allErrors), toIssues)
+        return Either.mapLeft(validate(value, exactErrors), toIssues)
       } catch (error) {
         return Either.left([{ path: [], message: `cannot be read: ${error instanceof Error ? error.message : String(error)}` }])
       }
