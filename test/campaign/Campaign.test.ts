@@ -23,9 +23,10 @@ if (unreachable !== undefined) console.warn(`weft: the PostgreSQL campaign is sk
 
 const expectSound = (report: Report, minKills: number) => {
   console.log(formatReport(report))
+  for (const note of report.notes) console.log(`  note: ${note}`)
+  expect(report.stalled).toBe(false)
   expect(report.violations.slice(0, 10)).toEqual([])
   expect(report.broken).toEqual([])
-  expect(report.stalled).toBe(false)
   expect(report.completed).toBe(report.runs)
   expect(report.failed).toBe(0)
   expect(report.kills).toBeGreaterThanOrEqual(minKills)

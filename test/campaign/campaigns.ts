@@ -28,7 +28,7 @@ import type { ChildConfig, StoreSpec } from "./child.js"
 import { expectedS4, expectedTotal, inputFor, runIdOf } from "./flows.js"
 import { readLog, toExecutions } from "./log.js"
 import { type Child, Children, until } from "./processes.js"
-import { countFinal, createPgDatabase, openStore, readRuns } from "./stores.js"
+import { countFinal, createPgDatabase, describeUnfinished, openStore, readRuns } from "./stores.js"
 
 /** What a campaign reports. */
 export interface Report extends Findings {
@@ -202,6 +202,10 @@ export const workersCampaign = async (o: WorkersOptions): Promise<Report> => {
       say
     )
     ending = true
+    const unfinished = stalled ? await describeUnfinished(store, prefix) : []
+    const alive = children.all.filter((c) => c.alive).map((c) =>
+      `${c.role} ${c.pid}${c.stderr === "" ? "" : ` (stderr: ${c.stderr.slice(-400)})`}`
+    )
     await children.stopAll()
 
     const expected = new Map<string, unknown>()
@@ -221,7 +225,7 @@ export const workersCampaign = async (o: WorkersOptions): Promise<Report> => {
       processes: children.all.length,
       stalled,
       broken: brokenOf(children),
-      notes: []
+      notes: stalled ? [`alive at the stall: ${alive.join(", ")}`, ...unfinished.map((line) => `unfinished: ${line}`)] : []
     }
   } finally {
     ending = true

@@ -70,7 +70,8 @@ export const countFinal = (store: OpenStore, prefix: string): Promise<number> =>
   store.runPromise(
     Effect.map(
       Effect.flatMap(SnapshotStore.SnapshotStore, (s) => s.list({ status: ["completed", "failed", "cancelled"] })),
-      (runs) => runs.filter((run) => run.runId.startsWith(`${prefix}-`)).length
+      // top-level runs only: a run's forEach and parallel items are child runs, ended before it
+      (runs) => runs.filter((run) => run.parentId === null && run.runId.startsWith(`${prefix}-`)).length
     )
   )
 
@@ -106,3 +107,25 @@ export const readRuns = (
     }
     return runs
   }))
+
+/**
+ * The top-level runs of `prefix-` that have not ended, one line each: status,
+ * holder and lease, cursor, what it waits for. Read before the processes
+ * stop (they hand their runs back), so that a stall says who held what.
+ */
+export const describeUnfinished = (store: OpenStore, prefix: string): Promise<ReadonlyArray<string>> =>
+  store.runPromise(Effect.gen(function*() {
+    const s = yield* SnapshotStore.SnapshotStore
+    const now = Date.now()
+    const runs = yield* s.list({ status: ["queued", "running", "suspended"] })
+    return runs
+      .filter((run) => run.parentId === null && run.runId.startsWith(`${prefix}-`))
+      .map((run) =>
+        `${run.runId} ${run.status} owner ${run.owner ?? "none"}` +
+        (run.leaseUntil === null ? "" : ` lease ${run.leaseUntil - now} ms from now`) +
+        ` generation ${run.generation} seq ${run.seq} updated ${now - run.updatedAt} ms ago` +
+        (run.wakeAt === null ? "" : ` wakeAt ${run.wakeAt - now} ms from now`) +
+        (run.waitingFor === null ? "" : ` waiting for ${run.waitingFor.signal}`)
+      )
+  }))
+

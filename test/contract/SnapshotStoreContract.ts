@@ -396,6 +396,39 @@ export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): vo
         expect(signalled.map((c) => c.run.runId)).toEqual(["later"])
       }).pipe(Effect.provide(layer)))
 
+    it.effect("claimNext with recoverQueues takes up orphaned and due runs of those queues only", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        const known = [{ name: "order_processing", version: "1.0.0" }]
+        const suspend = (runId: string, createdAt: number, queue: string) =>
+          Effect.gen(function*() {
+            const lease = yield* started(runId, { createdAt, queue })
+            yield* s.pause(runId, lease, { _tag: "Suspend", wakeAt: t0 + 100, waitingFor: { runId, step: "w", signal: "go" } }, {
+              updatedAt: t0,
+              elapsedMillis: 0
+            })
+          })
+        yield* started("orphan-default", { createdAt: t0 + 1 })
+        yield* started("orphan-orders", { createdAt: t0 + 2, queue: "orders" })
+        yield* suspend("due-default", t0 + 3, "default")
+        yield* suspend("due-orders", t0 + 4, "orders")
+        yield* s.createRun(newRun("queued-orders", { createdAt: t0 + 5, queue: "orders" }), storedState({}), null)
+        const now = lease60 + 1
+        // no queue to recover: nothing orphaned or due is taken
+        expect(yield* s.claimNext(other, now, now + 60_000, { templates: known, recoverQueues: [], limit: 10 })).toEqual([])
+        // an engine that serves no queue takes up `default`'s runs only
+        const plain = yield* s.claimNext(other, now, now + 60_000, { templates: known, recoverQueues: ["default"], limit: 10 })
+        expect(plain.map((c) => c.run.runId)).toEqual(["orphan-default", "due-default"])
+        // a worker of `orders` takes up that queue's orphaned, due and queued runs
+        const worker = yield* s.claimNext("w1", now, now + 60_000, {
+          templates: known,
+          queues: ["orders"],
+          recoverQueues: ["orders"],
+          limit: 10
+        })
+        expect(worker.map((c) => c.run.runId)).toEqual(["orphan-orders", "due-orders", "queued-orders"])
+      }).pipe(Effect.provide(layer)))
+
     it.effect("concurrent claimNext calls never claim one run twice", () =>
       Effect.gen(function*() {
         const s = yield* SnapshotStore

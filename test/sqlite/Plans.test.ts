@@ -11,6 +11,7 @@ import { open } from "./fixtures.js"
 
 const queries: ReadonlyArray<readonly [string, string, string]> = [
   ["claimNext", claimNextSql(2, 1), "weft_runs_active"],
+  ["claimNext (recover some queues)", claimNextSql(2, 1, 2), "weft_runs_active"],
   ["heartbeat", statementSql.heartbeat, "weft_runs_active"],
   ["collectExpired", statementSql.expiredRuns, "weft_runs_expiry"],
   ["collectExpired's steps", statementSql.expiredSteps, "weft_runs_expiry"],

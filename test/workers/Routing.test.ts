@@ -8,8 +8,9 @@
 import { expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Stream } from "effect"
 import { type Engine, SnapshotStore, Worker } from "weftjs"
-import { engineProcess } from "../support.js"
-import { wait } from "./flows.js"
+import { Sqlite } from "weftjs/sqlite"
+import { engineProcess, tempFile } from "../support.js"
+import { chain, wait } from "./flows.js"
 
 const settings = { recovery: false, pollInterval: Duration.millis(50) }
 
@@ -53,4 +54,30 @@ it.scopedLive("a signalled run of a named queue goes on in the worker serving it
       "client direct s1",
       "client direct s2"
     ])
+  }))
+
+it.scopedLive("an engine that serves no queue takes up the default queue's orphaned runs, never a named queue's", () =>
+  Effect.gen(function*() {
+    // a file each "process" opens (an in-memory store is not durable: its engines take nothing up)
+    const shared = Sqlite.layerStore({ filename: yield* tempFile })
+    const flow = chain("/dev/null", 2)
+    // a worker of `orders` that executes one run of each queue, then dies (its runs are handed back)
+    const first = yield* engineProcess(shared, settings, Worker.layer({ queues: ["orders"] }))
+    yield* first.engine.register(flow)
+    yield* first.engine.start(flow, { ms: 200 }, { runId: "of-orders", queue: "orders" })
+    yield* first.engine.start(flow, { ms: 200 }, { runId: "of-default" })
+    yield* awaitStatusIn(first.engine, "of-orders", "running")
+    yield* first.stop
+
+    // a plain engine with recovery: it completes the default queue's run, and leaves the other alone
+    const plain = yield* engineProcess(shared, { pollInterval: Duration.millis(50) })
+    yield* plain.engine.register(flow)
+    yield* awaitStatusIn(plain.engine, "of-default", "completed")
+    const left = yield* Effect.orDie(plain.engine.status("of-orders"))
+    expect([left.status, left.owner]).toEqual(["running", null])
+
+    // a worker serving `orders` takes it up
+    const second = yield* engineProcess(shared, settings, Worker.layer({ queues: ["orders"] }))
+    yield* second.engine.register(flow)
+    yield* awaitStatusIn(second.engine, "of-orders", "completed")
   }))

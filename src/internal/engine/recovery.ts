@@ -4,7 +4,9 @@
  * wake-up notice), an engine claims the runs of its templates that are
  * orphaned (their engine died or handed them back), due (a deadline passed,
  * a signal arrived) and, for a worker, queued on the queues it serves — as
- * many as it has free permits — and executes them. Runs of templates it
+ * many as it has free permits — and executes them. Runs of a named queue
+ * are taken up only by workers serving it, within its limit; runs of
+ * `default` by any engine. Runs of templates it
  * does not know are left alone, and said so once in the log.
  *
  * @internal
@@ -12,6 +14,7 @@
 import { Clock, Duration, Effect, Queue, Stream } from "effect"
 import type { Scope } from "effect"
 import type { Service as Store } from "../../SnapshotStore.js"
+import { defaultQueue } from "../store/records.js"
 import { choreSleep } from "./clock.js"
 import type { Executor } from "./executor.js"
 import { keyOf, type Registry } from "./registry.js"
@@ -66,18 +69,22 @@ export const make = (options: {
       if (free <= 0) return
       const now = yield* Clock.currentTimeMillis
       const templates = registry.keys()
-      const claimAndLaunch = (queues: ReadonlyArray<string> | undefined, limit: number) =>
+      const claimAndLaunch = (queues: ReadonlyArray<string>, recoverQueues: ReadonlyArray<string>, limit: number) =>
         Effect.gen(function*() {
-          const claimed = yield* store.claimNext(owner, now, now + options.leaseMillis, { templates, queues, limit })
+          const filter = { templates, queues, recoverQueues, limit }
+          const claimed = yield* store.claimNext(owner, now, now + options.leaseMillis, filter)
           for (const c of claimed) yield* executor.launchClaimed(c)
           free -= claimed.length
           if (claimed.length >= limit) more = true
         })
-      if (options.recovery || served.length > 0) yield* claimAndLaunch(undefined, free)
+      // runs of a named queue execute only in workers serving it, within its limit, whether they
+      // are queued, due after a wait or orphaned by a dead worker; any engine takes up `default`'s
+      const servesDefault = served.some((queues) => queues.has(defaultQueue))
+      if ((options.recovery || served.length > 0) && !servesDefault) yield* claimAndLaunch([], [defaultQueue], free)
       for (const queues of served) {
         for (const [queue, limit] of queues) {
           const room = Math.min(free, limit - runningIn(queue))
-          if (room > 0) yield* claimAndLaunch([queue], room)
+          if (room > 0) yield* claimAndLaunch([queue], [queue], room)
           else more = true
         }
       }

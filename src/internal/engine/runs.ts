@@ -9,6 +9,7 @@ import { Clock, Duration, Effect, Either, Option } from "effect"
 import * as Errors from "../../Errors.js"
 import type { RunRecord, Service as Store } from "../../SnapshotStore.js"
 import { isFinal } from "../../SnapshotStore.js"
+import { defaultQueue } from "../store/records.js"
 import type * as Settings from "../../Settings.js"
 import type * as Template from "../../Template.js"
 import * as Trace from "../../Trace.js"
@@ -91,7 +92,7 @@ export const start = (deps: RunsDeps) =>
       timeoutMillis: millisOf(timeout),
       parentId: null,
       rootId: runId,
-      queue: queue ?? "default",
+      queue: queue ?? defaultQueue,
       traceContext: yield* newTraceContext
     })
     // the waiter exists before the run can end

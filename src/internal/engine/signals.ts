@@ -20,6 +20,7 @@ import {
 import type { Event } from "../../Event.js"
 import type { Service as Store } from "../../SnapshotStore.js"
 import { isFinal } from "../../SnapshotStore.js"
+import { defaultQueue } from "../store/records.js"
 import type * as Template from "../../Template.js"
 import { retryTransient } from "../run/checkpoint.js"
 import { decodePayload } from "../run/codecs.js"
@@ -90,7 +91,7 @@ export const signal = (deps: {
     // unless it was queued for workers of a queue this engine does not serve: one of them takes it up
     const root = run.rootId === runId ? Option.some(run) : yield* Effect.orElseSucceed(store.getRun(run.rootId), Option.none)
     if (Option.isSome(root) && root.value.status === "suspended") {
-      const routed = root.value.queue !== "default" && !deps.serves(root.value.queue)
+      const routed = root.value.queue !== defaultQueue && !deps.serves(root.value.queue)
       if (!routed && registry.get(root.value.templateName, root.value.templateVersion) !== undefined) {
         yield* Effect.ignore(executor.takeUp(root.value.runId))
       }

@@ -8,7 +8,7 @@
  */
 import { Duration, Effect, Schedule } from "effect"
 import type { LeaseLost, PersistenceError, RunCancelled } from "../../Errors.js"
-import type { ErrorSummary, StateDelta, StepRecord, StepStatus, StoredEntry, StoredState } from "../../SnapshotStore.js"
+import type { StateDelta, StepRecord, StoredEntry, StoredState } from "../../SnapshotStore.js"
 import type { RunContext } from "./context.js"
 import { idempotencyKey } from "./keys.js"
 
@@ -72,17 +72,8 @@ export const isTransient = (error: unknown): error is PersistenceError =>
   typeof error === "object" && error !== null && (error as { readonly _tag?: unknown })._tag === "PersistenceError" &&
   (error as PersistenceError).transient
 
-/** A checkpoint as the interpreter describes it. */
-export interface Checkpoint {
-  readonly stepKey: string
-  readonly stepName: string
-  readonly status: StepStatus
-  readonly attempts: number
-  readonly startedAt: number
-  readonly endedAt: number
-  readonly delta: StateDelta
-  readonly error: ErrorSummary | null
-}
+/** A checkpoint as the interpreter describes it: a step record before the store numbers it. */
+export type Checkpoint = Omit<StepRecord, "runId" | "seq" | "idempotencyKey">
 
 /** The typed values of a delta's written keys, with their sizes. */
 export type Written = ReadonlyMap<string, { readonly value: unknown; readonly size: number }>

@@ -65,6 +65,8 @@ export interface Queries {
     readonly leaseUntil: number
     readonly templates: ReadonlyArray<{ readonly name: string; readonly version: string }>
     readonly queues: ReadonlyArray<string>
+    /** Orphaned and due runs only of these queues; of every queue when `null`. */
+    readonly recoverQueues: ReadonlyArray<string> | null
     readonly limit: number
   }) => Effect.Effect<ReadonlyArray<Row>, SqlError>
   readonly heartbeat: (owner: string, leaseUntil: number) => Effect.Effect<ReadonlyArray<Row>, SqlError>

@@ -34,8 +34,17 @@ export const matchesFilter = (r: RunRecord, f: RunFilter): boolean => {
   return true
 }
 
-/** Whether an engine may take the run up at `now` (queued ones only from `queues`, when given). */
-export const isRunnable = (record: RunRecord, now: number, queues: ReadonlySet<string> | undefined): boolean => {
+/**
+ * Whether an engine may take the run up at `now`: queued ones only from
+ * `queues`, orphaned and due ones only from `recoverQueues` when given.
+ */
+export const isRunnable = (
+  record: RunRecord,
+  now: number,
+  queues: ReadonlySet<string> | undefined,
+  recoverQueues?: ReadonlySet<string> | undefined
+): boolean => {
+  if (record.status !== "queued" && recoverQueues !== undefined && !recoverQueues.has(record.queue)) return false
   switch (record.status) {
     case "queued":
       return queues !== undefined && queues.has(record.queue)

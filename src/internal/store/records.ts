@@ -215,6 +215,9 @@ export type ClaimResult =
     readonly leaseUntil: number | null
   }
 
+/** The queue of a run started without one: it executes in any engine that knows its template. */
+export const defaultQueue = "default"
+
 /**
  * Which runs {@link SnapshotStore} `claimNext` may take.
  *
@@ -229,6 +232,12 @@ export interface ClaimFilter {
    * only runs that need recovery or are due.
    */
   readonly queues?: ReadonlyArray<string> | undefined
+  /**
+   * Orphaned and due runs (see `claimNext`) only of these queues; of every
+   * queue when absent. An engine takes up only the runs of the queues it may
+   * execute: `default` (runs started without a queue), and a worker's own.
+   */
+  readonly recoverQueues?: ReadonlyArray<string> | undefined
   /** At most this many. */
   readonly limit: number
 }

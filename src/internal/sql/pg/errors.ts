@@ -17,6 +17,7 @@
  * @internal
  */
 import { PersistenceError } from "../../../Errors.js"
+import { decodeFault } from "../faults.js"
 import { RowDecodeError } from "../schema.js"
 
 type Reason = PersistenceError["reason"]
@@ -136,15 +137,7 @@ const explain = (code: string, message: string): string => {
  */
 export const fromPg = (operation: string, path: string | undefined, cause: unknown): PersistenceError => {
   if (cause instanceof PersistenceError) return cause
-  if (cause instanceof RowDecodeError) {
-    return new PersistenceError({
-      operation,
-      reason: "decode",
-      path,
-      detail: `a stored value does not read back: ${cause.message}`,
-      cause
-    })
-  }
+  if (cause instanceof RowDecodeError) return decodeFault(operation, path, cause)
   const server = serverErrorOf(cause)
   if (server !== undefined) {
     return new PersistenceError({

@@ -6,7 +6,6 @@
  *
  * @internal
  */
-import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { PgClient, PgClientConfig } from "@effect/sql-pg/PgClient"
 import { Duration, Effect, Redacted } from "effect"
@@ -14,6 +13,7 @@ import type { Scope } from "effect"
 import type * as Pg from "pg"
 import { PersistenceError } from "../../../Errors.js"
 import type { Service } from "../../../SnapshotStore.js"
+import { migrationFault } from "../faults.js"
 import { migrate, TablePrefix, tables } from "../schema.js"
 import { makeSqlStore } from "../store.js"
 import { fromPg, isUnsent } from "./errors.js"
@@ -112,19 +112,7 @@ const upgrade = (sql: SqlClient.SqlClient, schema: string | undefined, prefix: s
   )
 
 /** A migration's fault: the server's fault of a failed migration, or the migrator's own. */
-const migrationError = (path: string, error: unknown): PersistenceError => {
-  if (error instanceof Migrator.MigrationError) {
-    if (error.cause !== undefined) return fromPg("migrate", path, error.cause)
-    return new PersistenceError({
-      operation: "migrate",
-      reason: error.reason === "locked" ? "locked" : "unknown",
-      path,
-      detail: error.message,
-      cause: error
-    })
-  }
-  return fromPg("migrate", path, error)
-}
+const migrationError = (path: string, error: unknown): PersistenceError => migrationFault(fromPg, path, error)
 
 /**
  * Opens the store on the `SqlClient` in context (a PostgreSQL one), with its

@@ -101,6 +101,8 @@ const writeQueries = (
           versions: p.templates.map((t) => t.version),
           now: p.now,
           queues: p.queues,
+          everyQueue: p.recoverQueues === null,
+          recoverQueues: p.recoverQueues ?? [],
           limit: p.limit,
           owner: p.owner,
           leaseUntil: p.leaseUntil

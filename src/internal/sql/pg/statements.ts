@@ -50,8 +50,9 @@ RETURNING ${runColumns}`)
   LIMIT $limit
   FOR UPDATE SKIP LOCKED
 )`
-  const claimNext = statement(`WITH ${candidates("orphaned", `status = 'running' AND ${leasePassed("$now")}`)},
-${candidates("due", "status = 'suspended' AND wake_at <= $now")},
+  const recoverable = "($everyQueue OR queue = ANY ($recoverQueues::text[]))"
+  const claimNext = statement(`WITH ${candidates("orphaned", `status = 'running' AND ${leasePassed("$now")} AND ${recoverable}`)},
+${candidates("due", `status = 'suspended' AND wake_at <= $now AND ${recoverable}`)},
 ${candidates("queued", "status = 'queued' AND queue = ANY ($queues::text[])")},
 c AS (
   SELECT run_id FROM (SELECT * FROM orphaned UNION ALL SELECT * FROM due UNION ALL SELECT * FROM queued) x

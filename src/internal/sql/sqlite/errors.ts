@@ -19,6 +19,7 @@
 import { accessSync, constants, existsSync, statSync } from "node:fs"
 import { dirname } from "node:path"
 import { PersistenceError } from "../../../Errors.js"
+import { decodeFault } from "../faults.js"
 import { RowDecodeError } from "../schema.js"
 
 type Reason = PersistenceError["reason"]
@@ -129,15 +130,7 @@ export const fromDriver = (
   fallback: Reason = "unknown"
 ): PersistenceError => {
   if (cause instanceof PersistenceError) return cause
-  if (cause instanceof RowDecodeError) {
-    return new PersistenceError({
-      operation,
-      reason: "decode",
-      path,
-      detail: `a stored value does not read back: ${cause.message}`,
-      cause
-    })
-  }
+  if (cause instanceof RowDecodeError) return decodeFault(operation, path, cause)
   const sqlite = sqliteErrorOf(cause)
   const message = sqlite?.message ?? innermostMessage(cause) ?? String(cause)
   let reason: Reason = sqlite !== undefined

@@ -4,31 +4,20 @@
  *
  * @internal
  */
-import * as Migrator from "@effect/sql/Migrator"
 import { SqlClient } from "@effect/sql/SqlClient"
 import { Effect } from "effect"
 import type { Scope } from "effect"
 import { PersistenceError } from "../../../Errors.js"
 import type { Service } from "../../../SnapshotStore.js"
+import { migrationFault } from "../faults.js"
 import { latestMigration, migrate, schemaVersion } from "../schema.js"
 import { type Connection, type ConnectionOptions, open } from "./connection.js"
 import { fromDriver } from "./errors.js"
 import { makeStore } from "./store.js"
 
 /** A migration's fault: the SQLite fault of a failed migration, or the migrator's own. */
-const migrationError = (path: string, error: unknown): PersistenceError => {
-  if (error instanceof Migrator.MigrationError) {
-    if (error.cause !== undefined) return fromDriver("migrate", path, error.cause)
-    return new PersistenceError({
-      operation: "migrate",
-      reason: error.reason === "locked" ? "locked" : "unknown",
-      path,
-      detail: error.message,
-      cause: error
-    })
-  }
-  return fromDriver("migrate", path, error)
-}
+const migrationError = (path: string, error: unknown): PersistenceError =>
+  migrationFault((operation, at, cause) => fromDriver(operation, at, cause), path, error)
 
 /** Brings the schema up to date; another process migrating at once is waited for (retried). */
 const upgrade = (path: string) =>

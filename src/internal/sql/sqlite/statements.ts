@@ -93,14 +93,23 @@ export const prepareStatements = (prepare: (sql: string) => Database.Statement):
 
 /**
  * `claimNext`'s candidates: top-level runs of the given templates that need
- * an engine, oldest first. One text per number of templates and queues
- * (cached by the connection).
+ * an engine, oldest first; orphaned and due ones only of `recoverQueues`
+ * queues when it is a number. One text per number of templates and queues
+ * (cached by the connection). Parameters: the templates' names and
+ * versions, `now` twice, the recover queues, the queues, the limit.
  */
-export const claimNextSql = (templates: number, queues: number): string => {
+export const claimNextSql = (templates: number, queues: number, recoverQueues?: number | undefined): string => {
   const known = Array.from({ length: templates }, () => "(template_name = ? AND template_version = ?)").join(" OR ")
-  const queued = queues === 0 ? "" : ` OR (status = 'queued' AND queue IN (${Array(queues).fill("?").join(", ")}))`
+  const list = (n: number) => Array(n).fill("?").join(", ")
+  const recoverable = "(status = 'running' AND (owner IS NULL OR COALESCE(lease_until, 0) <= ?))\n  " +
+    "OR (status = 'suspended' AND wake_at <= ?)"
+  const recover = recoverQueues === undefined
+    ? recoverable
+    : recoverQueues === 0
+    ? "(0 AND ? AND ?)"
+    : `((${recoverable}) AND queue IN (${list(recoverQueues)}))`
+  const queued = queues === 0 ? "" : ` OR (status = 'queued' AND queue IN (${list(queues)}))`
   return `SELECT run_id FROM weft_runs WHERE ${activeTerm} AND parent_id IS NULL AND (${known}) AND (
-  (status = 'running' AND (owner IS NULL OR COALESCE(lease_until, 0) <= ?))
-  OR (status = 'suspended' AND wake_at <= ?)${queued}
+  ${recover}${queued}
 ) ORDER BY created_at, run_id LIMIT ?`
 }

@@ -15,6 +15,7 @@ import type { SqlError } from "@effect/sql/SqlError"
 import { Effect, Option } from "effect"
 import type { Scope } from "effect"
 import { LeaseLost, PersistenceError, RunCancelled } from "../../../Errors.js"
+import { duplicateRun } from "../faults.js"
 import type {
   CancelResult,
   ClaimResult,
@@ -114,14 +115,7 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
           (inserted): Effect.Effect<Lease | null, PersistenceError> =>
             inserted
               ? Effect.succeed(claim === null ? null : { owner: claim.owner, generation: 1 })
-              : Effect.fail(
-                new PersistenceError({
-                  operation: "createRun",
-                  reason: "duplicate",
-                  path,
-                  detail: `a run with id ${JSON.stringify(run.runId)} already exists; nothing was written`
-                })
-              )
+              : Effect.fail(duplicateRun(run.runId, path))
         ),
 
       claim: (runId, owner, now, leaseUntil, takeOverFrom) =>
@@ -142,8 +136,10 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
           const limit = Math.max(0, Math.floor(filter.limit))
           if (filter.templates.length === 0 || limit === 0) return []
           const queues = filter.queues ?? []
-          const candidates = connection.prepare(claimNextSql(filter.templates.length, queues.length)).pluck(true)
-          const params = [...filter.templates.flatMap((t) => [t.name, t.version]), now, now, ...queues, limit]
+          const recover = filter.recoverQueues
+          const candidates = connection.prepare(claimNextSql(filter.templates.length, queues.length, recover?.length))
+            .pluck(true)
+          const params = [...filter.templates.flatMap((t) => [t.name, t.version]), now, now, ...(recover ?? []), ...queues, limit]
           return connection.write(() => {
             const ids = candidates.all(...params) as ReadonlyArray<string>
             return ids.map((runId) => {

@@ -8,7 +8,8 @@
  */
 import type { SqlError } from "@effect/sql/SqlError"
 import { Effect } from "effect"
-import { PersistenceError } from "../../../Errors.js"
+import type { PersistenceError } from "../../../Errors.js"
+import { duplicateRun } from "../faults.js"
 import type { ClaimResult, Lease, Service } from "../../../SnapshotStore.js"
 import { isFinal } from "../../store/status.js"
 import type { StatusRow } from "../dialect.js"
@@ -45,14 +46,7 @@ export const claims = (io: Io): Pick<Service, "createRun" | "claim" | "claimNext
         (inserted): Effect.Effect<Lease | null, PersistenceError> =>
           inserted
             ? Effect.succeed(claim === null ? null : { owner: claim.owner, generation: 1 })
-            : Effect.fail(
-              new PersistenceError({
-                operation: "createRun",
-                reason: "duplicate",
-                path: io.dialect.path,
-                detail: `a run with id ${JSON.stringify(run.runId)} already exists; nothing was written`
-              })
-            )
+            : Effect.fail(duplicateRun(run.runId, io.dialect.path))
       ),
 
     claim: (runId, owner, now, leaseUntil, takeOverFrom) =>
@@ -97,6 +91,7 @@ export const claims = (io: Io): Pick<Service, "createRun" | "claim" | "claimNext
           leaseUntil,
           templates: filter.templates.map((t) => ({ name: encode(t.name), version: encode(t.version) })),
           queues: (filter.queues ?? []).map(encode),
+          recoverQueues: filter.recoverQueues === undefined ? null : filter.recoverQueues.map(encode),
           limit
         }),
         (rows) =>
