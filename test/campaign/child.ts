@@ -22,7 +22,8 @@
  * when one of its steps starts (the killer places kills on these lines),
  * and its own counters as `{"...": ...}` lines.
  */
-import { Duration, Effect, Layer, Option } from "effect"
+import { appendFileSync } from "node:fs"
+import { Duration, Effect, Layer, Logger, Option, Stream } from "effect"
 import { Engine, Settings, SnapshotStore, Worker } from "weftjs"
 import { Pg } from "weftjs/pg"
 import { Sqlite } from "weftjs/sqlite"
@@ -122,6 +123,15 @@ const early = (runNo: number) => ((runNo * 2654435761) >>> 0) / 4294967296 < con
 const worker = Effect.gen(function*() {
   const engine = yield* Engine.Engine
   yield* engine.register(campaign)
+  if (process.env.WEFT_CAMPAIGN_EVENTS !== undefined) {
+    // a trail of the run-level events, per process, to see where a stuck run stopped
+    const file = `${config.log}.events.${process.pid}`
+    const events = yield* engine.subscribe
+    yield* Effect.forkScoped(Stream.runForEach(events, (e) =>
+      Effect.sync(() => {
+        if (!e._tag.startsWith("Step")) appendFileSync(file, `${JSON.stringify(e)}\n`)
+      })))
+  }
   say("ready")
   return yield* Effect.never
 }).pipe(
@@ -231,7 +241,15 @@ const recoverer = Effect.gen(function*() {
 
 const programs = { worker, producer, signaller, starter, resumer, recoverer } as const
 
-Effect.runPromiseExit(Effect.scoped(programs[config.role] as Effect.Effect<unknown, unknown>)).then((exit) => {
+/** Effect's logs (the engine's warnings) go to stderr: stdout carries the lines the campaign reads. */
+const toStderr = Logger.replace(
+  Logger.defaultLogger,
+  Logger.make(({ logLevel, message }) => {
+    process.stderr.write(`${logLevel.label} ${Array.isArray(message) ? message.map(String).join(" ") : String(message)}\n`)
+  })
+)
+
+Effect.runPromiseExit(Effect.scoped(Effect.provide(programs[config.role] as Effect.Effect<unknown, unknown>, toStderr))).then((exit) => {
   if (exit._tag === "Failure") {
     say(JSON.stringify({ error: String(exit.cause) }))
     process.exit(3)

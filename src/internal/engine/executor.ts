@@ -9,7 +9,7 @@
  *
  * @internal
  */
-import { Clock, Context, Deferred, Duration, Effect, Exit, Fiber, FiberId, FiberMap, Option, Queue } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Exit, Fiber, FiberId, FiberMap, FiberSet, Option, Queue } from "effect"
 import type { Scope } from "effect"
 import type { PersistenceError } from "../../Errors.js"
 import { LeaseLost, RunCancelled } from "../../Errors.js"
@@ -84,6 +84,8 @@ export const make = (deps: ExecutorDeps): Effect.Effect<Executor, never, Scope.S
     const engineClock = yield* Effect.clock
     const runs = yield* FiberMap.make<string>()
     const timers = yield* FiberMap.make<string>()
+    /** Executions waiting for the run's previous execution here to be gone (see `start`). */
+    const pending = yield* FiberSet.make()
     const active = new Map<string, Active>()
     const executing = yield* Effect.makeLatch(false)
     let open = false
@@ -125,12 +127,15 @@ export const make = (deps: ExecutorDeps): Effect.Effect<Executor, never, Scope.S
         case "Cancelled":
           return complete(runId, Exit.fail(new RunCancelled({ runId })))
         case "Abandoned":
-          return complete(runId, Exit.fail(ending.error))
+          return Effect.zipRight(
+            Effect.logWarning(`weft: run ${runId} stopped here, the store failing: ${ending.error.message}; handed back`),
+            complete(runId, Exit.fail(ending.error))
+          )
         case "Interrupted":
           return complete(runId, Exit.interrupt(FiberId.none))
         case "Lost":
           // it goes on in the engine that holds it: waiters learn its end from the store
-          return Effect.void
+          return Effect.logWarning(`weft: run ${runId} is no longer this engine's (${ending.error.message}): it goes on elsewhere`)
         case "Suspended":
           return afterSuspension(runId, ending.suspended.waitingRunId, ending.suspended.signal, ending.suspended.deadline)
       }
@@ -258,14 +263,31 @@ export const make = (deps: ExecutorDeps): Effect.Effect<Executor, never, Scope.S
           ctx.clock = clock
           active.set(ctx.runId, { lease: ctx.lease, queue: ctx.queue, since: callerClock.unsafeCurrentTimeMillis(), reason: undefined })
           const here = executeHere(ctx, context, inherited, kind)
-          return Effect.zipRight(
-            track,
-            Effect.asVoid(
-              FiberMap.run(runs, ctx.runId, clock === callerClock ? here : Effect.withClock(here, clock), { onlyIfMissing: true })
-            )
-          )
+          return Effect.zipRight(track, start(ctx, clock === callerClock ? here : Effect.withClock(here, clock)))
         })
       )
+
+    /**
+     * Forks the run's execution, once the run's previous execution here has
+     * left the map of executing runs: a run that suspends while its signal
+     * arrives is claimed again by its own ending execution (`settle`), which
+     * is still in the map at that moment. Skipped (and the run handed back)
+     * when, by then, this claim is no longer the one the engine holds.
+     */
+    const start = (ctx: RunContext, execution: Effect.Effect<void>): Effect.Effect<void> =>
+      Effect.flatMap(Effect.option(FiberMap.get(runs, ctx.runId)), (previous) => {
+        if (Option.isNone(previous)) return Effect.asVoid(FiberMap.run(runs, ctx.runId, execution, { onlyIfMissing: true }))
+        const later = Effect.suspend(() => {
+          const current = active.get(ctx.runId)
+          if (!stopping && current !== undefined && current.lease === ctx.lease && current.reason === undefined) {
+            return start(ctx, execution)
+          }
+          if (current?.lease === ctx.lease) active.delete(ctx.runId)
+          return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+            Effect.ignore(store.pause(ctx.runId, ctx.lease, { _tag: "Release" }, { updatedAt: now, elapsedMillis: 0 })))
+        })
+        return Effect.asVoid(FiberSet.run(pending, Effect.zipRight(Fiber.await(previous.value), later)))
+      })
 
     /** Restores a claimed run and executes it; a run that cannot be restored is failed. */
     const launchClaimed = ({ lease, run }: { readonly lease: Lease; readonly run: RunRecord }) =>
