@@ -124,6 +124,13 @@ export const resume = (deps: RunsDeps) =>
     if (executor.active.has(runId)) return
     const now = yield* Clock.currentTimeMillis
     const takeOverFrom = run.owner !== null && isDeadLocalOwner(run.owner) ? run.owner : undefined
+    // held by a live lease, as read: answered without a write (a resume loop must not keep the
+    // store's write lock from the engine executing the run, or its heartbeat may starve)
+    if (
+      run.status === "running" && run.owner !== null && takeOverFrom === undefined && (run.leaseUntil ?? 0) > now
+    ) {
+      return yield* new Errors.RunAlreadyActive({ runId, owner: run.owner })
+    }
     const claimed = yield* retryTransient(store.claim(runId, env.owner, now, now + deps.leaseMillis, takeOverFrom))
     if (!claimed.claimed) {
       return yield* claimed.reason === "held"
