@@ -337,7 +337,10 @@ export const make = (deps: ExecutorDeps): Effect.Effect<Executor, never, Scope.S
         const running = active.get(runId)
         if (running !== undefined) {
           running.reason = reason
-          yield* FiberMap.remove(runs, runId)
+          if (Option.isSome(yield* Effect.option(FiberMap.get(runs, runId)))) yield* FiberMap.remove(runs, runId)
+          // no execution of it here (never started, or gone without a trace): forget it, so that the
+          // heartbeat stops asking and waiters read its end from the store
+          else active.delete(runId)
         }
         if (reason === "cancelled") yield* complete(runId, Exit.interrupt(FiberId.none))
       })
