@@ -87,11 +87,16 @@ const honestStore: Layer.Layer<SnapshotStore.SnapshotStore, unknown> = config.st
   ? Sqlite.layerStore({ filename: config.store.file, busyTimeout: Duration.millis(1500) })
   : Pg.layerStore({ url: config.store.url, maxConnections: 4, applicationName: `weft-campaign-${config.role}` })
 
-/** A store whose claims ignore leases: a broken engine, for the checker to catch. */
+/**
+ * A store whose claims ignore leases, and whose records show every lease as
+ * passed (so that the engine asks to claim): a broken engine, for the
+ * checker to catch.
+ */
 const stealing = Layer.effect(
   SnapshotStore.SnapshotStore,
   Effect.map(SnapshotStore.SnapshotStore, (store): SnapshotStore.Service => ({
     ...store,
+    getRun: (runId) => Effect.map(store.getRun(runId), Option.map((run) => ({ ...run, leaseUntil: 0 }))),
     claim: (runId, owner, now, leaseUntil, takeOverFrom) =>
       store.claim(runId, owner, now + 10 * config.leaseMillis, leaseUntil, takeOverFrom)
   }))
