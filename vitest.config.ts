@@ -1,30 +1,112 @@
+/**
+ * The test suite, split by cost into projects:
+ *
+ * - `unit`: in-process tests (fake time, in-memory and SQLite stores, the
+ *   PostgreSQL store over a connection): everything under `test/` that starts
+ *   no process and waits on no real lease;
+ * - `types`: the type-level tests (`test/types/*.test-d.ts`) and the type
+ *   check of the whole project (vitest's typecheck runs `tsc -p
+ *   tsconfig.json`, failing on any error in any file);
+ * - `smoke`: one fast check per surface through real processes (the built
+ *   `weft` bin, its HTTP server, a crash child);
+ * - `process`: the rest of what starts processes: crash and kill tests,
+ *   robustness, workers, the CLI bin, examples, short campaigns;
+ * - `system`: what npm users get and what people see: the packed tarball,
+ *   the built bin, the web view in headless Chromium, the docs and README.
+ *
+ * `npm test` runs unit + types + smoke (the quick loop); `npm run test:all`
+ * runs every project (CI). Every project's global setup builds the sources
+ * once (`test/build.ts`), and child processes start from that build, never
+ * through a TypeScript loader; `system` also builds the package (`dist/`)
+ * once.
+ *
+ * The package's entry points are read from package.json's `exports` (their
+ * `weft-source` condition): the one list of them.
+ */
+import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
-import { defineConfig } from "vitest/config"
+import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config"
 
-const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url))
+const root = fileURLToPath(new URL(".", import.meta.url))
+
+/** `weftjs`, `weftjs/sqlite`, ... resolved to their sources, from package.json's `exports`. */
+const entryAliases = Object.entries(
+  (JSON.parse(readFileSync(new URL("./package.json", import.meta.url), "utf8")) as {
+    readonly exports: Readonly<Record<string, unknown>>
+  }).exports
+).flatMap(([subpath, target]) => {
+  const source = typeof target === "object" && target !== null ? (target as Record<string, unknown>)["weft-source"] : undefined
+  if (typeof source !== "string") return []
+  const name = subpath.replace(/^\./, "weftjs").replace(/[/]/g, "\\/")
+  return [{ find: new RegExp(`^${name}$`), replacement: fileURLToPath(new URL(source, `file://${root}`)) }]
+})
+
+/** The files of the `process` project: tests that start processes or wait on real time. */
+const processFiles = [
+  "test/crash/**/*.test.ts",
+  "test/robustness/**/*.test.ts",
+  "test/process/**/*.test.ts",
+  "test/workers/**/*.test.ts",
+  "test/campaign/Campaign.test.ts",
+  "test/cli/cli.test.ts",
+  "test/examples/**/*.test.ts",
+  "test/yaml/Examples.test.ts",
+  "test/sqlite/Faults.test.ts",
+  "test/sqlite/Contention.test.ts",
+  "test/otel/CoreImports.test.ts",
+  "test/package/CoreImport.test.ts"
+]
+
+/** The files of the `system` project: the package as installed, the browser, the docs. */
+const systemFiles = [
+  "test/package/Pack.test.ts",
+  "test/cli/built.test.ts",
+  "test/browser/**/*.test.ts",
+  "test/docs/**/*.test.ts",
+  "test/readme/**/*.test.ts"
+]
+
+const smokeFiles = ["test/smoke/**/*.test.ts"]
+
+const project = (
+  name: string,
+  include: ReadonlyArray<string>,
+  options: { readonly exclude?: ReadonlyArray<string>; readonly globalSetup?: ReadonlyArray<string>; readonly timeout?: number } = {}
+): TestProjectInlineConfiguration => ({
+  extends: true,
+  test: {
+    name,
+    include: [...include],
+    exclude: ["**/node_modules/**", ...(options.exclude ?? [])],
+    globalSetup: ["test/setup/build.ts", ...(options.globalSetup ?? [])],
+    typecheck: { enabled: false },
+    testTimeout: options.timeout ?? 30_000,
+    hookTimeout: options.timeout ?? 30_000
+  }
+})
 
 export default defineConfig({
-  resolve: {
-    // the package's entry points, resolved to the sources (as tsconfig.json's `paths` does)
-    alias: [
-      { find: /^weftjs$/, replacement: src("index.ts") },
-      { find: /^weftjs\/sqlite$/, replacement: src("sqlite.ts") },
-      { find: /^weftjs\/pg$/, replacement: src("pg.ts") },
-      { find: /^weftjs\/cli$/, replacement: src("cli/index.ts") },
-      { find: /^weftjs\/http$/, replacement: src("http/index.ts") },
-      { find: /^weftjs\/yaml$/, replacement: src("yaml/index.ts") },
-      { find: /^weftjs\/otel$/, replacement: src("otel.ts") }
-    ]
-  },
+  resolve: { alias: entryAliases },
   test: {
-    include: ["test/**/*.test.ts"],
-    typecheck: {
-      enabled: true,
-      include: ["test/types/**/*.test-d.ts"],
-      tsconfig: "./tsconfig.json",
-      ignoreSourceErrors: false
-    },
-    testTimeout: 30_000,
-    hookTimeout: 30_000
+    projects: [
+      project("unit", ["test/**/*.test.ts"], { exclude: [...processFiles, ...systemFiles, ...smokeFiles] }),
+      {
+        extends: true,
+        test: {
+          name: "types",
+          include: [],
+          typecheck: {
+            enabled: true,
+            only: true,
+            include: ["test/types/**/*.test-d.ts"],
+            tsconfig: "./tsconfig.json",
+            ignoreSourceErrors: false
+          }
+        }
+      },
+      project("smoke", smokeFiles, { timeout: 60_000 }),
+      project("process", processFiles, { timeout: 60_000 }),
+      project("system", systemFiles, { globalSetup: ["test/setup/dist.ts"], timeout: 60_000 })
+    ]
   }
 })

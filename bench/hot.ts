@@ -10,7 +10,7 @@
  * fixed cost per run (the first step alone, that step included): from the least window of each kind, and from the medians (a
  * shared machine is noisy; the least is the steadiest figure).
  *
- * Run: `npx tsx bench/hot.ts --engine=sqlite --sync=NORMAL --steps=100 --runs=1 --bytes=1024 --seconds=5`
+ * Run: `npx tsx --conditions=weft-source bench/hot.ts --engine=sqlite --sync=NORMAL --steps=100 --runs=1 --bytes=1024 --seconds=5`
  */
 import { Effect } from "effect"
 import * as F from "./fixtures.js"

@@ -2,7 +2,7 @@
  * The PostgreSQL benchmark: workers and engines on a real server, against a
  * floor measured in the same run.
  *
- *   npx tsx bench/pg.ts [--quick] [--only=step,throughput,latency,failover,sqlite]
+ *   npx tsx --conditions=weft-source bench/pg.ts [--quick] [--only=step,throughput,latency,failover,sqlite]
  *   npm run bench -- --only=pg            (bench/run.ts runs this file in a child process)
  *
  * The server: `WEFT_BENCH_PG_URL`, else `WEFT_TEST_PG_URL`, else
@@ -37,6 +37,7 @@ import pg from "pg"
 import { Engine, Settings, SnapshotStore, Step, Template } from "weftjs"
 import { Pg } from "weftjs/pg"
 import { Sqlite } from "weftjs/sqlite"
+import { buildForTests } from "../test/build.js"
 import { chain as loggedChain, wait as waitFlow } from "../test/workers/flows.js"
 import {
   eventOf,
@@ -462,6 +463,7 @@ const sqlitePart = async () => {
 // -----------------------------------------------------------------------------
 
 const main = async (): Promise<void> => {
+  await buildForTests() // the worker processes start from the built JavaScript
   const started = S.now()
   console.log(`weft PostgreSQL benchmark ${new Date().toISOString()}${quick ? " --quick" : ""}`)
   console.log(`node ${process.version}, ${Os.cpus().length} × ${Os.cpus()[0]?.model ?? "cpu"}, load ${

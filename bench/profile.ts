@@ -7,7 +7,7 @@
  * `node --cpu-prof` with the arguments given, and prints the functions with
  * the most self time, each with the source module it comes from.
  *
- * Run: `npx tsx bench/profile.ts [--top=25] [--entry=bench/hot.ts] -- --only=store --quick`
+ * Run: `npx tsx --conditions=weft-source bench/profile.ts [--top=25] [--entry=bench/hot.ts] -- --only=store --quick`
  * (the arguments after `--` go to the entry, bench/run.ts by default; bench/hot.ts
  * loops over one engine cell). Files go to .bench-tmp/prof.
  */
@@ -96,8 +96,7 @@ const main = (): void => {
     "--platform=node",
     "--format=esm",
     "--packages=external",
-    "--alias:weftjs=./src/index.ts",
-    "--alias:weftjs/sqlite=./src/sqlite.ts",
+    "--conditions=weft-source",
     `--outfile=${bundle}`
   ], { stdio: "inherit", cwd: root })
   if (esbuild.status !== 0) process.exit(1)

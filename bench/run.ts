@@ -82,7 +82,7 @@ const typecheck = (): boolean => {
   const script = Path.join(process.cwd(), "bench", "typecheck", "run.ts")
   const result = ChildProcess.spawnSync(
     process.execPath,
-    ["--import", "tsx", script, "--sizes=10,25,50", `--runs=${typecheckRuns}`],
+    ["--import", "tsx", "--conditions=weft-source", script, "--sizes=10,25,50", `--runs=${typecheckRuns}`],
     { stdio: "inherit", cwd: process.cwd() }
   )
   return result.status === 0
@@ -138,7 +138,7 @@ const main = async (): Promise<void> => {
     console.log("\n## PostgreSQL benchmark (bench/pg.ts)")
     ChildProcess.spawnSync(
       process.execPath,
-      ["--import", "tsx", Path.join(process.cwd(), "bench", "pg.ts"), ...(quick ? ["--quick"] : [])],
+      ["--import", "tsx", "--conditions=weft-source", Path.join(process.cwd(), "bench", "pg.ts"), ...(quick ? ["--quick"] : [])],
       { stdio: "inherit", cwd: process.cwd() }
     )
   }

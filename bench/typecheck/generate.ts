@@ -13,7 +13,7 @@
  *   as a string although it is written as a number: must fail with
  *   a sentence naming that key and both types.
  *
- * Usage as a script: `npx tsx bench/typecheck/generate.ts <dir> <N> [variant] [entry]`.
+ * Usage as a script: `npx tsx --conditions=weft-source bench/typecheck/generate.ts <dir> <N> [variant] [entry]`.
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
@@ -113,7 +113,7 @@ export const generate = (root: string, size: number, variant: Variant, entry?: s
     compilerOptions: {
       noEmit: true,
       incremental: false,
-      ...(entry === undefined ? {} : { paths: { weftjs: [Path.relative(projectRoot, Path.resolve(entry))] } })
+      ...(entry === undefined ? {} : { paths: { weftjs: [`./${Path.relative(dir, Path.resolve(entry))}`] } })
     },
     include: ["flow.ts"]
   }

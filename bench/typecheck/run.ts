@@ -12,7 +12,7 @@
  * mis-wired chain (default N=50) must fail with exactly one error, an
  * sentence naming the key and both types, and that error is printed.
  *
- * Run: `npx tsx bench/typecheck/run.ts [--sizes=10,25,50,100] [--runs=3] [--wrong-size=50] [--entry=path/to/index.ts]`
+ * Run: `npx tsx --conditions=weft-source bench/typecheck/run.ts [--sizes=10,25,50,100] [--runs=3] [--wrong-size=50] [--entry=path/to/index.ts]`
  * (`--entry`: what "weftjs" resolves to, default src/index.ts; to compare a patched copy.)
  */
 import * as ChildProcess from "node:child_process"

@@ -250,6 +250,8 @@ export interface StartResumeOptions {
   readonly say?: ((line: string) => void) | undefined
   /** The second process's store steals claims (see `ChildConfig.sabotage`): the checker must find violations. */
   readonly sabotage?: boolean | undefined
+  /** How much longer each step takes (ms; see `ChildConfig.stepMillis`). */
+  readonly stepMillis?: number | undefined
 }
 
 /** One process starts runs, a second resumes or recovers them, on one SQLite file; see the module's header. */
@@ -273,6 +275,7 @@ export const startResumeCampaign = async (o: StartResumeOptions): Promise<Report
     leaseMillis: o.leaseMillis,
     pollMillis: 250
   })
+  const config = o.stepMillis === undefined ? base : { ...base, stepMillis: o.stepMillis }
   let ending = false
   let killsLeft = o.starterKills
   // spread the kills over the runs' steps (4 a run)
@@ -287,11 +290,11 @@ export const startResumeCampaign = async (o: StartResumeOptions): Promise<Report
   })
   try {
     await countFinal(store, prefix)
-    const second = children.start({ ...base, role: o.second, sabotage: o.sabotage ? "steal-claims" : undefined })
+    const second = children.start({ ...config, role: o.second, sabotage: o.sabotage ? "steal-claims" : undefined })
     await until(() => second.ready || second.exit !== undefined)
     let started = false
     const start = () => {
-      const child = children.start({ ...base, role: "starter" })
+      const child = children.start({ ...config, role: "starter" })
       starter = child
       void child.exited.then(() => {
         if (child.exit?.code === 0) started = true

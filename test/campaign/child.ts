@@ -1,7 +1,7 @@
 /**
  * The processes of the campaigns, one program with roles:
  *
- *   tsx test/campaign/child.ts '<ChildConfig as JSON>'
+ *   node .build/test/campaign/child.js '<ChildConfig as JSON>'
  *
  * - `worker`: an engine with recovery on and `Worker.layer` serving the
  *   campaign's queue; executes queued, orphaned and due runs until killed.
@@ -66,6 +66,8 @@ export interface ChildConfig {
    * it executes runs a live process holds.
    */
   readonly sabotage?: "steal-claims" | undefined
+  /** How much longer each step of the start/resume flow takes (ms). */
+  readonly stepMillis?: number | undefined
 }
 
 const config = JSON.parse(process.argv[2] ?? "null") as ChildConfig | null
@@ -81,7 +83,7 @@ const say = (line: string) => {
 const probe: Probe = { log: config.log, onStart: (stepKey) => say(`exec ${stepKey}`) }
 
 const campaign = makeCampaignFlow(probe, config.napMillis)
-const startResume = makeStartResumeFlow(probe)
+const startResume = makeStartResumeFlow(probe, config.stepMillis ?? 0)
 
 const honestStore: Layer.Layer<SnapshotStore.SnapshotStore, unknown> = config.store.kind === "sqlite"
   ? Sqlite.layerStore({ filename: config.store.file, busyTimeout: Duration.millis(1500) })

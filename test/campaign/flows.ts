@@ -209,8 +209,12 @@ export const makeCampaignFlow = (probe: Probe, napMillis: number) => {
   })
 }
 
-/** The start/resume flow: four steps in sequence; `s4` ends equal to {@link expectedS4}. */
-export const makeStartResumeFlow = (probe: Probe) =>
+/**
+ * The start/resume flow: four steps in sequence; `s4` ends equal to
+ * {@link expectedS4}. Each step takes `stepMillis` more (the checker's proof
+ * lengthens them so that a process stealing runs always finds some mid-step).
+ */
+export const makeStartResumeFlow = (probe: Probe, stepMillis = 0) =>
   Template.make({
     name: "start_resume",
     version: "1",
@@ -219,25 +223,25 @@ export const makeStartResumeFlow = (probe: Probe) =>
         name: "s1",
         requires: { n: Schema.Number },
         provides: { s1: Schema.Number, x_s1: Schema.String },
-        run: ({ n }, ctx) => execute(probe, ctx, (mark) => Effect.succeed({ s1: turn(n, 1), x_s1: mark }))
+        run: ({ n }, ctx) => execute(probe, ctx, (mark) => Effect.as(Effect.sleep(stepMillis), { s1: turn(n, 1), x_s1: mark }))
       }),
       Step.make({
         name: "s2",
         requires: { s1: Schema.Number },
         provides: { s2: Schema.Number, x_s2: Schema.String },
-        run: ({ s1 }, ctx) => execute(probe, ctx, (mark) => Effect.succeed({ s2: turn(s1, 2), x_s2: mark }))
+        run: ({ s1 }, ctx) => execute(probe, ctx, (mark) => Effect.as(Effect.sleep(stepMillis), { s2: turn(s1, 2), x_s2: mark }))
       }),
       Step.make({
         name: "s3",
         requires: { s2: Schema.Number },
         provides: { s3: Schema.Number, x_s3: Schema.String },
-        run: ({ s2 }, ctx) => execute(probe, ctx, (mark) => Effect.succeed({ s3: turn(s2, 3), x_s3: mark }))
+        run: ({ s2 }, ctx) => execute(probe, ctx, (mark) => Effect.as(Effect.sleep(stepMillis), { s3: turn(s2, 3), x_s3: mark }))
       }),
       Step.make({
         name: "s4",
         requires: { s3: Schema.Number },
         provides: { s4: Schema.Number, x_s4: Schema.String },
-        run: ({ s3 }, ctx) => execute(probe, ctx, (mark) => Effect.succeed({ s4: turn(s3, 4), x_s4: mark }))
+        run: ({ s3 }, ctx) => execute(probe, ctx, (mark) => Effect.as(Effect.sleep(stepMillis), { s4: turn(s3, 4), x_s4: mark }))
       })
     ]
   })

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url"
 import type { ProcessInfo } from "./check.js"
 import type { ChildConfig } from "./child.js"
 import { monotonicMillis } from "./log.js"
+import { built } from "../build.js"
 
 const projectRoot = fileURLToPath(new URL("../..", import.meta.url))
 const childScript = fileURLToPath(new URL("./child.ts", import.meta.url))
@@ -35,7 +36,7 @@ export class Child {
     private readonly onExec: (child: Child) => void
   ) {
     this.role = config.role
-    this.proc = spawn(process.execPath, ["--import", "tsx", childScript, JSON.stringify(config)], {
+    this.proc = spawn(process.execPath, [built(childScript), JSON.stringify(config)], {
       cwd: projectRoot,
       stdio: ["ignore", "pipe", "pipe"]
     })

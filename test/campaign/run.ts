@@ -12,6 +12,7 @@
  * postgres://root@127.0.0.1:5432/postgres); the campaign creates a scratch
  * database there and drops it.
  */
+import { buildForTests } from "../build.js"
 import { formatReport, passed, type Report } from "./campaigns.js"
 import { campaignNames, runCampaign } from "./plans.js"
 
@@ -25,6 +26,8 @@ if (unknown.length > 0) {
   process.exit(2)
 }
 const seed = Number(process.env.WEFT_CAMPAIGN_SEED ?? Math.floor(Math.random() * 2 ** 31))
+// the processes start from the built JavaScript (test/build.ts)
+await buildForTests()
 
 const reports: Array<Report> = []
 for (const name of only) {

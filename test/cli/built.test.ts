@@ -1,25 +1,22 @@
 /**
  * The `weft` bin as installed from npm: the package built as `npm run build`
- * builds it (into a folder of its own), its `dist/cli/bin.js` run with plain
+ * builds it (`dist/`, built once by the `system` project's global setup,
+ * `test/setup/dist.ts`), its `dist/cli/bin.js` run with plain
  * `node` (no TypeScript loader: the project file is loaded through tsx's
  * `tsImport`), on a project whose `weftjs` is that build.
  */
-import { rmSync } from "node:fs"
+import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Project } from "./support.js"
-import { build, json, makeProject } from "./support.js"
+import { json, makeProject, root } from "./support.js"
 
-let dist: string
+const dist = join(root, "dist")
 let project: Project
 
-beforeAll(async () => {
-  dist = await build()
+beforeAll(() => {
   project = makeProject({ entries: "dist", dist })
-}, 180_000)
-afterAll(() => {
-  project?.remove()
-  if (dist !== undefined) rmSync(dist, { recursive: true, force: true })
 })
+afterAll(() => project?.remove())
 
 describe("the built weft bin", () => {
   it("has a shebang, and runs the project's templates", async () => {

@@ -1,7 +1,8 @@
 /**
  * Running the real `weft` bin in a temporary project: a folder with its own
  * `weft.config.ts` (test/cli/fixtures), a `tsconfig.json` mapping `weftjs`
- * to the sources, and a temporary SQLite database (`WEFT_DATABASE`).
+ * to the test run's build of the sources (`test/build.ts`) or to the
+ * package's `dist`, and a temporary SQLite database (`WEFT_DATABASE`).
  */
 import { execFile, spawn } from "node:child_process"
 import { NodeContext } from "@effect/platform-node"
@@ -11,6 +12,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { built, entrySources } from "../build.js"
 
 /** The repository's root. */
 export const root = fileURLToPath(new URL("../../", import.meta.url))
@@ -36,7 +38,7 @@ export interface Background {
 export interface Project {
   readonly dir: string
   readonly database: string
-  /** Runs `weft <args>` in the project (the tsx form: `node --import tsx src/cli/bin.ts`). */
+  /** Runs `weft <args>` in the project (`node .build/src/cli/bin.js`: the test run's build). */
   readonly weft: (args: ReadonlyArray<string>, env?: Readonly<Record<string, string>>) => Promise<Result>
   /** Runs the built bin (`<dist>/cli/bin.js`), as installed from npm. */
   readonly weftBuilt: (args: ReadonlyArray<string>, env?: Readonly<Record<string, string>>) => Promise<Result>
@@ -47,7 +49,7 @@ export interface Project {
    */
   readonly inProcess: (args: ReadonlyArray<string>, env?: Readonly<Record<string, string>>) => Promise<Result>
   /**
-   * Starts `weft <args>` (the tsx form) and returns once its stdout matches
+   * Starts `weft <args>` (the test run's build) and returns once its stdout matches
    * `ready`, with what matched; `stop` sends it a signal and gives how it ended.
    */
   readonly background: (
@@ -70,18 +72,22 @@ const exec = (command: string, args: ReadonlyArray<string>, cwd: string, env: No
 
 /**
  * A fresh project folder; `remove` deletes it. `weftjs` in its project file
- * is the sources (`src`), or the build (`dist`, for the built bin).
+ * is the test run's build (`.build`, the same modules the bin loads), or the
+ * package's build (`dist`, for the built bin).
  */
 export const makeProject = (
-  options: { readonly entries?: "src" | "dist"; readonly dist?: string | undefined } = {}
+  options: { readonly entries?: "build" | "dist"; readonly dist?: string | undefined } = {}
 ): Project => {
   const dist = options.dist ?? join(root, "dist")
   const dir = mkdtempSync(join(tmpdir(), "weft-cli-"))
   const database = join(dir, "runs.db")
   symlinkSync(join(root, "node_modules"), join(dir, "node_modules"), "dir")
   writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }))
-  const built = options.entries === "dist"
-  const src = (path: string) => [built ? join(dist, path.replace(/\.ts$/, ".js")) : join(root, "src", path)]
+  const fromDist = options.entries === "dist"
+  const entry = (source: string) =>
+    [fromDist ? join(dist, source.replace(/^\.\/src\//, "").replace(/\.ts$/, ".js")) : built(source)]
+  const paths: Record<string, Array<string>> = {}
+  for (const [subpath, source] of entrySources()) paths[subpath.replace(/^\./, "weftjs")] = entry(source)
   writeFileSync(
     join(dir, "tsconfig.json"),
     JSON.stringify({
@@ -90,13 +96,7 @@ export const makeProject = (
         moduleResolution: "NodeNext",
         target: "ES2022",
         strict: true,
-        paths: {
-          "weftjs": src("index.ts"),
-          "weftjs/cli": src("cli/index.ts"),
-          "weftjs/sqlite": src("sqlite.ts"),
-          "weftjs/yaml": src("yaml/index.ts"),
-          "weftjs/http": src("http/index.ts")
-        }
+        paths
       }
     })
   )
@@ -127,7 +127,7 @@ export const makeProject = (
   const background = (args: ReadonlyArray<string>, ready: RegExp, env: Readonly<Record<string, string>> = {}) =>
     new Promise<Background>(
       (resolve, reject) => {
-        const child = spawn(process.execPath, ["--import", "tsx", join(root, "src/cli/bin.ts"), ...args], {
+        const child = spawn(process.execPath, [built("src/cli/bin.ts"), ...args], {
           cwd: dir,
           env: environment(env)
         })
@@ -161,7 +161,7 @@ export const makeProject = (
     inProcess,
     background,
     weft: (args, env = {}) =>
-      exec(process.execPath, ["--import", "tsx", join(root, "src/cli/bin.ts"), ...args], dir, environment(env)),
+      exec(process.execPath, [built("src/cli/bin.ts"), ...args], dir, environment(env)),
     weftBuilt: (args, env = {}) => exec(process.execPath, [join(dist, "cli/bin.js"), ...args], dir, environment(env)),
     write: (name, text) => {
       const path = join(dir, name)
@@ -217,19 +217,4 @@ const capture = (stdout: Array<string>, stderr: Array<string>): Console.Console 
     trace: of(unsafe.log),
     warn: of(unsafe.error)
   }
-}
-
-/**
- * Builds the package as `npm run build` does (`tsc -p tsconfig.build.json`),
- * into a folder of its own inside `node_modules/.cache` (so that its imports
- * resolve to the project's dependencies); returns the folder.
- */
-export const build = (): Promise<string> => {
-  const out = join(root, "node_modules", ".cache", "weft-cli-build", String(process.pid))
-  rmSync(out, { recursive: true, force: true })
-  const tsc = join(root, "node_modules", "typescript", "bin", "tsc")
-  return exec(process.execPath, [tsc, "-p", "tsconfig.build.json", "--outDir", out], root, process.env).then((result) => {
-    if (result.code !== 0) throw new Error(`the build failed:\n${result.stdout}${result.stderr}`)
-    return out
-  })
 }

@@ -1,6 +1,6 @@
 /**
  * A child process for the crash tests:
- *   tsx test/crash/child.ts <database> <log file> <run id> start|resume|auto [extra ms per step]
+ *   node .build/test/crash/child.js <database> <log file> <run id> start|resume|auto [extra ms per step]
  *
  * `auto` starts the run when the store has no record of it (an earlier process
  * was killed before the run was recorded), resumes it when it is active, and,

@@ -1,6 +1,6 @@
 /**
  * A child process for the durable crash tests:
- *   tsx test/crash/durableChild.ts <database> <log file> <run id> <mode> [arg]
+ *   node .build/test/crash/durableChild.js <database> <log file> <run id> <mode> [arg]
  *
  * modes: sleep-start <sleep ms> | sleep-resume <sleep ms> | wait-start |
  * signal <payload JSON> | wait-resume

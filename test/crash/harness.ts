@@ -18,6 +18,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { Effect, Exit } from "effect"
+import { built } from "../build.js"
 
 /** mulberry32: a small seeded PRNG, so a failing sequence of kills can be replayed. */
 export const prng = (seed: number) => {
@@ -58,7 +59,7 @@ const projectRoot = fileURLToPath(new URL("../..", import.meta.url))
 const killVariable = "WEFT_CRASH_KILL"
 
 /**
- * Runs `tsx <script> <args>` in a new Node process, killing it as `kill`
+ * Runs `<script> <args>` (its build: `test/build.ts`) in a new Node process, killing it as `kill`
  * says. Exit codes 0 and 1 (a run's typed failure) are results; any other
  * exit is a broken child and rejects.
  */
@@ -70,7 +71,7 @@ export const runChild = (
 ): Promise<ChildResult> =>
   new Promise((done, fail) => {
     const selfKill = kill === undefined ? {} : { [killVariable]: JSON.stringify(kill) }
-    const proc: ChildProcess = spawn(process.execPath, ["--import", "tsx", script, ...args], {
+    const proc: ChildProcess = spawn(process.execPath, [built(script), ...args], {
       cwd: projectRoot,
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ...env, ...selfKill }

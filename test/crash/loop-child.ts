@@ -1,6 +1,6 @@
 /**
  * A child process for the loop crash test:
- *   tsx test/crash/loop-child.ts <database> <log file> <run id>
+ *   node .build/test/crash/loop-child.js <database> <log file> <run id>
  * Starts the run when the store has no record of it, else resumes it (or,
  * when it already completed, reports its final state from the store). Before
  * resuming it logs the keys of the steps the store has as completed, so the

@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process"
 import { resolve } from "node:path"
 import { describe, expect, it } from "vitest"
+import { built } from "../build.js"
 
 const root = resolve(__dirname, "../..")
 
@@ -14,10 +15,10 @@ interface Outcome {
   readonly stderr: string
 }
 
-/** Runs `tsx examples/run.ts ...args` as `npm run example` does, killing it after `timeoutMs`. */
+/** Runs `examples/run.ts ...args` (built) as `npm run example` does, killing it after `timeoutMs`. */
 const runExample = (args: ReadonlyArray<string>, timeoutMs = 60_000): Promise<Outcome> =>
   new Promise((done, fail) => {
-    const proc = spawn(process.execPath, ["--import", "tsx", "examples/run.ts", ...args], {
+    const proc = spawn(process.execPath, [built("examples/run.ts"), ...args], {
       cwd: root,
       stdio: ["ignore", "pipe", "pipe"]
     })

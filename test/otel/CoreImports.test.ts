@@ -5,7 +5,8 @@
  * 1. statically: no file that `src/index.ts` reaches through relative
  *    imports (static, type-only or dynamic) names `@opentelemetry/*` or
  *    `@effect/opentelemetry`;
- * 2. at run time: a Node process that imports `src/index.ts` (through tsx)
+ * 2. at run time: a Node process that imports `src/index.ts` (its build:
+ *    `test/build.ts`)
  *    resolves no module of those packages (a module-resolution hook logs
  *    every URL resolved).
  *
@@ -18,6 +19,7 @@ import { tmpdir } from "node:os"
 import { dirname, join, relative, resolve } from "node:path"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import ts from "typescript"
+import { built } from "../build.js"
 
 const root = resolve(__dirname, "../..")
 const isOtel = (specifier: string) => /^@opentelemetry\/|^@effect\/opentelemetry(\/|$)/.test(specifier)
@@ -86,10 +88,10 @@ describe("at run time", () => {
     new Promise<ReadonlyArray<string>>((done, fail) => {
       const log = join(dir, `${entry.replace(/[/.]/g, "_")}.log`)
       writeFileSync(log, "")
-      const script = `await import(${JSON.stringify(join(root, entry))})`
+      const script = `await import(${JSON.stringify(built(entry))})`
       execFile(
         process.execPath,
-        ["--import", "tsx", "--import", join(dir, "register.mjs"), "--input-type=module", "-e", script],
+        ["--import", join(dir, "register.mjs"), "--input-type=module", "-e", script],
         { cwd: root, env: { ...process.env, WEFT_IMPORT_LOG: log }, timeout: 60_000 },
         (error, _stdout, stderr) => {
           if (error !== null) return fail(new Error(`importing ${entry} failed: ${stderr}`))
@@ -104,7 +106,7 @@ describe("at run time", () => {
   it("importing weftjs loads no OpenTelemetry module", async () => {
     const urls = await resolvedBy("src/index.ts")
     // it did load the core, and Effect
-    expect(urls.some((url) => url.endsWith("/src/Engine.ts"))).toBe(true)
+    expect(urls.some((url) => url.endsWith("/src/Engine.js"))).toBe(true)
     expect(urls.some((url) => url.includes("/node_modules/effect/"))).toBe(true)
     expect(otelModules(urls)).toEqual([])
   }, 60_000)

@@ -3,7 +3,7 @@
  * dependencies: a program that only uses the in-memory engine pays for no
  * database driver, HTTP server, command line, YAML parser or OpenTelemetry.
  *
- * A child process imports the entry's sources (through tsx) under a recorder
+ * A child process imports the entry's sources (built: `test/build.ts`) under a recorder
  * (`loads/preload.mjs`: an ESM `resolve` hook registered with
  * `module.register`, a CommonJS `Module._load` wrapper and a `process.dlopen`
  * wrapper) and runs a flow on the in-memory engine; every module it loaded
@@ -17,9 +17,10 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { built } from "../build.js"
 import { coreViolations, corePackages, describeRan, type Load, packageOf, recordLoads, root } from "./support.js"
 
-const child = join(root, "test/package/loads/child.ts")
+const child = built("test/package/loads/child.ts")
 const allowed = corePackages(join(root, "node_modules"))
 const folder = mkdtempSync(join(tmpdir(), "weft-core-import-"))
 
@@ -28,8 +29,8 @@ let control: typeof core
 
 beforeAll(async () => {
   ;[core, control] = await Promise.all([
-    recordLoads([child, "core"], { cwd: root, before: ["--import", "tsx"] }),
-    recordLoads([child, "sqlite", join(folder, "control.db")], { cwd: root, before: ["--import", "tsx"] })
+    recordLoads([child, "core"], { cwd: root }),
+    recordLoads([child, "sqlite", join(folder, "control.db")], { cwd: root })
   ])
 }, 60_000)
 afterAll(() => rmSync(folder, { recursive: true, force: true }))
@@ -48,8 +49,8 @@ describe("import from \"weftjs\"", () => {
 
   it("is seen by the recorder: the entry's sources and effect", () => {
     const urls = core.loads.filter((load) => load.kind === "resolve").map((load) => load.what)
-    expect(urls).toContain(`file://${join(root, "src/index.ts")}`)
-    expect(urls).toContain(`file://${join(root, "src/Engine.ts")}`)
+    expect(urls).toContain(`file://${built("src/index.ts")}`)
+    expect(urls).toContain(`file://${built("src/Engine.ts")}`)
     expect(packages(core.loads)).toContain("effect")
   })
 

@@ -1,6 +1,7 @@
 /**
- * The package as another team gets it: `npm pack` (which builds `dist/` on
- * `prepack`), the tarball installed into a fresh consumer project, and each
+ * The package as another team gets it: `npm pack` (of the `dist/` the `system`
+ * project's global setup built as `prepack` would: `test/setup/dist.ts`; so
+ * `--ignore-scripts`, not a second build), the tarball installed into a fresh consumer project, and each
  * entry point type-checked (`tsc`, strict, NodeNext) and run with plain
  * `node` from that project.
  *
@@ -174,8 +175,8 @@ const timed = async <A>(label: string, f: () => Promise<A>): Promise<A> => {
 }
 
 beforeAll(async () => {
-  // 1. pack, which builds dist/ (prepack)
-  const pack = await timed("npm pack (with the build)", () => run("npm", ["pack", "--pack-destination", work, "--json"], { cwd: root, timeout: 240_000 }))
+  // 1. pack the dist/ built by the global setup (prepack would build it again)
+  const pack = await timed("npm pack", () => run("npm", ["pack", "--ignore-scripts", "--pack-destination", work, "--json"], { cwd: root, timeout: 240_000 }))
   if (pack.code !== 0) throw new Error(`npm pack failed: ${describeRan(pack)}`)
   packed = (JSON.parse(pack.stdout) as ReadonlyArray<Packed>)[0] as Packed
 

@@ -14,7 +14,7 @@
  * repository. Prints a Markdown table: median time, size of node_modules,
  * number of packages.
  *
- *   npx tsx test/package/measure.ts [weftjs-x.y.z.tgz]
+ *   npx tsx --conditions=weft-source test/package/measure.ts [weftjs-x.y.z.tgz]
  *
  * Without a tarball, it packs one (`npm pack`, which builds dist/).
  */

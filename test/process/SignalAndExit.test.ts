@@ -12,6 +12,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import Database from "better-sqlite3"
 import { afterAll, describe, expect, it } from "vitest"
+import { built } from "../build.js"
 
 const dir = mkdtempSync(join(tmpdir(), "weft-signal-exit-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -20,7 +21,7 @@ const root = fileURLToPath(new URL("../..", import.meta.url))
 
 /** Runs the child to its end; returns its JSON line. */
 const run = (args: ReadonlyArray<string>, env: Record<string, string> = {}): unknown => {
-  const out = execFileSync(process.execPath, ["--import", "tsx", child, ...args], {
+  const out = execFileSync(process.execPath, [built(child), ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     encoding: "utf8",

@@ -13,6 +13,7 @@ import { Sqlite } from "weftjs/sqlite"
 import { newRun, stepRecord, storedState, t0 } from "../contract/SnapshotStoreContract.js"
 import { tempDir, tempFile } from "../support.js"
 import { node, open } from "./fixtures.js"
+import { built } from "../build.js"
 
 const owner = "engine-a"
 const claim = { owner, leaseUntil: t0 + 60_000 }
@@ -30,7 +31,7 @@ const failure = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 const openAsUser = (files: ReadonlyArray<string>) =>
   Effect.map(
     node(
-      ["--import", "tsx", "test/sqlite/openAs.ts", ...files],
+      [built("test/sqlite/openAs.ts"), ...files],
       process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}
     ),
     (output) => {

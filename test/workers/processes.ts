@@ -1,5 +1,5 @@
 /**
- * Worker processes (`./worker.ts` in a child Node process through tsx)
+ * Worker processes (`./worker.ts`, built by `test/build.ts`, in a child Node process)
  * whose printed lines are read as they come: for the worker tests and the
  * PostgreSQL benchmark (so nothing here imports vitest).
  */
@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { fileURLToPath } from "node:url"
 import type { WorkerOptions } from "./worker.js"
+import { built } from "../build.js"
 
 const projectRoot = fileURLToPath(new URL("../..", import.meta.url))
 const script = fileURLToPath(new URL("./worker.ts", import.meta.url))
@@ -59,7 +60,7 @@ export const spawnWorker = async (w: Place, settings: WorkerSettings = {}): Prom
     recovery: true,
     ...settings
   }
-  const proc: ChildProcess = spawn(process.execPath, ["--import", "tsx", script, JSON.stringify(options)], {
+  const proc: ChildProcess = spawn(process.execPath, [built(script), JSON.stringify(options)], {
     cwd: projectRoot,
     stdio: ["ignore", "pipe", "pipe"]
   })

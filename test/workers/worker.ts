@@ -1,7 +1,7 @@
 /**
  * A worker process for the worker tests and the PostgreSQL benchmark:
  *
- *   node --import tsx test/workers/worker.ts '<options as JSON>'
+ *   node .build/test/workers/worker.js '<options as JSON>'
  *
  * It opens the PostgreSQL store (`url`, `schema`; its connections are named
  * `name` on the server, its LISTEN connection `<name> (listen)`; with

@@ -11,6 +11,7 @@ import { Engine, Testing } from "weftjs"
 import { Yaml } from "weftjs/yaml"
 import { folder, registry } from "../../examples/yaml/registry.js"
 import { DataQuality, OrderProcessing } from "../../templates/index.js"
+import { built } from "../build.js"
 
 const loadExample = (name: string) => Yaml.loadFile(`${folder}${name}`, { registry })
 
@@ -154,7 +155,7 @@ const root = resolve(__dirname, "../..")
 
 const runExample = (args: ReadonlyArray<string>): Promise<{ readonly code: number | null; readonly stdout: string; readonly stderr: string }> =>
   new Promise((done, fail) => {
-    const proc = spawn(process.execPath, ["--import", "tsx", "examples/run.ts", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] })
+    const proc = spawn(process.execPath, [built("examples/run.ts"), ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] })
     let stdout = ""
     let stderr = ""
     proc.stdout.on("data", (chunk) => (stdout += String(chunk)))

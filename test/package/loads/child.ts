@@ -1,5 +1,5 @@
 /**
- * Run by `CoreImport.test.ts` under `node --import tsx --import ./preload.mjs`:
+ * Run (built: `test/build.ts`) by `CoreImport.test.ts` under `node --import ./preload.mjs`:
  *
  * - `core`: imports the `weftjs` entry (its sources) and runs a one-step
  *   flow on the in-memory engine, as a program that never touches a

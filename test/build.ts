@@ -1,0 +1,117 @@
+/**
+ * The repository's TypeScript, built once per test run for the child
+ * processes the tests start.
+ *
+ * A child started through `tsx` transpiles the ~26k lines of `src/` and the
+ * Effect packages it loads again, each time (about 4 s of CPU per process);
+ * the suite starts well over a hundred. Instead, the global setup
+ * (`test/setup/build.ts`) transpiles every `.ts` file of `src/`, `test/`,
+ * `templates/`, `examples/` and `bench/` once into `.build/` (esbuild: no
+ * type check — the type check is a project of its own), with a
+ * `package.json` naming the package `weftjs`, whose `exports` are the built
+ * entries: Node's self-reference then resolves `import "weftjs/sqlite"` in a
+ * built test script to the built sources, and every other package to the
+ * repository's `node_modules`. A child is then `node .build/<path>.js`.
+ *
+ * This module imports nothing of weft's, so that the global setup and the
+ * process harnesses can load it cheaply.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { dirname, isAbsolute, join, relative } from "node:path"
+import { fileURLToPath } from "node:url"
+
+/** The repository's root. */
+export const repoRoot = fileURLToPath(new URL("..", import.meta.url))
+
+/** Where the built JavaScript goes (git-ignored). */
+export const buildDir = join(repoRoot, ".build")
+
+/** The folders whose TypeScript is built. */
+const folders = ["src", "test", "templates", "examples", "bench"] as const
+
+/**
+ * The built JavaScript of a TypeScript file of the repository (`script`
+ * absolute, or relative to the repository's root): `src/cli/bin.ts` →
+ * `<root>/.build/src/cli/bin.js`.
+ */
+export const built = (script: string): string => {
+  const path = isAbsolute(script) ? relative(repoRoot, script) : script
+  if (path.startsWith("..")) throw new Error(`${script} is not in the repository`)
+  return join(buildDir, path.replace(/\.(m?)ts$/, ".$1js"))
+}
+
+/** The package's entry points as package.json's `exports` declares them: subpath → source file. */
+export const entrySources = (): ReadonlyArray<readonly [subpath: string, source: string]> => {
+  const manifest = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as {
+    readonly exports: Readonly<Record<string, unknown>>
+  }
+  const entries: Array<readonly [string, string]> = []
+  for (const [subpath, target] of Object.entries(manifest.exports)) {
+    if (typeof target !== "object" || target === null) continue
+    const source = (target as Record<string, unknown>)["weft-source"]
+    if (typeof source === "string") entries.push([subpath, source])
+  }
+  return entries
+}
+
+const sourcesIn = (dir: string, into: Array<string>): Array<string> => {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.name === "node_modules" || entry.name.startsWith(".")) continue
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) sourcesIn(path, into)
+    else if (/\.m?ts$/.test(entry.name) && !/\.d\.m?ts$/.test(entry.name) && !entry.name.endsWith(".test-d.ts")) {
+      into.push(path)
+    }
+  }
+  return into
+}
+
+/** A fingerprint of the sources: paths, sizes and modification times. */
+const fingerprint = (files: ReadonlyArray<string>): string => {
+  let text = ""
+  for (const file of files) {
+    const stat = statSync(file)
+    text += `${file}\0${stat.size}\0${stat.mtimeMs}\n`
+  }
+  let hash = 5381
+  for (let i = 0; i < text.length; i++) hash = ((hash * 33) ^ text.charCodeAt(i)) >>> 0
+  return `${files.length}:${text.length}:${hash.toString(16)}`
+}
+
+/**
+ * Builds the sources into `.build/` unless the last build is of the same
+ * sources (so that several test projects in one run, and runs of one file
+ * after another, build once). Returns whether it built.
+ */
+export const buildForTests = async (): Promise<boolean> => {
+  const files = folders.flatMap((folder) =>
+    existsSync(join(repoRoot, folder)) ? sourcesIn(join(repoRoot, folder), []) : []
+  ).sort()
+  const stamp = join(buildDir, ".stamp")
+  const print = fingerprint(files)
+  if (existsSync(stamp) && readFileSync(stamp, "utf8") === print) return false
+  const { transform } = await import("esbuild")
+  rmSync(buildDir, { recursive: true, force: true })
+  await Promise.all(files.map(async (file) => {
+    const out = built(file)
+    const source = readFileSync(file, "utf8")
+    const result = await transform(source, {
+      loader: "ts",
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      sourcemap: "inline",
+      sourcefile: file
+    })
+    mkdirSync(dirname(out), { recursive: true })
+    writeFileSync(out, result.code)
+  }))
+  const exports: Record<string, string> = {}
+  for (const [subpath, source] of entrySources()) exports[subpath] = `./${source.replace(/^\.\//, "").replace(/\.ts$/, ".js")}`
+  writeFileSync(
+    join(buildDir, "package.json"),
+    JSON.stringify({ name: "weftjs", private: true, type: "module", exports }, null, 2)
+  )
+  writeFileSync(stamp, print)
+  return true
+}
