@@ -20,7 +20,7 @@ import {
 import type { Event } from "../../Event.js"
 import type { Service as Store } from "../../SnapshotStore.js"
 import { isFinal } from "../../RunStatus.js"
-import { defaultQueue } from "../store/records.js"
+import { defaultQueue } from "../../SnapshotStore.js"
 import type * as Template from "../../Template.js"
 import { retryTransient } from "../run/checkpoint.js"
 import { decodePayload } from "../run/codecs.js"
