@@ -62,8 +62,12 @@ export interface Issue extends Schema.Schema.Type<typeof Issue> {}
 /** A template's name and version, as `TemplateMismatch` names them. */
 const TemplateRef = Schema.Struct({ name: Schema.String, version: Schema.String })
 
-/** Another run's error, summarised (it may have ended in another process). */
-const ErrorRef = Schema.NullOr(Schema.Struct({ tag: Schema.String, message: Schema.String }))
+/** Another run's error, summarised as the store keeps it (it may have ended in another process). */
+const ErrorRef = Schema.NullOr(Schema.Struct({
+  tag: Schema.String,
+  message: Schema.String,
+  data: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+}))
 
 const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
   path.length === 0 ? "(root)" : path.map(String).join(".")
