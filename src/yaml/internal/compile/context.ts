@@ -12,6 +12,7 @@ import { type Flow, Step, Template } from "../../../index.js"
 import { parseDuration } from "../duration.js"
 import { type Entry, type Env, type Field, fieldOfEntry } from "../env.js"
 import type * as Expr from "../expr.js"
+import type { PSet } from "../persistent.js"
 import type { Registry } from "../../Yaml.js"
 import type { Diagnostics, Positions, YEntry, YMap, YNode } from "../source.js"
 import { didYouMean, listOf } from "../suggest.js"
@@ -25,7 +26,7 @@ export type AnySchema = Schema.Schema.AnyNoContext
 export interface Walk {
   readonly env: Env
   /** The ids of the steps that have run on this path. */
-  readonly visible: ReadonlySet<string>
+  readonly visible: PSet
 }
 
 /** Offsets in the file (or in an expression's text). */
