@@ -57,7 +57,7 @@ const load = (source: string, registry: Yaml.Registry) => () => {
 }
 
 const floor = (source: string) => () => {
-  parseDocument(source, { lineCounter: new LineCounter(), keepSourceTokens: true, prettyErrors: false, uniqueKeys: true, strict: true })
+  parseDocument(source, { lineCounter: new LineCounter(), prettyErrors: false, uniqueKeys: true, strict: true })
 }
 
 const ms = (x: number): string => x.toFixed(0).padStart(6)

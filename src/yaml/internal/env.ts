@@ -57,6 +57,12 @@ const fieldCache = new WeakMap<object, Requirement>()
 export const fieldInfo = (field: Field): Requirement => {
   const cached = fieldCache.get(field)
   if (cached !== undefined) return cached
+  if (Schema.isSchema(field)) {
+    // what a one-key Struct of it would say, without building one (a Schema class each)
+    const info: Requirement = { type: SchemaAST.typeAST(field.ast), optional: false }
+    fieldCache.set(field, info)
+    return info
+  }
   const ast = SchemaAST.typeAST(Schema.Struct({ key: field }).ast)
   const ps = ast._tag === "TypeLiteral" ? ast.propertySignatures[0] : undefined
   const info: Requirement = ps === undefined
@@ -72,9 +78,17 @@ export const fieldOfKey = (schema: Schema.Schema.AnyNoContext, key: string): Fie
 
 /** A Schema field for a key as the environment has it (optional when it may be missing). */
 export const fieldOfEntry = (entry: Entry): Field => {
-  const schema = Schema.make(entry.type)
-  return entry.optional ? Schema.optional(schema) : schema
+  let fields = entryFields.get(entry.type)
+  if (fields === undefined) {
+    const schema = Schema.make(entry.type)
+    fields = { required: schema, optional: Schema.optional(schema) }
+    entryFields.set(entry.type, fields)
+  }
+  return entry.optional ? fields.optional : fields.required
 }
+
+/** The fields of each type (a Schema is a class of its own: made once per type, and shared). */
+const entryFields = new WeakMap<AST, { readonly required: Field; readonly optional: Field }>()
 
 /** The type a read of the entry sees. */
 export const readType = (entry: Entry): AST => entry.optional ? union([entry.type, SchemaAST.undefinedKeyword]) : entry.type
