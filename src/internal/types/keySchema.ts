@@ -25,5 +25,7 @@ export const keySchema = (key: string, field: Field): Schema.Schema.AnyNoContext
 }
 
 /** The field inside a one-key Struct built by {@link keySchema} (`Unknown` if it is not there). */
-export const fieldOf = (schema: Schema.Schema.AnyNoContext, key: string): Field =>
-  (schema as unknown as { readonly fields: Schema.Struct.Fields }).fields[key] ?? Schema.Unknown
+export const fieldOf = (schema: Schema.Schema.AnyNoContext, key: string): Field => {
+  const fields = (schema as unknown as { readonly fields: Schema.Struct.Fields }).fields
+  return (Object.hasOwn(fields, key) ? fields[key] : undefined) ?? Schema.Unknown
+}
