@@ -73,6 +73,10 @@ export interface Input {
   readonly positions: Positions
 }
 
+/** Why `__proto__` cannot be a state key (assigning it to an object sets the object's prototype). */
+export const unsafeKey = (what: string): string =>
+  `${what} "__proto__" cannot be a state key (it would set an object's prototype): give it another name`
+
 export const isTemplate = (u: unknown): u is Template.Template.Any => Template.isTemplate(u)
 
 /** Whether `key` is an own property of `o` (never one of `Object.prototype`'s, such as "constructor"). */
@@ -184,7 +188,8 @@ export class Compilation {
   }
 
   key(node: YNode, what: string): string | undefined {
-    return this.name(node, what, keyPattern, "is not a state key (letters, digits, \"_\", \"-\", \"$\")")
+    const key = this.name(node, what, keyPattern, "is not a state key (letters, digits, \"_\", \"-\", \"$\")")
+    return key === "__proto__" ? this.error(node, unsafeKey(what)) : key
   }
 
   /**

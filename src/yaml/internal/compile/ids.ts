@@ -6,7 +6,7 @@
  * @internal
  */
 import type { YMap, YNode } from "../source.js"
-import type { Compilation } from "./context.js"
+import { type Compilation, unsafeKey } from "./context.js"
 import { idPattern, reserved, type StepKind, stepKinds } from "./format.js"
 import { lookup } from "./registry.js"
 
@@ -48,6 +48,8 @@ export const collectIds = (cx: Compilation, list: YNode, counter: { next: number
       const at = idEntry?.value ?? kindEntry.keyNode
       if (reserved.has(id)) {
         cx.error(at, `"${id}" is a reserved name: give this step another id`)
+      } else if (id === "__proto__") {
+        cx.error(at, unsafeKey("the id")) // an id names keys (a signal's, a forEach's) and is a key of steps.<id>
       } else {
         const previous = cx.ids.get(id)
         if (previous !== undefined) {
