@@ -69,7 +69,7 @@ export const get = <A, K extends keyof A & string>(
 ): Effect.Effect<A[K], StateExpired | StateKeyMissing> =>
   Effect.flatMap(Clock.currentTimeMillis, (now): Effect.Effect<A[K], StateExpired | StateKeyMissing> => {
     const info = state.entries[key] as EntryInfo | undefined
-    if (info === undefined || !(key in (state.values as object))) {
+    if (info === undefined || !Object.hasOwn(state.values as object, key)) {
       return Effect.fail(new StateKeyMissing({ step: reader, key }))
     }
     if (info.expiresAt !== null && info.expiresAt.getTime() <= now) {

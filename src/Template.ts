@@ -277,11 +277,13 @@ const unsafeMake = (options: {
   for (const node of options.steps) {
     const shape = shapeOf(node)
     for (const [key, schema] of shape.requirements) {
-      if (key in provides) continue
+      if (Object.hasOwn(provides, key)) continue // own keys only: "constructor" is a key like any other
       requirements.push([key, schema])
       required.add(key)
     }
-    Object.assign(provides, shape.provides)
+    for (const [key, schema] of Object.entries(shape.provides)) {
+      Object.defineProperty(provides, key, { value: schema, enumerable: true, writable: true, configurable: true })
+    }
   }
   const local = options.local ?? []
   for (const key of local) delete provides[key]

@@ -162,7 +162,7 @@ export const runStep = <Req extends object, Prov extends object, E, R>(
   return Effect.map(runTemplate(template, input, { ...options, settings }), (result) => {
     const written: Record<string, unknown> = {}
     for (const key of Object.keys(step.provides)) {
-      if (key in (result.state as object)) written[key] = (result.state as Record<string, unknown>)[key]
+      if (Object.hasOwn(result.state as object, key)) written[key] = (result.state as Record<string, unknown>)[key]
     }
     return written as Prov
   })

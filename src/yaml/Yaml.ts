@@ -30,7 +30,7 @@ import { Data, Effect } from "effect"
 import { composeWorkflow, type Step, type Template } from "../index.js"
 import { isAssignable } from "./internal/assignable.js"
 import { compile } from "./internal/compile.js"
-import { apply, type Env, problemMessage, type Requirement } from "./internal/env.js"
+import { apply, emptyEnv, type Env, problemMessage, type Requirement } from "./internal/env.js"
 import * as JsonSchemaInternal from "./internal/jsonSchema.js"
 import { defaultLimits, Diagnostics, parse, positionsOfText } from "./internal/source.js"
 
@@ -300,7 +300,7 @@ export const compose = (
   Effect.suspend(() => {
     const problems: Array<{ readonly part: string; readonly message: string }> = []
     const outside = new Map<string, { readonly required: Requirement; readonly by: string }>()
-    let env: Env = new Map()
+    let env: Env = emptyEnv()
     for (const part of parts) {
       const before = env
       env = apply(part, env, {

@@ -397,6 +397,25 @@ describe("mistakes, each at its line and column, all at once", () => {
     ])
   })
 
+  it("a look-alike unknown step name (a Cyrillic \"о\") is an unknown step with its did-you-mean, not an id error", () => {
+    const lookAlike = "fetch_\u043erder" // "fetch_оrder": its "о" is Cyrillic
+    const withOrder: Yaml.Registry = { steps: { ...registry.steps, fetch_order: fetchPrice } }
+    expectErrors(errorsOf(flow("name: x", "version: 1", "inputs: { sku: string }", "steps:", `  - use: ${lookAlike}`), withOrder), [
+      ["5:10", `unknown step "${lookAlike}" (did you mean "fetch_order"?); "\u043e" is U+043E, not an ASCII character: registered are`]
+    ])
+    // in a subflow, and when nothing is close
+    expectErrors(errorsOf(flow("name: x", "version: 1", "steps:", "  - subflow: d\u043euble", "  - use: \u0436\u0436"), registry), [
+      ["4:14", `unknown step "d\u043euble" (did you mean "double"?); "\u043e" is U+043E`],
+      ["5:10", `unknown step "\u0436\u0436"; "\u0436" is U+0436, not an ASCII character: registered are`]
+    ])
+    // a registered name that cannot be an id still needs an id
+    const spaced: Yaml.Registry = { steps: { "fetch price": fetchPrice } }
+    expectErrors(errorsOf(flow("name: x", "version: 1", "inputs: { sku: string }", "steps:", "  - use: fetch price"), spaced), [
+      ["5:10", `"fetch price" cannot be a step id: give this step an "id:"`]
+    ])
+    expect(load(flow("name: x", "version: 1", "inputs: { sku: string }", "steps:", "  - id: fetch", "    use: fetch price"), spaced).name).toBe("x")
+  })
+
   it("a key nobody provides", () => {
     expectErrors(errorsOf(flow("name: x", "version: 1", "inputs: { m: number }", "steps:", "  - use: double"), registry), [
       ["5:10", `step "double" reads "n" (number), but nothing provides it here (did you mean "m"?)`]

@@ -143,7 +143,7 @@ export const makeLoop = (options: {
   )
   const provides = providedFields([body])
   const own = checkWhen === "after"
-    ? fieldRequirements(requires).filter(([key]) => !(key in body.provides))
+    ? fieldRequirements(requires).filter(([key]) => !Object.hasOwn(body.provides, key))
     : fieldRequirements(requires)
   return make({
     name,
@@ -173,7 +173,7 @@ export const makeForEach = (options: {
   check(over !== as, `Flow.forEach "${name}": "over" and "as" must be different keys, both are "${as}"`)
   const element = body.requirements.find(([key]) => key === as)
   const list = { [over]: Schema.Array(element === undefined ? Schema.Unknown : valueSchema(fieldOf(element[1], as))) }
-  const result = body.provides[collect]
+  const result = Object.hasOwn(body.provides, collect) ? body.provides[collect] : undefined
   check(result !== undefined, `Flow.forEach "${name}": its body does not provide "${collect}"`)
   const results = { [into]: Schema.Array(valueSchema(fieldOf(result!, collect))) }
   return make({

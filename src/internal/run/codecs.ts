@@ -336,7 +336,7 @@ export const inputValidator = (
               issues.push(issue)
             }
           }
-        } else if (key in result.right) {
+        } else if (Object.hasOwn(result.right, key)) {
           out[key] = result.right[key]
         }
       }

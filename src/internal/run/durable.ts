@@ -279,7 +279,7 @@ const runSubflow = (ctx: RunContext, node: Durable.Subflow.Any, key: string) =>
     const written = new Map<string, { readonly value: unknown; readonly size: number }>()
     const now = yield* Clock.currentTimeMillis
     for (const name of child.providedState) {
-      if (!(name in exit.value.state)) continue
+      if (!Object.hasOwn(exit.value.state, name)) continue
       const value = exit.value.state[name]
       const encoded = codecs.get(name)?.encode(value) ?? Either.right(value)
       if (Either.isLeft(encoded)) continue

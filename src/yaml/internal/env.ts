@@ -15,6 +15,7 @@
 import { Schema, SchemaAST } from "effect"
 import type { Template } from "../../index.js"
 import { arrayOf, elementType, isAssignable, union } from "./assignable.js"
+import { PMap } from "./persistent.js"
 import { describe } from "./printType.js"
 import { didYouMean } from "./suggest.js"
 
@@ -30,7 +31,16 @@ export interface Entry {
   readonly writers: ReadonlySet<string>
 }
 
-export type Env = ReadonlyMap<string, Entry>
+/**
+ * The state's keys at one point of a flow: a persistent map, so that each
+ * step's environment shares what it did not change with the one before it,
+ * and comparing two of them costs what differs (loading is linear in the
+ * number of steps).
+ */
+export type Env = PMap<Entry>
+
+/** The environment with nothing in it. */
+export const emptyEnv = (): Env => PMap.empty()
 
 /** A key as a node requires it. */
 export interface Requirement {
@@ -47,6 +57,12 @@ const fieldCache = new WeakMap<object, Requirement>()
 export const fieldInfo = (field: Field): Requirement => {
   const cached = fieldCache.get(field)
   if (cached !== undefined) return cached
+  if (Schema.isSchema(field)) {
+    // what a one-key Struct of it would say, without building one (a Schema class each)
+    const info: Requirement = { type: SchemaAST.typeAST(field.ast), optional: false }
+    fieldCache.set(field, info)
+    return info
+  }
   const ast = SchemaAST.typeAST(Schema.Struct({ key: field }).ast)
   const ps = ast._tag === "TypeLiteral" ? ast.propertySignatures[0] : undefined
   const info: Requirement = ps === undefined
@@ -62,9 +78,17 @@ export const fieldOfKey = (schema: Schema.Schema.AnyNoContext, key: string): Fie
 
 /** A Schema field for a key as the environment has it (optional when it may be missing). */
 export const fieldOfEntry = (entry: Entry): Field => {
-  const schema = Schema.make(entry.type)
-  return entry.optional ? Schema.optional(schema) : schema
+  let fields = entryFields.get(entry.type)
+  if (fields === undefined) {
+    const schema = Schema.make(entry.type)
+    fields = { required: schema, optional: Schema.optional(schema) }
+    entryFields.set(entry.type, fields)
+  }
+  return entry.optional ? fields.optional : fields.required
 }
+
+/** The fields of each type (a Schema is a class of its own: made once per type, and shared). */
+const entryFields = new WeakMap<AST, { readonly required: Field; readonly optional: Field }>()
 
 /** The type a read of the entry sees. */
 export const readType = (entry: Entry): AST => entry.optional ? union([entry.type, SchemaAST.undefinedKeyword]) : entry.type
@@ -75,9 +99,9 @@ export const write = (
   fields: Readonly<Record<string, { readonly type: AST; readonly optional: boolean }>>,
   writer: string
 ): Env => {
-  const next = new Map(env)
+  let next = env
   for (const [key, info] of Object.entries(fields)) {
-    next.set(key, { type: info.type, optional: info.optional, writers: new Set([writer]) })
+    next = next.set(key, { type: info.type, optional: info.optional, writers: new Set([writer]) })
   }
   return next
 }
@@ -85,16 +109,14 @@ export const write = (
 /** The environment after one of several alternatives: a key some do not have is optional. */
 export const join = (envs: ReadonlyArray<Env>): Env => {
   if (envs.length === 1) return envs[0]!
-  const keys = new Set(envs.flatMap((env) => Array.from(env.keys())))
-  const next = new Map<string, Entry>()
+  // the keys where the environments differ (from the first): the others are the first's, shared
+  const first = envs[0]!
+  const keys = new Set(envs.slice(1).flatMap((env) => first.diff(env)))
+  let next = first
   for (const key of keys) {
     const entries = envs.map((env) => env.get(key))
     const present = entries.filter((e): e is Entry => e !== undefined)
-    if (present.every((e) => e === present[0]) && present.length === entries.length) {
-      next.set(key, present[0]!)
-      continue
-    }
-    next.set(key, {
+    next = next.set(key, {
       type: union(present.map((e) => e.type)),
       optional: present.length < entries.length || present.some((e) => e.optional),
       writers: new Set(present.flatMap((e) => Array.from(e.writers)))
@@ -105,9 +127,10 @@ export const join = (envs: ReadonlyArray<Env>): Env => {
 
 /** Adds `writer` to the writers of every key whose entry changed from `before` to `after`. */
 export const markWriter = (before: Env, after: Env, writer: string): Env => {
-  const next = new Map(after)
-  for (const [key, entry] of after) {
-    if (before.get(key) !== entry) next.set(key, { ...entry, writers: new Set([...entry.writers, writer]) })
+  let next = after
+  for (const key of before.changedIn(after)) {
+    const entry = after.get(key)!
+    next = next.set(key, { ...entry, writers: new Set([...entry.writers, writer]) })
   }
   return next
 }
@@ -180,11 +203,10 @@ export const apply = (node: Template.Node, env: Env, ctx: Context, path = ""): E
       let current = env
       for (const child of node.steps) current = apply(child, current, ctx, `${path}${node.name}/`)
       if (node.local.length === 0) return current
-      const next = new Map(current)
+      let next = current
       for (const key of node.local) {
         const before = env.get(key)
-        if (before === undefined) next.delete(key)
-        else next.set(key, before)
+        next = before === undefined ? next.delete(key) : next.set(key, before)
       }
       return next
     }
@@ -251,16 +273,13 @@ const applyFlow = (node: Template.Node & { readonly _tag: "Flow" }, env: Env, ct
     case "parallel": {
       const branches = spec.labels.map((label) => apply(spec.branches[label]!, env, ctx, `${path}${label}/`))
       if (spec.mode === "first") return join(branches)
-      const next = new Map(env)
+      let next = env
       const changed = new Map<string, Array<Entry>>()
       for (const branch of branches) {
-        for (const [key, entry] of branch) {
-          if (env.get(key) === entry) continue
-          changed.set(key, [...(changed.get(key) ?? []), entry])
-        }
+        for (const key of env.changedIn(branch)) changed.set(key, [...(changed.get(key) ?? []), branch.get(key)!])
       }
       for (const [key, entries] of changed) {
-        next.set(key, {
+        next = next.set(key, {
           type: union(entries.map((e) => e.type)),
           optional: entries.every((e) => e.optional),
           writers: new Set(entries.flatMap((e) => Array.from(e.writers)))

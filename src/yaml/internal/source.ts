@@ -159,7 +159,6 @@ export const parse = (text: string, diagnostics: Diagnostics, limits: Limits = d
   try {
     doc = parseDocument(text, {
       lineCounter: counter,
-      keepSourceTokens: true,
       prettyErrors: false,
       uniqueKeys: true,
       strict: true

@@ -48,6 +48,19 @@ export const didYouMean = (name: string, known: Iterable<string>): string => {
   return match === undefined ? "" : ` (did you mean "${match}"?)`
 }
 
+/**
+ * `; "о" is U+043E, not an ASCII character`, or nothing: names the first
+ * character outside ASCII of a name, which is how a look-alike (a Cyrillic
+ * "о" for a Latin "o") shows.
+ */
+export const notAscii = (name: string): string => {
+  for (const char of name) {
+    const code = char.codePointAt(0)!
+    if (code > 0x7e) return `; "${char}" is U+${code.toString(16).toUpperCase().padStart(4, "0")}, not an ASCII character`
+  }
+  return ""
+}
+
 /** `"a", "b" and "c"` (at most `max`, then "..."). */
 export const listOf = (names: ReadonlyArray<string>, max = 12): string => {
   const quoted = names.slice(0, max).map((n) => `"${n}"`)

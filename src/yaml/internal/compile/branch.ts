@@ -8,6 +8,7 @@ import { type SchemaAST } from "effect"
 import { Flow } from "../../../index.js"
 import { isAssignable, isOpaque, members, stringType } from "../assignable.js"
 import { type Entry, join } from "../env.js"
+import { PSet } from "../persistent.js"
 import type * as Expr from "../expr.js"
 import { describe } from "../printType.js"
 import type { YMap } from "../source.js"
@@ -48,7 +49,7 @@ export const branchStep = (cx: Compilation, item: YMap, info: StepInfo, walk: Wa
     const then = compileList(cx, thenEntry.value, walk, `the "then" arm of branch "${info.id}"`)
     const otherwise = elseEntry === undefined ? undefined : compileList(cx, elseEntry.value, walk, `the "else" arm of branch "${info.id}"`)
     const env = join([then.walk.env, otherwise?.walk.env ?? walk.env])
-    const visible = new Set([...then.walk.visible, ...(otherwise?.walk.visible ?? [])])
+    const visible = PSet.union(otherwise === undefined ? [then.walk.visible] : [then.walk.visible, otherwise.walk.visible])
     const nodes = compiled === undefined ? [] : cx.build(ifEntry.value, () =>
       Flow.branch({
         name: info.id,
@@ -103,7 +104,7 @@ export const branchStep = (cx: Compilation, item: YMap, info: StepInfo, walk: Wa
     }
   }
   const env = join(arms.map((arm) => arm.walk.env))
-  const visible = new Set(arms.flatMap((arm) => Array.from(arm.walk.visible)))
+  const visible = PSet.union(arms.map((arm) => arm.walk.visible))
   const nodes = selector === undefined || arms.length === 0 ? [] : cx.build(onEntry!.value, () =>
     Flow.match({
       name: info.id,

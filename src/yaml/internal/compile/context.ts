@@ -12,6 +12,7 @@ import { type Flow, Step, Template } from "../../../index.js"
 import { parseDuration } from "../duration.js"
 import { type Entry, type Env, type Field, fieldOfEntry } from "../env.js"
 import type * as Expr from "../expr.js"
+import type { PSet } from "../persistent.js"
 import type { Registry } from "../../Yaml.js"
 import type { Diagnostics, Positions, YEntry, YMap, YNode } from "../source.js"
 import { didYouMean, listOf } from "../suggest.js"
@@ -25,7 +26,7 @@ export type AnySchema = Schema.Schema.AnyNoContext
 export interface Walk {
   readonly env: Env
   /** The ids of the steps that have run on this path. */
-  readonly visible: ReadonlySet<string>
+  readonly visible: PSet
 }
 
 /** Offsets in the file (or in an expression's text). */
@@ -71,6 +72,10 @@ export interface Input {
   readonly diagnostics: Diagnostics
   readonly positions: Positions
 }
+
+/** Why `__proto__` cannot be a state key (assigning it to an object sets the object's prototype). */
+export const unsafeKey = (what: string): string =>
+  `${what} "__proto__" cannot be a state key (it would set an object's prototype): give it another name`
 
 export const isTemplate = (u: unknown): u is Template.Template.Any => Template.isTemplate(u)
 
@@ -183,7 +188,8 @@ export class Compilation {
   }
 
   key(node: YNode, what: string): string | undefined {
-    return this.name(node, what, keyPattern, "is not a state key (letters, digits, \"_\", \"-\", \"$\")")
+    const key = this.name(node, what, keyPattern, "is not a state key (letters, digits, \"_\", \"-\", \"$\")")
+    return key === "__proto__" ? this.error(node, unsafeKey(what)) : key
   }
 
   /**

@@ -9,7 +9,8 @@
 import { createHash } from "node:crypto"
 import { Effect, Either, Schema, SchemaAST } from "effect"
 import { Step, Template } from "../../../index.js"
-import type { Entry, Env, Field } from "../env.js"
+import { emptyEnv, type Env, type Field } from "../env.js"
+import { PSet } from "../persistent.js"
 import type { YEntry } from "../source.js"
 import { didYouMean } from "../suggest.js"
 import { type Compilation, type Node, own, type Walk } from "./context.js"
@@ -56,7 +57,7 @@ export const compileFlow = (cx: Compilation): Template.Template.Any | undefined 
   const timeout = top.get("timeout") === undefined ? undefined : cx.duration(top.get("timeout")!.value, "timeout")
 
   let nodes: ReadonlyArray<Node> = []
-  let walk: Walk = { env, visible: new Set() }
+  let walk: Walk = { env, visible: PSet.empty() }
   if (stepsEntry !== undefined) {
     collectIds(cx, stepsEntry.value, { next: 0 })
     const compiled = compileList(cx, stepsEntry.value, walk, "the flow")
@@ -138,7 +139,7 @@ const readVars = (cx: Compilation, entry: YEntry | undefined): void => {
 }
 
 const readInputs = (cx: Compilation, entry: YEntry | undefined): Env => {
-  const env = new Map<string, Entry>()
+  let env: Env = emptyEnv()
   if (entry === undefined) return env
   const map = cx.mapping(entry.value, "inputs")
   if (map === undefined) return env
@@ -155,12 +156,12 @@ const readInputs = (cx: Compilation, entry: YEntry | undefined): Env => {
     }
     const schema = declaredType(cx, e.value)
     if (schema === undefined) {
-      env.set(key, { type: SchemaAST.anyKeyword, optional, writers: new Set(["inputs"]) })
+      env = env.set(key, { type: SchemaAST.anyKeyword, optional, writers: new Set(["inputs"]) })
       cx.inputs.set(key, { schema: Schema.Any, optional })
       continue
     }
     cx.inputs.set(key, { schema, optional })
-    env.set(key, { type: SchemaAST.typeAST(schema.ast), optional, writers: new Set(["inputs"]) })
+    env = env.set(key, { type: SchemaAST.typeAST(schema.ast), optional, writers: new Set(["inputs"]) })
   }
   return env
 }

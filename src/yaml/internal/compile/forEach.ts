@@ -61,7 +61,7 @@ export const forEachStep = (cx: Compilation, item: YMap, info: StepInfo, walk: W
     cx.error(asEntry!.value, `the steps of forEach "${info.id}" never read "${as}": each element is given under this key`)
   }
   const writes = new Map<string, Entry>()
-  for (const [key, entry] of compiled.walk.env) if (inner.get(key) !== entry) writes.set(key, entry)
+  for (const key of inner.changedIn(compiled.walk.env)) writes.set(key, compiled.walk.env.get(key)!)
   let collected: Entry | undefined
   if (collect !== undefined) {
     collected = writes.get(collect)

@@ -6,8 +6,9 @@
  * @internal
  */
 import type { YMap, YNode } from "../source.js"
-import type { Compilation } from "./context.js"
+import { type Compilation, unsafeKey } from "./context.js"
 import { idPattern, reserved, type StepKind, stepKinds } from "./format.js"
+import { lookup } from "./registry.js"
 
 const kindOf = (map: YMap): StepKind | undefined => {
   return stepKinds.find((kind) => map.entries.some((e) => e.key === kind))
@@ -29,7 +30,13 @@ export const collectIds = (cx: Compilation, list: YNode, counter: { next: number
     } else if ((kind === "use" || kind === "subflow") && kindEntry.value.kind === "scalar" && typeof kindEntry.value.value === "string") {
       id = kindEntry.value.value
       if (!idPattern.test(id)) {
-        cx.error(kindEntry.value, `"${id}" cannot be a step id: give this step an "id:" (letters, digits, "_" and "-")`)
+        if (lookup(cx, id) === undefined) {
+          // not registered either (a look-alike such as a Cyrillic "о"): the step is compiled under
+          // this name, not referable, so that its unknown-step error (with its did-you-mean) is the one reported
+          cx.info.set(item, { id, order })
+        } else {
+          cx.error(kindEntry.value, `"${id}" cannot be a step id: give this step an "id:" (letters, digits, "_" and "-")`)
+        }
         id = undefined
       }
     } else if (kind !== "use" && kind !== "subflow") {
@@ -41,6 +48,8 @@ export const collectIds = (cx: Compilation, list: YNode, counter: { next: number
       const at = idEntry?.value ?? kindEntry.keyNode
       if (reserved.has(id)) {
         cx.error(at, `"${id}" is a reserved name: give this step another id`)
+      } else if (id === "__proto__") {
+        cx.error(at, unsafeKey("the id")) // an id names keys (a signal's, a forEach's) and is a key of steps.<id>
       } else {
         const previous = cx.ids.get(id)
         if (previous !== undefined) {

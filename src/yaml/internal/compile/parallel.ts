@@ -8,6 +8,7 @@
 import { Flow } from "../../../index.js"
 import { arrayOf, booleanType, elementType, isAssignable, isOpaque, members, numberType, union } from "../assignable.js"
 import { type Entry, type Env, join } from "../env.js"
+import { PSet } from "../persistent.js"
 import { describe } from "../printType.js"
 import type { YEntry, YMap, YNode } from "../source.js"
 import { didYouMean, listOf } from "../suggest.js"
@@ -44,9 +45,8 @@ export const parallelStep = (cx: Compilation, item: YMap, info: StepInfo, walk: 
   }
   const writes = new Map<string, Array<{ readonly label: string; readonly entry: Entry }>>()
   for (const branch of branches) {
-    for (const [key, entry] of branch.walk.env) {
-      if (walk.env.get(key) === entry) continue
-      writes.set(key, [...(writes.get(key) ?? []), { label: branch.label, entry }])
+    for (const key of walk.env.changedIn(branch.walk.env)) {
+      writes.set(key, [...(writes.get(key) ?? []), { label: branch.label, entry: branch.walk.env.get(key)! }])
     }
   }
   const mergeEntry = fields.get("merge")
@@ -87,9 +87,9 @@ export const parallelStep = (cx: Compilation, item: YMap, info: StepInfo, walk: 
   if (mode === "first") {
     env = join(branches.map((b) => b.walk.env))
   } else {
-    const next = new Map(walk.env)
+    let next = walk.env
     for (const [key, writers] of writes) {
-      next.set(key, {
+      next = next.set(key, {
         type: mergedTypes.get(key) ?? union(writers.map((w) => w.entry.type)),
         optional: writers.every((w) => w.entry.optional),
         writers: new Set(writers.flatMap((w) => Array.from(w.entry.writers)))
@@ -97,7 +97,7 @@ export const parallelStep = (cx: Compilation, item: YMap, info: StepInfo, walk: 
     }
     env = next
   }
-  const visible = new Set([...walk.visible, ...branches.flatMap((b) => Array.from(b.walk.visible))])
+  const visible = PSet.union([walk.visible, ...branches.map((b) => b.walk.visible)])
   const nodes = concurrency === undefined ? [] : cx.build(branchesEntry.value, () =>
     Flow.parallel({
       name: info.id,

@@ -9,7 +9,7 @@ import type { Schema } from "effect"
 import type { Step, Template } from "../../../index.js"
 import { apply, type Env, fieldInfo, type Requirement, write } from "../env.js"
 import type { YNode } from "../source.js"
-import { closest, didYouMean, listOf } from "../suggest.js"
+import { closest, didYouMean, listOf, notAscii } from "../suggest.js"
 import { type Compilation, isStep, isTemplate, type StepInfo } from "./context.js"
 
 export const lookup = (cx: Compilation, name: string): Step.Step.Any | Template.Template.Any | undefined => {
@@ -31,7 +31,7 @@ export const targetOf = (cx: Compilation, node: YNode, what: string): Step.Step.
     const names = registeredNames(cx)
     return cx.error(
       node,
-      `unknown step "${name}"${didYouMean(name, names)}: ${names.length === 0 ? "nothing is registered" : `registered are ${listOf([...names].sort())}`}`
+      `unknown step "${name}"${didYouMean(name, names)}${notAscii(name)}: ${names.length === 0 ? "nothing is registered" : `registered are ${listOf([...names].sort())}`}`
     )
   }
   return found

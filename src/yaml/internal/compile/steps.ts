@@ -55,7 +55,7 @@ const compileStep = (cx: Compilation, item: YNode, walk: Walk): Compiled => {
   const compiled = cx.kinds[kind](cx, item, info, walk)
   const env = markWriter(walk.env, compiled.walk.env, info.id)
   const provided = new Set<string>()
-  for (const [key, entry] of env) if (walk.env.get(key) !== entry) provided.add(key)
+  for (const key of walk.env.changedIn(env)) provided.add(key)
   cx.providedBy.set(info.id, provided)
-  return { nodes: compiled.nodes, walk: { env, visible: new Set([...compiled.walk.visible, info.id]) } }
+  return { nodes: compiled.nodes, walk: { env, visible: compiled.walk.visible.add(info.id) } }
 }
