@@ -106,7 +106,7 @@ export default defineConfig({
       },
       project("smoke", smokeFiles, { timeout: 60_000 }),
       project("process", processFiles, { timeout: 60_000 }),
-      project("system", systemFiles, { globalSetup: ["test/setup/dist.ts"], timeout: 60_000 })
+      project("system", systemFiles, { globalSetup: ["test/setup/dist.ts"], timeout: 180_000 })
     ]
   }
 })
