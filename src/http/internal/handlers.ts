@@ -65,7 +65,7 @@ const runNotFound = (error: unknown) =>
 
 const startError = fromEngine((error) =>
   error instanceof Errors.InvalidInput
-    ? new Api.InvalidInput({ message: error.message, template: error.workflow, ...issuesOf(error) })
+    ? new Api.InvalidInput({ message: error.message, template: error.template, ...issuesOf(error) })
     : error instanceof Errors.InvalidRunId
     ? new Api.BadRequest({ message: error.message })
     : error instanceof Errors.InvalidTemplate || error instanceof Errors.TemplateConflict
