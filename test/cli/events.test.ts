@@ -4,15 +4,18 @@
  * completed step(s)" counts what the run's trace and `weft status`
  * (`completedSteps`) show.
  */
-import { Effect, Layer, Queue, Stream } from "effect"
+import { Duration, Effect, Layer, Queue, Stream } from "effect"
 import { describe, expect, it } from "vitest"
-import { Engine, Event, Settings, SnapshotStore } from "weftjs"
-import config, { approval, hello } from "./fixtures/weft.config.ts"
+import { Engine, Event, Settings, SnapshotStore, type Template } from "weftjs"
+import config, { approval, hello } from "./fixtures/weft.config.js"
 
 const layer = Layer.provide(Engine.layer, SnapshotStore.layerMemory).pipe(
   Layer.provideMerge(config.layer!),
-  Layer.provide(Settings.layerWith({ retryDelay: 0 }))
+  Layer.provide(Settings.layerWith({ retryDelay: Duration.zero }))
 )
+
+/** A template typed for the engine's generic operations (its services come from the layer). */
+const runnable = (template: Template.Template.Any) => template as unknown as Template.Template<object, object, unknown, never>
 
 describe("the events of a run's executions", () => {
   it("a queued run's first execution is started; a resume counts the steps its trace shows", () =>
@@ -25,17 +28,17 @@ describe("the events of a run's executions", () => {
           while: (event) => event === undefined || event._tag !== tag || event.runId !== runId,
           body: () => Queue.take(events)
         })
-      yield* engine.register(hello as never)
-      yield* engine.register(approval as never)
+      yield* engine.register(runnable(hello))
+      yield* engine.register(runnable(approval))
 
       // queued, then taken up here (as a worker does)
-      yield* engine.start(hello as never, { who: "q" } as never, { runId: "q1", queue: "other" })
-      yield* engine.resume(hello as never, "q1")
+      yield* engine.start(runnable(hello), { who: "q" }, { runId: "q1", queue: "other" })
+      yield* engine.resume(runnable(hello), "q1")
       const first = yield* Queue.take(events)
       expect(Event.format(first)).toBe("run q1 started (hello@1)")
 
       // suspended after one step; the signal resumes it
-      yield* engine.start(approval as never, { amount: 1 } as never, { runId: "a1" })
+      yield* engine.start(runnable(approval), { amount: 1 }, { runId: "a1" })
       yield* next("RunSuspended", "a1")
       const shown = (yield* engine.inspect("a1")).position.completedSteps
       expect(shown).toBe(1)

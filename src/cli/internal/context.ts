@@ -15,7 +15,7 @@ import { ConfigError, Console, Context, Effect, Layer, type Option, type Types }
 import { Engine, Template } from "../../index.js"
 import * as Project from "../Project.js"
 import { defaultEngine } from "./engine.js"
-import { CliError, failure, fromError, messageOf, usage } from "./errors.js"
+import { CliError, failure, messageOf, usage } from "./errors.js"
 import type { Format, View } from "./output.js"
 import { print, viewFailure } from "./output.js"
 import { formatFlowError, loadYaml } from "./yaml.js"
@@ -106,7 +106,7 @@ export type EngineUse =
  * the project's services, as a layer; with `execute`, the project's
  * templates registered.
  */
-const engineLayer = (use: EngineUse): Layer.Layer<Engine.Engine, CliError, CurrentProject | CliContext> =>
+const engineLayer = (use: EngineUse) =>
   Layer.unwrapScoped(Effect.gen(function*() {
     const project = yield* CurrentProject
     const { verbose } = yield* CliContext
@@ -124,7 +124,7 @@ const engineLayer = (use: EngineUse): Layer.Layer<Engine.Engine, CliError, Curre
       const service = Context.get(context, Engine.Engine)
       // registered with the project's services: the engine executes the runs with them
       for (const template of project.templates) {
-        yield* Effect.mapError(Effect.provide(service.register(runnable(template)), context), fromError)
+        yield* Effect.provide(service.register(runnable(template)), context)
       }
     }
     return Layer.succeedContext(context)

@@ -6,6 +6,7 @@
  * @internal
  */
 import { Data, Effect, Either } from "effect"
+import { Errors } from "../../index.js"
 import type { ArgumentError } from "./decode.js"
 
 /**
@@ -26,23 +27,7 @@ export const usage = (text: string) => new CliError({ text, exitCode: 2 })
 /** A failure (a failed run, the store): exit code 1. */
 export const failure = (text: string | null) => new CliError({ text, exitCode: 1 })
 
-/** Errors that mean the input was wrong: the command did nothing. */
-const inputErrors = new Set([
-  "InvalidInput",
-  "InvalidSignalPayload",
-  "SignalRejected",
-  "RunNotFound",
-  "InvalidRunId",
-  "TemplateNotRegistered",
-  "TemplateMismatch",
-  "TemplateConflict",
-  "RunNotResumable",
-  "RunAlreadyActive",
-  "InvalidTemplate",
-  "ProjectError",
-  "ArgumentError"
-])
-
+/** An error's message (its tag, or the value as text, when it has none). */
 export const messageOf = (error: unknown): string => {
   if (error instanceof Error || (typeof error === "object" && error !== null && "message" in error)) {
     const message = (error as { readonly message: unknown }).message
@@ -59,19 +44,15 @@ export const tagOf = (error: unknown): string | undefined =>
     : undefined
 
 /**
- * Any error as a {@link CliError}: weft's input errors exit with 2, the rest
- * with 1. The one place exit codes are decided (`Cli.run` calls it).
+ * Any error as a {@link CliError}, its exit code derived from the error's
+ * own classification (`Errors.kindOf`): the caller's mistake (`"input"`:
+ * nothing was done) exits with 2, a failed run or a failing store with 1.
+ * The one place exit codes are decided (`Cli.run` calls it).
  */
-export const fromError = (error: unknown): CliError => {
-  if (error instanceof CliError) return error
-  const tag = tagOf(error)
-  // a run id that exists already is the caller's mistake, not the store's
-  const duplicate = tag === "PersistenceError" && (error as { readonly reason?: unknown }).reason === "duplicate"
-  return new CliError({
-    text: messageOf(error),
-    exitCode: duplicate || (tag !== undefined && inputErrors.has(tag)) ? 2 : 1
-  })
-}
+export const fromError = (error: unknown): CliError =>
+  error instanceof CliError
+    ? error
+    : new CliError({ text: messageOf(error), exitCode: Errors.kindOf(error) === "input" ? 2 : 1 })
 
 /** An `Either` of a decoder as an Effect failing with exit code 2. */
 export const decoded = <A>(either: Either.Either<A, ArgumentError>): Effect.Effect<A, CliError> =>
