@@ -112,7 +112,7 @@ const cli = Command.run(command, { name: "weft", version })
  * `@effect/cli` reads a parent command's options: `weft list --format json`
  * is `weft --format json list`. After `--`, nothing is moved.
  */
-export const hoistRootOptions = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
+const hoistRootOptions = (args: ReadonlyArray<string>): ReadonlyArray<string> => {
   const at = args.findIndex((arg) => names.has(arg))
   if (at < 0) return args
   const root: Array<string> = []

@@ -110,6 +110,7 @@ const engineLayer = (use: EngineUse) =>
   Layer.unwrapScoped(Effect.gen(function*() {
     const project = yield* CurrentProject
     const { verbose } = yield* CliContext
+    if (project.engine !== undefined && verbose) yield* Console.error(`weft: store: the engine of ${project.file}`)
     const engine = project.engine ?? defaultEngine({ readOnly: use === "read", verbose })
     const context = yield* Layer.build(Layer.merge(project.layer, engine)).pipe(
       Effect.mapError((error) =>
