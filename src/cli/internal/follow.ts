@@ -7,13 +7,13 @@
  */
 import { Cause, Deferred, Duration, Effect, Exit, Option, Stream } from "effect"
 import type { Scope } from "effect"
-import { Event, SnapshotStore } from "../../index.js"
+import { Event, RunStatus } from "../../index.js"
 import type { Engine, Template } from "../../index.js"
 import { failure } from "./errors.js"
 import type { Format, View } from "./output.js"
 import { out, runJson, stateJson, stepJson, toJson, traceTable } from "./output.js"
 
-const isFinal = SnapshotStore.isFinal
+const isFinal = RunStatus.isFinal
 
 /** How a followed run stopped: it ended, it suspended (waits for a signal), or it could not go on here. */
 export type Outcome =

@@ -6,7 +6,7 @@
  */
 import { Console, Effect, JSONSchema, Schema, SchemaAST } from "effect"
 import type { Template, Trace } from "../../index.js"
-import { SnapshotStore } from "../../index.js"
+import { RunStatus, type SnapshotStore } from "../../index.js"
 import * as Graph from "../../Graph.js"
 
 // ---------------------------------------------------------------------------
@@ -24,7 +24,7 @@ export interface RunJson {
   readonly runId: string
   readonly template: string
   readonly version: string
-  readonly status: SnapshotStore.RunStatus
+  readonly status: RunStatus.RunStatus
   readonly createdAt: string
   readonly updatedAt: string
   readonly error: ErrorJson | null
@@ -415,7 +415,7 @@ export type View =
     readonly run: RunJson
     readonly position: { readonly lastStep: string | null; readonly completedSteps: number }
   }
-  | { readonly _tag: "Trace"; readonly runId: string; readonly status: SnapshotStore.RunStatus; readonly steps: ReadonlyArray<StepJson> }
+  | { readonly _tag: "Trace"; readonly runId: string; readonly status: RunStatus.RunStatus; readonly steps: ReadonlyArray<StepJson> }
   | { readonly _tag: "Result"; readonly run: RunJson; readonly state: Readonly<Record<string, unknown>> }
   | { readonly _tag: "Started"; readonly run: RunJson }
   | { readonly _tag: "Cancelled"; readonly run: RunJson; readonly already: boolean }
@@ -534,7 +534,7 @@ const followedText = (view: Extract<View, { readonly _tag: "Followed" }>): Reado
         : `run ${runId} is suspended at ${waitingFor.step}, waiting for signal "${waitingFor.signal}"; send it with:\n` +
           `  weft signal ${waitingFor.runId} ${waitingFor.signal} '<json payload>'`
     )
-  } else if (!SnapshotStore.isFinal(run.status)) {
+  } else if (!RunStatus.isFinal(run.status)) {
     text.push(`run ${runId} is ${run.status}; follow it with: weft watch ${runId}`)
   }
   return text

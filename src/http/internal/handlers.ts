@@ -8,6 +8,7 @@ import { Duration, Effect, Either, FiberSet, Layer, Option, Redacted } from "eff
 import * as Engine from "../../Engine.js"
 import * as Graph from "../../Graph.js"
 import * as Errors from "../../Errors.js"
+import * as RunStatus from "../../RunStatus.js"
 import * as SnapshotStore from "../../SnapshotStore.js"
 import type * as Template from "../../Template.js"
 import * as Api from "../Api.js"
@@ -267,7 +268,7 @@ const runs = (options: HandlerOptions) =>
         .handle("resume", ({ path }) =>
           Effect.gen(function*() {
             const { run, template } = yield* templateOfRun(path.runId)
-            if (run.status === "completed" || run.status === "failed" || run.status === "cancelled") {
+            if (RunStatus.isFinal(run.status)) {
               return yield* new Api.RunNotResumable({
                 message: `Run "${run.runId}" is ${run.status} and cannot be resumed`,
                 runId: run.runId,

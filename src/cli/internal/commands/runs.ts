@@ -6,7 +6,7 @@
  */
 import { Args, type Command, Options } from "@effect/cli"
 import { type Duration, Effect } from "effect"
-import { Engine, SnapshotStore } from "../../../index.js"
+import { Engine, RunStatus } from "../../../index.js"
 import type { Template } from "../../../index.js"
 import { CliContext, command, CurrentProject, resolveTemplate, runnable, templateOfRun } from "../context.js"
 import { decoded, tagOf, usage } from "../errors.js"
@@ -104,7 +104,7 @@ export const resumeCommand = command("resume", { runId: runIdArg, timeout: timeo
     const timeout = yield* readTimeout(args.timeout)
     const engine = yield* Engine.Engine
     const { record, template } = yield* templateOfRun(args.runId)
-    if (SnapshotStore.isFinal(record.status)) {
+    if (RunStatus.isFinal(record.status)) {
       return yield* usage(`run ${args.runId} has ended (${record.status}): there is nothing to resume`)
     }
     const outcome = yield* follow({
@@ -173,7 +173,7 @@ export const cancelCommand = command("cancel", { runId: runIdArg }, {
     const engine = yield* Engine.Engine
     const before = yield* engine.status(args.runId)
     // a run that has ended stays as it is: say in what state, not an error of usage
-    if (SnapshotStore.isFinal(before.status)) return { _tag: "Cancelled", run: runJson(before), already: true } as const
+    if (RunStatus.isFinal(before.status)) return { _tag: "Cancelled", run: runJson(before), already: true } as const
     const ended = yield* Effect.catchIf(
       Effect.as(engine.cancel(args.runId), false),
       (error) => tagOf(error) === "RunNotResumable",
