@@ -16,8 +16,8 @@ import { Engine, Template } from "../../index.js"
 import * as Project from "../Project.js"
 import { defaultEngine } from "./engine.js"
 import { CliError, failure, messageOf, usage } from "./errors.js"
-import type { Format, View } from "./output.js"
-import { print, viewFailure } from "./output.js"
+import type { Format, View } from "./render.js"
+import { print, viewFailure } from "./render.js"
 import { formatFlowError, loadYaml } from "./yaml.js"
 
 // ---------------------------------------------------------------------------

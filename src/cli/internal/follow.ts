@@ -10,8 +10,9 @@ import type { Scope } from "effect"
 import { Event, RunStatus } from "../../index.js"
 import type { Engine, Template } from "../../index.js"
 import { failure } from "./errors.js"
-import type { Format, View } from "./output.js"
-import { out, runJson, stateJson, stepJson, toJson, traceTable } from "./output.js"
+import { runJson, stateJson, stepJson, toJson, traceTable } from "./output.js"
+import type { Format, View } from "./render.js"
+import { out } from "./render.js"
 
 const isFinal = RunStatus.isFinal
 

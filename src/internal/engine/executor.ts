@@ -199,11 +199,7 @@ export const make = (deps: ExecutorDeps): Effect.Effect<Executor, never, Scope.S
         return { _tag: "Lost", error: new LeaseLost({ runId: ctx.runId, ...ctx.lease }) }
       })
 
-    /**
-     * The run's first event here: started on its first execution (a queued
-     * run's first claim is its lease's generation 1), else resumed, after as
-     * many completed steps as its trace shows (`engine.inspect`'s count).
-     */
+    /** The run's first event here: started on its first claim (generation 1), else resumed after its trace's steps. */
     const announce = (ctx: RunContext, kind: "started" | "resumed", now: number) => {
       if (!env.listening()) return Effect.void
       const { runId, template } = ctx

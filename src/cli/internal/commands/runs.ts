@@ -24,7 +24,8 @@ import {
   timeoutOption,
   varOption
 } from "../options.js"
-import { progress, runJson } from "../output.js"
+import { runJson } from "../output.js"
+import { progress } from "../render.js"
 
 /** Starts a run under a new id (refused when the id is taken). */
 const startRun = (

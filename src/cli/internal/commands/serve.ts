@@ -12,7 +12,7 @@ import { command, CurrentProject } from "../context.js"
 import { decoded, usage } from "../errors.js"
 import { parseQueues } from "../decode.js"
 import { or } from "../options.js"
-import { out } from "../output.js"
+import { out } from "../render.js"
 
 /** Set once a long-running command (serve, worker) is up. */
 let up = false
