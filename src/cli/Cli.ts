@@ -62,7 +62,9 @@ const subcommands = [
   workerCommand
 ] as const
 
-const names: ReadonlySet<string> = new Set(subcommands.flatMap((c) => Array.from(Command.getNames(c as unknown as Command.Command<string, never, never, unknown>)))
+/** The subcommands' names: where the root options end. */
+const names: ReadonlySet<string> = new Set(
+  subcommands.flatMap((c) => Array.from(Command.getNames(c as unknown as Command.Command<string, never, never, unknown>)))
 )
 
 const description = "Run, inspect and operate the workflow runs of a weft project (weft.config.ts)."
@@ -77,6 +79,7 @@ const ansi = /\u001b\[[0-9;]*[A-Za-z]/g
 const colours = (): boolean =>
   process.stdout.isTTY === true && (process.env["NO_COLOR"] === undefined || process.env["NO_COLOR"] === "")
 
+/** A text without its colours, unless they may be shown. */
 const plain = (text: string): string => colours() ? text : text.replace(ansi, "")
 
 /**
@@ -90,21 +93,24 @@ const plain = (text: string): string => colours() ? text : text.replace(ansi, ""
  */
 export const command = Command.provide(
   Command.make(
-  "weft",
-  rootOptions,
-  () => Console.log(plain(HelpDoc.toAnsiText(Command.getHelp(shape, CliConfig.defaultConfig))))
-).pipe(
-  Command.withDescription(description),
-  Command.withSubcommands(subcommands),
-  // the commands print with the console they were given, not the one @effect/cli's own messages go through
-  Command.transformHandler((effect) =>
-    Effect.flatMap(CommandConsole, (console) => console === undefined ? effect : Effect.withConsole(effect, console))
-  )
-),
+    "weft",
+    rootOptions,
+    () => Console.log(plain(HelpDoc.toAnsiText(Command.getHelp(shape, CliConfig.defaultConfig))))
+  ).pipe(
+    Command.withDescription(description),
+    Command.withSubcommands(subcommands),
+    // the commands print with the console they were given, not the one @effect/cli's own messages go through
+    Command.transformHandler((effect) =>
+      Effect.flatMap(CommandConsole, (console) => console === undefined ? effect : Effect.withConsole(effect, console))
+    )
+  ),
   contextLayer
 )
 
 const cli = Command.run(command, { name: "weft", version })
+
+const withValue: ReadonlyArray<string> = rootFlags.withValue
+const alone: ReadonlyArray<string> = rootFlags.alone
 
 /**
  * The arguments with the root options (`--config x`, `--format json`,
@@ -123,12 +129,12 @@ const hoistRootOptions = (args: ReadonlyArray<string>): ReadonlyArray<string> =>
       rest.push(...args.slice(i))
       break
     }
-    const [flag] = arg.split("=", 1)
-    if ((rootFlags.withValue as ReadonlyArray<string>).includes(arg) && i + 1 < args.length) {
+    const flag = arg.split("=", 1)[0]!
+    if (withValue.includes(arg) && i + 1 < args.length) {
       root.push(arg, args[++i]!)
-    } else if (flag !== arg && (rootFlags.withValue as ReadonlyArray<string>).includes(flag!)) {
+    } else if (flag !== arg && withValue.includes(flag)) {
       root.push(arg)
-    } else if ((rootFlags.alone as ReadonlyArray<string>).includes(arg)) {
+    } else if (alone.includes(arg)) {
       root.push(arg)
     } else {
       rest.push(arg)
