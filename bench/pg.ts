@@ -18,7 +18,7 @@
  *    at most 10 runs at once; the rate between the 10th and the 90th
  *    percentile of completion times.
  * 3. `latency`: queued → executing (a run started by another process until
- *    the worker's RunResumed) and signal → executing (until the step after
+ *    the worker's RunStarted) and signal → executing (until the step after
  *    the wait starts), with LISTEN/NOTIFY (the worker polls once a minute)
  *    and with polling only (every 2 s, the default, and every 250 ms).
  * 4. `failover`: a worker SIGKILLed in the middle of a run → the run
@@ -338,7 +338,7 @@ const latencyPart = async (url: string) => {
         await pause(Math.random() * mode.jitter)
         const started = Date.now()
         await run(client.engine.start(flow, { ms: 0 }, { runId, queue: "bench" }))
-        claims.push((await eventOf(worker, "RunResumed", runId, 30_000)).at - started)
+        claims.push((await eventOf(worker, "RunStarted", runId, 30_000)).at - started)
         await eventOf(worker, "RunSuspended", runId, 30_000)
         await pause(50 + Math.random() * mode.jitter)
         const signalled = Date.now()
@@ -382,7 +382,7 @@ const failover = async (
     for (let i = 0; i < c.samples; i++) {
       const runId = `f-${unique()}`
       const handle = await run(client.engine.start(flow, { ms: 500 }, { runId, queue: "bench" }))
-      const first = await Promise.any(workers.map((w) => eventOf(w, "RunResumed", runId, 60_000).then(() => w)))
+      const first = await Promise.any(workers.map((w) => eventOf(w, "RunStarted", runId, 60_000).then(() => w)))
       const second = workers.find((w) => w !== first)!
       await eventOf(first, "StepStarted", `${runId} s2`, 30_000)
       await pause(100 + Math.random() * 300)

@@ -92,7 +92,6 @@ describe("weft (in process)", () => {
       [["signal", "r1", "decision", "{\"approved\":true,\"by\":\"x\"}"], "rejected (run-ended)"],
       [["resume", "r1"], "run r1 has ended (completed): there is nothing to resume"],
       [["result", "r4"], "run r4 has not completed yet (it is suspended): follow it with weft watch r4"],
-      [["cancel", "r1"], "r1"],
       [["list", "--status", "done"], "--status: unknown status \"done\" (one of queued, running, suspended, completed, failed, cancelled)"],
       [["list", "--since", "yesterday"], "--since: expected an ISO date (2024-05-01, 2024-05-01T12:00:00Z) or a duration ago"],
       [["list", "--until", "2024-13-45"], "--until: \"2024-13-45\" is not a valid date"],
@@ -127,12 +126,38 @@ describe("weft (in process)", () => {
       const result = await weft(args)
       expect(result.code, args.join(" ")).toBe(2)
       expect(result.stderr, args.join(" ")).toContain(text)
+      // prefixed as every other error, without colour codes (stderr is not a terminal here)
+      expect(result.stderr, args.join(" ")).toMatch(/^weft: /)
+      expect(result.stderr, args.join(" ")).not.toContain("\u001b")
+    }
+  }, slow)
+
+  it("prints help without colour codes when stdout is not a terminal, or NO_COLOR is set", async () => {
+    for (const args of [["--help"], [], ["list", "--help"]]) {
+      const help = await weft(args)
+      expect(help.code, args.join(" ")).toBe(0)
+      expect(help.stdout, args.join(" ")).toContain("weft")
+      expect(help.stdout, args.join(" ")).not.toContain("\u001b")
+    }
+    const tty = Object.getOwnPropertyDescriptor(process.stdout, "isTTY")
+    const noColor = process.env["NO_COLOR"]
+    try {
+      Object.defineProperty(process.stdout, "isTTY", { value: true, configurable: true })
+      delete process.env["NO_COLOR"]
+      expect((await weft(["--help"])).stdout).toContain("\u001b[")
+      process.env["NO_COLOR"] = "1"
+      expect((await weft(["--help"])).stdout).not.toContain("\u001b")
+    } finally {
+      if (tty === undefined) delete (process.stdout as { isTTY?: boolean }).isTTY
+      else Object.defineProperty(process.stdout, "isTTY", tty)
+      if (noColor === undefined) delete process.env["NO_COLOR"]
+      else process.env["NO_COLOR"] = noColor
     }
   }, slow)
 
   it("says when the store cannot be opened (exit code 1) or a setting is malformed (exit code 2)", async () => {
     refused(
-      await weft(["list"], { WEFT_DATABASE: "/proc/no-such-dir/runs.db" }),
+      await weft(["gc"], { WEFT_DATABASE: "/proc/no-such-dir/runs.db" }),
       1,
       /^weft: cannot start the engine: .*no-such-dir/
     )
@@ -257,5 +282,21 @@ describe("weft (in process)", () => {
     const flow = await weft(["graph", "flows/greet.yaml", "--var", "who=ann"])
     expect(flow.code, flow.stderr).toBe(0)
     expect(flow.stdout).toMatch(/n1\(\["greet_flow@1\+sha256:[0-9a-f]+"\]\)\n\s+n2\["greet"\]/)
+  }, slow)
+
+  it("says what state a run is in when it is cancelled once it has ended (not an error of usage)", async () => {
+    const ended = await weft(["cancel", "r1"])
+    expect(ended.code, ended.stderr).toBe(0)
+    expect(ended.stdout).toBe("run r1 has already ended (completed): there is nothing to cancel\n")
+    expect((await weft(["run", "approval", "--input", "{\"amount\":2}", "--run-id", "c1"])).code).toBe(0)
+    const first = await weft(["cancel", "c1"])
+    expect(first.code, first.stderr).toBe(0)
+    expect(first.stdout).toBe("run c1 cancelled\n")
+    const again = await weft(["cancel", "c1"])
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stdout).toBe("run c1 was already cancelled\n")
+    const json = await weft(["cancel", "c1", "--format", "json"])
+    expect(json.code, json.stderr).toBe(0)
+    expect(JSON.parse(json.stdout)).toMatchObject({ runId: "c1", status: "cancelled" })
   }, slow)
 })

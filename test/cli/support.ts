@@ -184,7 +184,7 @@ export const json = <A = unknown>(result: Result): A => {
 }
 
 /** A console writing what is logged to `stdout` and what is reported as an error to `stderr`. */
-const capture = (stdout: Array<string>, stderr: Array<string>): Console.Console => {
+export const capture = (stdout: Array<string>, stderr: Array<string>): Console.Console => {
   const text = (args: ReadonlyArray<unknown>) => args.map(String).join(" ")
   const unsafe: Console.UnsafeConsole = {
     ...globalThis.console,

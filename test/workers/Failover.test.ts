@@ -22,7 +22,7 @@ import { clientEngine, eventOf, pause, startWorker, startWorkers, touched, type 
 
 /** The worker of `workers` that claims `runId` first, and the others. */
 const claimant = async (workers: ReadonlyArray<WorkerProcess>, runId: string) => {
-  const first = await Promise.any(workers.map((w) => eventOf(w, "RunResumed", runId).then(() => w)))
+  const first = await Promise.any(workers.map((w) => eventOf(w, "RunStarted", runId).then(() => w)))
   return { first, others: workers.filter((w) => w !== first) }
 }
 

@@ -1,108 +1,178 @@
 /**
- * What every command shares: its errors and exit codes, the project and the
- * engine it runs against, and where it prints.
+ * What every command shares: the root options (`--config`, `--format`,
+ * `--verbose`), the context the commands run in (the project, its engine,
+ * where they print), their errors and exit codes.
+ *
+ * A subcommand is built with {@link command}: its handler `yield*`s what it
+ * needs (`CurrentProject`, `Engine.Engine`, `CliContext`) and returns a
+ * {@link View}, which the one renderer (`output.ts`) prints by format.
  *
  * @internal
  */
 import { readFileSync } from "node:fs"
-import { ConfigError, Console, Context, Data, Effect, Either, Layer } from "effect"
-import type { Scope } from "effect"
+import { Command, Options } from "@effect/cli"
+import { ConfigError, Console, Context, Effect, Layer, type Option, type Types } from "effect"
 import { Engine, Template } from "../../index.js"
 import * as Project from "../Project.js"
-import type { ArgumentError } from "./decode.js"
 import { defaultEngine } from "./engine.js"
-import { loadYaml } from "./yaml.js"
-import { formatFlowError } from "./yaml.js"
+import { CliError, failure, messageOf, usage } from "./errors.js"
+import type { Format, View } from "./render.js"
+import { print, viewFailure } from "./render.js"
+import { formatFlowError, loadYaml } from "./yaml.js"
+
+// ---------------------------------------------------------------------------
+// the root options and the context
+// ---------------------------------------------------------------------------
+
+/** The options of the root `weft` command (given before or after the subcommand's name). */
+export const rootOptions = {
+  config: Options.text("config").pipe(
+    Options.withAlias("c"),
+    Options.withDescription("The project file (default: weft.config.ts in the working directory)."),
+    Options.optional
+  ),
+  format: Options.choice("format", ["table", "json"]).pipe(
+    Options.withDescription("Output: a table for people, or JSON (the stable contract)."),
+    Options.withDefault("table" as const)
+  ),
+  verbose: Options.boolean("verbose").pipe(
+    Options.withAlias("v"),
+    Options.withDescription("Say on stderr which store the command uses.")
+  )
+}
+
+/** The root options that take a value, and those that do not: what `Cli.run` moves before the subcommand. */
+export const rootFlags = { withValue: ["--config", "-c", "--format"], alone: ["--verbose", "-v"] } as const
+
+/** What every subcommand runs with: the root options' values. */
+export class CliContext extends Context.Tag("weftjs/cli/CliContext")<CliContext, {
+  readonly config: string | undefined
+  readonly format: Format
+  readonly verbose: boolean
+}>() {}
+
+/** The project of the command line (`--config`), loaded once. */
+export class CurrentProject extends Context.Tag("weftjs/cli/CurrentProject")<CurrentProject, Project.Project>() {}
 
 /**
- * Exit codes: 0 success; 1 a run failed or was cancelled, or the store
- * failed; 2 bad usage or input (nothing was written).
+ * The console the commands print with, when `Cli.run` gave `@effect/cli`
+ * another one (to prefix and strip its own messages): `undefined` keeps
+ * the current console.
  */
-export type ExitCode = 0 | 1 | 2
+export class CommandConsole extends Context.Reference<CommandConsole>()("weftjs/cli/CommandConsole", {
+  defaultValue: (): Console.Console | undefined => undefined
+}) {}
 
-/** Why a command stops: its message (printed on stderr; `null` when already printed) and exit code. */
-export class CliError extends Data.TaggedError("CliError")<{
-  readonly text: string | null
-  readonly exitCode: 1 | 2
-}> {}
-
-/** Bad usage or input: exit code 2. */
-export const usage = (text: string) => new CliError({ text, exitCode: 2 })
-
-/** A failure (a failed run, the store): exit code 1. */
-export const failure = (text: string | null) => new CliError({ text, exitCode: 1 })
-
-/** Errors that mean the input was wrong: the command did nothing. */
-const inputErrors = new Set([
-  "InvalidInput",
-  "InvalidSignalPayload",
-  "SignalRejected",
-  "RunNotFound",
-  "InvalidRunId",
-  "TemplateNotRegistered",
-  "TemplateMismatch",
-  "TemplateConflict",
-  "RunNotResumable",
-  "RunAlreadyActive",
-  "InvalidTemplate",
-  "ProjectError",
-  "ArgumentError"
-])
-
-const messageOf = (error: unknown): string => {
-  if (error instanceof Error || (typeof error === "object" && error !== null && "message" in error)) {
-    const message = (error as { readonly message: unknown }).message
-    if (typeof message === "string" && message !== "") return message
-  }
-  if (typeof error === "object" && error !== null && "_tag" in error) return String((error as { _tag: unknown })._tag)
-  return String(error)
-}
-
-const tagOf = (error: unknown): string | undefined =>
-  typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string"
-    ? error._tag
-    : undefined
-
-/** Any error as a {@link CliError}: weft's input errors exit with 2, the rest with 1. */
-export const fromError = (error: unknown): CliError => {
-  if (error instanceof CliError) return error
-  const tag = tagOf(error)
-  // a run id that exists already is the caller's mistake, not the store's
-  const duplicate = tag === "PersistenceError" && (error as { readonly reason?: unknown }).reason === "duplicate"
-  return new CliError({
-    text: messageOf(error),
-    exitCode: duplicate || (tag !== undefined && inputErrors.has(tag)) ? 2 : 1
+/** The layer the root command provides to every subcommand, from its options. */
+export const contextLayer = (options: {
+  readonly config: Option.Option<string>
+  readonly format: Format
+  readonly verbose: boolean
+}): Layer.Layer<CliContext> =>
+  Layer.succeed(CliContext, {
+    config: options.config._tag === "Some" ? options.config.value : undefined,
+    format: options.format,
+    verbose: options.verbose
   })
+
+/** The project file, loaded; any problem is one line and exit code 2. */
+const projectLayer: Layer.Layer<CurrentProject, CliError, CliContext> = Layer.effect(
+  CurrentProject,
+  Effect.flatMap(
+    CliContext,
+    ({ config }) => Project.load({ config }).pipe(Effect.mapError((error) => usage(error.message)))
+  )
+)
+
+/**
+ * A template typed for the engine's generic operations: the project's
+ * templates are only known at run time, and their services are provided by
+ * the project's layer.
+ */
+export const runnable = (template: Template.Template.Any) =>
+  template as unknown as Template.Template<object, object, unknown, never>
+
+/** How a subcommand uses the engine. */
+export type EngineUse =
+  /** It only reads runs: a SQLite file that does not exist is refused, not created. */
+  | "read"
+  /** It writes runs it does not execute (start, cancel, gc). */
+  | "write"
+  /** It executes runs here: the project's templates are registered first, with its services. */
+  | "execute"
+
+/**
+ * The project's engine (its own, or the default one from the settings) and
+ * the project's services, as a layer; with `execute`, the project's
+ * templates registered.
+ */
+const engineLayer = (use: EngineUse) =>
+  Layer.unwrapScoped(Effect.gen(function*() {
+    const project = yield* CurrentProject
+    const { verbose } = yield* CliContext
+    if (project.engine !== undefined && verbose) yield* Console.error(`weft: store: the engine of ${project.file}`)
+    const engine = project.engine ?? defaultEngine({ readOnly: use === "read", verbose })
+    const context = yield* Layer.build(Layer.merge(project.layer, engine)).pipe(
+      Effect.mapError((error) =>
+        error instanceof CliError
+          ? error
+          : ConfigError.isConfigError(error)
+          ? usage(`bad settings: ${String(error).replace(/^\((.*)\)$/, "$1")}`)
+          : failure(`cannot start the engine: ${messageOf(error)}`)
+      )
+    )
+    if (use === "execute") {
+      const service = Context.get(context, Engine.Engine)
+      // registered with the project's services: the engine executes the runs with them
+      for (const template of project.templates) {
+        yield* Effect.provide(service.register(runnable(template)), context)
+      }
+    }
+    return Layer.succeedContext(context)
+  }))
+
+/** Prints what a command returned by the root `--format`; a failed run (or flow) then sets the exit code. */
+const render = (view: View): Effect.Effect<void, CliError, CliContext> =>
+  Effect.gen(function*() {
+    const { format } = yield* CliContext
+    yield* print(view, format)
+    const failed = viewFailure(view)
+    if (failed !== undefined) return yield* new CliError(failed)
+  })
+
+/** A subcommand's options and arguments. */
+type Config = Command.Command.Config
+
+/** What a subcommand's handler is given: its options and arguments, parsed. */
+type Parsed<C extends Config> = Types.Simplify<Command.Command.ParseConfig<C>>
+
+/**
+ * A subcommand: its handler runs with the project (`CurrentProject`), the
+ * root options (`CliContext`) and, with `engine`, the project's engine and
+ * services; the {@link View} it returns is printed by format.
+ */
+export const command = <Name extends string, const C extends Config, R, E>(
+  name: Name,
+  config: C,
+  options: { readonly engine?: EngineUse | undefined; readonly description: string },
+  handler: (args: Parsed<C>) => Effect.Effect<View, E, R>
+): Command.Command<Name, Exclude<Exclude<R, Engine.Engine>, CurrentProject> | CliContext, E | CliError, Parsed<C>> => {
+  const base = Command.make(name, config, (args: Parsed<C>) => Effect.flatMap(handler(args), render)).pipe(
+    Command.withDescription(options.description)
+  )
+  // without an engine, the handler does not ask for one (its type says so)
+  const provided = (options.engine === undefined ? base : Command.provide(base, engineLayer(options.engine))) as Command.Command<
+    Name,
+    Exclude<R, Engine.Engine> | CliContext | CurrentProject,
+    E | CliError,
+    Parsed<C>
+  >
+  return Command.provide(provided, projectLayer)
 }
 
-/** An `Either` of a decoder as an Effect failing with exit code 2. */
-export const decoded = <A>(either: Either.Either<A, ArgumentError>): Effect.Effect<A, CliError> =>
-  Either.match(either, { onLeft: (error) => Effect.fail(usage(error.message)), onRight: Effect.succeed })
-
 // ---------------------------------------------------------------------------
-// output
+// templates and files
 // ---------------------------------------------------------------------------
-
-/** `table` (for people) or `json` (the stable contract). */
-export type Format = "table" | "json"
-
-/** Prints a line on stdout. */
-export const out = (text: string): Effect.Effect<void> => Console.log(text)
-
-/** Prints a line on stderr. */
-export const err = (text: string): Effect.Effect<void> => Console.error(text)
-
-/** Where progress goes: stdout for tables, stderr when stdout holds JSON. */
-export const progress = (format: Format) => (text: string): Effect.Effect<void> =>
-  format === "json" ? err(text) : out(text)
-
-// ---------------------------------------------------------------------------
-// project and engine
-// ---------------------------------------------------------------------------
-
-/** Loads the project file; any problem is one line and exit code 2. */
-export const loadProject = (config: string | undefined): Effect.Effect<Project.Project, CliError> =>
-  Project.load({ config }).pipe(Effect.mapError((error) => usage(error.message)))
 
 const labelOf = (template: Template.Template.Any) => Template.label(template)
 
@@ -155,49 +225,12 @@ export const readText = (path: string, option: string): Effect.Effect<string, Cl
     catch: (error) => usage(`${option}: cannot read ${path}: ${messageOf(error)}`)
   })
 
-/**
- * A template typed for the engine's generic operations: the project's
- * templates are only known at run time, and their services are provided by
- * the project's layer.
- */
-export const runnable = (template: Template.Template.Any) =>
-  template as unknown as Template.Template<object, object, unknown, never>
-
-/**
- * Runs `body` with the project's engine (its own, or the default one from the
- * settings) and services. With `register`, the project's templates are
- * registered first (to execute runs and decode signals).
- */
-export const withEngine = <A, E>(
-  project: Project.Project,
-  options: { readonly register: boolean },
-  body: (engine: Engine.Service) => Effect.Effect<A, E, Scope.Scope>
-): Effect.Effect<A, E | CliError> =>
-  Effect.scoped(
-    Effect.gen(function*() {
-      const layer = Layer.merge(project.layer, project.engine ?? defaultEngine)
-      const context = yield* Layer.build(layer).pipe(
-        Effect.mapError((error) =>
-          ConfigError.isConfigError(error)
-            ? usage(`bad settings: ${String(error).replace(/^\((.*)\)$/, "$1")}`)
-            : failure(`cannot start the engine: ${messageOf(error)}`)
-        )
-      )
-      const engine = Context.get(context, Engine.Engine)
-      if (options.register) {
-        // registered with the project's services: the engine executes the runs with them
-        for (const template of project.templates) {
-          yield* Effect.mapError(Effect.provide(engine.register(runnable(template)), context), fromError)
-        }
-      }
-      return yield* Effect.provide(body(engine), context)
-    })
-  )
-
 /** The template a stored run was started with, from the project. */
-export const templateOfRun = (project: Project.Project, engine: Engine.Service, runId: string) =>
+export const templateOfRun = (runId: string) =>
   Effect.gen(function*() {
-    const record = yield* Effect.mapError(engine.status(runId), fromError)
+    const project = yield* CurrentProject
+    const engine = yield* Engine.Engine
+    const record = yield* engine.status(runId)
     const label = `${record.templateName}@${record.templateVersion}`
     const template = project.templates.find((t) => `${t.name}@${t.version}` === label)
     if (template === undefined) {

@@ -7,7 +7,7 @@
  * @internal
  */
 import { Either } from "effect"
-import { SnapshotStore } from "../../index.js"
+import { RunStatus } from "../../index.js"
 
 /** Why an argument was refused: a message that names the option. */
 export class ArgumentError {
@@ -104,10 +104,10 @@ export const parseTime = (text: string, what: string, now: number): Either.Eithe
 }
 
 /** A run's status, as the store records it. */
-export type Status = SnapshotStore.RunStatus
+export type Status = RunStatus.RunStatus
 
 /** Every run status, in life-cycle order. */
-export const statuses: ReadonlyArray<Status> = SnapshotStore.statuses
+export const statuses: ReadonlyArray<Status> = RunStatus.all
 
 /** Parses `--status` values: each one status or a comma-separated list of them. */
 export const parseStatuses = (

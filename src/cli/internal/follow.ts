@@ -9,9 +9,12 @@ import { Cause, Deferred, Duration, Effect, Exit, Option, Stream } from "effect"
 import type { Scope } from "effect"
 import { Event, RunStatus } from "../../index.js"
 import type { Engine, Template } from "../../index.js"
-import type { Format } from "./context.js"
-import { CliError, failure, fromError, out } from "./context.js"
+import { failure } from "./errors.js"
 import { runJson, stateJson, stepJson, toJson, traceTable } from "./output.js"
+import type { Format, View } from "./render.js"
+import { out } from "./render.js"
+
+const isFinal = RunStatus.isFinal
 
 /** How a followed run stopped: it ended, it suspended (waits for a signal), or it could not go on here. */
 export type Outcome =
@@ -22,7 +25,7 @@ export type Outcome =
     readonly step: string
     readonly signal: string | null
   }
-  | { readonly _tag: "Refused"; readonly error: CliError }
+  | { readonly _tag: "Refused"; readonly error: unknown }
 
 /** A run and every run of its sub-flows (`<run id>/<step key>`). */
 const inLineage = (runId: string, id: string) => id === runId || id.startsWith(`${runId}/`)
@@ -38,7 +41,7 @@ export const follow = <A>(options: {
   readonly engine: Engine.Service
   readonly runId: string
   /** What must succeed before the run goes on (start it, record a signal): its failure is the command's. */
-  readonly prepare: Effect.Effect<A, CliError>
+  readonly prepare: Effect.Effect<A, unknown>
   /** Executes the run here: its failure is the run's (read from the store), unless the run did not end. */
   readonly launch: (prepared: A) => Effect.Effect<unknown, unknown>
   readonly print: (line: string) => Effect.Effect<void>
@@ -69,8 +72,8 @@ export const follow = <A>(options: {
           : Effect.gen(function*() {
             // the run's own failure is in the store; an error before it ran (a refused resume) is not
             const record = yield* Effect.option(engine.status(runId))
-            if (Option.isSome(record) && RunStatus.isFinal(record.value.status)) return yield* Deferred.succeed(done, { _tag: "Ended" })
-            const error = Exit.isInterrupted(exit) ? failure("the run was interrupted") : fromError(squash(exit.cause))
+            if (Option.isSome(record) && isFinal(record.value.status)) return yield* Deferred.succeed(done, { _tag: "Ended" })
+            const error = Exit.isInterrupted(exit) ? failure("the run was interrupted") : squash(exit.cause)
             return yield* Deferred.succeed(done, { _tag: "Refused", error })
           })
       )
@@ -82,7 +85,7 @@ export const follow = <A>(options: {
         const record = yield* Effect.option(engine.status(runId))
         if (Option.isNone(record)) continue
         const run = record.value
-        if (RunStatus.isFinal(run.status)) return yield* Deferred.succeed(done, { _tag: "Ended" })
+        if (isFinal(run.status)) return yield* Deferred.succeed(done, { _tag: "Ended" })
         if (run.status === "suspended" && run.seq > options.startSeq) {
           const waiting = run.waitingFor
           return yield* Deferred.succeed(done, {
@@ -113,56 +116,31 @@ const squash = (cause: Cause.Cause<unknown>): unknown =>
   Option.getOrElse(Cause.failureOption(cause), () => Cause.squash(cause))
 
 /**
- * Reports how a followed run stands: its trace, its result (completed), what
- * it waits for (suspended); the exit code is 1 when it failed or was cancelled.
+ * How a followed run stands: its record, trace, result (completed) and what
+ * it waits for (suspended); a run that could not go on here is the error.
  */
-export const report = (options: {
+export const followed = (options: {
   readonly engine: Engine.Service
   readonly template: Template.Template.Any
   readonly runId: string
   readonly outcome: Outcome
-  readonly format: Format
-}): Effect.Effect<void, CliError> =>
+}): Effect.Effect<View, unknown> =>
   Effect.gen(function*() {
-    const { engine, format, outcome, runId, template } = options
-    if (outcome._tag === "Refused") return yield* outcome.error
-    const record = yield* Effect.mapError(engine.status(runId), fromError)
-    const steps = (yield* Effect.mapError(engine.trace(runId), fromError)).map(stepJson)
+    const { engine, outcome, runId, template } = options
+    if (outcome._tag === "Refused") return yield* Effect.fail(outcome.error)
+    const record = yield* engine.status(runId)
+    const trace = (yield* engine.trace(runId)).map(stepJson)
     const state = record.status === "completed"
-      ? stateJson(
-        template,
-        (yield* Effect.mapError(engine.result(template as never, runId), fromError)).state as Record<string, unknown>
-      )
+      ? stateJson(template, (yield* engine.result(template as never, runId)).state as Record<string, unknown>)
       : null
     const suspended = outcome._tag === "Suspended" && record.status === "suspended" ? outcome : null
-    if (format === "json") {
-      yield* out(toJson({
-        run: runJson(record),
-        trace: steps,
-        state,
-        waitingFor: suspended === null ? null : { runId: suspended.runId, step: suspended.step, signal: suspended.signal }
-      }))
-    } else {
-      yield* out("")
-      yield* out(traceTable(steps))
-      yield* out("")
-      if (record.status === "completed") yield* out(`run ${runId} completed`)
-      if (suspended !== null) {
-        yield* out(
-          suspended.signal === null
-            ? `run ${runId} is suspended at ${suspended.step}`
-            : `run ${runId} is suspended at ${suspended.step}, waiting for signal "${suspended.signal}"; send it with:\n` +
-              `  weft signal ${suspended.runId} ${suspended.signal} '<json payload>'`
-        )
-      } else if (!RunStatus.isFinal(record.status)) {
-        yield* out(`run ${runId} is ${record.status}; follow it with: weft watch ${runId}`)
-      }
-    }
-    if (record.status === "failed") {
-      const error = record.error
-      return yield* failure(`run ${runId} failed${error === null ? "" : `: ${error.tag}: ${error.message}`}`)
-    }
-    if (record.status === "cancelled") return yield* failure(`run ${runId} was cancelled`)
+    return {
+      _tag: "Followed",
+      run: runJson(record),
+      trace,
+      state,
+      waitingFor: suspended === null ? null : { runId: suspended.runId, step: suspended.step, signal: suspended.signal }
+    } as const
   })
 
 /**
@@ -175,7 +153,7 @@ export const watch = (options: {
   readonly runId: string
   readonly format: Format
   readonly interval: Duration.Duration
-}): Effect.Effect<void, CliError> =>
+}): Effect.Effect<View, unknown> =>
   Effect.gen(function*() {
     const { engine, format, runId } = options
     const line = (value: unknown) => out(format === "json" ? toJson(value, 0) : String(value))
@@ -184,13 +162,13 @@ export const watch = (options: {
     for (let first = true;; first = false) {
       const found = yield* Effect.either(engine.status(runId))
       if (found._tag === "Left") {
-        if (first || found.left._tag !== "RunNotFound") return yield* fromError(found.left)
+        if (first || found.left._tag !== "RunNotFound") return yield* Effect.fail(found.left)
         // collected while we watched
         yield* line(format === "json" ? { type: "gone", runId } : `run ${runId} no longer exists`)
         return yield* failure(null)
       }
       const record = found.right
-      const steps = (yield* Effect.mapError(engine.trace(runId), fromError)).map(stepJson)
+      const steps = (yield* engine.trace(runId)).map(stepJson)
       for (const step of steps.slice(printed)) {
         yield* line(
           format === "json"
@@ -217,12 +195,12 @@ export const watch = (options: {
               (json.error === null ? "" : `: ${json.error.tag}: ${json.error.message}`)
         )
       }
-      if (RunStatus.isFinal(record.status)) {
+      if (isFinal(record.status)) {
         if (format === "table") {
           yield* out("")
           yield* out(traceTable(steps))
         }
-        return record.status === "completed" ? undefined : yield* failure(null)
+        return record.status === "completed" ? { _tag: "Printed" } as const : yield* failure(null)
       }
       yield* Effect.sleep(options.interval)
     }

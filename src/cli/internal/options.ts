@@ -6,19 +6,9 @@
  */
 import { Args, Options } from "@effect/cli"
 import { Duration, Effect, Option } from "effect"
-import { decoded, readText, usage } from "./context.js"
+import { readText } from "./context.js"
+import { decoded, usage } from "./errors.js"
 import { parseDuration, parseJsonObject } from "./decode.js"
-
-export const configOption = Options.text("config").pipe(
-  Options.withAlias("c"),
-  Options.withDescription("The project file (default: weft.config.ts in the working directory)."),
-  Options.optional
-)
-
-export const formatOption = Options.choice("format", ["table", "json"]).pipe(
-  Options.withDescription("Output: a table for people, or JSON (the stable contract)."),
-  Options.withDefault("table" as const)
-)
 
 export const runIdArg = Args.text({ name: "run-id" }).pipe(Args.withDescription("The run's id."))
 

@@ -6,7 +6,7 @@
  */
 import { JSONSchema, Schema, SchemaAST } from "effect"
 import { Template } from "../../index.js"
-import type { SnapshotStore, Trace } from "../../index.js"
+import type { RunStatus, SnapshotStore, Trace } from "../../index.js"
 import * as Graph from "../../Graph.js"
 
 // ---------------------------------------------------------------------------
@@ -24,7 +24,7 @@ export interface RunJson {
   readonly runId: string
   readonly template: string
   readonly version: string
-  readonly status: SnapshotStore.RunStatus
+  readonly status: RunStatus.RunStatus
   readonly createdAt: string
   readonly updatedAt: string
   readonly error: ErrorJson | null

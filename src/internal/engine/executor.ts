@@ -18,6 +18,7 @@ import { isTransient, retryTransient } from "../run/checkpoint.js"
 import { type RunContext, type RunEnv, type RunOutcome, withServices } from "../run/context.js"
 import { summarize } from "../run/errors.js"
 import { type Ending, execute, load, restore } from "../run/lifecycle.js"
+import { isInternal } from "../../Trace.js"
 import { isTracked } from "./clock.js"
 import type { Registry } from "./registry.js"
 
@@ -198,18 +199,18 @@ export const make = (deps: ExecutorDeps): Effect.Effect<Executor, never, Scope.S
         return { _tag: "Lost", error: new LeaseLost({ runId: ctx.runId, ...ctx.lease }) }
       })
 
-    /** The run's first event here. */
+    /** The run's first event here: started on its first claim (generation 1), else resumed after its trace's steps. */
     const announce = (ctx: RunContext, kind: "started" | "resumed", now: number) => {
       if (!env.listening()) return Effect.void
       const { runId, template } = ctx
-      return kind === "started"
+      return kind === "started" || ctx.lease.generation === 1
         ? env.publish({ _tag: "RunStarted", runId, template: template.name, version: template.version, at: now })
         : env.publish({
           _tag: "RunResumed",
           runId,
           template: template.name,
           version: template.version,
-          completedSteps: ctx.completed.size,
+          completedSteps: ctx.records.filter((record) => !isInternal(record)).length,
           at: now
         })
     }

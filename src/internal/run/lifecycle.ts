@@ -25,6 +25,7 @@ import {
 import type { Issue } from "../../Errors.js"
 import type { ErrorSummary, Lease, LoadedRun, RunRecord, StepRecord, StoredEntry } from "../../SnapshotStore.js"
 import type * as Template from "../../Template.js"
+import { isInternal } from "../../Trace.js"
 import { isTransient, retryTransient } from "./checkpoint.js"
 import { inputValidator, keyCodecs } from "./codecs.js"
 import type { ChildRuns, Entry, RunEnv, RunOutcome } from "./context.js"
@@ -407,7 +408,7 @@ export const childRuns = (leaseMillis: () => number): ChildRuns => ({
           runId: childId,
           template: template.name,
           version: template.version,
-          completedSteps: ctx.completed.size,
+          completedSteps: ctx.records.filter((record) => !isInternal(record)).length,
           at: now
         })
       }

@@ -5,107 +5,75 @@
  * @internal
  */
 import { writeFileSync } from "node:fs"
-import { Args, Command, Options } from "@effect/cli"
+import { Args, Options } from "@effect/cli"
 import { Effect, Option } from "effect"
 import * as Graph from "../../../Graph.js"
-import { CliError, decoded, err, loadProject, out, resolveTemplate, usage } from "../context.js"
+import { command, CurrentProject, resolveTemplate } from "../context.js"
+import { decoded, usage } from "../errors.js"
 import { parseVars } from "../decode.js"
-import { configOption, formatOption, or, templateArg, varOption } from "../options.js"
-import { templateJson, templatesTable, toJson } from "../output.js"
+import { templateArg, varOption } from "../options.js"
+import { templateJson, toJson } from "../output.js"
 import { formatFlowError, loadYaml } from "../yaml.js"
 
-export const templatesCommand = Command.make(
-  "templates",
-  { config: configOption, format: formatOption },
-  ({ config, format }) =>
-    Effect.gen(function*() {
-      const project = yield* loadProject(or(config))
-      const list = project.templates.map(templateJson)
-      yield* out(format === "json" ? toJson(list) : templatesTable(list))
-    })
-).pipe(Command.withDescription(
-  "List the project's templates: name, version, the keys they require and provide with their types, the signals they wait for."
-))
+export const templatesCommand = command("templates", {}, {
+  description:
+    "List the project's templates: name, version, the keys they require and provide with their types, the signals they wait for."
+}, () => Effect.map(CurrentProject, (project) => ({ _tag: "Templates", templates: project.templates.map(templateJson) }) as const))
 
-export const graphCommand = Command.make(
-  "graph",
-  { config: configOption, format: formatOption, template: templateArg, vars: varOption },
-  ({ config, format, template, vars }) =>
-    Effect.gen(function*() {
-      const project = yield* loadProject(or(config))
-      const found = yield* resolveTemplate(project, template, yield* decoded(parseVars(vars)))
-      const graph = Graph.make(found)
-      const mermaid = Graph.toMermaid(graph)
-      yield* out(format === "json" ? toJson({ graph, mermaid }) : mermaid)
-    })
-).pipe(Command.withDescription(
-  "Print a template's structure (steps, branches, loops, waits, sub-flows) as a Mermaid flowchart."
-))
+export const graphCommand = command("graph", { template: templateArg, vars: varOption }, {
+  description: "Print a template's structure (steps, branches, loops, waits, sub-flows) as a Mermaid flowchart."
+}, (args) =>
+  Effect.gen(function*() {
+    const project = yield* CurrentProject
+    const graph = Graph.make(yield* resolveTemplate(project, args.template, yield* decoded(parseVars(args.vars))))
+    return { _tag: "Graph", graph, mermaid: Graph.toMermaid(graph) } as const
+  }))
 
-export const validateCommand = Command.make(
-  "validate",
-  {
-    config: configOption,
-    format: formatOption,
-    files: Args.text({ name: "flow.yaml" }).pipe(
-      Args.withDescription("The YAML flow files to check."),
-      Args.atLeast(1)
-    ),
-    vars: varOption
-  },
-  (args) =>
-    Effect.gen(function*() {
-      const project = yield* loadProject(or(args.config))
-      const vars = yield* decoded(parseVars(args.vars))
-      const yaml = yield* Effect.mapError(loadYaml, usage)
-      const registry = { steps: project.steps, templates: project.templates }
-      const results = yield* Effect.forEach(args.files, (file) =>
-        Effect.match(yaml.loadFile(file, registry, vars), {
-          onFailure: (errors) => ({ file, valid: false, template: null, errors }),
-          onSuccess: (template) => ({
-            file,
-            valid: true,
-            template: { name: template.name, version: template.version },
-            errors: []
-          })
-        }))
-      if (args.format === "json") {
-        yield* out(toJson({ valid: results.every((r) => r.valid), files: results }))
-      } else {
-        for (const result of results) {
-          if (result.valid) yield* out(`ok  ${result.file}  (${result.template?.name}@${result.template?.version})`)
-          else for (const error of result.errors) yield* err(formatFlowError(error))
-        }
-      }
-      if (!results.every((r) => r.valid)) return yield* new CliError({ text: null, exitCode: 2 })
-    })
-).pipe(Command.withDescription(
-  "Check YAML flows against the project's steps: every error with its file:line:column. Exit code 2 when one has errors."
-))
+export const validateCommand = command("validate", {
+  files: Args.text({ name: "flow.yaml" }).pipe(Args.withDescription("The YAML flow files to check."), Args.atLeast(1)),
+  vars: varOption
+}, {
+  description:
+    "Check YAML flows against the project's steps: every error with its file:line:column. Exit code 2 when one has errors."
+}, (args) =>
+  Effect.gen(function*() {
+    const project = yield* CurrentProject
+    const vars = yield* decoded(parseVars(args.vars))
+    const yaml = yield* Effect.mapError(loadYaml, usage)
+    const registry = { steps: project.steps, templates: project.templates }
+    const files = yield* Effect.forEach(args.files, (file) =>
+      Effect.match(yaml.loadFile(file, registry, vars), {
+        onFailure: (errors) => ({ file, valid: false, template: null, errors: errors.map(formatFlowError), json: errors }),
+        onSuccess: (template) => ({
+          file,
+          valid: true,
+          template: { name: template.name, version: template.version },
+          errors: [],
+          json: []
+        })
+      }))
+    return { _tag: "Validated", files } as const
+  }))
 
-export const schemaCommand = Command.make(
-  "schema",
-  {
-    config: configOption,
-    output: Options.text("output").pipe(
-      Options.withAlias("o"),
-      Options.withDescription("Write the JSON Schema to this file (default: stdout)."),
-      Options.optional
-    )
-  },
-  (args) =>
-    Effect.gen(function*() {
-      const project = yield* loadProject(or(args.config))
-      const yaml = yield* Effect.mapError(loadYaml, usage)
-      const schema = toJson(yaml.jsonSchema({ steps: project.steps, templates: project.templates }))
-      if (Option.isNone(args.output)) return yield* out(schema)
-      const file = args.output.value
+export const schemaCommand = command("schema", {
+  output: Options.text("output").pipe(
+    Options.withAlias("o"),
+    Options.withDescription("Write the JSON Schema to this file (default: stdout)."),
+    Options.optional
+  )
+}, {
+  description: "Write the JSON Schema of the project's YAML flows (step names, their with: keys and types) for editors."
+}, (args) =>
+  Effect.gen(function*() {
+    const project = yield* CurrentProject
+    const yaml = yield* Effect.mapError(loadYaml, usage)
+    const schema = yaml.jsonSchema({ steps: project.steps, templates: project.templates })
+    const wrote = Option.getOrNull(args.output)
+    if (wrote !== null) {
       yield* Effect.try({
-        try: () => writeFileSync(file, `${schema}\n`),
-        catch: (error) => usage(`--output: cannot write ${file}: ${error instanceof Error ? error.message : String(error)}`)
+        try: () => writeFileSync(wrote, `${toJson(schema)}\n`),
+        catch: (error) => usage(`--output: cannot write ${wrote}: ${error instanceof Error ? error.message : String(error)}`)
       })
-      yield* err(`wrote ${file}`)
-    })
-).pipe(Command.withDescription(
-  "Write the JSON Schema of the project's YAML flows (step names, their with: keys and types) for editors."
-))
+    }
+    return { _tag: "Schema", schema, wrote } as const
+  }))

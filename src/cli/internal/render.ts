@@ -1,0 +1,199 @@
+/**
+ * What the commands return ({@link View}) and the one renderer that prints
+ * it by format: a table or text for people, or JSON (the stable contract,
+ * documented in the README).
+ *
+ * @internal
+ */
+import { Console, Effect } from "effect"
+import { RunStatus } from "../../index.js"
+import type * as Graph from "../../Graph.js"
+import type { RunJson, StepJson, TemplateJson } from "./output.js"
+import { runFields, runsTable, stateTable, templatesTable, toJson, traceTable } from "./output.js"
+
+/** `table` (for people) or `json` (the stable contract). */
+export type Format = "table" | "json"
+
+/** What a run waits for, when a followed run stopped there. */
+export interface WaitingJson {
+  readonly runId: string
+  readonly step: string
+  readonly signal: string | null
+}
+
+/**
+ * What a command returns: the renderer prints it as a table (or text) or as
+ * JSON. `Printed`: the command printed as it went (watch, serve, worker).
+ */
+export type View =
+  | { readonly _tag: "Templates"; readonly templates: ReadonlyArray<TemplateJson> }
+  | { readonly _tag: "Graph"; readonly graph: Graph.Graph; readonly mermaid: string }
+  | {
+    readonly _tag: "Validated"
+    readonly files: ReadonlyArray<{
+      readonly file: string
+      readonly valid: boolean
+      readonly template: { readonly name: string; readonly version: string } | null
+      readonly errors: ReadonlyArray<string>
+      /** The errors, as JSON (`--format json`). */
+      readonly json: ReadonlyArray<unknown>
+    }>
+  }
+  | { readonly _tag: "Schema"; readonly schema: unknown; readonly wrote: string | null }
+  | { readonly _tag: "Runs"; readonly runs: ReadonlyArray<RunJson>; readonly nextCursor: string | null }
+  | {
+    readonly _tag: "Status"
+    readonly run: RunJson
+    readonly position: { readonly lastStep: string | null; readonly completedSteps: number }
+  }
+  | { readonly _tag: "Trace"; readonly runId: string; readonly status: RunStatus.RunStatus; readonly steps: ReadonlyArray<StepJson> }
+  | { readonly _tag: "Result"; readonly run: RunJson; readonly state: Readonly<Record<string, unknown>> }
+  | { readonly _tag: "Started"; readonly run: RunJson }
+  | { readonly _tag: "Cancelled"; readonly run: RunJson; readonly already: boolean }
+  | { readonly _tag: "SignalRecorded"; readonly run: RunJson; readonly signal: string; readonly runId: string }
+  | {
+    readonly _tag: "Followed"
+    readonly run: RunJson
+    readonly trace: ReadonlyArray<StepJson>
+    readonly state: Readonly<Record<string, unknown>> | null
+    readonly waitingFor: WaitingJson | null
+  }
+  | { readonly _tag: "Collected"; readonly collected: number }
+  | { readonly _tag: "Printed" }
+
+/** Prints a line on stdout. */
+export const out = (text: string): Effect.Effect<void> => Console.log(text)
+
+/** Prints a line on stderr. */
+export const err = (text: string): Effect.Effect<void> => Console.error(text)
+
+/** Where progress goes: stdout for tables, stderr when stdout holds JSON. */
+export const progress = (format: Format) => (text: string): Effect.Effect<void> =>
+  format === "json" ? err(text) : out(text)
+
+/** A view as JSON: the stable contract. */
+export const viewJson = (view: View): unknown => {
+  switch (view._tag) {
+    case "Templates":
+      return view.templates
+    case "Graph":
+      return { graph: view.graph, mermaid: view.mermaid }
+    case "Validated":
+      return {
+        valid: view.files.every((f) => f.valid),
+        files: view.files.map(({ errors: _, json, ...file }) => ({ ...file, errors: json }))
+      }
+    case "Schema":
+      return view.schema
+    case "Runs":
+      return { runs: view.runs, nextCursor: view.nextCursor }
+    case "Status":
+      return { ...view.run, position: view.position }
+    case "Trace":
+      return { runId: view.runId, status: view.status, steps: view.steps }
+    case "Result":
+      return { ...view.run, state: view.state }
+    case "Started":
+    case "Cancelled":
+    case "SignalRecorded":
+      return view.run
+    case "Followed":
+      return { run: view.run, trace: view.trace, state: view.state, waitingFor: view.waitingFor }
+    case "Collected":
+      return { collected: view.collected }
+    case "Printed":
+      return undefined
+  }
+}
+
+/** A view for people: the lines for stdout (and, for some, stderr). */
+export const viewText = (view: View): { readonly stdout: ReadonlyArray<string>; readonly stderr: ReadonlyArray<string> } => {
+  const lines = (...stdout: ReadonlyArray<string>) => ({ stdout, stderr: [] })
+  switch (view._tag) {
+    case "Templates":
+      return lines(templatesTable(view.templates))
+    case "Graph":
+      return lines(view.mermaid)
+    case "Validated":
+      return {
+        stdout: view.files.filter((f) => f.valid).map((f) => `ok  ${f.file}  (${f.template?.name}@${f.template?.version})`),
+        stderr: view.files.flatMap((f) => f.errors)
+      }
+    case "Schema":
+      return lines(toJson(view.schema))
+    case "Runs":
+      return lines(
+        runsTable(view.runs),
+        ...(view.nextCursor === null ? [] : [`\nmore: weft list --cursor ${view.nextCursor} (with the same filters)`])
+      )
+    case "Status":
+      return lines(runFields(view.run, view.position.lastStep === null ? [] : [["last step", view.position.lastStep]]))
+    case "Trace":
+      return lines(traceTable(view.steps))
+    case "Result":
+      return lines(stateTable(view.state))
+    case "Started":
+      return lines(view.run.runId)
+    case "Cancelled":
+      return lines(
+        !view.already
+          ? `run ${view.run.runId} cancelled`
+          : view.run.status === "cancelled"
+          ? `run ${view.run.runId} was already cancelled`
+          : `run ${view.run.runId} has already ended (${view.run.status}): there is nothing to cancel`
+      )
+    case "SignalRecorded":
+      return lines(`signal "${view.signal}" recorded for run ${view.runId}`)
+    case "Followed":
+      return lines("", traceTable(view.trace), "", ...followedText(view))
+    case "Collected":
+      return lines(`collected ${view.collected} expired run(s)`)
+    case "Printed":
+      return lines()
+  }
+}
+
+const followedText = (view: Extract<View, { readonly _tag: "Followed" }>): ReadonlyArray<string> => {
+  const { run, waitingFor } = view
+  const runId = run.runId
+  const text: Array<string> = []
+  if (run.status === "completed") text.push(`run ${runId} completed`)
+  if (waitingFor !== null) {
+    text.push(
+      waitingFor.signal === null
+        ? `run ${runId} is suspended at ${waitingFor.step}`
+        : `run ${runId} is suspended at ${waitingFor.step}, waiting for signal "${waitingFor.signal}"; send it with:\n` +
+          `  weft signal ${waitingFor.runId} ${waitingFor.signal} '<json payload>'`
+    )
+  } else if (!RunStatus.isFinal(run.status)) {
+    text.push(`run ${runId} is ${run.status}; follow it with: weft watch ${runId}`)
+  }
+  return text
+}
+
+/**
+ * Why a view ends the command with an exit code other than 0 once printed:
+ * a followed run that failed or was cancelled (1), a flow with errors (2).
+ */
+export const viewFailure = (view: View): { readonly text: string | null; readonly exitCode: 1 | 2 } | undefined => {
+  if (view._tag === "Validated") return view.files.every((f) => f.valid) ? undefined : { text: null, exitCode: 2 }
+  if (view._tag !== "Followed") return undefined
+  const { error, runId, status } = view.run
+  if (status === "failed") return { text: `run ${runId} failed${error === null ? "" : `: ${error.tag}: ${error.message}`}`, exitCode: 1 }
+  if (status === "cancelled") return { text: `run ${runId} was cancelled`, exitCode: 1 }
+  return undefined
+}
+
+/** Prints a view by format: the one renderer of the command line. */
+export const print = (view: View, format: Format): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    if (view._tag === "Printed") return
+    if (view._tag === "Schema") {
+      // the schema is JSON either way; written to a file, only a note on stderr
+      return yield* view.wrote === null ? out(toJson(view.schema)) : err(`wrote ${view.wrote}`)
+    }
+    if (format === "json") return yield* out(toJson(viewJson(view)))
+    const text = viewText(view)
+    for (const line of text.stdout) yield* out(line)
+    for (const line of text.stderr) yield* err(line)
+  })
