@@ -44,7 +44,7 @@ import type { TemplateConflict } from "../Errors.js"
 import type * as Template from "../Template.js"
 import * as handlers from "./internal/handlers.js"
 import { subflowTemplatesOf } from "./internal/templates.js"
-import { guard, isLoopback } from "./internal/security.js"
+import { guard, isLoopback, refuseLargeBeforeContinue } from "./internal/security.js"
 import { served } from "./internal/view.js"
 import * as web from "./internal/web.js"
 
@@ -196,6 +196,6 @@ export const layer = <const Templates extends ReadonlyArray<Template.Template.An
       Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/api/openapi.json" })),
       Layer.provide(web.layer),
       Layer.provide(api),
-      Layer.provide(NodeHttpServer.layer(() => createServer(), { host, port }))
+      Layer.provide(NodeHttpServer.layer(() => refuseLargeBeforeContinue(createServer(), maxBodySize), { host, port }))
     )
   }))
