@@ -34,7 +34,7 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Either, ParseResult, Pipeable, Schema } from "effect"
+import { Duration, Effect, Either, Pipeable, Schema } from "effect"
 import { Engine } from "./Engine.js"
 import {
   InvalidSignalPayload,
@@ -45,6 +45,7 @@ import {
   type SubflowFailed,
   type TemplateNotRegistered
 } from "./Errors.js"
+import { toIssues } from "./internal/run/issues.js"
 import type { NodeTypes } from "./internal/types/wiring.js"
 import { keySchema } from "./internal/types/keySchema.js"
 import type * as Template from "./Template.js"
@@ -326,10 +327,7 @@ export function waitForSignal(
             new InvalidSignalPayload({
               runId,
               signal: name,
-              issues: ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
-                path: issue.path,
-                message: issue.message
-              }))
+              issues: toIssues(error)
             })
           ),
         onRight: (encoded) => Effect.flatMap(Engine, (engine) => engine.signal(runId, name, encoded))

@@ -80,7 +80,7 @@ export interface RunResult<S> {
 export interface RunOptions {
   /**
    * The run's id (default: a random UUID): unique in the store, at most 256
-   * characters of well-formed UTF-16.
+   * characters of well-formed UTF-16, not blank, without U+0000.
    */
   readonly runId?: string | undefined
   /**

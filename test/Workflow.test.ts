@@ -40,7 +40,7 @@ describe("Workflow.run", () => {
       const invalid = error as Errors.InvalidInput
       expect(invalid.keys).toEqual(["a", "b.c"])
       expect(invalid.message).toContain("a: is missing")
-      expect(invalid.message).toContain("b.c: Expected number")
+      expect(invalid.message).toContain("b.c: expected a number")
       expect(yield* Ref.get(ran)).toBe(false)
       const store = yield* SnapshotStore.SnapshotStore
       expect(yield* store.list({})).toEqual([])

@@ -317,6 +317,55 @@ const suite = (name: string, store: StoreLayer) =>
 suite("an in-memory store", memoryStore)
 suite("SQLite", sqliteStore)
 
+describe("HTTP API: what it refuses, and why, in words", () => {
+  it.scopedLive("a run id that is blank, holds U+0000 or a lone surrogate: 400 naming the reason; nothing is written", () =>
+    Effect.gen(function*() {
+      const { client } = yield* setup(memoryStore)
+      const start = (runId: string) =>
+        Effect.flip(client.runs.start({ payload: { template: "hello", input: { name: "a", times: 1 }, runId } }))
+      const cases: ReadonlyArray<readonly [string, string]> = [
+        [" ", "it is blank (only white space)"],
+        ["\t \n", "it is blank (only white space)"],
+        ["nul\u0000", "it holds the character U+0000 (NUL)"],
+        ["a\uD800b", "it is not well-formed UTF-16 (it holds a lone surrogate)"]
+      ]
+      for (const [runId, reason] of cases) {
+        const error = yield* start(runId)
+        expect(error._tag).toBe("BadRequest")
+        expect(error.message).toBe(`Invalid run id ${JSON.stringify(runId)}: ${reason}`)
+      }
+      expect((yield* client.runs.list({ urlParams: {} })).runs).toEqual([])
+    }))
+
+  it.scopedLive("a Schema's complaint: the path and what was expected, in words, never a dump of the type", () =>
+    Effect.gen(function*() {
+      const { client } = yield* setup(memoryStore)
+      const input = yield* Effect.flip(client.runs.start({
+        payload: { template: "expense_approval", input: { amount: "12", requester: "bob" } }
+      }))
+      expect(input._tag).toBe("InvalidInput")
+      expect(input.message).toBe(`Invalid input for template "expense_approval": amount: expected a number, got "12"`)
+      if (!(input instanceof Http.InvalidInput)) return
+      expect(input.issues).toEqual([{ path: ["amount"], message: `expected a number, got "12"` }])
+      const { runId } = yield* client.runs.start({
+        payload: { template: "expense_approval", input: { amount: 12, requester: "bob" } }
+      })
+      yield* awaitStatus(client, runId, "suspended")
+      const payload = yield* Effect.flip(client.runs.signal({ path: { runId, signal: "approval" }, payload: [] }))
+      expect(payload._tag).toBe("InvalidSignalPayload")
+      expect(payload.message).toContain("(root): expected an object, got an empty array")
+      expect(payload.message).not.toMatch(/readonly|Expected|actual/)
+      const fields = yield* Effect.flip(
+        client.runs.signal({ path: { runId, signal: "approval" }, payload: { approved: "yes", by: "" } })
+      )
+      if (!(fields instanceof Http.InvalidSignalPayload)) return expect(fields).toBeInstanceOf(Http.InvalidSignalPayload)
+      expect(fields.issues).toEqual([
+        { path: ["approved"], message: `expected a boolean, got "yes"` },
+        { path: ["by"], message: `expected a string at least 1 character(s) long, got ""` }
+      ])
+    }))
+})
+
 describe("HTTP API over an engine alone (its store not in context)", () => {
   it.scopedLive("shows a run's state from the engine, and its trace without what each step wrote", () =>
     Effect.gen(function*() {

@@ -7,6 +7,7 @@
 import { Either, JSONSchema, ParseResult, Schema } from "effect"
 import type * as SnapshotStore from "../../SnapshotStore.js"
 import type * as Template from "../../Template.js"
+import { toIssues as coreIssues } from "../../internal/run/issues.js"
 import type { RunQuery } from "../Api.js"
 
 /** One problem with a value: its key path and what was wrong. */
@@ -17,12 +18,9 @@ export interface Issue {
 
 const toPathElement = (key: PropertyKey): string | number => typeof key === "number" ? key : String(key)
 
-/** Every issue of a parse error, each with its key path. */
+/** Every issue of a parse error, each with its key path, in words (as the engine words them). */
 export const toIssues = (error: ParseResult.ParseError): ReadonlyArray<Issue> =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
-    path: issue.path.map(toPathElement),
-    message: issue.message
-  }))
+  fromEngineIssues(coreIssues(error))
 
 /** Issues from the engine's errors (their paths may hold symbols). */
 export const fromEngineIssues = (
