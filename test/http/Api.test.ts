@@ -4,8 +4,8 @@
  * run against both.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Exit, Layer, Scope } from "effect"
-import { Engine } from "weftjs"
+import { Context, Effect, Exit, Layer, Schema, Scope } from "effect"
+import { Engine, Step, Template } from "weftjs"
 import { Http } from "weftjs/http"
 import {
   allTemplates,
@@ -363,6 +363,33 @@ describe("HTTP API: what it refuses, and why, in words", () => {
         { path: ["approved"], message: `expected a boolean, got "yes"` },
         { path: ["by"], message: `expected a string at least 1 character(s) long, got ""` }
       ])
+    }))
+})
+
+describe("HTTP API: a template's input as JSON Schema", () => {
+  it.scopedLive("a key read by two steps with equal Schemas has that Schema once; unequal ones are an allOf", () =>
+    Effect.gen(function*() {
+      const first = Step.make({
+        name: "first",
+        requires: { amount: Schema.Number, limit: Schema.Number },
+        provides: { a: Schema.Number },
+        run: ({ amount }) => Effect.succeed({ a: amount })
+      })
+      const second = Step.make({
+        name: "second",
+        requires: { amount: Schema.Number, limit: Schema.Number.pipe(Schema.positive()), a: Schema.Number },
+        provides: { b: Schema.Number },
+        run: ({ a }) => Effect.succeed({ b: a })
+      })
+      const twice = Template.make({ name: "twice", version: "1", steps: [first, second] })
+      const context = yield* Layer.build(
+        Http.layer({ templates: [twice], port: 0 }).pipe(Layer.provide(Engine.layerMemory), Layer.orDie)
+      )
+      const client = yield* makeClient(Context.get(context, Http.Server).url)
+      const detail = yield* client.templates.get({ path: { name: "twice" }, urlParams: {} })
+      const properties = (detail.input as { properties: Record<string, unknown> }).properties
+      expect(properties.amount).toEqual({ type: "number" })
+      expect(properties.limit).toEqual({ allOf: [{ type: "number" }, expect.objectContaining({ type: "number" })] })
     }))
 })
 

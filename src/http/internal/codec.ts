@@ -118,10 +118,19 @@ export const jsonSchemaOf = (schema: Schema.Schema.AnyNoContext): JsonObject => 
   }
 }
 
+/** A JSON value's text with its object keys sorted: equal for equal values, whatever their key order. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_key, inner: unknown) =>
+    isRecord(inner)
+      ? Object.fromEntries(Object.keys(inner).sort().map((key) => [key, inner[key]]))
+      : inner)
+
+const sameJson = (a: unknown, b: unknown): boolean => canonical(a) === canonical(b)
+
 /**
  * The JSON Schema of an object built from one-key Struct Schemas (a
  * template's requirements or what it provides): a key given several Schemas
- * must satisfy all of them. Keys not listed are allowed (and ignored).
+ * must satisfy all of them (`allOf`; equal ones count once). Keys not listed are allowed (and ignored).
  */
 export const objectJsonSchema = (
   parts: ReadonlyArray<readonly [key: string, schema: Schema.Schema.AnyNoContext]>
@@ -134,7 +143,9 @@ export const objectJsonSchema = (
     if (isRecord(document.$defs)) Object.assign(defs, document.$defs)
     const property = isRecord(document.properties) ? document.properties[key] : undefined
     const list = properties.get(key) ?? []
-    list.push(property ?? {})
+    const document_ = property ?? {}
+    // equal requirements are one: a key read by two steps with one Schema is that Schema, not an allOf of two
+    if (!list.some((known) => sameJson(known, document_))) list.push(document_)
     properties.set(key, list)
     if (Array.isArray(document.required) && document.required.includes(key)) required.add(key)
   }

@@ -7,13 +7,38 @@
  */
 export const forms = String.raw`  // ------------------------------------------------------------------ forms from JSON Schema
 
-  function resolve(schema, root) {
+  function resolveRef(schema, root) {
     var s = schema || {};
     for (var i = 0; i < 32 && s && typeof s.$ref === "string"; i++) {
       var name = s.$ref.replace(/^#\/(\$defs|definitions)\//, "");
       s = ((root && root.$defs) || {})[name] || {};
     }
     return s || {};
+  }
+
+  /**
+   * A schema with its references followed and its allOf merged, when its
+   * parts agree on the kind of value (their constraints then all apply);
+   * an allOf whose parts differ in kind is left as it is (a JSON field).
+   */
+  function resolve(schema, root) {
+    var s = resolveRef(schema, root);
+    if (!Array.isArray(s.allOf)) return s;
+    var merged = {};
+    Object.keys(s).forEach(function (key) {
+      if (key !== "allOf") merged[key] = s[key];
+    });
+    for (var i = 0; i < s.allOf.length; i++) {
+      var part = resolve(s.allOf[i], root);
+      if (part.type !== undefined && merged.type !== undefined && part.type !== merged.type) return s;
+      if (part.properties || part.anyOf || part.oneOf || part.enum || part.const !== undefined) {
+        if (s.allOf.length > 1) return s;
+      }
+      Object.keys(part).forEach(function (key) {
+        if (key !== "$defs") merged[key] = part[key];
+      });
+    }
+    return merged;
   }
 
   function choices(s, root) {
@@ -70,7 +95,8 @@ export const forms = String.raw`  // -------------------------------------------
     if (s.type === "string") {
       var text = h("input", { type: "text", id: id, name: path, placeholder: s.description || "" });
       return { el: text, read: function () {
-        return text.value === "" && !required ? { present: false } : { present: true, value: text.value };
+        // left empty, a text is not sent (not as ""): a required one is then missing, as the Schema says
+        return text.value === "" ? { present: false } : { present: true, value: text.value };
       } };
     }
     if (s.type === "number" || s.type === "integer") {

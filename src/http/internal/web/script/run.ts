@@ -28,6 +28,7 @@ export const run = String.raw`  // ---------------------------------------------
     function load() {
       return Promise.all([api("GET", "/runs/" + enc(runId)), api("GET", "/runs/" + enc(runId) + "/trace")]).then(function (r) {
         if (gen !== generation) return;
+        if (!following) follow();
         clear(problem);
         view.detail = r[0];
         view.trace = r[1];
@@ -38,8 +39,22 @@ export const run = String.raw`  // ---------------------------------------------
         if (view.template === undefined) loadTemplate();
         draw();
       }, function (error) {
-        if (gen === generation) fill(problem, errorBox(error));
+        if (gen !== generation) return;
+        if (error.status === 404 && error.tag === "RunNotFound") return gone();
+        fill(problem, errorBox(error));
+        // the run's progress is followed once it could be read
+        if (!following) setTimeout(function () { if (gen === generation && !following) load(); }, 2000);
       });
+    }
+
+    /** The run does not exist (or no longer): say so, in place of its cards; nothing is followed. */
+    function gone() {
+      current.dispose();
+      setLive("off");
+      fill(app, h("h1", null, "Run ", h("code", null, runId)),
+        h("div", { class: "card notice", id: "no-run" },
+          h("p", null, "There is no run with id ", h("code", null, runId), " on this server."),
+          h("p", null, link("/", "See the runs"))));
     }
 
     function loadTemplate() {
@@ -237,7 +252,19 @@ export const run = String.raw`  // ---------------------------------------------
     }
 
     var refresh = throttle(load, 300);
-    var stop = stream("/runs/" + enc(runId) + "/events", function (event, data) {
+    var following = false;
+    var stop = function () {};
+    var ticker = null;
+    function follow() {
+      following = true;
+      stop = stream("/runs/" + enc(runId) + "/events", onEvent, function () {
+        load();
+      });
+      ticker = setInterval(function () {
+        if (view.detail && Object.keys(view.active).length > 0) drawTimeline();
+      }, 250);
+    }
+    function onEvent(event, data) {
       if (data && data.runId === runId) {
         if (event === "StepStarted") view.active[data.step] = { startedAt: data.at, attempt: 1 };
         else if (event === "StepRetried") {
@@ -247,15 +274,10 @@ export const run = String.raw`  // ---------------------------------------------
         if (view.detail) drawTimeline();
       }
       refresh();
-    }, function () {
-      load();
-    });
-    var ticker = setInterval(function () {
-      if (view.detail && Object.keys(view.active).length > 0) drawTimeline();
-    }, 250);
+    }
     current.dispose = function () {
       stop();
-      clearInterval(ticker);
+      if (ticker !== null) clearInterval(ticker);
     };
     load();
   }
