@@ -22,7 +22,8 @@ import { chromium } from "playwright-core"
 import { afterAll, beforeAll } from "vitest"
 import { Durable, Engine, Step, Template } from "weftjs"
 import { Http } from "weftjs/http"
-import { awaitStatus, engineOver, makeClient, memoryStore, setup } from "../http/fixtures.js"
+import { fakeEngine, fakeRuns } from "../http/fakeEngine.js"
+import { allTemplates, awaitStatus, engineOver, makeClient, memoryStore, setup } from "../http/fixtures.js"
 
 const executablePath = (() => {
   try {
@@ -285,6 +286,25 @@ describe.skipIf(skip)("the web view, in headless Chromium", () => {
       yield* step(() => form.locator("button[type=submit]").click())
       yield* step(() => page.locator(`h1 [data-status="completed"]`).waitFor({ timeout: 10_000 }))
       expect(yield* step(() => page.locator("#state").textContent())).toContain(`"reviewedBy": "kim"`)
+      expect(foreign).toEqual([])
+      expect(errors).toEqual([])
+    }))
+
+  it.scopedLive("runs over a hand-made Engine (no store): the runs, a run's timeline with its outputs", () =>
+    Effect.gen(function*() {
+      const context = yield* Layer.build(
+        Http.layer({ templates: allTemplates, port: 0 }).pipe(Layer.provide(fakeEngine(fakeRuns())), Layer.orDie)
+      )
+      const { url } = Context.get(context, Http.Server)
+      const { page, foreign, errors } = yield* open(url)
+      yield* step(() => page.goto(`${url}/`))
+      yield* step(() => page.locator(`tr[data-run="fake-waiting"] [data-status="suspended"]`).waitFor())
+      yield* step(() => page.locator(`tr[data-run="fake-done"] a`).first().click())
+      yield* step(() => page.locator(`h1 [data-status="completed"]`).waitFor())
+      expect(yield* step(() => page.locator(`.track[data-status="completed"]`).count())).toBe(2)
+      yield* step(() => page.locator(`.label[data-step="greet"]`).click())
+      expect(yield* step(() => page.locator(`.detail[data-step="greet"]`).textContent())).toContain(`"greeting": "hello fay"`)
+      expect(yield* step(() => page.locator("#state").textContent())).toContain(`"loud": "HELLO FAY"`)
       expect(foreign).toEqual([])
       expect(errors).toEqual([])
     }))

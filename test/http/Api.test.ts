@@ -394,7 +394,7 @@ describe("HTTP API: a template's input as JSON Schema", () => {
 })
 
 describe("HTTP API over an engine alone (its store not in context)", () => {
-  it.scopedLive("shows a run's state from the engine, and its trace without what each step wrote", () =>
+  it.scopedLive("shows a run's state from the engine, and its trace with what each step wrote", () =>
     Effect.gen(function*() {
       const context = yield* Layer.build(
         Http.layer({ templates: allTemplates, port: 0 }).pipe(Layer.provide(Engine.layerMemory), Layer.orDie)
@@ -404,7 +404,9 @@ describe("HTTP API over an engine alone (its store not in context)", () => {
       const detail = yield* awaitStatus(client, done.runId, "completed")
       expect(detail.state).toEqual({ due: "2031-01-02T00:00:00.000Z", reminder: "2031-01-01T00:00:00.000Z" })
       const trace = yield* client.runs.trace({ path: { runId: done.runId } })
-      expect(trace.map((e) => [e.step, e.status, e.delta])).toEqual([["schedule", "completed", null]])
+      expect(trace.map((e) => [e.step, e.status, e.delta])).toEqual([
+        ["schedule", "completed", { set: { reminder: "2031-01-01T00:00:00.000Z" }, unset: [] }]
+      ])
       const waiting = yield* client.runs.start({
         payload: { template: "expense_approval", input: { amount: 1, requester: "a" } }
       })

@@ -8,7 +8,6 @@ import { Duration, Effect, Either, FiberSet, Layer, Option, Redacted } from "eff
 import * as Engine from "../../Engine.js"
 import * as Graph from "../../Graph.js"
 import * as Errors from "../../Errors.js"
-import * as SnapshotStore from "../../SnapshotStore.js"
 import type * as Template from "../../Template.js"
 import * as Api from "../Api.js"
 import * as codec from "./codec.js"
@@ -190,8 +189,7 @@ const runs = (options: HandlerOptions) =>
   HttpApiBuilder.group(Api.Api, "runs", (handlers) =>
     Effect.gen(function*() {
       const engine = yield* Engine.Engine
-      const store = yield* Effect.serviceOption(SnapshotStore.SnapshotStore)
-      const reader = view.make(engine, store, options.served)
+      const reader = view.make(engine, options.served)
       const background = yield* FiberSet.make()
       const { served } = options
 

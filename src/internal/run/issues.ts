@@ -13,7 +13,7 @@
  *
  * @internal
  */
-import { Inspectable, Option, ParseResult, SchemaAST } from "effect"
+import { Option, ParseResult, SchemaAST } from "effect"
 import type { Issue } from "../../Errors.js"
 
 /** The first words a Schema gives itself: its description, else its title, else its identifier. */
@@ -76,7 +76,9 @@ export const got = (actual: unknown): string => {
     const text = actual.length > 80 ? `${actual.slice(0, 77)}...` : actual
     return JSON.stringify(text)
   }
-  return Inspectable.formatUnknown(actual)
+  if (typeof actual === "bigint") return `${actual}n`
+  if (typeof actual === "function") return "a function"
+  return String(actual)
 }
 
 const hasOwnMessage = (issue: ParseResult.ParseIssue): boolean =>
