@@ -26,35 +26,32 @@ import { Context, Layer } from "effect"
 import type { Effect, Option, Scope, Stream } from "effect"
 import type { LeaseLost, PersistenceError, RunCancelled } from "./Errors.js"
 import { makeMemoryStore } from "./internal/store/memory.js"
-import { isFinal as isFinalStatus } from "./internal/store/status.js"
+import { all as allStatuses, type Final, isFinal as isFinalStatus, type RunStatus as Status } from "./RunStatus.js"
 
 /**
- * The life cycle of a run: `queued` (recorded, waiting for a worker),
- * `running` (executing, or claimable when its lease has passed),
- * `suspended` (waiting for a signal or a deadline, held by nobody), and the
- * final `completed`, `failed`, `cancelled`.
+ * A run's status; see the `RunStatus` module.
  *
  * @since 0.1.0
  * @category models
  */
-export type RunStatus = "queued" | "running" | "suspended" | "completed" | "failed" | "cancelled"
+export type RunStatus = Status
 
 /**
- * Every status, in life-cycle order.
+ * Every status, in life-cycle order (the same as `RunStatus.all`).
  *
  * @since 0.2.0
  * @category constants
  */
-export const statuses: ReadonlyArray<RunStatus> = ["queued", "running", "suspended", "completed", "failed", "cancelled"]
+export const statuses: ReadonlyArray<RunStatus> = allStatuses
 
 /**
  * Whether a status is final: a run that has it is never claimed, executed,
- * signalled or changed again (except by collection).
+ * signalled or changed again (except by collection). The same as `RunStatus.isFinal`.
  *
  * @since 0.2.0
  * @category guards
  */
-export const isFinal: (status: RunStatus) => status is "completed" | "failed" | "cancelled" = isFinalStatus
+export const isFinal: (status: RunStatus) => status is Final = isFinalStatus
 
 export type {
   CancelResult,

@@ -34,6 +34,9 @@ export * as State from "./State.js"
 /** Settings from `WEFT_*` environment variables. @since 0.1.0 */
 export * as Settings from "./Settings.js"
 
+/** Run statuses: the life cycle of a run, which statuses are final. @since 0.3.0 */
+export * as RunStatus from "./RunStatus.js"
+
 /** The persistence service and its in-memory implementation. @since 0.1.0 */
 export * as SnapshotStore from "./SnapshotStore.js"
 

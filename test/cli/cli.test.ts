@@ -149,7 +149,7 @@ describe("the weft bin", () => {
     expect(failed.stderr.trim()).toBe("weft: run fail-1 failed: Boom: boom: n was 3")
 
     refused(badJson, 2, "weft: --input: invalid JSON")
-    refused(unknown, 2, "weft: Invalid input for workflow \"hello\": who: expected a string, got 7")
+    refused(unknown, 2, "weft: Invalid input for template \"hello\": who: expected a string, got 7")
   }, slow)
 
   it("suspends at a wait, refuses a bad signal payload, goes on with a good one", async () => {

@@ -62,7 +62,7 @@ describe("weft (in process)", () => {
       [["run", "hello", "--input", "{bad"], /^weft: --input: invalid JSON: /],
       [["run", "hello", "--input", "[1,2]"], "--input: expected a JSON object (the run's input, one field per key), got an array"],
       [["run", "hello", "--input", "\"who\""], "--input: expected a JSON object (the run's input, one field per key), got a string"],
-      [["run", "hello", "--input", "{\"who\":1}"], "Invalid input for workflow \"hello\": who: expected a string, got 1"],
+      [["run", "hello", "--input", "{\"who\":1}"], "Invalid input for template \"hello\": who: expected a string, got 1"],
       [["run", "hello", "--input", "{}"], "who: is missing"],
       [["run", "hello"], "who: is missing"],
       [["run", "approval", "--input", "{\"amount\":\"12\"}"], "amount: expected a number, got \"12\""],

@@ -38,14 +38,21 @@ export interface FunctionSpan {
   readonly lines: number
 }
 
-/** The name a function goes by: its own, else where it is written (`const x = ...`, `x: ...`, `Effect.gen(...)`). */
-const nameOf = (node: ts.SignatureDeclaration, source: ts.SourceFile): string => {
+/**
+ * The name a function goes by: its own, else where it is written (`const x = ...`, `x: ...`); a function
+ * passed to a call is named after the call, within the function it is written in (`make/<argument of
+ * Effect.gen>`).
+ */
+const nameOf = (node: ts.SignatureDeclaration, source: ts.SourceFile, outer: string | undefined): string => {
   if (node.name !== undefined) return node.name.getText(source)
   const parent = node.parent
   if (ts.isVariableDeclaration(parent) || ts.isPropertyAssignment(parent) || ts.isPropertyDeclaration(parent)) {
     return parent.name.getText(source)
   }
-  if (ts.isCallExpression(parent)) return `<argument of ${parent.expression.getText(source).slice(0, 40)}>`
+  if (ts.isCallExpression(parent)) {
+    const name = `<argument of ${parent.expression.getText(source).slice(0, 40)}>`
+    return outer === undefined ? name : `${outer}/${name}`
+  }
   return "<anonymous>"
 }
 
@@ -54,15 +61,18 @@ export const functionsOf = (file: string, text: string): ReadonlyArray<FunctionS
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS)
   const found: Array<FunctionSpan> = []
   const lineOf = (position: number) => source.getLineAndCharacterOfPosition(position).line + 1
-  const visit = (node: ts.Node): void => {
+  const visit = (outer: string | undefined) => (node: ts.Node): void => {
     if (ts.isFunctionLike(node) && "body" in node && node.body !== undefined) {
       const first = lineOf(node.getStart(source))
       const last = lineOf(node.getEnd())
-      found.push({ name: nameOf(node, source), line: first, lines: last - first + 1 })
+      const name = nameOf(node, source, outer)
+      found.push({ name, line: first, lines: last - first + 1 })
+      ts.forEachChild(node, visit(name))
+    } else {
+      ts.forEachChild(node, visit(outer))
     }
-    ts.forEachChild(node, visit)
   }
-  visit(source)
+  visit(undefined)(source)
   return found
 }
 

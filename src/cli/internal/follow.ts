@@ -7,14 +7,11 @@
  */
 import { Cause, Deferred, Duration, Effect, Exit, Option, Stream } from "effect"
 import type { Scope } from "effect"
-import { Event } from "../../index.js"
+import { Event, RunStatus } from "../../index.js"
 import type { Engine, Template } from "../../index.js"
 import type { Format } from "./context.js"
 import { CliError, failure, fromError, out } from "./context.js"
 import { runJson, stateJson, stepJson, toJson, traceTable } from "./output.js"
-
-const isFinal = (status: string) =>
-  status === "completed" || status === "failed" || status === "cancelled"
 
 /** How a followed run stopped: it ended, it suspended (waits for a signal), or it could not go on here. */
 export type Outcome =
@@ -72,7 +69,7 @@ export const follow = <A>(options: {
           : Effect.gen(function*() {
             // the run's own failure is in the store; an error before it ran (a refused resume) is not
             const record = yield* Effect.option(engine.status(runId))
-            if (Option.isSome(record) && isFinal(record.value.status)) return yield* Deferred.succeed(done, { _tag: "Ended" })
+            if (Option.isSome(record) && RunStatus.isFinal(record.value.status)) return yield* Deferred.succeed(done, { _tag: "Ended" })
             const error = Exit.isInterrupted(exit) ? failure("the run was interrupted") : fromError(squash(exit.cause))
             return yield* Deferred.succeed(done, { _tag: "Refused", error })
           })
@@ -85,7 +82,7 @@ export const follow = <A>(options: {
         const record = yield* Effect.option(engine.status(runId))
         if (Option.isNone(record)) continue
         const run = record.value
-        if (isFinal(run.status)) return yield* Deferred.succeed(done, { _tag: "Ended" })
+        if (RunStatus.isFinal(run.status)) return yield* Deferred.succeed(done, { _tag: "Ended" })
         if (run.status === "suspended" && run.seq > options.startSeq) {
           const waiting = run.waitingFor
           return yield* Deferred.succeed(done, {
@@ -157,7 +154,7 @@ export const report = (options: {
             : `run ${runId} is suspended at ${suspended.step}, waiting for signal "${suspended.signal}"; send it with:\n` +
               `  weft signal ${suspended.runId} ${suspended.signal} '<json payload>'`
         )
-      } else if (!isFinal(record.status)) {
+      } else if (!RunStatus.isFinal(record.status)) {
         yield* out(`run ${runId} is ${record.status}; follow it with: weft watch ${runId}`)
       }
     }
@@ -220,7 +217,7 @@ export const watch = (options: {
               (json.error === null ? "" : `: ${json.error.tag}: ${json.error.message}`)
         )
       }
-      if (isFinal(record.status)) {
+      if (RunStatus.isFinal(record.status)) {
         if (format === "table") {
           yield* out("")
           yield* out(traceTable(steps))

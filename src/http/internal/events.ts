@@ -8,6 +8,7 @@
 import { Duration, Effect, Option, Schedule, Stream } from "effect"
 import type * as Engine from "../../Engine.js"
 import type { Event } from "../../Event.js"
+import { isFinal } from "../../RunStatus.js"
 import type * as SnapshotStore from "../../SnapshotStore.js"
 import type * as Api from "../Api.js"
 import { toRun } from "./view.js"
@@ -31,8 +32,6 @@ export const format = (message: Message): string => {
       return ": keep-alive\n\n"
   }
 }
-
-const isFinal = (status: string): boolean => status === "completed" || status === "failed" || status === "cancelled"
 
 const versionOf = (run: SnapshotStore.RunRecord): string => `${run.status}:${run.seq}:${run.updatedAt}`
 

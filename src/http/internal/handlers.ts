@@ -8,6 +8,7 @@ import { Duration, Effect, Either, FiberSet, Layer, Option, Redacted } from "eff
 import * as Engine from "../../Engine.js"
 import * as Graph from "../../Graph.js"
 import * as Errors from "../../Errors.js"
+import * as RunStatus from "../../RunStatus.js"
 import type * as Template from "../../Template.js"
 import * as Api from "../Api.js"
 import * as codec from "./codec.js"
@@ -64,7 +65,7 @@ const runNotFound = (error: unknown) =>
 
 const startError = fromEngine((error) =>
   error instanceof Errors.InvalidInput
-    ? new Api.InvalidInput({ message: error.message, template: error.workflow, ...issuesOf(error) })
+    ? new Api.InvalidInput({ message: error.message, template: error.template, ...issuesOf(error) })
     : error instanceof Errors.InvalidRunId
     ? new Api.BadRequest({ message: error.message })
     : error instanceof Errors.InvalidTemplate || error instanceof Errors.TemplateConflict
@@ -265,7 +266,7 @@ const runs = (options: HandlerOptions) =>
         .handle("resume", ({ path }) =>
           Effect.gen(function*() {
             const { run, template } = yield* templateOfRun(path.runId)
-            if (run.status === "completed" || run.status === "failed" || run.status === "cancelled") {
+            if (RunStatus.isFinal(run.status)) {
               return yield* new Api.RunNotResumable({
                 message: `Run "${run.runId}" is ${run.status} and cannot be resumed`,
                 runId: run.runId,

@@ -8,7 +8,7 @@
 import { Clock, Duration, Effect, Either, Option } from "effect"
 import * as Errors from "../../Errors.js"
 import type { RunRecord, Service as Store } from "../../SnapshotStore.js"
-import { isFinal } from "../../SnapshotStore.js"
+import { isFinal } from "../../RunStatus.js"
 import { defaultQueue } from "../store/records.js"
 import type * as Settings from "../../Settings.js"
 import type * as Template from "../../Template.js"

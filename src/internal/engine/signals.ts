@@ -19,7 +19,7 @@ import {
 } from "../../Errors.js"
 import type { Event } from "../../Event.js"
 import type { Service as Store } from "../../SnapshotStore.js"
-import { isFinal } from "../../SnapshotStore.js"
+import { isFinal } from "../../RunStatus.js"
 import { defaultQueue } from "../store/records.js"
 import type * as Template from "../../Template.js"
 import { retryTransient } from "../run/checkpoint.js"

@@ -70,7 +70,7 @@ export const prepare = (
       validated.add(template)
     }
     const checked = inputValidator(template)(input)
-    if (Either.isLeft(checked)) return yield* new InvalidInput({ workflow: template.name, issues: checked.left })
+    if (Either.isLeft(checked)) return yield* new InvalidInput({ template: template.name, issues: checked.left })
     const codecs = keyCodecs(template)
     const now = yield* Clock.currentTimeMillis
     const ctx = new RunContext(env, template, options.runId, { owner: env.owner, generation: 0 })
@@ -92,7 +92,7 @@ export const prepare = (
       if (!json.ok) issues.push(json.issue)
       else ctx.set(key, { value, stored: { value: encoded.right, writtenAt: now, expiresAt: null }, size: json.size })
     }
-    if (issues.length > 0) return yield* new InvalidInput({ workflow: template.name, issues })
+    if (issues.length > 0) return yield* new InvalidInput({ template: template.name, issues })
     return ctx
   })
 
@@ -263,10 +263,10 @@ export const execute = (ctx: RunContext, options: { readonly child: boolean }): 
         const timeout = Duration.millis(ctx.timeoutMillis)
         const remaining = ctx.timeoutMillis - ctx.elapsedBefore
         body = remaining <= 0
-          ? Effect.fail(new WorkflowTimeout({ workflow: template.name, timeout }))
+          ? Effect.fail(new WorkflowTimeout({ template: template.name, timeout }))
           : Effect.timeoutFail(body, {
             duration: Duration.millis(remaining),
-            onTimeout: () => new WorkflowTimeout({ workflow: template.name, timeout })
+            onTimeout: () => new WorkflowTimeout({ template: template.name, timeout })
           })
       }
       const exit = yield* Effect.exit(restore(runSpan(ctx, ctx.restored, body)))

@@ -9,7 +9,6 @@
 import type {
   ErrorSummary,
   RunRecord,
-  RunStatus,
   SignalRecord,
   StateDelta,
   StepRecord,
@@ -18,6 +17,7 @@ import type {
   StoredState,
   WaitingFor
 } from "../../SnapshotStore.js"
+import * as RunStatus from "../../RunStatus.js"
 
 /** The tables' names, as the row readers name them in errors. */
 const tables = { runs: "weft_runs", steps: "weft_steps", snapshots: "weft_snapshots", signals: "weft_signals" } as const
@@ -68,7 +68,6 @@ const json = (table: string, column: string, value: unknown): unknown => {
 const isObject = (u: unknown): u is Readonly<Record<string, unknown>> =>
   typeof u === "object" && u !== null && !Array.isArray(u)
 
-const runStatuses: ReadonlyArray<string> = ["queued", "running", "suspended", "completed", "failed", "cancelled"]
 const stepStatuses: ReadonlyArray<string> = ["completed", "skipped", "fallback", "failed"]
 
 const errorSummary = (table: string, value: unknown): ErrorSummary | null => {
@@ -113,12 +112,12 @@ const entries = (table: string, column: string, value: unknown): Readonly<Record
 export const toRunRecord = (row: Row): RunRecord => {
   const t = tables.runs
   const status = text(t, "status", row.status)
-  if (!runStatuses.includes(status)) throw new RowDecodeError(t, "status", `unknown status ${JSON.stringify(status)}`)
+  if (!RunStatus.is(status)) throw new RowDecodeError(t, "status", `unknown status ${JSON.stringify(status)}`)
   return {
     runId: text(t, "run_id", row.run_id),
     templateName: text(t, "template_name", row.template_name),
     templateVersion: text(t, "template_version", row.template_version),
-    status: status as RunStatus,
+    status,
     seq: integer(t, "seq", row.seq),
     createdAt: integer(t, "created_at", row.created_at),
     updatedAt: integer(t, "updated_at", row.updated_at),

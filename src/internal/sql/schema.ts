@@ -33,6 +33,7 @@ import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Context, Effect } from "effect"
+import * as RunStatus from "../../RunStatus.js"
 import type { SignalRecord } from "../../SnapshotStore.js"
 
 // -----------------------------------------------------------------------------
@@ -60,8 +61,13 @@ export const stepColumns =
 /** The columns of `weft_signals` a {@link SignalRecord} is read from. */
 export const signalColumns = "run_id, name, payload, received_at, consumed_by"
 
-/** The statuses a finished run has. */
-export const finalStatuses = ["completed", "failed", "cancelled"] as const
+const sqlList = (statuses: ReadonlyArray<RunStatus.RunStatus>): string => `(${statuses.map((s) => `'${s}'`).join(", ")})`
+
+/** The statuses of an active run, as an SQL list: `('queued', 'running', 'suspended')`. */
+export const activeStatuses = sqlList(RunStatus.active)
+
+/** The statuses a finished run has, as an SQL list: `('completed', 'failed', 'cancelled')`. */
+export const finalStatuses = sqlList(RunStatus.final)
 
 // -----------------------------------------------------------------------------
 // migrations
@@ -125,7 +131,7 @@ const runsV2 = (name: string, bigint: string) => `CREATE TABLE ${name} (
 )`
 
 /** The statuses of a run that is not final, as the SQL term the partial index of active runs is defined by. */
-export const activeTerm = "status IN ('queued', 'running', 'suspended')"
+export const activeTerm = `status IN ${activeStatuses}`
 
 /**
  * The indexes of `weft_runs` v2. Every index is one more B-tree page written

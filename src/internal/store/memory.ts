@@ -6,6 +6,7 @@
  */
 import { Effect, Option } from "effect"
 import { LeaseLost, PersistenceError, RunCancelled } from "../../Errors.js"
+import { isFinal } from "../../RunStatus.js"
 import type {
   CancelResult,
   ClaimResult,
@@ -19,7 +20,6 @@ import type {
   StepRecord,
   StoredState
 } from "../../SnapshotStore.js"
-import { isFinal } from "./status.js"
 import { isRunnable, matchesFilter, newestFirst } from "./filter.js"
 
 /**

@@ -6,6 +6,7 @@
  */
 import { Args, Command, Options } from "@effect/cli"
 import { type Duration, Effect } from "effect"
+import { RunStatus } from "../../../index.js"
 import type { Engine, Template } from "../../../index.js"
 import {
   decoded,
@@ -40,9 +41,6 @@ import { runJson, toJson } from "../output.js"
 /** The `_tag` of an error, if it has one. */
 const tagOf = (error: unknown): unknown =>
   typeof error === "object" && error !== null && "_tag" in error ? error._tag : undefined
-
-/** Whether a run's status is final. */
-const isFinal = (status: string) => status === "completed" || status === "failed" || status === "cancelled"
 
 /** Starts a run under a new id (refused when the id is taken). */
 const startRun = (
@@ -139,7 +137,7 @@ export const resumeCommand = Command.make(
       yield* withEngine(project, { register: true }, (engine) =>
         Effect.gen(function*() {
           const { record, template } = yield* templateOfRun(project, engine, args.runId)
-          if (isFinal(record.status)) {
+          if (RunStatus.isFinal(record.status)) {
             return yield* usage(`run ${args.runId} has ended (${record.status}): there is nothing to resume`)
           }
           const outcome = yield* follow({

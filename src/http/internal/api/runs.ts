@@ -6,14 +6,15 @@
  * @internal
  */
 import { ParseResult, Schema } from "effect"
+import { RunStatus as RunStatusSchema } from "../../../RunStatus.js"
 
 /**
- * A run's status.
+ * A run's status (the core's `RunStatus` Schema).
  *
  * @since 0.2.0
  * @category models
  */
-export const RunStatus = Schema.Literal("queued", "running", "suspended", "completed", "failed", "cancelled")
+export const RunStatus = RunStatusSchema
 
 /**
  * @since 0.2.0

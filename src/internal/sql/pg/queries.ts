@@ -25,11 +25,12 @@
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Effect } from "effect"
-import type { RecordSignalResult, RunStatus } from "../../../SnapshotStore.js"
+import * as RunStatus from "../../../RunStatus.js"
+import type { RecordSignalResult } from "../../../SnapshotStore.js"
 import type { Queries, StatusRow } from "../dialect.js"
 import { type Row, RowDecodeError } from "../schema.js"
 import { listStatement } from "./list.js"
-import { type Bound, type Names, number, statuses } from "./sql.js"
+import { type Bound, type Names, number } from "./sql.js"
 import { claimStatements, readStatements, signalStatements, writeStatements } from "./statements.js"
 
 /** Sending statements on the client: their rows, or the count one returns; the channel wake-ups go to. */
@@ -43,12 +44,12 @@ interface Exec {
 /** A run's status row, or the row does not read back. */
 const toStatus = (row: Row | undefined): StatusRow | undefined => {
   if (row === undefined) return undefined
-  if (typeof row.status !== "string" || !statuses.includes(row.status)) {
+  if (!RunStatus.is(row.status)) {
     throw new RowDecodeError("runs", "status", `unknown status ${JSON.stringify(row.status)}`)
   }
   if (typeof row.root_id !== "string") throw new RowDecodeError("runs", "root_id", "expected text")
   return {
-    status: row.status as RunStatus,
+    status: row.status,
     owner: typeof row.owner === "string" ? row.owner : null,
     leaseUntil: number("runs", "lease_until", row.lease_until),
     rootId: row.root_id
@@ -166,7 +167,7 @@ const readQueries = (
       sql.withTransaction(
         Effect.flatMap(statusRow(Effect.suspend(() => rows(lockRun({ runId: p.runId })))), (run) => {
           if (run === undefined) return Effect.succeed<RecordSignalResult>("not-found")
-          if (run.status === "completed" || run.status === "failed" || run.status === "cancelled") {
+          if (RunStatus.isFinal(run.status)) {
             return Effect.succeed<RecordSignalResult>("run-ended")
           }
           return Effect.map(

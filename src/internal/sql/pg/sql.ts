@@ -6,7 +6,8 @@
  *
  * @internal
  */
-import { finalStatuses, RowDecodeError } from "../schema.js"
+import * as RunStatus from "../../../RunStatus.js"
+import { activeStatuses, finalStatuses, RowDecodeError } from "../schema.js"
 
 /** The tables' names as SQL (quoted, schema-qualified when a schema is given). */
 export interface Names {
@@ -26,11 +27,11 @@ export const names = (prefix: string, schema: string | undefined): Names => {
 }
 
 /** The statuses of an active run, as an SQL list. */
-export const active = "('queued', 'running', 'suspended')"
+export const active = activeStatuses
 /** The final statuses, as an SQL list. */
-export const final = `(${finalStatuses.map((s) => `'${s}'`).join(", ")})`
+export const final = finalStatuses
 /** Every status, in order. */
-export const statuses: ReadonlyArray<string> = ["queued", "running", "suspended", "completed", "failed", "cancelled"]
+export const statuses: ReadonlyArray<string> = RunStatus.all
 /** A running run nobody holds at `now`: no owner, or a lease that has passed (each part on an index). */
 export const leasePassed = (now: string) => `(owner IS NULL OR lease_until IS NULL OR lease_until <= ${now})`
 

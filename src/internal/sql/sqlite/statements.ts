@@ -12,10 +12,7 @@
  * @internal
  */
 import type Database from "better-sqlite3"
-import { activeTerm, finalStatuses, signalColumns, stepColumns } from "../schema.js"
-
-const active = "('queued', 'running', 'suspended')"
-const final = `(${finalStatuses.map((s) => `'${s}'`).join(", ")})`
+import { activeStatuses as active, activeTerm, finalStatuses as final, signalColumns, stepColumns } from "../schema.js"
 
 /** A run's record with its cursor, from `weft_runs r`; add a `WHERE` on `r.`. */
 export const runSelect = `SELECT r.run_id, r.template_name, r.template_version, r.status,

@@ -28,14 +28,13 @@ import type {
   SignalRecord
 } from "../../../SnapshotStore.js"
 import { activeTerm, errorJson, type Row, toJson, toRunRecord, toSignalRecord, toStepRecord, toStoredState } from "../schema.js"
+import * as RunStatus from "../../../RunStatus.js"
 import type { Connection } from "./connection.js"
 import { fromDriver } from "./errors.js"
 import { makeGroupCommit, refusal } from "./groupCommit.js"
 import { claimNextSql, prepareStatements, runSelect } from "./statements.js"
 
 type Fenced = RunCancelled | LeaseLost
-
-const activeStatuses: ReadonlySet<string> = new Set(["queued", "running", "suspended"])
 
 const isFenced = (u: unknown): u is Fenced => u instanceof RunCancelled || u instanceof LeaseLost
 
@@ -44,7 +43,7 @@ const fenced = (result: Fenced | undefined): Effect.Effect<void, Fenced> =>
   result === undefined ? Effect.void : Effect.fail(result)
 
 interface StatusRow {
-  readonly status: string
+  readonly status: RunStatus.RunStatus
   readonly owner: string | null
   readonly lease_until: number | null
   readonly generation: number
@@ -125,7 +124,7 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
             if (changes === 1) return { claimed: true, ...claimed(runId, owner) }
             const row = statusOf(runId)
             if (row === undefined) return { claimed: false, reason: "not-found", owner: null, leaseUntil: null }
-            const reason = row.status === "completed" || row.status === "failed" || row.status === "cancelled"
+            const reason = RunStatus.isFinal(row.status)
               ? "finished"
               : "held"
             return { claimed: false, reason, owner: row.owner, leaseUntil: row.lease_until }
@@ -192,7 +191,7 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
           connection.write((): CancelResult => {
             const row = statusOf(runId)
             if (row === undefined) return { _tag: "NotFound" }
-            if (row.status === "completed" || row.status === "failed" || row.status === "cancelled") {
+            if (RunStatus.isFinal(row.status)) {
               return { _tag: "Finished", status: row.status }
             }
             const rows = st.cancel.all(runId, now, expiresAt) as ReadonlyArray<{ readonly run_id: string }>
@@ -244,7 +243,7 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
           return connection.write((): RecordSignalResult => {
             const row = statusOf(signal.runId)
             if (row === undefined) return "not-found"
-            if (row.status === "completed" || row.status === "failed" || row.status === "cancelled") return "run-ended"
+            if (RunStatus.isFinal(row.status)) return "run-ended"
             if (st.pendingSignal.get(signal.runId, signal.name) !== undefined) return "already-pending"
             st.insertSignal.run(signal.runId, signal.name, payload, signal.receivedAt)
             st.wakeRoot.run({ at: signal.receivedAt, root: row.root_id })
@@ -282,7 +281,7 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
       if (statuses !== undefined) where.push(sql`r.status IN ${sql.in(statuses)}`)
       // the term of the partial index of active runs, when only active runs can match: that index, not
       // a scan of every run (the poller asks for claimable runs every poll interval)
-      if (at !== undefined || (statuses !== undefined && statuses.every((status) => activeStatuses.has(status)))) {
+      if (at !== undefined || (statuses !== undefined && statuses.every(RunStatus.isActive))) {
         where.push(sql.literal(`r.${activeTerm}`))
       }
       if (filter.createdAfter !== undefined) where.push(sql`r.created_at >= ${filter.createdAfter}`)

@@ -8,7 +8,7 @@
 import { Effect } from "effect"
 import { PersistenceError } from "../../../Errors.js"
 import type { CancelResult, Service } from "../../../SnapshotStore.js"
-import { isFinal } from "../../store/status.js"
+import { isFinal } from "../../../RunStatus.js"
 import { RowDecodeError } from "../schema.js"
 import type { Io } from "./io.js"
 
