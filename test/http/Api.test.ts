@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Effect, Exit, Layer, Schema, Scope } from "effect"
-import { Engine, Step, Template } from "weftjs"
+import { Engine, Errors, Step, Template } from "weftjs"
 import { Http } from "weftjs/http"
 import {
   allTemplates,
@@ -331,7 +331,7 @@ describe("HTTP API: what it refuses, and why, in words", () => {
       ]
       for (const [runId, reason] of cases) {
         const error = yield* start(runId)
-        expect(error._tag).toBe("BadRequest")
+        expect(error).toBeInstanceOf(Http.InvalidRunId)
         expect(error.message).toBe(`Invalid run id ${JSON.stringify(runId)}: ${reason}`)
       }
       expect((yield* client.runs.list({ urlParams: {} })).runs).toEqual([])
@@ -363,6 +363,54 @@ describe("HTTP API: what it refuses, and why, in words", () => {
         { path: ["approved"], message: `expected a boolean, got "yes"` },
         { path: ["by"], message: `expected a string at least 1 character(s) long, got ""` }
       ])
+    }))
+})
+
+describe("HTTP API: weft's own errors, declared with their status", () => {
+  it.scopedLive("go out as JSON { _tag, message, ...fields } with their status, and come back as weft's errors", () =>
+    Effect.gen(function*() {
+      const { url, client } = yield* setup(memoryStore)
+      const json = (path: string, init?: RequestInit) =>
+        Effect.promise(async () => {
+          const response = await fetch(`${url}${path}`, init)
+          return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+        })
+      const post = (path: string, body: unknown) =>
+        json(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
+      expect(yield* json("/api/runs/nope")).toEqual({
+        status: 404,
+        body: { _tag: "RunNotFound", runId: "nope", message: `No run with id "nope"` }
+      })
+      const input = yield* post("/api/runs", { template: "hello", input: { name: 1 } })
+      expect(input.status).toBe(400)
+      expect(input.body).toMatchObject({ _tag: "InvalidInput", template: "hello", keys: ["name", "times"] })
+      expect(input.body.message).toContain(`Invalid input for template "hello": name: expected a string, got 1`)
+      const runId = yield* post("/api/runs", { template: "hello", input: { name: "a", times: 1 }, runId: " " })
+      expect(runId).toMatchObject({ status: 400, body: { _tag: "InvalidRunId", reason: "blank" } })
+      const { runId: done } = yield* client.runs.start({ payload: { template: "hello", input: { name: "a", times: 1 } } })
+      yield* awaitStatus(client, done, "completed")
+      const cancel = yield* post(`/api/runs/${done}/cancel`, {})
+      expect(cancel).toMatchObject({ status: 409, body: { _tag: "RunNotResumable", runId: done, status: "completed" } })
+      expect(cancel.body.message).toBe(`Run "${done}" is completed and cannot be resumed`)
+      const signal = yield* post(`/api/runs/${done}/signals/approval`, {})
+      expect(signal).toMatchObject({ status: 409, body: { _tag: "SignalRejected", reason: "run-ended" } })
+      // the typed client reads them back as weft's errors
+      const missing = yield* Effect.flip(client.runs.get({ path: { runId: "nope" } }))
+      expect(missing).toBeInstanceOf(Errors.RunNotFound)
+      // the OpenAPI document names them under their status
+      const spec = yield* json("/api/openapi.json")
+      const responses = (path: string, method: string) =>
+        ((spec.body.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>)[path]![method]!)
+          .responses
+      const refs = (response: unknown) => JSON.stringify(response)
+      expect(refs(responses("/api/runs", "post")["400"])).toMatch(/InvalidInput[\s\S]*InvalidRunId|InvalidRunId[\s\S]*InvalidInput/)
+      expect(refs(responses("/api/runs/{runId}", "get")["404"])).toContain("RunNotFound")
+      expect(refs(responses("/api/runs/{runId}/cancel", "post")["409"])).toContain("RunNotResumable")
+      expect(refs(responses("/api/runs/{runId}/result", "get")["409"])).toMatch(/RunNotCompleted/)
+      expect(refs(responses("/api/runs/{runId}/resume", "post")["409"])).toMatch(/RunAlreadyActive/)
+      expect(refs(responses("/api/runs", "get")["503"])).toContain("PersistenceError")
+      const schemas = JSON.stringify((spec.body.components as { schemas: unknown }).schemas)
+      expect(schemas).toContain(`"RunNotFound"`)
     }))
 })
 

@@ -4,36 +4,15 @@
  *
  * @internal
  */
-import { Either, JSONSchema, ParseResult, Schema } from "effect"
+import { Either, JSONSchema, Schema } from "effect"
+import type * as Errors from "../../Errors.js"
 import type * as SnapshotStore from "../../SnapshotStore.js"
 import type * as Template from "../../Template.js"
-import { toIssues as coreIssues } from "../../internal/run/issues.js"
+import { toIssues } from "../../internal/run/issues.js"
 import type { RunQuery } from "../Api.js"
 
-/** One problem with a value: its key path and what was wrong. */
-export interface Issue {
-  readonly path: ReadonlyArray<string | number>
-  readonly message: string
-}
-
-const toPathElement = (key: PropertyKey): string | number => typeof key === "number" ? key : String(key)
-
-/** Every issue of a parse error, each with its key path, in words (as the engine words them). */
-export const toIssues = (error: ParseResult.ParseError): ReadonlyArray<Issue> =>
-  fromEngineIssues(coreIssues(error))
-
-/** Issues from the engine's errors (their paths may hold symbols). */
-export const fromEngineIssues = (
-  issues: ReadonlyArray<{ readonly path: ReadonlyArray<PropertyKey>; readonly message: string }>
-): ReadonlyArray<Issue> => issues.map((issue) => ({ path: issue.path.map(toPathElement), message: issue.message }))
-
-/** The distinct key paths named by issues, dotted (`(root)` for the value itself). */
-export const keysOf = (issues: ReadonlyArray<Issue>): ReadonlyArray<string> =>
-  Array.from(new Set(issues.map((issue) => issue.path.length === 0 ? "(root)" : issue.path.join("."))))
-
-/** Issues as one line: `key: message; key: message`. */
-export const formatIssues = (issues: ReadonlyArray<Issue>): string =>
-  issues.map((issue) => `${issue.path.length === 0 ? "(root)" : issue.path.join(".")}: ${issue.message}`).join("; ")
+/** One problem with a value: its key path and what was wrong, in words (as the engine words them). */
+export type Issue = Errors.Issue
 
 const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
   typeof u === "object" && u !== null && !Array.isArray(u)
@@ -59,7 +38,7 @@ export const decodeInput = (
     const result = Schema.decodeUnknownEither(schema)(input, decodeOptions)
     if (Either.isLeft(result)) {
       for (const issue of toIssues(result.left)) {
-        const id = `${issue.path.join("\u0000")}\u0001${issue.message}`
+        const id = `${issue.path.map(String).join("\u0000")}\u0001${issue.message}`
         if (!seen.has(id)) {
           seen.add(id)
           issues.push(issue)
