@@ -35,7 +35,7 @@
  * @since 0.1.0
  */
 import { Duration, Effect, Either, Pipeable, Schema } from "effect"
-import { Engine } from "./Engine.js"
+import type { Engine } from "./Engine.js"
 import {
   InvalidSignalPayload,
   type PersistenceError,
@@ -45,6 +45,7 @@ import {
   type SubflowFailed,
   type TemplateNotRegistered
 } from "./Errors.js"
+import { EngineTag } from "./internal/engineTag.js"
 import { toIssues } from "./internal/run/issues.js"
 import type { NodeTypes } from "./internal/types/wiring.js"
 import { keySchema } from "./internal/types/keySchema.js"
@@ -330,7 +331,7 @@ export function waitForSignal(
               issues: toIssues(error)
             })
           ),
-        onRight: (encoded) => Effect.flatMap(Engine, (engine) => engine.signal(runId, name, encoded))
+        onRight: (encoded) => Effect.flatMap(EngineTag, (engine) => engine.signal(runId, name, encoded))
       })
   })
 }

@@ -44,6 +44,7 @@ import * as Recovery from "./internal/engine/recovery.js"
 import { Registry } from "./internal/engine/registry.js"
 import type * as Runs from "./internal/engine/runs.js"
 import { makeService } from "./internal/engine/service.js"
+import { engineKey } from "./internal/engineTag.js"
 import type { RunEnv } from "./internal/run/context.js"
 import { interpret } from "./internal/run/interpret.js"
 import { childRuns } from "./internal/run/lifecycle.js"
@@ -344,7 +345,7 @@ export interface Service {
  * @since 0.1.0
  * @category tags
  */
-export class Engine extends Context.Tag("weft/Engine")<Engine, Service>() {}
+export class Engine extends Context.Tag(engineKey)<Engine, Service>() {}
 
 /**
  * Builds an engine over the `SnapshotStore` in context, with settings from

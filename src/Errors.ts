@@ -17,13 +17,13 @@ import { Duration, Predicate, Schema } from "effect"
 
 /**
  * @since 0.3.0
- * @category symbols
+ * @category type ids
  */
 export const TypeId: unique symbol = Symbol.for("weftjs/Errors")
 
 /**
  * @since 0.3.0
- * @category symbols
+ * @category type ids
  */
 export type TypeId = typeof TypeId
 
@@ -42,7 +42,7 @@ export type Kind = "input" | "failure" | "internal"
  * One problem found while decoding or checking a value against its Schema.
  *
  * @since 0.1.0
- * @category schemas
+ * @category models
  */
 export const Issue = Schema.Struct({
   /** The key path of the offending value, e.g. `["processParams", "temperature"]`. */
@@ -594,7 +594,7 @@ export type RunError =
  * through it and revives it in any process; the HTTP API can send them.
  *
  * @since 0.3.0
- * @category schemas
+ * @category models
  */
 export const WeftError = Schema.Union(
   InvalidInput,
@@ -644,7 +644,7 @@ export const isWeftError = (u: unknown): u is WeftError => Predicate.hasProperty
  * that is not weft's.
  *
  * @since 0.3.0
- * @category getters
+ * @category accessors
  */
 export const kindOf = (u: unknown): Kind | undefined => {
   if (!isWeftError(u)) return undefined

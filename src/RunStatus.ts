@@ -14,7 +14,7 @@ import { Schema } from "effect"
  * Every status, as a Schema.
  *
  * @since 0.3.0
- * @category schemas
+ * @category models
  */
 export const RunStatus = Schema.Literal("queued", "running", "suspended", "completed", "failed", "cancelled")
 

@@ -34,6 +34,7 @@
 import type { Schedule } from "effect"
 import { Duration, Effect, Pipeable, Schema } from "effect"
 import { InvalidTemplate } from "./Errors.js"
+import { nodesOf } from "./internal/template/walk.js"
 import { keySchema } from "./internal/types/keySchema.js"
 import type * as Durable from "./Durable.js"
 import type * as Flow from "./Flow.js"
@@ -319,6 +320,20 @@ export const make = <
   ContextOf<Nodes[number]>
 > => unsafeMake(options) as never
 
+/**
+ * Every node under a template (not the template itself), depth first, a
+ * node before the nodes it holds: the steps of nested templates and of
+ * control-flow nodes and, with `intoSubflows`, of the templates sub-flows
+ * run. With `once`, a template met twice is entered only the first time.
+ *
+ * @since 0.3.0
+ * @category accessors
+ */
+export const nodes = (
+  template: Template.Any,
+  options: { readonly intoSubflows: boolean; readonly once?: boolean | undefined }
+): ReadonlyArray<Node> => nodesOf(template, options)
+
 const invalid = (template: Template.Any, reason: InvalidTemplate["reason"], detail: string) =>
   Effect.fail(new InvalidTemplate({ template: template.name, reason, detail }))
 
@@ -334,6 +349,14 @@ const invalid = (template: Template.Any, reason: InvalidTemplate["reason"], deta
  * @category validation
  */
 export const validate = (template: Template.Any): Effect.Effect<void, InvalidTemplate> =>
+  Effect.forEach(
+    [template, ...nodesOf(template, { intoSubflows: false }).filter((node) => node._tag === "Template")],
+    validateOne,
+    { discard: true }
+  )
+
+/** The checks of {@link validate} on one template, not on the templates it holds. */
+const validateOne = (template: Template.Any): Effect.Effect<void, InvalidTemplate> =>
   Effect.suspend(() => {
     if (!validName.test(template.name)) {
       return invalid(template, "invalid-name", `name "${template.name}" must be non-empty, without spaces or "/"`)
@@ -368,13 +391,7 @@ export const validate = (template: Template.Any): Effect.Effect<void, InvalidTem
         return invalid(template, "unknown-local-key", `local key "${key}" is also required from outside`)
       }
     }
-    return Effect.forEach(
-      template.steps.flatMap((node): ReadonlyArray<Template.Any> =>
-        node._tag === "Template" ? [node] : node._tag === "Flow" ? node.children : []
-      ),
-      validate,
-      { discard: true }
-    )
+    return Effect.void
   })
 
 /** `` (did you mean "lines"?)`` for the closest key (one edit apart, or case), or nothing. */

@@ -185,6 +185,26 @@ describe("src/", () => {
     expect(cycles).toEqual([])
   })
 
+  it("has a model that does not load the engine (Durable reaches it through a tag)", () => {
+    const graph = importGraph(root, "src")
+    const loads = (file: string): ReadonlySet<string> => {
+      const seen = new Set<string>()
+      const visit = (at: string): void => {
+        for (const next of graph.get(at) ?? []) {
+          if (!seen.has(next)) {
+            seen.add(next)
+            visit(next)
+          }
+        }
+      }
+      visit(file)
+      return seen
+    }
+    const model = ["src/Step.ts", "src/Template.ts", "src/Flow.ts", "src/Durable.ts", "src/Compose.ts"]
+    expect(model.filter((file) => loads(file).has("src/Engine.ts")).map((file) => `${file} loads src/Engine.ts`))
+      .toEqual([])
+  })
+
   it("holds no ceiling above its function's length", () => {
     expect(staleCeilings(ceilings, (file) => files.includes(file) ? read(file) : undefined)).toEqual([])
   })

@@ -5,7 +5,8 @@
  * @internal
  */
 import { JSONSchema, Schema, SchemaAST } from "effect"
-import type { SnapshotStore, Template, Trace } from "../../index.js"
+import { Template } from "../../index.js"
+import type { SnapshotStore, Trace } from "../../index.js"
 import * as Graph from "../../Graph.js"
 
 // ---------------------------------------------------------------------------
@@ -158,27 +159,9 @@ export const signalsOf = (
   template: Template.Template.Any
 ): ReadonlyArray<{ readonly signal: string; readonly step: string; readonly schema: Schema.Schema.AnyNoContext }> => {
   const keys = Graph.waits(Graph.make(template)).map((wait) => wait.key)
-  const schemas: Array<{ readonly signal: string; readonly schema: Schema.Schema.AnyNoContext }> = []
-  const visit = (t: Template.Template.Any): void => {
-    for (const node of t.steps) {
-      if (node._tag === "Template") visit(node)
-      else if (node._tag === "WaitForSignal") schemas.push({ signal: node.signal, schema: node.schema })
-      else if (node._tag === "Flow") {
-        const spec = node.spec
-        switch (spec.kind) {
-          case "branch":
-            for (const label of spec.labels) if (spec.arms[label] !== undefined) visit(spec.arms[label])
-            break
-          case "parallel":
-            for (const label of spec.labels) if (spec.branches[label] !== undefined) visit(spec.branches[label])
-            break
-          default:
-            visit(spec.body)
-        }
-      }
-    }
-  }
-  visit(template)
+  const schemas = Template.nodes(template, { intoSubflows: false }).flatMap((node) =>
+    node._tag === "WaitForSignal" ? [{ signal: node.signal, schema: node.schema }] : []
+  )
   // Graph.waits walks the same nodes in the same order (arms and branches in label order)
   return schemas.map((s, i) => ({ ...s, step: keys[i] ?? s.signal }))
 }

@@ -6,24 +6,11 @@
  * @internal
  */
 import type * as Durable from "../../Durable.js"
-import type * as Template from "../../Template.js"
+import * as Template from "../../Template.js"
 
 /** Visits a template's nodes, nested templates and control flow included; `subflows` says whether to enter sub-flows. */
-const visit = (
-  template: Template.Template.Any,
-  subflows: boolean,
-  f: (node: Template.Node) => void,
-  seen: Set<Template.Template.Any> = new Set()
-): void => {
-  if (seen.has(template)) return
-  seen.add(template)
-  for (const node of template.steps) {
-    f(node)
-    if (node._tag === "Template") visit(node, subflows, f, seen)
-    else if (node._tag === "Flow") node.children.forEach((child) => visit(child, subflows, f, seen))
-    else if (node._tag === "Subflow" && subflows) visit(node.template, subflows, f, seen)
-  }
-}
+const visit = (template: Template.Template.Any, subflows: boolean, f: (node: Template.Node) => void): void =>
+  Template.nodes(template, { intoSubflows: subflows, once: true }).forEach(f)
 
 /**
  * Every `waitForSignal` a run of the template may suspend at, in order:

@@ -14,7 +14,7 @@
 import { Clock, Duration, Effect, Queue, Stream } from "effect"
 import type { Scope } from "effect"
 import type { Service as Store } from "../../SnapshotStore.js"
-import { defaultQueue } from "../store/records.js"
+import { defaultQueue } from "../../SnapshotStore.js"
 import { choreSleep } from "./clock.js"
 import type { Executor } from "./executor.js"
 import { keyOf, type Registry } from "./registry.js"

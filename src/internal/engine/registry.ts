@@ -13,6 +13,7 @@ import { TemplateConflict } from "../../Errors.js"
 import type * as Flow from "../../Flow.js"
 import type * as Step from "../../Step.js"
 import type * as Template from "../../Template.js"
+import { nodesOf } from "../template/walk.js"
 
 /** A known template with the services its steps run with. */
 export interface Registered {
@@ -129,24 +130,10 @@ const difference = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): string 
 }
 
 /** Every template a template runs as a sub-flow (at any depth), itself first. */
-const withSubflows = (template: Template.Template.Any): ReadonlyArray<Template.Template.Any> => {
-  const found: Array<Template.Template.Any> = [template]
-  const visit = (n: Template.Node): void => {
-    switch (n._tag) {
-      case "Template":
-        return n.steps.forEach(visit)
-      case "Flow":
-        return n.children.forEach(visit)
-      case "Subflow":
-        found.push(...withSubflows(n.template))
-        return
-      default:
-        return
-    }
-  }
-  template.steps.forEach(visit)
-  return found
-}
+const withSubflows = (template: Template.Template.Any): ReadonlyArray<Template.Template.Any> => [
+  template,
+  ...nodesOf(template, { intoSubflows: true }).flatMap((node) => node._tag === "Subflow" ? [node.template] : [])
+]
 
 /** The templates of an engine. */
 export class Registry {

@@ -20,27 +20,19 @@ import {
 import type { Event } from "../../Event.js"
 import type { Service as Store } from "../../SnapshotStore.js"
 import { isFinal } from "../../RunStatus.js"
-import { defaultQueue } from "../store/records.js"
+import { defaultQueue } from "../../SnapshotStore.js"
 import type * as Template from "../../Template.js"
 import { retryTransient } from "../run/checkpoint.js"
 import { decodePayload } from "../run/codecs.js"
+import { nodesOf } from "../template/walk.js"
 import type { Executor } from "./executor.js"
 import type { Registry } from "./registry.js"
 
 /** The waits for signal `name` anywhere in a template (not in its sub-flows' templates: those are child runs). */
 export const waitsFor = (template: Template.Template.Any, name: string): ReadonlyArray<Durable.WaitForSignal.Any> =>
-  template.steps.flatMap((node): ReadonlyArray<Durable.WaitForSignal.Any> => {
-    switch (node._tag) {
-      case "Template":
-        return waitsFor(node, name)
-      case "Flow":
-        return node.children.flatMap((child) => waitsFor(child, name))
-      case "WaitForSignal":
-        return node.signal === name ? [node] : []
-      default:
-        return []
-    }
-  })
+  nodesOf(template, { intoSubflows: false }).filter((node): node is Durable.WaitForSignal.Any =>
+    node._tag === "WaitForSignal" && node.signal === name
+  )
 
 /** Sends a signal to a run; see `Engine.Service.signal`. */
 export const signal = (deps: {

@@ -10,6 +10,7 @@ import { Either, Schema, SchemaAST } from "effect"
 import type { Issue } from "../../Errors.js"
 import type * as Step from "../../Step.js"
 import type * as Template from "../../Template.js"
+import { nodesOf, walk } from "../template/walk.js"
 import { toIssues } from "./issues.js"
 import { checkJson, depthExceeds, maxDepth } from "./values.js"
 
@@ -197,15 +198,14 @@ export const compileStep = (step: Step.Step.Any): CompiledStep => {
 
 /** Every step in a template tree, fallbacks included, in order. */
 export const stepsOf = (template: Template.Template.Any): ReadonlyArray<Step.Step.Any> =>
-  template.steps.flatMap((node): ReadonlyArray<Step.Step.Any> => {
-    if (node._tag === "Template") return stepsOf(node)
-    if (node._tag === "Flow") return node.children.flatMap(stepsOf)
-    if (node._tag === "Subflow") return stepsOf(node.template)
-    if (node._tag !== "Step") return []
-    const chain: Array<Step.Step.Any> = []
-    for (let step: Step.Step.Any | undefined = node; step !== undefined; step = step.fallback) chain.push(step)
-    return chain
-  })
+  nodesOf(template, { intoSubflows: true }).flatMap((node) => node._tag === "Step" ? fallbackChain(node) : [])
+
+/** A step and its fallbacks, in order. */
+const fallbackChain = (node: Step.Step.Any): ReadonlyArray<Step.Step.Any> => {
+  const chain: Array<Step.Step.Any> = []
+  for (let step: Step.Step.Any | undefined = node; step !== undefined; step = step.fallback) chain.push(step)
+  return chain
+}
 
 // ---------------------------------------------------------------------------
 // state keys
@@ -230,18 +230,23 @@ interface FieldSource {
  * each control-flow node, the keys that node reads and writes itself (a
  * predicate's keys, a forEach's list and results): what the codecs are built from.
  */
-const fieldSourcesOf = (template: Template.Template.Any): ReadonlyArray<FieldSource> =>
-  template.steps.flatMap((node): ReadonlyArray<FieldSource> => {
-    if (node._tag === "Template") return fieldSourcesOf(node)
-    if (node._tag === "Flow") {
-      return [...node.children.flatMap(fieldSourcesOf), { requires: node.fields.reads, provides: node.fields.writes }]
+const fieldSourcesOf = (template: Template.Template.Any): ReadonlyArray<FieldSource> => {
+  const found: Array<FieldSource> = []
+  walk(template, { intoSubflows: false }, {
+    enter: (node) => {
+      if (node._tag === "Step") found.push(...fallbackChain(node))
+      // a durable node writes the keys of its one-key Struct Schemas
+      else if (node._tag === "Sleep" || node._tag === "WaitForSignal" || node._tag === "Subflow") {
+        found.push({ requires: {}, provides: durableFields(node.provides) })
+      }
+    },
+    // a control-flow node's own keys come after its children's steps
+    leave: (node) => {
+      if (node._tag === "Flow") found.push({ requires: node.fields.reads, provides: node.fields.writes })
     }
-    // a durable node writes the keys of its one-key Struct Schemas
-    if (node._tag !== "Step") return [{ requires: {}, provides: durableFields(node.provides) }]
-    const chain: Array<FieldSource> = []
-    for (let step: Step.Step.Any | undefined = node; step !== undefined; step = step.fallback) chain.push(step)
-    return chain
   })
+  return found
+}
 
 /** Encodes and decodes one state key's values. */
 export interface KeyCodec {
