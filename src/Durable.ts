@@ -34,7 +34,7 @@
  *
  * @since 0.1.0
  */
-import { Duration, Effect, Either, ParseResult, Pipeable, Schema } from "effect"
+import { Duration, Effect, Either, Pipeable, Schema } from "effect"
 import type { Engine } from "./Engine.js"
 import {
   InvalidSignalPayload,
@@ -46,6 +46,7 @@ import {
   type TemplateNotRegistered
 } from "./Errors.js"
 import { EngineTag } from "./internal/engineTag.js"
+import { toIssues } from "./internal/run/issues.js"
 import type { NodeTypes } from "./internal/types/wiring.js"
 import { keySchema } from "./internal/types/keySchema.js"
 import type * as Template from "./Template.js"
@@ -327,10 +328,7 @@ export function waitForSignal(
             new InvalidSignalPayload({
               runId,
               signal: name,
-              issues: ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
-                path: issue.path,
-                message: issue.message
-              }))
+              issues: toIssues(error)
             })
           ),
         onRight: (encoded) => Effect.flatMap(EngineTag, (engine) => engine.signal(runId, name, encoded))

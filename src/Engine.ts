@@ -81,7 +81,7 @@ export interface RunResult<S> {
 export interface RunOptions {
   /**
    * The run's id (default: a random UUID): unique in the store, at most 256
-   * characters of well-formed UTF-16.
+   * characters of well-formed UTF-16, not blank, without U+0000.
    */
   readonly runId?: string | undefined
   /**
@@ -272,8 +272,19 @@ export interface Service {
   readonly list: (
     filter?: SnapshotStore.RunFilter
   ) => Effect.Effect<ReadonlyArray<SnapshotStore.RunRecord>, PersistenceError>
-  /** A run's trace, from the store. */
-  readonly trace: (runId: string) => Effect.Effect<Trace.Trace, RunNotFound | PersistenceError>
+  /**
+   * A run's trace, from the store: per step, its status, attempts, times,
+   * error and what it changed in the state (`delta`), its values decoded
+   * with the template's Schemas when the template is given (it must be the
+   * run's: else `TemplateMismatch`) or registered here, else as stored.
+   */
+  readonly trace: {
+    <Req extends object, Prov extends object, E, R>(
+      runId: string,
+      template: Template.Template<Req, Prov, E, R>
+    ): Effect.Effect<Trace.Trace, RunNotFound | TemplateMismatch | PersistenceError>
+    (runId: string): Effect.Effect<Trace.Trace, RunNotFound | PersistenceError>
+  }
   /**
    * The result of a completed run, read back from the store: from any
    * process sharing it, however long after. A run that has not completed is

@@ -288,23 +288,28 @@ export class LeaseLost extends Schema.TaggedError<LeaseLost>()("LeaseLost", {
 }
 
 /**
- * A run id that cannot be stored as given: empty, longer than 256
- * characters, or not well-formed UTF-16 (a lone surrogate). Nothing is written.
+ * A run id that cannot be stored as given: empty, blank (only white space),
+ * longer than 256 characters, holding the character U+0000 (`nul`), or not
+ * well-formed UTF-16 (a lone surrogate: `malformed`). Nothing is written.
  *
  * @since 0.2.0
  * @category errors
  */
 export class InvalidRunId extends Schema.TaggedError<InvalidRunId>()("InvalidRunId", {
   runId: Schema.String,
-  reason: Schema.Literal("empty", "too-long", "malformed")
+  reason: Schema.Literal("empty", "blank", "too-long", "nul", "malformed")
 }) {
   readonly [TypeId]: TypeId = TypeId
   static readonly kind: Kind = "input"
   override get message(): string {
     const why = this.reason === "empty"
       ? "it is empty"
+      : this.reason === "blank"
+      ? "it is blank (only white space)"
       : this.reason === "too-long"
       ? `it is ${this.runId.length} characters long (at most 256)`
+      : this.reason === "nul"
+      ? "it holds the character U+0000 (NUL)"
       : "it is not well-formed UTF-16 (it holds a lone surrogate)"
     return `Invalid run id ${JSON.stringify(this.runId.slice(0, 80))}: ${why}`
   }

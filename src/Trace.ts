@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import { isHiddenStep } from "./internal/run/keys.js"
 import type { ErrorSummary, StepRecord, StepStatus } from "./SnapshotStore.js"
 
 /**
@@ -23,6 +24,28 @@ export interface Entry {
   readonly endedAt: Date
   readonly durationMs: number
   readonly error: ErrorSummary | null
+  /**
+   * What the step changed in the run's state. `engine.trace` gives it (a
+   * run's result leaves it out, to stay cheap).
+   *
+   * @since 0.2.0
+   */
+  readonly delta?: Delta
+}
+
+/**
+ * What one step changed in a run's state: the keys it wrote, with their
+ * values, and the keys it removed (weft's own bookkeeping keys left out).
+ * The values are decoded with the template's Schemas when the engine knows
+ * the template (given to `engine.trace`, or registered), else as stored
+ * (JSON).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Delta {
+  readonly set: Readonly<Record<string, unknown>>
+  readonly unset: ReadonlyArray<string>
 }
 
 /**
@@ -40,7 +63,7 @@ export type Trace = ReadonlyArray<Entry>
  * @since 0.1.0
  * @category guards
  */
-export const isInternal = (record: StepRecord): boolean => record.stepName.startsWith("~")
+export const isInternal = (record: StepRecord): boolean => isHiddenStep(record.stepName)
 
 /**
  * The trace entry of a stored step record.

@@ -98,7 +98,7 @@ describe("hostile input", () => {
       yield* Testing.awaitStatus("s", "completed")
     }).pipe(Effect.provide(Testing.layer(settings))))
 
-  it.effect("run ids are checked: empty, longer than 256, lone surrogates and NUL are InvalidRunId", () =>
+  it.effect("run ids are checked: empty, blank, longer than 256, lone surrogates and NUL are InvalidRunId, each naming its reason", () =>
     Effect.gen(function*() {
       const engine = yield* Engine.Engine
       const ids: ReadonlyArray<readonly [string, Errors.InvalidRunId["reason"]]> = [
@@ -106,7 +106,10 @@ describe("hostile input", () => {
         ["x".repeat(257), "too-long"],
         ["a\uD800b", "malformed"],
         ["\uDC00", "malformed"],
-        ["nul\u0000", "malformed"]
+        ["nul\u0000", "nul"],
+        ["a\u0000\uD800", "nul"],
+        [" ", "blank"],
+        ["\t\n\u00a0", "blank"]
       ]
       for (const [runId, reason] of ids) {
         const error = yield* Effect.flip(engine.start(echo, { v: 1 }, { runId }))

@@ -16,26 +16,18 @@
  */
 import { HttpApi, HttpApiEndpoint, HttpApiGroup, HttpApiMiddleware, HttpApiSchema, HttpApiSecurity, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
+import * as Errors from "../Errors.js"
 import {
   BadRequest,
   Forbidden,
   InternalServerError,
-  InvalidInput,
-  InvalidSignalPayload,
-  InvalidTemplate,
   NotFound,
   PayloadTooLarge,
-  PersistenceError,
-  RunAlreadyActive,
   RunAlreadyExists,
-  RunNotCompleted,
-  RunNotFound,
-  RunNotResumable,
-  SignalRejected,
-  TemplateMismatch,
   TemplateNotFound,
-  TemplateNotRegistered,
-  Unauthorized
+  Unauthorized,
+  UnsupportedMediaType,
+  withMessage
 } from "./internal/api/errors.js"
 import {
   Run,
@@ -86,6 +78,12 @@ export class Authorization extends HttpApiMiddleware.Tag<Authorization>()("weft/
 // endpoints
 // ---------------------------------------------------------------------------
 
+// weft's errors that several endpoints answer, as JSON with their message
+const runNotFound = withMessage(Errors.RunNotFound)
+const runNotResumable = withMessage(Errors.RunNotResumable)
+const templateMismatch = withMessage(Errors.TemplateMismatch)
+const templateNotRegistered = withMessage(Errors.TemplateNotRegistered)
+
 const templateName = Schema.Struct({ name: Segment })
 const versionQuery = Schema.Struct({ version: Schema.optional(Schema.String) })
 const runIdPath = Schema.Struct({ runId: Segment })
@@ -135,9 +133,11 @@ export class RunsGroup extends HttpApiGroup.make("runs")
     HttpApiEndpoint.post("start", "/runs")
       .setPayload(StartRun)
       .addSuccess(RunStarted, { status: 201 })
-      .addError(InvalidInput)
+      .addError(withMessage(Errors.InvalidInput), { status: 400 })
+      .addError(withMessage(Errors.InvalidRunId), { status: 400 })
       .addError(TemplateNotFound)
       .addError(RunAlreadyExists)
+      .addError(withMessage(Errors.TemplateConflict), { status: 500 })
       .annotate(OpenApi.Summary, "Starts a run in the background; 201 with its id once it is recorded")
   )
   .add(
@@ -150,24 +150,24 @@ export class RunsGroup extends HttpApiGroup.make("runs")
     HttpApiEndpoint.get("get", "/runs/:runId")
       .setPath(runIdPath)
       .addSuccess(RunDetail)
-      .addError(RunNotFound)
+      .addError(runNotFound, { status: 404 })
       .annotate(OpenApi.Summary, "A run: its record, state and position")
   )
   .add(
     HttpApiEndpoint.get("trace", "/runs/:runId/trace")
       .setPath(runIdPath)
       .addSuccess(Schema.Array(TraceEntry))
-      .addError(RunNotFound)
+      .addError(runNotFound, { status: 404 })
       .annotate(OpenApi.Summary, "A run's trace: one entry per step, with its output")
   )
   .add(
     HttpApiEndpoint.get("result", "/runs/:runId/result")
       .setPath(runIdPath)
       .addSuccess(RunResult)
-      .addError(RunNotFound)
-      .addError(RunNotCompleted)
-      .addError(TemplateMismatch)
-      .addError(TemplateNotRegistered)
+      .addError(runNotFound, { status: 404 })
+      .addError(withMessage(Errors.RunNotCompleted), { status: 409 })
+      .addError(templateMismatch, { status: 409 })
+      .addError(templateNotRegistered, { status: 409 })
       .annotate(OpenApi.Summary, "A completed run's final state")
   )
   .add(
@@ -175,29 +175,29 @@ export class RunsGroup extends HttpApiGroup.make("runs")
       .setPath(Schema.Struct({ runId: Segment, signal: Segment }))
       .setPayload(Schema.Unknown.annotations({ description: "the signal's payload, decoded with its wait's Schema" }))
       .addSuccess(Schema.Struct({ runId: Schema.String, signal: Schema.String }), { status: 202 })
-      .addError(InvalidSignalPayload)
-      .addError(RunNotFound)
-      .addError(SignalRejected)
-      .addError(TemplateNotRegistered)
+      .addError(withMessage(Errors.InvalidSignalPayload), { status: 400 })
+      .addError(runNotFound, { status: 404 })
+      .addError(withMessage(Errors.SignalRejected), { status: 409 })
+      .addError(templateNotRegistered, { status: 409 })
       .annotate(OpenApi.Summary, "Sends a signal to a run; 202 once it is recorded")
   )
   .add(
     HttpApiEndpoint.post("cancel", "/runs/:runId/cancel")
       .setPath(runIdPath)
       .addSuccess(Run)
-      .addError(RunNotFound)
-      .addError(RunNotResumable)
+      .addError(runNotFound, { status: 404 })
+      .addError(runNotResumable, { status: 409 })
       .annotate(OpenApi.Summary, "Cancels a queued, running or suspended run (and its sub-flows' runs)")
   )
   .add(
     HttpApiEndpoint.post("resume", "/runs/:runId/resume")
       .setPath(runIdPath)
       .addSuccess(Run, { status: 202 })
-      .addError(RunNotFound)
-      .addError(RunNotResumable)
-      .addError(RunAlreadyActive)
-      .addError(TemplateMismatch)
-      .addError(TemplateNotRegistered)
+      .addError(runNotFound, { status: 404 })
+      .addError(runNotResumable, { status: 409 })
+      .addError(withMessage(Errors.RunAlreadyActive), { status: 409 })
+      .addError(templateMismatch, { status: 409 })
+      .addError(templateNotRegistered, { status: 409 })
       .annotate(OpenApi.Summary, "Resumes a stored run in the background, from its last checkpoint")
   )
   .middleware(Authorization)
@@ -214,7 +214,7 @@ export class EventsGroup extends HttpApiGroup.make("events")
     HttpApiEndpoint.get("run", "/runs/:runId/events")
       .setPath(runIdPath)
       .addSuccess(eventStream)
-      .addError(RunNotFound)
+      .addError(runNotFound, { status: 404 })
       .annotate(
         OpenApi.Summary,
         "One run's progress: a `RunUpdated` event with its record first, then its events; ends when the run does"
@@ -255,8 +255,9 @@ export class Api extends HttpApi.make("weft")
   .addError(Forbidden)
   .addError(NotFound)
   .addError(PayloadTooLarge)
-  .addError(PersistenceError)
-  .addError(InvalidTemplate)
+  .addError(UnsupportedMediaType)
+  .addError(withMessage(Errors.PersistenceError), { status: 503 })
+  .addError(withMessage(Errors.InvalidTemplate), { status: 500 })
   .addError(InternalServerError)
   .prefix("/api")
   .annotateContext(OpenApi.annotations({

@@ -44,7 +44,7 @@ import type { TemplateConflict } from "../Errors.js"
 import type * as Template from "../Template.js"
 import * as handlers from "./internal/handlers.js"
 import { subflowTemplatesOf } from "./internal/templates.js"
-import { guard, isLoopback } from "./internal/security.js"
+import { guard, isLoopback, refuseLargeBeforeContinue } from "./internal/security.js"
 import { served } from "./internal/view.js"
 import * as web from "./internal/web.js"
 
@@ -130,9 +130,9 @@ const minimumTokenLength = 16
 
 /**
  * Serves the API, its reference page and the web view on Node, over the
- * `Engine` in context (and, when the application provides it, the
- * `SnapshotStore` the engine runs on: then the API shows each step's
- * output and a running run's state). The server stops with the layer. It
+ * `Engine` in context, and nothing else: what it shows of runs (records,
+ * state, each step's output) is what the engine tells. The server stops
+ * with the layer. It
  * fails to start when it may not listen where asked (`ListenRefused`),
  * cannot (`ServeError`: the port is taken), or when one of its templates
  * conflicts with another the engine knows under the same name and version
@@ -196,6 +196,6 @@ export const layer = <const Templates extends ReadonlyArray<Template.Template.An
       Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/api/openapi.json" })),
       Layer.provide(web.layer),
       Layer.provide(api),
-      Layer.provide(NodeHttpServer.layer(() => createServer(), { host, port }))
+      Layer.provide(NodeHttpServer.layer(() => refuseLargeBeforeContinue(createServer(), maxBodySize), { host, port }))
     )
   }))

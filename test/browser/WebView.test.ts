@@ -20,9 +20,10 @@ import { Context, Data, Effect, Layer, Schedule, Schema } from "effect"
 import type { Browser, Page } from "playwright-core"
 import { chromium } from "playwright-core"
 import { afterAll, beforeAll } from "vitest"
-import { Durable, Step, Template } from "weftjs"
+import { Durable, Engine, Step, Template } from "weftjs"
 import { Http } from "weftjs/http"
-import { awaitStatus, engineOver, makeClient, memoryStore, setup } from "../http/fixtures.js"
+import { fakeEngine, fakeRuns } from "../http/fakeEngine.js"
+import { allTemplates, awaitStatus, engineOver, makeClient, memoryStore, setup } from "../http/fixtures.js"
 
 const executablePath = (() => {
   try {
@@ -253,6 +254,77 @@ describe.skipIf(skip)("the web view, in headless Chromium", () => {
       expect(errors).toEqual([])
     }))
 
+  it.scopedLive("a key read by two steps gets one number field; a required text left empty is not sent as \"\"", () =>
+    Effect.gen(function*() {
+      const context = yield* Layer.build(
+        Http.layer({ templates: [twiceRead], port: 0 }).pipe(Layer.provide(Engine.layerMemory), Layer.orDie)
+      )
+      const { url } = Context.get(context, Http.Server)
+      const client = yield* makeClient(url)
+      const { page, foreign, errors } = yield* open(url)
+      yield* step(() => page.goto(`${url}/templates/twice_read`))
+      const start = page.locator("#start-form")
+      yield* step(() => start.waitFor())
+      // equal requirements merged by the server, unequal ones (a number, and a positive one) by the form
+      expect(yield* step(() => start.locator(`input[type="number"][name="count"]`).count())).toBe(1)
+      expect(yield* step(() => start.locator(`input[type="number"][name="limit"]`).count())).toBe(1)
+      yield* step(() => start.locator(`input[name="count"]`).fill("2"))
+      yield* step(() => start.locator(`input[name="limit"]`).fill("3"))
+      yield* step(() => start.locator("button[type=submit]").click())
+      yield* step(() => page.waitForURL(/\/runs\/[0-9a-f-]{36}$/))
+      const runId = decodeURIComponent(new URL(page.url()).pathname.slice(6))
+      yield* step(() => page.locator(`h1 [data-status="suspended"]`).waitFor({ timeout: 10_000 }))
+      const form = page.locator("form#signal-review")
+      yield* step(() => form.waitFor())
+      // "by" is a plain required string: left empty, it is missing (the Schema says so), never ""
+      yield* step(() => form.locator(`input[name="approved"]`).check())
+      yield* step(() => form.locator("button[type=submit]").click())
+      yield* step(() => form.locator(`.field.invalid[data-path="by"]`).waitFor())
+      expect(yield* step(() => form.locator(`.field[data-path="by"] .hint`).textContent())).toBe("is missing")
+      expect((yield* client.runs.get({ path: { runId } })).run.status).toBe("suspended")
+      yield* step(() => form.locator(`input[name="by"]`).fill("kim"))
+      yield* step(() => form.locator("button[type=submit]").click())
+      yield* step(() => page.locator(`h1 [data-status="completed"]`).waitFor({ timeout: 10_000 }))
+      expect(yield* step(() => page.locator("#state").textContent())).toContain(`"reviewedBy": "kim"`)
+      expect(foreign).toEqual([])
+      expect(errors).toEqual([])
+    }))
+
+  it.scopedLive("runs over a hand-made Engine (no store): the runs, a run's timeline with its outputs", () =>
+    Effect.gen(function*() {
+      const context = yield* Layer.build(
+        Http.layer({ templates: allTemplates, port: 0 }).pipe(Layer.provide(fakeEngine(fakeRuns())), Layer.orDie)
+      )
+      const { url } = Context.get(context, Http.Server)
+      const { page, foreign, errors } = yield* open(url)
+      yield* step(() => page.goto(`${url}/`))
+      yield* step(() => page.locator(`tr[data-run="fake-waiting"] [data-status="suspended"]`).waitFor())
+      yield* step(() => page.locator(`tr[data-run="fake-done"] a`).first().click())
+      yield* step(() => page.locator(`h1 [data-status="completed"]`).waitFor())
+      expect(yield* step(() => page.locator(`.track[data-status="completed"]`).count())).toBe(2)
+      yield* step(() => page.locator(`.label[data-step="greet"]`).click())
+      expect(yield* step(() => page.locator(`.detail[data-step="greet"]`).textContent())).toContain(`"greeting": "hello fay"`)
+      expect(yield* step(() => page.locator("#state").textContent())).toContain(`"loud": "HELLO FAY"`)
+      expect(foreign).toEqual([])
+      expect(errors).toEqual([])
+    }))
+
+  it.scopedLive("the page of an unknown run says there is no such run, and follows nothing", () =>
+    Effect.gen(function*() {
+      const { url } = yield* setup(memoryStore)
+      const { page, foreign, errors } = yield* open(url)
+      yield* step(() => page.goto(`${url}/runs/${encodeURIComponent("no-such-run")}`))
+      yield* step(() => page.locator("#no-run").waitFor())
+      expect(yield* step(() => page.locator("#no-run").textContent())).toContain("There is no run with id no-such-run")
+      expect(yield* step(() => page.locator("#timeline").count())).toBe(0)
+      expect(yield* step(() => page.locator("#state").count())).toBe(0)
+      yield* step(() => page.waitForTimeout(2500))
+      expect(yield* step(() => page.locator("#live").textContent())).toBe("off")
+      expect(yield* step(() => page.locator("#no-run").count())).toBe(1)
+      expect(foreign).toEqual([])
+      expect(errors).toEqual([])
+    }))
+
   it.scopedLive("takes the README's screenshot: an order's run, with a retried step and an approval", () =>
     Effect.gen(function*() {
       const store = yield* Layer.build(memoryStore)
@@ -338,3 +410,34 @@ const orderProcessing = Template.make({
   steps: [checkOrder, reserveStock, chargeCard, Durable.waitForSignal("approval", Approval), ship]
 })
 
+
+// --- a key read twice, and a plain required text -------------------------------
+
+const countUp = Step.make({
+  name: "count_up",
+  requires: { count: Schema.Number, limit: Schema.Number },
+  provides: { counted: Schema.Number },
+  run: ({ count, limit }) => Effect.succeed({ counted: Math.min(count + 1, limit) })
+})
+
+const countAgain = Step.make({
+  name: "count_again",
+  requires: { count: Schema.Number, limit: Schema.Number.pipe(Schema.positive()), counted: Schema.Number },
+  provides: { total: Schema.Number },
+  run: ({ count, counted }) => Effect.succeed({ total: count + counted })
+})
+
+const Review = Schema.Struct({ approved: Schema.Boolean, by: Schema.String })
+
+const record = Step.make({
+  name: "record",
+  requires: { review: Review },
+  provides: { reviewedBy: Schema.String },
+  run: ({ review }) => Effect.succeed({ reviewedBy: review.by })
+})
+
+const twiceRead = Template.make({
+  name: "twice_read",
+  version: "1",
+  steps: [countUp, countAgain, Durable.waitForSignal("review", Review), record]
+})

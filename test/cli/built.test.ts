@@ -39,6 +39,6 @@ describe("the built weft bin", () => {
     expect(failed.code).toBe(1)
     expect(failed.stderr).toContain("failed: Boom: boom: n was 1")
     expect(bad.code).toBe(2)
-    expect(bad.stderr).toContain("who: Expected string, actual false")
+    expect(bad.stderr).toContain("who: expected a string, got false")
   }, 90_000)
 })

@@ -149,7 +149,7 @@ describe("the weft bin", () => {
     expect(failed.stderr.trim()).toBe("weft: run fail-1 failed: Boom: boom: n was 3")
 
     refused(badJson, 2, "weft: --input: invalid JSON")
-    refused(unknown, 2, "weft: Invalid input for template \"hello\": who: Expected string, actual 7")
+    refused(unknown, 2, "weft: Invalid input for template \"hello\": who: expected a string, got 7")
   }, slow)
 
   it("suspends at a wait, refuses a bad signal payload, goes on with a good one", async () => {
@@ -169,7 +169,7 @@ describe("the weft bin", () => {
       waitingFor: { runId: "appr-1", step: "decision", signal: "decision" },
       position: { lastStep: "prepare" }
     })
-    refused(bad, 2, "approved: Expected boolean, actual \"yes\"; by: is missing")
+    refused(bad, 2, "approved: expected a boolean, got \"yes\"; by: is missing")
     const unchanged = await weft(["status", "appr-1", "--format", "json"])
     expect(json<RunJson>(unchanged)).toEqual(json<RunJson>(before))
 

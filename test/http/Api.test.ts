@@ -4,8 +4,8 @@
  * run against both.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Exit, Layer, Scope } from "effect"
-import { Engine } from "weftjs"
+import { Context, Effect, Exit, Layer, Schema, Scope } from "effect"
+import { Engine, Errors, Step, Template } from "weftjs"
 import { Http } from "weftjs/http"
 import {
   allTemplates,
@@ -317,8 +317,132 @@ const suite = (name: string, store: StoreLayer) =>
 suite("an in-memory store", memoryStore)
 suite("SQLite", sqliteStore)
 
+describe("HTTP API: what it refuses, and why, in words", () => {
+  it.scopedLive("a run id that is blank, holds U+0000 or a lone surrogate: 400 naming the reason; nothing is written", () =>
+    Effect.gen(function*() {
+      const { client } = yield* setup(memoryStore)
+      const start = (runId: string) =>
+        Effect.flip(client.runs.start({ payload: { template: "hello", input: { name: "a", times: 1 }, runId } }))
+      const cases: ReadonlyArray<readonly [string, string]> = [
+        [" ", "it is blank (only white space)"],
+        ["\t \n", "it is blank (only white space)"],
+        ["nul\u0000", "it holds the character U+0000 (NUL)"],
+        ["a\uD800b", "it is not well-formed UTF-16 (it holds a lone surrogate)"]
+      ]
+      for (const [runId, reason] of cases) {
+        const error = yield* start(runId)
+        expect(error).toBeInstanceOf(Http.InvalidRunId)
+        expect(error.message).toBe(`Invalid run id ${JSON.stringify(runId)}: ${reason}`)
+      }
+      expect((yield* client.runs.list({ urlParams: {} })).runs).toEqual([])
+    }))
+
+  it.scopedLive("a Schema's complaint: the path and what was expected, in words, never a dump of the type", () =>
+    Effect.gen(function*() {
+      const { client } = yield* setup(memoryStore)
+      const input = yield* Effect.flip(client.runs.start({
+        payload: { template: "expense_approval", input: { amount: "12", requester: "bob" } }
+      }))
+      expect(input._tag).toBe("InvalidInput")
+      expect(input.message).toBe(`Invalid input for template "expense_approval": amount: expected a number, got "12"`)
+      if (!(input instanceof Http.InvalidInput)) return
+      expect(input.issues).toEqual([{ path: ["amount"], message: `expected a number, got "12"` }])
+      const { runId } = yield* client.runs.start({
+        payload: { template: "expense_approval", input: { amount: 12, requester: "bob" } }
+      })
+      yield* awaitStatus(client, runId, "suspended")
+      const payload = yield* Effect.flip(client.runs.signal({ path: { runId, signal: "approval" }, payload: [] }))
+      expect(payload._tag).toBe("InvalidSignalPayload")
+      expect(payload.message).toContain("(root): expected an object, got an empty array")
+      expect(payload.message).not.toMatch(/readonly|Expected|actual/)
+      const fields = yield* Effect.flip(
+        client.runs.signal({ path: { runId, signal: "approval" }, payload: { approved: "yes", by: "" } })
+      )
+      if (!(fields instanceof Http.InvalidSignalPayload)) return expect(fields).toBeInstanceOf(Http.InvalidSignalPayload)
+      expect(fields.issues).toEqual([
+        { path: ["approved"], message: `expected a boolean, got "yes"` },
+        { path: ["by"], message: `expected a string at least 1 character(s) long, got ""` }
+      ])
+    }))
+})
+
+describe("HTTP API: weft's own errors, declared with their status", () => {
+  it.scopedLive("go out as JSON { _tag, message, ...fields } with their status, and come back as weft's errors", () =>
+    Effect.gen(function*() {
+      const { url, client } = yield* setup(memoryStore)
+      const json = (path: string, init?: RequestInit) =>
+        Effect.promise(async () => {
+          const response = await fetch(`${url}${path}`, init)
+          return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+        })
+      const post = (path: string, body: unknown) =>
+        json(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) })
+      expect(yield* json("/api/runs/nope")).toEqual({
+        status: 404,
+        body: { _tag: "RunNotFound", runId: "nope", message: `No run with id "nope"` }
+      })
+      const input = yield* post("/api/runs", { template: "hello", input: { name: 1 } })
+      expect(input.status).toBe(400)
+      expect(input.body).toMatchObject({ _tag: "InvalidInput", template: "hello", keys: ["name", "times"] })
+      expect(input.body.message).toContain(`Invalid input for template "hello": name: expected a string, got 1`)
+      const runId = yield* post("/api/runs", { template: "hello", input: { name: "a", times: 1 }, runId: " " })
+      expect(runId).toMatchObject({ status: 400, body: { _tag: "InvalidRunId", reason: "blank" } })
+      const { runId: done } = yield* client.runs.start({ payload: { template: "hello", input: { name: "a", times: 1 } } })
+      yield* awaitStatus(client, done, "completed")
+      const cancel = yield* post(`/api/runs/${done}/cancel`, {})
+      expect(cancel).toMatchObject({ status: 409, body: { _tag: "RunNotResumable", runId: done, status: "completed" } })
+      expect(cancel.body.message).toBe(`Run "${done}" is completed and cannot be resumed`)
+      const signal = yield* post(`/api/runs/${done}/signals/approval`, {})
+      expect(signal).toMatchObject({ status: 409, body: { _tag: "SignalRejected", reason: "run-ended" } })
+      // the typed client reads them back as weft's errors
+      const missing = yield* Effect.flip(client.runs.get({ path: { runId: "nope" } }))
+      expect(missing).toBeInstanceOf(Errors.RunNotFound)
+      // the OpenAPI document names them under their status
+      const spec = yield* json("/api/openapi.json")
+      const responses = (path: string, method: string) =>
+        ((spec.body.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>)[path]![method]!)
+          .responses
+      const refs = (response: unknown) => JSON.stringify(response)
+      expect(refs(responses("/api/runs", "post")["400"])).toMatch(/InvalidInput[\s\S]*InvalidRunId|InvalidRunId[\s\S]*InvalidInput/)
+      expect(refs(responses("/api/runs/{runId}", "get")["404"])).toContain("RunNotFound")
+      expect(refs(responses("/api/runs/{runId}/cancel", "post")["409"])).toContain("RunNotResumable")
+      expect(refs(responses("/api/runs/{runId}/result", "get")["409"])).toMatch(/RunNotCompleted/)
+      expect(refs(responses("/api/runs/{runId}/resume", "post")["409"])).toMatch(/RunAlreadyActive/)
+      expect(refs(responses("/api/runs", "get")["503"])).toContain("PersistenceError")
+      const schemas = JSON.stringify((spec.body.components as { schemas: unknown }).schemas)
+      expect(schemas).toContain(`"RunNotFound"`)
+    }))
+})
+
+describe("HTTP API: a template's input as JSON Schema", () => {
+  it.scopedLive("a key read by two steps with equal Schemas has that Schema once; unequal ones are an allOf", () =>
+    Effect.gen(function*() {
+      const first = Step.make({
+        name: "first",
+        requires: { amount: Schema.Number, limit: Schema.Number },
+        provides: { a: Schema.Number },
+        run: ({ amount }) => Effect.succeed({ a: amount })
+      })
+      const second = Step.make({
+        name: "second",
+        requires: { amount: Schema.Number, limit: Schema.Number.pipe(Schema.positive()), a: Schema.Number },
+        provides: { b: Schema.Number },
+        run: ({ a }) => Effect.succeed({ b: a })
+      })
+      const twice = Template.make({ name: "twice", version: "1", steps: [first, second] })
+      const context = yield* Layer.build(
+        Http.layer({ templates: [twice], port: 0 }).pipe(Layer.provide(Engine.layerMemory), Layer.orDie)
+      )
+      const client = yield* makeClient(Context.get(context, Http.Server).url)
+      const detail = yield* client.templates.get({ path: { name: "twice" }, urlParams: {} })
+      const properties = (detail.input as { properties: Record<string, unknown> }).properties
+      expect(properties.amount).toEqual({ type: "number" })
+      expect(properties.limit).toEqual({ allOf: [{ type: "number" }, expect.objectContaining({ type: "number" })] })
+    }))
+})
+
 describe("HTTP API over an engine alone (its store not in context)", () => {
-  it.scopedLive("shows a run's state from the engine, and its trace without what each step wrote", () =>
+  it.scopedLive("shows a run's state from the engine, and its trace with what each step wrote", () =>
     Effect.gen(function*() {
       const context = yield* Layer.build(
         Http.layer({ templates: allTemplates, port: 0 }).pipe(Layer.provide(Engine.layerMemory), Layer.orDie)
@@ -328,7 +452,9 @@ describe("HTTP API over an engine alone (its store not in context)", () => {
       const detail = yield* awaitStatus(client, done.runId, "completed")
       expect(detail.state).toEqual({ due: "2031-01-02T00:00:00.000Z", reminder: "2031-01-01T00:00:00.000Z" })
       const trace = yield* client.runs.trace({ path: { runId: done.runId } })
-      expect(trace.map((e) => [e.step, e.status, e.delta])).toEqual([["schedule", "completed", null]])
+      expect(trace.map((e) => [e.step, e.status, e.delta])).toEqual([
+        ["schedule", "completed", { set: { reminder: "2031-01-01T00:00:00.000Z" }, unset: [] }]
+      ])
       const waiting = yield* client.runs.start({
         payload: { template: "expense_approval", input: { amount: 1, requester: "a" } }
       })

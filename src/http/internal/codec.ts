@@ -4,38 +4,15 @@
  *
  * @internal
  */
-import { Either, JSONSchema, ParseResult, Schema } from "effect"
+import { Either, JSONSchema, Schema } from "effect"
+import type * as Errors from "../../Errors.js"
 import type * as SnapshotStore from "../../SnapshotStore.js"
 import type * as Template from "../../Template.js"
+import { toIssues } from "../../internal/run/issues.js"
 import type { RunQuery } from "../Api.js"
 
-/** One problem with a value: its key path and what was wrong. */
-export interface Issue {
-  readonly path: ReadonlyArray<string | number>
-  readonly message: string
-}
-
-const toPathElement = (key: PropertyKey): string | number => typeof key === "number" ? key : String(key)
-
-/** Every issue of a parse error, each with its key path. */
-export const toIssues = (error: ParseResult.ParseError): ReadonlyArray<Issue> =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
-    path: issue.path.map(toPathElement),
-    message: issue.message
-  }))
-
-/** Issues from the engine's errors (their paths may hold symbols). */
-export const fromEngineIssues = (
-  issues: ReadonlyArray<{ readonly path: ReadonlyArray<PropertyKey>; readonly message: string }>
-): ReadonlyArray<Issue> => issues.map((issue) => ({ path: issue.path.map(toPathElement), message: issue.message }))
-
-/** The distinct key paths named by issues, dotted (`(root)` for the value itself). */
-export const keysOf = (issues: ReadonlyArray<Issue>): ReadonlyArray<string> =>
-  Array.from(new Set(issues.map((issue) => issue.path.length === 0 ? "(root)" : issue.path.join("."))))
-
-/** Issues as one line: `key: message; key: message`. */
-export const formatIssues = (issues: ReadonlyArray<Issue>): string =>
-  issues.map((issue) => `${issue.path.length === 0 ? "(root)" : issue.path.join(".")}: ${issue.message}`).join("; ")
+/** One problem with a value: its key path and what was wrong, in words (as the engine words them). */
+export type Issue = Errors.Issue
 
 const isRecord = (u: unknown): u is Readonly<Record<string, unknown>> =>
   typeof u === "object" && u !== null && !Array.isArray(u)
@@ -61,7 +38,7 @@ export const decodeInput = (
     const result = Schema.decodeUnknownEither(schema)(input, decodeOptions)
     if (Either.isLeft(result)) {
       for (const issue of toIssues(result.left)) {
-        const id = `${issue.path.join("\u0000")}\u0001${issue.message}`
+        const id = `${issue.path.map(String).join("\u0000")}\u0001${issue.message}`
         if (!seen.has(id)) {
           seen.add(id)
           issues.push(issue)
@@ -120,10 +97,19 @@ export const jsonSchemaOf = (schema: Schema.Schema.AnyNoContext): JsonObject => 
   }
 }
 
+/** A JSON value's text with its object keys sorted: equal for equal values, whatever their key order. */
+const canonical = (value: unknown): string =>
+  JSON.stringify(value, (_key, inner: unknown) =>
+    isRecord(inner)
+      ? Object.fromEntries(Object.keys(inner).sort().map((key) => [key, inner[key]]))
+      : inner)
+
+const sameJson = (a: unknown, b: unknown): boolean => canonical(a) === canonical(b)
+
 /**
  * The JSON Schema of an object built from one-key Struct Schemas (a
  * template's requirements or what it provides): a key given several Schemas
- * must satisfy all of them. Keys not listed are allowed (and ignored).
+ * must satisfy all of them (`allOf`; equal ones count once). Keys not listed are allowed (and ignored).
  */
 export const objectJsonSchema = (
   parts: ReadonlyArray<readonly [key: string, schema: Schema.Schema.AnyNoContext]>
@@ -136,7 +122,9 @@ export const objectJsonSchema = (
     if (isRecord(document.$defs)) Object.assign(defs, document.$defs)
     const property = isRecord(document.properties) ? document.properties[key] : undefined
     const list = properties.get(key) ?? []
-    list.push(property ?? {})
+    const document_ = property ?? {}
+    // equal requirements are one: a key read by two steps with one Schema is that Schema, not an allOf of two
+    if (!list.some((known) => sameJson(known, document_))) list.push(document_)
     properties.set(key, list)
     if (Array.isArray(document.required) && document.required.includes(key)) required.add(key)
   }

@@ -9,7 +9,6 @@ import * as Engine from "../../Engine.js"
 import * as Graph from "../../Graph.js"
 import * as Errors from "../../Errors.js"
 import * as RunStatus from "../../RunStatus.js"
-import * as SnapshotStore from "../../SnapshotStore.js"
 import type * as Template from "../../Template.js"
 import * as Api from "../Api.js"
 import * as codec from "./codec.js"
@@ -29,99 +28,12 @@ export interface HandlerOptions {
 }
 
 // ---------------------------------------------------------------------------
-// the engine's errors, as the API's
+// errors: the engine's go out as they are (the API declares them with their
+// status); these are the API's own
 // ---------------------------------------------------------------------------
 
-/**
- * An error the engine raised that the endpoint does not expect: logged, and
- * answered 500 without its details.
- */
-const unexpected = (error: unknown): Effect.Effect<never, Api.InternalServerError> =>
-  Effect.zipRight(
-    Effect.logError("weft http: unexpected engine error", error),
-    Effect.fail(new Api.InternalServerError({ message: "Internal server error" }))
-  )
-
-const issuesOf = (error: Errors.InvalidInput | Errors.InvalidSignalPayload) => {
-  const issues = codec.fromEngineIssues(error.issues)
-  return { issues, keys: codec.keysOf(issues) }
-}
-
-/**
- * The API error for an engine error: the endpoint's own (`own`), the
- * store's failure (any endpoint may meet it), or a 500.
- */
-const fromEngine = <A>(own: (error: unknown) => A | undefined) =>
-(
-  error: unknown
-): Effect.Effect<never, A | Api.PersistenceError | Api.InternalServerError> => {
-  const mine = own(error)
-  if (mine !== undefined) return Effect.fail(mine)
-  if (error instanceof Errors.PersistenceError) return Effect.fail(new Api.PersistenceError({ message: error.message }))
-  return unexpected(error)
-}
-
-const runNotFound = (error: unknown) =>
-  error instanceof Errors.RunNotFound ? new Api.RunNotFound({ message: error.message, runId: error.runId }) : undefined
-
-const startError = fromEngine((error) =>
-  error instanceof Errors.InvalidInput
-    ? new Api.InvalidInput({ message: error.message, template: error.template, ...issuesOf(error) })
-    : error instanceof Errors.InvalidRunId
-    ? new Api.BadRequest({ message: error.message })
-    : error instanceof Errors.InvalidTemplate || error instanceof Errors.TemplateConflict
-    ? new Api.InvalidTemplate({ message: error.message, template: error instanceof Errors.InvalidTemplate ? error.template : error.name })
-    : undefined
-)
-
-const resultError = fromEngine((error) =>
-  runNotFound(error) ?? (
-    error instanceof Errors.RunNotCompleted
-      ? new Api.RunNotCompleted({ message: error.message, runId: error.runId, status: error.status })
-      : error instanceof Errors.TemplateMismatch
-      ? new Api.TemplateMismatch({ message: error.message, runId: error.runId })
-      : error instanceof Errors.InvalidTemplate
-      ? new Api.InvalidTemplate({ message: error.message, template: error.template })
-      : undefined
-  )
-)
-
-const signalError = fromEngine((error) =>
-  runNotFound(error) ?? (
-    error instanceof Errors.SignalRejected
-      ? new Api.SignalRejected({ message: error.message, runId: error.runId, signal: error.signal, reason: error.reason })
-      : error instanceof Errors.InvalidSignalPayload
-      ? new Api.InvalidSignalPayload({ message: error.message, runId: error.runId, signal: error.signal, ...issuesOf(error) })
-      : error instanceof Errors.TemplateNotRegistered
-      ? new Api.TemplateNotRegistered({
-        message: error.message,
-        runId: error.runId,
-        template: error.template,
-        version: error.version
-      })
-      : undefined
-  )
-)
-
-const cancelError = fromEngine((error) =>
-  runNotFound(error) ?? (
-    error instanceof Errors.RunNotResumable
-      ? new Api.RunNotResumable({ message: error.message, runId: error.runId, status: error.status })
-      : undefined
-  )
-)
-
-const readError = fromEngine(runNotFound)
-
-const listError = fromEngine<never>(() => undefined)
-
 const notServed = (run: { readonly runId: string; readonly templateName: string; readonly templateVersion: string }) =>
-  new Api.TemplateNotRegistered({
-    message: `Run "${run.runId}" uses template ${run.templateName}@${run.templateVersion}, which this server does not serve`,
-    runId: run.runId,
-    template: run.templateName,
-    version: run.templateVersion
-  })
+  new Errors.TemplateNotRegistered({ runId: run.runId, template: run.templateName, version: run.templateVersion })
 
 const templateNotFound = (name: string, version: string | undefined) =>
   new Api.TemplateNotFound({
@@ -191,14 +103,13 @@ const runs = (options: HandlerOptions) =>
   HttpApiBuilder.group(Api.Api, "runs", (handlers) =>
     Effect.gen(function*() {
       const engine = yield* Engine.Engine
-      const store = yield* Effect.serviceOption(SnapshotStore.SnapshotStore)
-      const reader = view.make(engine, store, options.served)
+      const reader = view.make(engine, options.served)
       const background = yield* FiberSet.make()
       const { served } = options
 
       const templateOfRun = (runId: string) =>
         Effect.gen(function*() {
-          const run = yield* Effect.catchAll(engine.status(runId), readError)
+          const run = yield* engine.status(runId)
           const template = served.find(run.templateName, run.templateVersion)
           if (template === undefined) return yield* notServed(run)
           return { run, template }
@@ -210,14 +121,7 @@ const runs = (options: HandlerOptions) =>
             const template = served.find(payload.template, payload.version)
             if (template === undefined) return yield* templateNotFound(payload.template, payload.version)
             const decoded = codec.decodeInput(template, payload.input)
-            if (Either.isLeft(decoded)) {
-              return yield* new Api.InvalidInput({
-                message: `Invalid input for template "${template.name}": ${codec.formatIssues(decoded.left)}`,
-                template: template.name,
-                keys: codec.keysOf(decoded.left),
-                issues: decoded.left
-              })
-            }
+            if (Either.isLeft(decoded)) return yield* new Errors.InvalidInput({ template: template.name, issues: decoded.left })
             if (payload.runId !== undefined) {
               const existing = yield* Effect.option(engine.status(payload.runId))
               if (Option.isSome(existing)) {
@@ -227,9 +131,7 @@ const runs = (options: HandlerOptions) =>
                 })
               }
             }
-            const handle = yield* engine.start(asTemplate(template), decoded.right, { runId: payload.runId }).pipe(
-              Effect.catchAll(startError)
-            )
+            const handle = yield* engine.start(asTemplate(template), decoded.right, { runId: payload.runId })
             return { runId: handle.runId }
           }))
         .handle("list", ({ urlParams }) =>
@@ -241,13 +143,13 @@ const runs = (options: HandlerOptions) =>
             const found = yield* engine.list(codec.toFilter(urlParams, cursor))
             const page = codec.toPage(found, urlParams, cursor)
             return { runs: page.runs.map(view.toRun), nextCursor: page.nextCursor }
-          }).pipe(Effect.catchTag("PersistenceError", listError)))
-        .handle("get", ({ path }) => Effect.catchAll(reader.detail(path.runId), readError))
-        .handle("trace", ({ path }) => Effect.catchAll(reader.trace(path.runId), readError))
+          }))
+        .handle("get", ({ path }) => reader.detail(path.runId))
+        .handle("trace", ({ path }) => reader.trace(path.runId))
         .handle("result", ({ path }) =>
           Effect.gen(function*() {
             const { template } = yield* templateOfRun(path.runId)
-            const result = yield* engine.result(asTemplate(template), path.runId).pipe(Effect.catchAll(resultError))
+            const result = yield* engine.result(asTemplate(template), path.runId)
             return {
               runId: result.runId,
               state: codec.encodeState(template, result.state as Readonly<Record<string, unknown>>),
@@ -256,24 +158,14 @@ const runs = (options: HandlerOptions) =>
             }
           }))
         .handle("signal", ({ path, payload }) =>
-          engine.signal(path.runId, path.signal, payload).pipe(
-            Effect.as({ runId: path.runId, signal: path.signal }),
-            Effect.catchAll(signalError)
-          ))
+          Effect.as(engine.signal(path.runId, path.signal, payload), { runId: path.runId, signal: path.signal }))
         .handle("cancel", ({ path }) =>
-          engine.cancel(path.runId).pipe(
-            Effect.catchAll(cancelError),
-            Effect.zipRight(Effect.catchAll(reader.run(path.runId), readError))
-          ))
+          Effect.zipRight(engine.cancel(path.runId), reader.run(path.runId)))
         .handle("resume", ({ path }) =>
           Effect.gen(function*() {
             const { run, template } = yield* templateOfRun(path.runId)
             if (RunStatus.isFinal(run.status)) {
-              return yield* new Api.RunNotResumable({
-                message: `Run "${run.runId}" is ${run.status} and cannot be resumed`,
-                runId: run.runId,
-                status: run.status
-              })
+              return yield* new Errors.RunNotResumable({ runId: run.runId, status: run.status })
             }
             // the run goes on in the background: its end is in its record and events
             yield* FiberSet.run(
@@ -302,10 +194,7 @@ const eventGroup = (options: HandlerOptions) =>
       const engine = yield* Engine.Engine
       return handlers
         .handle("run", ({ path }) =>
-          engine.status(path.runId).pipe(
-            Effect.as(sse(events.runStream(engine, path.runId, options))),
-            Effect.catchAll(readError)
-          ))
+          Effect.as(engine.status(path.runId), sse(events.runStream(engine, path.runId, options))))
         .handle("all", () => Effect.succeed(sse(events.allStream(engine, options))))
     }))
 

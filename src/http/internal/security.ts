@@ -8,9 +8,58 @@
  * @internal
  */
 import { createHash, timingSafeEqual } from "node:crypto"
+import type { IncomingMessage, Server, ServerResponse } from "node:http"
 import { HttpApp, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { HttpIncomingMessage } from "@effect/platform"
 import { Cause, Effect, Option } from "effect"
+
+/**
+ * The largest announced body the server reads away after answering `413`:
+ * a client still sending its body when the server closes the connection
+ * gets a reset, and may lose the answer. Past this, the connection is
+ * closed all the same (reading gigabytes away would be worse).
+ */
+const drainLimit = (maxBodySize: number): number => Math.max(64 * 1024 * 1024, 16 * maxBodySize)
+
+/**
+ * The `413` for a body announced at `length` bytes: the connection is kept
+ * (Node reads the unread body away, and the client reads the answer) unless
+ * the body is too large to read away.
+ */
+const tooLargeAnswer = (length: number, maxBodySize: number) => ({
+  body: {
+    _tag: "PayloadTooLarge",
+    message: `The body (${length} bytes) is larger than this server's limit of ${maxBodySize} bytes`
+  },
+  headers: length > drainLimit(maxBodySize) ? { connection: "close" } : {}
+})
+
+/**
+ * Answers `Expect: 100-continue` on a Node server: a body announced larger
+ * than `maxBodySize` is refused at once with `413` (the client then never
+ * sends it), any other gets `100 Continue` and goes on as a request. Without
+ * this listener Node answers `100 Continue` to every such request, and a
+ * client sending a body too large then met a closed connection instead of
+ * its `413`.
+ */
+export const refuseLargeBeforeContinue = (server: Server, maxBodySize: number): Server =>
+  server.on("checkContinue", (request: IncomingMessage, response: ServerResponse) => {
+    const length = Number(request.headers["content-length"])
+    if (Number.isFinite(length) && length > maxBodySize) {
+      const { body } = tooLargeAnswer(length, maxBodySize)
+      const text = JSON.stringify(body)
+      // the body was not sent: nothing is left to read, and the connection can serve the next request
+      response.writeHead(413, {
+        ...commonHeaders,
+        "content-type": "application/json",
+        "content-length": String(Buffer.byteLength(text))
+      })
+      response.end(text)
+      return
+    }
+    response.writeContinue()
+    server.emit("request", request, response)
+  })
 
 /** Whether a host name or address is this machine's loopback. */
 export const isLoopback = (host: string): boolean => {
@@ -89,6 +138,25 @@ export interface GuardOptions {
   readonly referencePath: string
 }
 
+/**
+ * Whether a `Content-Type` header names JSON in UTF-8: exactly the media
+ * type `application/json` (any case), with no parameter but an optional
+ * `charset=utf-8` (quoted or not). A missing header, `application/jsonx`,
+ * `text/json` or another charset are not.
+ */
+export const isJsonUtf8 = (header: string | undefined): boolean => {
+  if (header === undefined) return false
+  const [type = "", ...parameters] = header.split(";")
+  if (type.trim().toLowerCase() !== "application/json") return false
+  return parameters.every((parameter) => {
+    const equals = parameter.indexOf("=")
+    if (equals === -1) return false
+    const name = parameter.slice(0, equals).trim().toLowerCase()
+    const value = parameter.slice(equals + 1).trim().replace(/^"(.*)"$/, "$1").toLowerCase()
+    return name === "charset" && (value === "utf-8" || value === "utf8")
+  })
+}
+
 /** The first refusal a request deserves before it is read, if any. */
 const refusal = (
   request: HttpServerRequest.HttpServerRequest,
@@ -116,17 +184,19 @@ const refusal = (
   }
   const length = headers["content-length"]
   if (length !== undefined && Number(length) > options.maxBodySize) {
-    return errorResponse(
-      413,
-      "PayloadTooLarge",
-      `The body (${length} bytes) is larger than this server's limit of ${options.maxBodySize} bytes`,
-      { connection: "close" }
-    )
+    const { body, headers: extra } = tooLargeAnswer(Number(length), options.maxBodySize)
+    return HttpServerResponse.unsafeJson(body, { status: 413, headers: extra })
   }
   if (withBody(request.method) && (Number(length ?? 0) > 0 || headers["transfer-encoding"] !== undefined)) {
-    const type = (headers["content-type"] ?? "application/json").toLowerCase()
-    if (!type.startsWith("application/json")) {
-      return errorResponse(400, "BadRequest", `Expected a JSON body (Content-Type: application/json), got "${type}"`)
+    const type = headers["content-type"]
+    if (!isJsonUtf8(type)) {
+      return errorResponse(
+        415,
+        "UnsupportedMediaType",
+        `Expected a JSON body in UTF-8 (Content-Type: application/json), got ${
+          type === undefined ? "no Content-Type" : `"${type}"`
+        }`
+      )
     }
   }
   return undefined

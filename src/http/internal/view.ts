@@ -1,15 +1,15 @@
 /**
- * What the API shows of runs, read through the engine (and, when the
- * application provides it, the `SnapshotStore` beside it, for what each
- * step wrote).
+ * What the API shows of runs, read through the engine alone (never its
+ * store): records, state, traces with what each step wrote.
  *
  * @internal
  */
-import { Effect, Option } from "effect"
+import { Effect } from "effect"
 import type * as Engine from "../../Engine.js"
 import type { PersistenceError, RunNotFound } from "../../Errors.js"
 import type * as SnapshotStore from "../../SnapshotStore.js"
 import type * as Template from "../../Template.js"
+import type * as Trace from "../../Trace.js"
 import type * as Api from "../Api.js"
 import { encodeState, jsonSafeRecord } from "./codec.js"
 
@@ -32,23 +32,6 @@ export const toRun = (run: SnapshotStore.RunRecord): Api.Run => ({
     : { runId: run.waitingFor.runId, step: run.waitingFor.step, signal: run.waitingFor.signal, deadline: run.wakeAt }
 })
 
-/** Whether a key is weft's own bookkeeping (never shown). */
-const isInternalKey = (key: string): boolean => key.startsWith("~")
-
-/** An encoded state without weft's bookkeeping keys. */
-const visible = (entries: Readonly<Record<string, { readonly value: unknown }>>): Record<string, unknown> => {
-  const out: Record<string, unknown> = {}
-  for (const [key, entry] of Object.entries(entries)) if (!isInternalKey(key)) out[key] = entry.value
-  return out
-}
-
-const toDelta = (delta: SnapshotStore.StateDelta): Api.TraceEntry["delta"] => ({
-  set: visible(delta.set),
-  unset: delta.unset.filter((key) => !isInternalKey(key))
-})
-
-const isInternalRecord = (record: SnapshotStore.StepRecord): boolean => record.stepName.startsWith("~")
-
 /** Reads runs for the API. */
 export interface View {
   readonly run: (runId: string) => Effect.Effect<Api.Run, RunNotFound | PersistenceError>
@@ -56,46 +39,47 @@ export interface View {
   readonly trace: (runId: string) => Effect.Effect<ReadonlyArray<Api.TraceEntry>, RunNotFound | PersistenceError>
 }
 
-/**
- * A view over an engine and, when there is one, the store it runs on (the
- * engine's trace does not hold what each step wrote).
- */
-export const make = (
-  engine: Engine.Service,
-  store: Option.Option<SnapshotStore.SnapshotStore["Type"]>,
-  templates: Served
-): View => {
+/** What a step changed, as JSON: encoded with the template's Schemas when the server serves it. */
+const toDelta = (template: Template.Template.Any | undefined, delta: Trace.Delta | undefined): Api.TraceEntry["delta"] =>
+  delta === undefined ? null : {
+    set: template === undefined ? jsonSafeRecord(delta.set) : encodeState(template, delta.set),
+    unset: delta.unset
+  }
+
+const toEntry = (template: Template.Template.Any | undefined) => (entry: Trace.Entry): Api.TraceEntry => ({
+  step: entry.step,
+  name: entry.name,
+  status: entry.status,
+  attempts: entry.attempts,
+  startedAt: entry.startedAt.getTime(),
+  endedAt: entry.endedAt.getTime(),
+  durationMs: entry.durationMs,
+  error: entry.error === null ? null : { tag: entry.error.tag, message: entry.error.message },
+  delta: toDelta(template, entry.delta)
+})
+
+/** A view over an engine: what the API shows of runs is what the engine tells. */
+export const make = (engine: Engine.Service, templates: Served): View => {
   const run = (runId: string) => Effect.map(engine.status(runId), toRun)
 
+  /**
+   * The run's trace, its deltas decoded with the template the server serves
+   * for it (and encoded back as JSON); else as the engine gives them.
+   */
   const trace = (runId: string): Effect.Effect<ReadonlyArray<Api.TraceEntry>, RunNotFound | PersistenceError> =>
-    Option.isNone(store)
-      ? Effect.map(engine.trace(runId), (entries) =>
-        entries.map((entry) => ({
-          step: entry.step,
-          name: entry.name,
-          status: entry.status,
-          attempts: entry.attempts,
-          startedAt: entry.startedAt.getTime(),
-          endedAt: entry.endedAt.getTime(),
-          durationMs: entry.durationMs,
-          error: entry.error === null ? null : { tag: entry.error.tag, message: entry.error.message },
-          delta: null
-        })))
-      : Effect.zipRight(
-        engine.status(runId),
-        Effect.map(store.value.steps(runId), (records) =>
-          records.filter((record) => !isInternalRecord(record)).map((record) => ({
-            step: record.stepKey,
-            name: record.stepName,
-            status: record.status,
-            attempts: record.attempts,
-            startedAt: record.startedAt,
-            endedAt: record.endedAt,
-            durationMs: record.endedAt - record.startedAt,
-            error: record.error === null ? null : { tag: record.error.tag, message: record.error.message },
-            delta: toDelta(record.delta)
-          })))
+    Effect.gen(function*() {
+      const record = yield* engine.status(runId)
+      const template = templates.find(record.templateName, record.templateVersion)
+      if (template === undefined) return (yield* engine.trace(runId)).map(toEntry(undefined))
+      // its services are not needed to read a trace: the template's type is erased here
+      const typed = template as unknown as Template.Template<object, object, unknown, never>
+      const entries = yield* engine.trace(runId, typed).pipe(
+        Effect.map((entries) => entries.map(toEntry(template))),
+        // another template under the run's name and version: the values as the engine has them
+        Effect.catchTag("TemplateMismatch", () => Effect.map(engine.trace(runId), (all) => all.map(toEntry(undefined))))
       )
+      return entries
+    })
 
   /**
    * The run as it stands, from the engine: its state encoded with its

@@ -45,14 +45,20 @@ export interface StartOptions {
 
 const maxRunIdLength = 256
 
-/** Checks a run id given by a caller: non-empty, at most 256 characters, well-formed UTF-16 without NUL. */
+/** Checks a run id given by a caller: not blank, at most 256 characters, well-formed UTF-16 without NUL. */
 export const checkRunId = (runId: string): Effect.Effect<string, Errors.InvalidRunId> => {
-  if (runId.length === 0) return Effect.fail(new Errors.InvalidRunId({ runId, reason: "empty" }))
-  if (runId.length > maxRunIdLength) return Effect.fail(new Errors.InvalidRunId({ runId, reason: "too-long" }))
-  if (!runId.isWellFormed() || runId.includes("\u0000")) {
-    return Effect.fail(new Errors.InvalidRunId({ runId, reason: "malformed" }))
-  }
-  return Effect.succeed(runId)
+  const reason: Errors.InvalidRunId["reason"] | undefined = runId.length === 0
+    ? "empty"
+    : runId.trim().length === 0
+    ? "blank"
+    : runId.length > maxRunIdLength
+    ? "too-long"
+    : runId.includes("\u0000")
+    ? "nul"
+    : !runId.isWellFormed()
+    ? "malformed"
+    : undefined
+  return reason === undefined ? Effect.succeed(runId) : Effect.fail(new Errors.InvalidRunId({ runId, reason }))
 }
 
 /** A run's whole timeout as stored: milliseconds, 0 for none. */

@@ -6,18 +6,18 @@
  *
  * @internal
  */
-import { Either, ParseResult, Schema, SchemaAST } from "effect"
+import { Either, Schema, SchemaAST } from "effect"
 import type { Issue } from "../../Errors.js"
 import type * as Step from "../../Step.js"
 import type * as Template from "../../Template.js"
 import { nodesOf, walk } from "../template/walk.js"
+import { toIssues } from "./issues.js"
 import { checkJson, depthExceeds, maxDepth } from "./values.js"
 
 type Decoded = Readonly<Record<string, unknown>>
 
-/** Turns a parse error into issues (key paths and messages). */
-export const toIssues = (error: ParseResult.ParseError): ReadonlyArray<Issue> =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({ path: issue.path, message: issue.message }))
+/** Turns a parse error into issues (key paths and messages in words: see `issues.ts`). */
+export { toIssues }
 
 const allErrors = { errors: "all", onExcessProperty: "ignore" } as const
 /** As `Schema.is` reads a value: a required property must be present, even when its type accepts `undefined`. */

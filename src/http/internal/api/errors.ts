@@ -1,51 +1,69 @@
 /**
  * The errors of the HTTP API, each JSON `{ _tag, message, ... }` with its
- * HTTP status. Re-exported by `Api.ts`.
+ * HTTP status. The engine's errors are weft's own (`Errors.ts`), declared
+ * on the endpoints with their status (`Api.ts`) through {@link withMessage};
+ * the ones below are the API's alone (a request it cannot read, a template
+ * it does not serve, ...). Re-exported by `Api.ts`, with the engine's.
  *
  * @internal
  */
 import { HttpApiSchema } from "@effect/platform"
-import { Schema } from "effect"
+import { Effect, ParseResult, Schema } from "effect"
+
+export {
+  InvalidInput,
+  InvalidRunId,
+  InvalidSignalPayload,
+  InvalidTemplate,
+  Issue,
+  PersistenceError,
+  RunAlreadyActive,
+  RunNotCompleted,
+  RunNotFound,
+  RunNotResumable,
+  SignalRejected,
+  TemplateConflict,
+  TemplateMismatch,
+  TemplateNotRegistered
+} from "../../../Errors.js"
 
 /**
- * A problem with one value of a body: its key path and what was wrong.
+ * One of weft's errors as the API sends it: its fields (as its Schema
+ * encodes them, but its `cause`) and its `message` — and `keys`, for the
+ * errors that name bad keys — so that a client without the Schema (a browser, curl) reads what
+ * went wrong. The typed client decodes it back into the error itself (its
+ * class, its message recomputed from its fields).
  *
- * @since 0.2.0
- * @category models
+ * @since 0.3.0
+ * @category schemas
  */
-export const Issue = Schema.Struct({
-  path: Schema.Array(Schema.Union(Schema.String, Schema.Number)),
-  message: Schema.String
-})
-
-/**
- * A run's input does not decode with its template's Schemas; `keys` names
- * every bad key (dotted paths). Nothing was written.
- *
- * @since 0.2.0
- * @category errors
- */
-export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInput", {
-  message: Schema.String,
-  template: Schema.String,
-  keys: Schema.Array(Schema.String),
-  issues: Schema.Array(Issue)
-}, HttpApiSchema.annotations({ status: 400 })) {}
-
-/**
- * A signal's payload does not decode with its wait's Schema; `keys` names
- * every bad key. Nothing was recorded.
- *
- * @since 0.2.0
- * @category errors
- */
-export class InvalidSignalPayload extends Schema.TaggedError<InvalidSignalPayload>()("InvalidSignalPayload", {
-  message: Schema.String,
-  runId: Schema.String,
-  signal: Schema.String,
-  keys: Schema.Array(Schema.String),
-  issues: Schema.Array(Issue)
-}, HttpApiSchema.annotations({ status: 400 })) {}
+export const withMessage = <A extends { readonly message: string }, I extends object>(
+  error: Schema.Schema<A, I, never> & { readonly _tag?: string }
+): Schema.Schema<A, I & { readonly message: string; readonly keys?: ReadonlyArray<string> }, never> => {
+  const encoded = Schema.encodedSchema(error) as unknown as Schema.Struct<Schema.Struct.Fields>
+  const json = Schema.extend(
+    encoded,
+    Schema.Struct({ message: Schema.String, keys: Schema.optional(Schema.Array(Schema.String)) })
+  )
+  const schema = Schema.transformOrFail(json, Schema.typeSchema(error), {
+    strict: false,
+    decode: (sent) => {
+      const { keys: _keys, message: _message, ...fields } = sent as Readonly<Record<string, unknown>>
+      return ParseResult.decodeUnknown(error)(fields)
+    },
+    encode: (self) =>
+      Effect.map(ParseResult.encode(error)(self), (encoded) => {
+        const { cause: _cause, ...fields } = encoded as Readonly<Record<string, unknown>>
+        return {
+          // a `cause` stays on the server: it may hold a stack or a database's words
+          ...fields,
+          message: self.message,
+          ...("keys" in self && Array.isArray(self.keys) ? { keys: self.keys as ReadonlyArray<string> } : {})
+        }
+      })
+  })
+  return (typeof error._tag === "string" ? schema.annotations({ identifier: error._tag }) : schema) as never
+}
 
 /**
  * The request was malformed: a body that is not JSON, a bad cursor.
@@ -80,17 +98,6 @@ export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
 }, HttpApiSchema.annotations({ status: 403 })) {}
 
 /**
- * No run with this id.
- *
- * @since 0.2.0
- * @category errors
- */
-export class RunNotFound extends Schema.TaggedError<RunNotFound>()("RunNotFound", {
-  message: Schema.String,
-  runId: Schema.String
-}, HttpApiSchema.annotations({ status: 404 })) {}
-
-/**
  * The server serves no template of this name (and version).
  *
  * @since 0.2.0
@@ -113,44 +120,6 @@ export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
 }, HttpApiSchema.annotations({ status: 404 })) {}
 
 /**
- * The result of a run that has not completed: `status` says where it is.
- *
- * @since 0.2.0
- * @category errors
- */
-export class RunNotCompleted extends Schema.TaggedError<RunNotCompleted>()("RunNotCompleted", {
-  message: Schema.String,
-  runId: Schema.String,
-  status: Schema.String
-}, HttpApiSchema.annotations({ status: 409 })) {}
-
-/**
- * Cancelling or resuming a run that has ended.
- *
- * @since 0.2.0
- * @category errors
- */
-export class RunNotResumable extends Schema.TaggedError<RunNotResumable>()("RunNotResumable", {
-  message: Schema.String,
-  runId: Schema.String,
-  status: Schema.String
-}, HttpApiSchema.annotations({ status: 409 })) {}
-
-/**
- * A signal the run cannot take: it has ended, it has no wait for it, or one
- * is pending already (`reason`).
- *
- * @since 0.2.0
- * @category errors
- */
-export class SignalRejected extends Schema.TaggedError<SignalRejected>()("SignalRejected", {
-  message: Schema.String,
-  runId: Schema.String,
-  signal: Schema.String,
-  reason: Schema.String
-}, HttpApiSchema.annotations({ status: 409 })) {}
-
-/**
  * A run with the requested id exists already.
  *
  * @since 0.2.0
@@ -160,55 +129,6 @@ export class RunAlreadyExists extends Schema.TaggedError<RunAlreadyExists>()("Ru
   message: Schema.String,
   runId: Schema.String
 }, HttpApiSchema.annotations({ status: 409 })) {}
-
-/**
- * Another engine executes the run.
- *
- * @since 0.2.0
- * @category errors
- */
-export class RunAlreadyActive extends Schema.TaggedError<RunAlreadyActive>()("RunAlreadyActive", {
-  message: Schema.String,
-  runId: Schema.String
-}, HttpApiSchema.annotations({ status: 409 })) {}
-
-/**
- * The run was started with another version of its template than the one
- * the server serves.
- *
- * @since 0.2.0
- * @category errors
- */
-export class TemplateMismatch extends Schema.TaggedError<TemplateMismatch>()("TemplateMismatch", {
-  message: Schema.String,
-  runId: Schema.String
-}, HttpApiSchema.annotations({ status: 409 })) {}
-
-/**
- * The run's template is not one the server serves, so it cannot decode its
- * signals or resume it.
- *
- * @since 0.2.0
- * @category errors
- */
-export class TemplateNotRegistered extends Schema.TaggedError<TemplateNotRegistered>()("TemplateNotRegistered", {
-  message: Schema.String,
-  runId: Schema.String,
-  template: Schema.String,
-  version: Schema.String
-}, HttpApiSchema.annotations({ status: 409 })) {}
-
-/**
- * A template the server serves is invalid (an empty template, duplicate
- * step names): a fault of the server's configuration.
- *
- * @since 0.2.0
- * @category errors
- */
-export class InvalidTemplate extends Schema.TaggedError<InvalidTemplate>()("InvalidTemplate", {
-  message: Schema.String,
-  template: Schema.String
-}, HttpApiSchema.annotations({ status: 500 })) {}
 
 /**
  * The body is larger than the server's limit.
@@ -221,17 +141,6 @@ export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()("Payl
 }, HttpApiSchema.annotations({ status: 413 })) {}
 
 /**
- * The store could not do what was asked (locked, unavailable); the request
- * may be retried.
- *
- * @since 0.2.0
- * @category errors
- */
-export class PersistenceError extends Schema.TaggedError<PersistenceError>()("PersistenceError", {
-  message: Schema.String
-}, HttpApiSchema.annotations({ status: 503 })) {}
-
-/**
  * Something unexpected happened; the server logged it. The message says no
  * more (no stack trace leaves the server).
  *
@@ -241,3 +150,14 @@ export class PersistenceError extends Schema.TaggedError<PersistenceError>()("Pe
 export class InternalServerError extends Schema.TaggedError<InternalServerError>()("InternalServerError", {
   message: Schema.String
 }, HttpApiSchema.annotations({ status: 500 })) {}
+
+/**
+ * A body that is not JSON in UTF-8 (by its `Content-Type`): refused before
+ * it is read.
+ *
+ * @since 0.3.0
+ * @category errors
+ */
+export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaType>()("UnsupportedMediaType", {
+  message: Schema.String
+}, HttpApiSchema.annotations({ status: 415 })) {}

@@ -116,7 +116,7 @@ export const TraceEntry = Schema.Struct({
   endedAt: Schema.Number,
   durationMs: Schema.Number,
   error: Schema.NullOr(ErrorSummary),
-  /** What the step wrote; `null` when the server cannot read it (its engine's store is not in its context). */
+  /** What the step wrote (encoded with the template's Schemas as JSON); `null` when the engine does not tell. */
   delta: Schema.NullOr(Delta)
 }).annotations({ identifier: "TraceEntry" })
 

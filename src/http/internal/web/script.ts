@@ -1,24 +1,21 @@
 /**
- * The web view's script: plain JavaScript, no dependency, no network but
- * this server. It routes on the path (`/`, `/runs/<id>`, `/templates`,
- * `/templates/<name>`), reads the API with `fetch` (with the bearer token
- * when the server asks for one), follows Server-Sent Events by reading the
- * response stream (so that the token goes in a header), and builds every
- * element with the DOM (text is never parsed as HTML).
+ * The web view's script: no dependency, no network but this server. It
+ * routes on the path (`/`, `/runs/<id>`, `/templates`, `/templates/<name>`),
+ * reads the API with `fetch` (with the bearer token when the server asks for
+ * one), follows Server-Sent Events by reading the response stream (so that
+ * the token goes in a header), and builds every element with the DOM (text
+ * is never parsed as HTML).
  *
- * Written without backquotes and dollar-brace so that it sits in raw
- * template literals unchanged. Its parts (in `script/`, one concern each)
- * share one function scope: they are joined, in order, inside one
- * immediately invoked function.
+ * Its sources are typed TypeScript for the browser, in `app/` (one concern
+ * per module: `dom`, `api`, `forms`, `runs`, `run`, `templates`, `main`),
+ * checked by their own `app/tsconfig.json` (`lib: ["dom"]`, no Node types)
+ * as part of `npm run typecheck` and of `test/http/WebScript.test.ts`.
+ * `scripts/build-web.ts` bundles them with esbuild into one function and
+ * writes it to `script.generated.ts`, committed, so that the server embeds
+ * the script and the package builds with `tsc` alone; the same test fails
+ * when the committed script is stale (`npm run build:web` rewrites it, and
+ * `npm run build` runs it first).
  *
  * @internal
  */
-import { api } from "./script/api.js"
-import { core } from "./script/core.js"
-import { forms } from "./script/forms.js"
-import { routing } from "./script/routing.js"
-import { run } from "./script/run.js"
-import { runs } from "./script/runs.js"
-import { templates } from "./script/templates.js"
-
-export const script = ["(function () {\n", core, api, routing, runs, forms, run, templates, "})();\n"].join("")
+export { script } from "./script.generated.js"

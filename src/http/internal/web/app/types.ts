@@ -1,0 +1,112 @@
+/**
+ * What the web view reads from the API, as the browser sees it (JSON): the
+ * shapes of `Api.ts`, written again here because the browser code is
+ * checked apart from the server's (`lib: ["dom"]`, no Node, no Effect).
+ *
+ * @internal
+ */
+
+/** A run's status. */
+export type Status = "queued" | "running" | "suspended" | "completed" | "failed" | "cancelled"
+
+/** An error as the API summarises it in runs and traces. */
+export interface ErrorSummary {
+  readonly tag: string
+  readonly message: string
+}
+
+/** A run's record. */
+export interface Run {
+  readonly runId: string
+  readonly templateName: string
+  readonly templateVersion: string
+  readonly status: Status
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly expiresAt: number | null
+  readonly error: ErrorSummary | null
+  readonly parentId: string | null
+  readonly queue: string
+  readonly waitingFor: { readonly runId: string; readonly step: string; readonly signal: string | null } | null
+}
+
+/** A run as it stands. */
+export interface RunDetail {
+  readonly run: Run
+  readonly state: unknown
+  readonly waitingFor: {
+    readonly runId: string
+    readonly step: string
+    readonly signal: string | null
+    readonly deadline: number | null
+  } | null
+}
+
+/** One step of a trace (or one the page draws: in flight, or a wait). */
+export interface TraceEntry {
+  readonly step: string
+  readonly name: string
+  readonly status: string
+  readonly attempts: number
+  readonly startedAt: number
+  readonly endedAt: number
+  readonly durationMs: number
+  readonly error: ErrorSummary | null
+  readonly delta: { readonly set: unknown; readonly unset: ReadonlyArray<string> } | null
+}
+
+/** A page of runs. */
+export interface RunPage {
+  readonly runs: ReadonlyArray<Run>
+  readonly nextCursor: string | null
+}
+
+/** A JSON Schema, as far as the forms read it. */
+export interface JsonSchema {
+  readonly $ref?: string
+  readonly $defs?: Readonly<Record<string, JsonSchema>>
+  readonly type?: string
+  readonly enum?: ReadonlyArray<unknown>
+  readonly const?: unknown
+  readonly anyOf?: ReadonlyArray<JsonSchema>
+  readonly oneOf?: ReadonlyArray<JsonSchema>
+  readonly allOf?: ReadonlyArray<JsonSchema>
+  readonly properties?: Readonly<Record<string, JsonSchema>>
+  readonly required?: ReadonlyArray<string>
+  readonly description?: string
+  readonly [key: string]: unknown
+}
+
+/** A wait of a template: its signal and the Schema of its payload. */
+export interface Wait {
+  readonly signal: string
+  readonly name: string
+  readonly key?: string
+  readonly schema: JsonSchema
+  readonly timeoutMs?: number | null
+}
+
+/** A template as the list gives it. */
+export interface TemplateSummary {
+  readonly name: string
+  readonly version: string
+  readonly requires: ReadonlyArray<string>
+  readonly provides: ReadonlyArray<string>
+  readonly signals: ReadonlyArray<string>
+}
+
+/** A template with its Schemas. */
+export interface TemplateDetail extends TemplateSummary {
+  readonly input: JsonSchema
+  readonly output: JsonSchema
+  readonly waits: ReadonlyArray<Wait>
+}
+
+/** An event of a run's stream, as far as the pages read it. */
+export interface EventData {
+  readonly runId?: string
+  readonly step?: string
+  readonly at?: number
+  readonly attempt?: number
+  readonly error?: ErrorSummary
+}
