@@ -164,6 +164,24 @@ describe("registering templates", () => {
       expect(started._tag).toBe("TemplateConflict")
       expect(yield* engine.list()).toEqual([])
     }).pipe(Effect.provide(Testing.layer())))
+
+  it.effect("templates are known by the pair of name and version: `@` in a name or version collides with nothing (issue 18.6)", () =>
+    Effect.gen(function*() {
+      const engine = yield* Engine.Engine
+      const named = (name: string, version: string, out: number) =>
+        Template.make({
+          name,
+          version,
+          steps: [Step.make({ name: `s${out}`, requires: {}, provides: { n: Schema.Number }, run: () => Effect.succeed({ n: out }) })]
+        })
+      const first = named("coll@1", "2", 1)
+      const second = named("coll", "1@2", 2)
+      yield* engine.register(first)
+      yield* engine.register(second)
+      expect((yield* engine.templates).map((t) => `${t.name} v${t.version}`).sort()).toEqual(["coll v1@2", "coll@1 v2"])
+      expect((yield* engine.run(first, {})).state.n).toBe(1)
+      expect((yield* engine.run(second, {})).state.n).toBe(2)
+    }).pipe(Effect.provide(Testing.layer())))
 })
 
 describe("events", () => {

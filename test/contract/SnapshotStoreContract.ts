@@ -429,6 +429,20 @@ export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): vo
         expect(worker.map((c) => c.run.runId)).toEqual(["orphan-orders", "due-orders", "queued-orders"])
       }).pipe(Effect.provide(layer)))
 
+    it.effect("claimNext matches templates by the pair of name and version, `@` in either included", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        yield* s.createRun(newRun("at-name", { templateName: "coll@1", templateVersion: "2", queue: "q" }), storedState({}), null)
+        yield* s.createRun(newRun("at-version", { templateName: "coll", templateVersion: "1@2", queue: "q", createdAt: t0 + 1 }), storedState({}), null)
+        const claim = (name: string, version: string) =>
+          Effect.map(
+            s.claimNext(owner, t0, lease60, { templates: [{ name, version }], queues: ["q"], recoverQueues: [], limit: 10 }),
+            (claimed) => claimed.map((c) => c.run.runId)
+          )
+        expect(yield* claim("coll", "1@2")).toEqual(["at-version"])
+        expect(yield* claim("coll@1", "2")).toEqual(["at-name"])
+      }).pipe(Effect.provide(layer)))
+
     it.effect("concurrent claimNext calls never claim one run twice", () =>
       Effect.gen(function*() {
         const s = yield* SnapshotStore

@@ -4,6 +4,8 @@
  * template under a name and version already known is a `TemplateConflict`:
  * "different" means structurally — the same template built twice by the same
  * code (same nodes, names, keys, Schemas and policies) is the same template.
+ * Templates are keyed by the pair of name and version (`coll@1` version `2`
+ * and `coll` version `1@2` are two templates).
  *
  * @internal
  */
@@ -21,8 +23,11 @@ export interface Registered {
   readonly fingerprint: ReadonlyArray<string>
 }
 
-/** `name@version`. */
+/** `name@version`, for messages only: `@` may be part of a name or a version, so templates are keyed by the pair. */
 export const keyOf = (name: string, version: string): string => `${name}@${version}`
+
+/** The registry's key of a name and version: the pair, unambiguous whatever characters they hold. */
+const pairKey = (name: string, version: string): string => JSON.stringify([name, version])
 
 const fingerprintCache = new WeakMap<Template.Template.Any, ReadonlyArray<string>>()
 
@@ -159,7 +164,7 @@ export class Registry {
    */
   register(template: Template.Template.Any, context: Context.Context<never>): Either.Either<void, TemplateConflict> {
     for (const t of withSubflows(template)) {
-      const key = keyOf(t.name, t.version)
+      const key = pairKey(t.name, t.version)
       const known = this.byKey.get(key)
       if (known !== undefined && known.template !== t) {
         const mine = known.fingerprint
@@ -170,7 +175,7 @@ export class Registry {
       }
     }
     for (const t of withSubflows(template)) {
-      const key = keyOf(t.name, t.version)
+      const key = pairKey(t.name, t.version)
       const known = this.byKey.get(key)
       // the first template object stays (its runs keep running with it); new services replace old ones
       this.byKey.set(key, { template: known?.template ?? t, context, fingerprint: known?.fingerprint ?? fingerprint(t) })
@@ -179,7 +184,7 @@ export class Registry {
   }
 
   get(name: string, version: string): Registered | undefined {
-    return this.byKey.get(keyOf(name, version))
+    return this.byKey.get(pairKey(name, version))
   }
 
   get size(): number {

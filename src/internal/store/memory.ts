@@ -156,12 +156,12 @@ const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" |
 
   claimNext: (owner, now, leaseUntil, filter) =>
     Effect.sync(() => {
-      const known = new Set(filter.templates.map((t) => `${t.name}@${t.version}`))
+      const known = new Set(filter.templates.map((t) => JSON.stringify([t.name, t.version])))
       const queues = filter.queues === undefined ? undefined : new Set(filter.queues)
       const recoverQueues = filter.recoverQueues === undefined ? undefined : new Set(filter.recoverQueues)
       const candidates = Array.from(runs.values()).filter(({ record }) =>
         record.parentId === null &&
-        known.has(`${record.templateName}@${record.templateVersion}`) &&
+        known.has(JSON.stringify([record.templateName, record.templateVersion])) &&
         isRunnable(record, now, queues, recoverQueues)
       ).sort((a, b) => a.record.createdAt - b.record.createdAt || (a.record.runId < b.record.runId ? -1 : 1))
       return candidates.slice(0, Math.max(0, filter.limit)).map((run) => {
