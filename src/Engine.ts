@@ -289,9 +289,11 @@ export interface Service {
   readonly collectExpired: Effect.Effect<number, PersistenceError>
   /**
    * Takes up, once, the runs of the templates registered here that need an
-   * engine (suspended runs that are due, runs whose engine died); succeeds
-   * with how many. Engines do this by themselves every poll interval (the
-   * `recovery` setting).
+   * engine (suspended runs that are due, runs whose engine died) and that
+   * this engine may execute, as recovery does: runs of `default`, and of
+   * the queues it serves as a worker (within their limits, queued runs
+   * included); succeeds with how many. Engines do this by themselves every
+   * poll interval (the `recovery` setting).
    */
   readonly resumeDue: Effect.Effect<number, PersistenceError>
   /**

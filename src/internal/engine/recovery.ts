@@ -13,6 +13,7 @@
  */
 import { Clock, Duration, Effect, Queue, Stream } from "effect"
 import type { Scope } from "effect"
+import type { PersistenceError } from "../../Errors.js"
 import type { Service as Store } from "../../SnapshotStore.js"
 import { defaultQueue } from "../store/records.js"
 import { choreSleep } from "./clock.js"
@@ -30,6 +31,11 @@ export interface Poller {
   readonly serve: (queues: Queues) => Effect.Effect<void, never, Scope.Scope>
   /** Whether this engine serves `queue` now (as a worker). */
   readonly serves: (queue: string) => boolean
+  /**
+   * Takes up, once, what a round of recovery would (`default`'s runs, and a worker's own queues within
+   * their limits), whatever the `recovery` setting; succeeds with how many runs it claimed.
+   */
+  readonly takeUpOnce: Effect.Effect<number, PersistenceError>
 }
 
 /** Builds the poller; it polls only while `enabled()` or a worker serves queues. */
@@ -62,34 +68,48 @@ export const make = (options: {
       return n
     }
 
+    /**
+     * Claims and launches, once, what this engine may take up now: orphaned and due runs of `default`
+     * (unless a served queue is `default`; by any engine when `recover`), and the orphaned, due and queued
+     * runs of each queue it serves, within the queue's limit. Returns how many runs it claimed.
+     */
+    const claimRound = (recover: boolean): Effect.Effect<number, PersistenceError> =>
+      Effect.gen(function*() {
+        let free = executor.freePermits()
+        more = free <= 0
+        if (registry.size === 0 || free <= 0) return 0
+        const now = yield* Clock.currentTimeMillis
+        const templates = registry.keys()
+        let total = 0
+        const claimAndLaunch = (queues: ReadonlyArray<string>, recoverQueues: ReadonlyArray<string>, limit: number) =>
+          Effect.gen(function*() {
+            const filter = { templates, queues, recoverQueues, limit }
+            const claimed = yield* store.claimNext(owner, now, now + options.leaseMillis, filter)
+            for (const c of claimed) yield* executor.launchClaimed(c)
+            free -= claimed.length
+            total += claimed.length
+            if (claimed.length >= limit) more = true
+          })
+        // runs of a named queue execute only in workers serving it, within its limit, whether they
+        // are queued, due after a wait or orphaned by a dead worker; any engine takes up `default`'s
+        const servesDefault = served.some((queues) => queues.has(defaultQueue))
+        if ((recover || served.length > 0) && !servesDefault) yield* claimAndLaunch([], [defaultQueue], free)
+        for (const queues of served) {
+          for (const [queue, limit] of queues) {
+            const room = Math.min(free, limit - runningIn(queue))
+            if (room > 0) yield* claimAndLaunch([queue], [queue], room)
+            else more = true
+          }
+        }
+        return total
+      })
+
     const round = Effect.gen(function*() {
       if (registry.size === 0) return
-      let free = executor.freePermits()
-      more = free <= 0
-      if (free <= 0) return
-      const now = yield* Clock.currentTimeMillis
-      const templates = registry.keys()
-      const claimAndLaunch = (queues: ReadonlyArray<string>, recoverQueues: ReadonlyArray<string>, limit: number) =>
-        Effect.gen(function*() {
-          const filter = { templates, queues, recoverQueues, limit }
-          const claimed = yield* store.claimNext(owner, now, now + options.leaseMillis, filter)
-          for (const c of claimed) yield* executor.launchClaimed(c)
-          free -= claimed.length
-          if (claimed.length >= limit) more = true
-        })
-      // runs of a named queue execute only in workers serving it, within its limit, whether they
-      // are queued, due after a wait or orphaned by a dead worker; any engine takes up `default`'s
-      const servesDefault = served.some((queues) => queues.has(defaultQueue))
-      if ((options.recovery || served.length > 0) && !servesDefault) yield* claimAndLaunch([], [defaultQueue], free)
-      for (const queues of served) {
-        for (const [queue, limit] of queues) {
-          const room = Math.min(free, limit - runningIn(queue))
-          if (room > 0) yield* claimAndLaunch([queue], [queue], room)
-          else more = true
-        }
-      }
+      yield* claimRound(options.recovery)
       // say once which claimable runs nobody here can execute (looked at once per poll interval at most,
       // not at every wake-up: a worker is woken by every run queued and every run of its own that ends)
+      const now = yield* Clock.currentTimeMillis
       if (now - lookedAt < intervalMillis) return
       lookedAt = now
       const waiting = yield* store.list({ claimableAt: now, limit: 50 })
@@ -131,6 +151,7 @@ export const make = (options: {
           Effect.zipRight(Effect.sync(() => served.push(queues)), Queue.offer(nudges, undefined)),
           () => Effect.sync(() => served.splice(served.indexOf(queues), 1))
         ),
-      serves: (queue) => served.some((queues) => queues.has(queue))
+      serves: (queue) => served.some((queues) => queues.has(queue)),
+      takeUpOnce: claimRound(true)
     }
   })

@@ -198,16 +198,8 @@ export const result = (deps: RunsDeps) => (template: Template.Template.Any, runI
     return yield* readBack(deps.env, template, runId)
   })
 
-/** Takes up, once, the runs of the registered templates that need an engine (see `Engine.Service.resumeDue`). */
-export const resumeDue = (deps: RunsDeps): Effect.Effect<number, Errors.PersistenceError> =>
-  Effect.gen(function*() {
-    const { executor, registry, store } = deps
-    if (registry.size === 0) return 0
-    const now = yield* Clock.currentTimeMillis
-    const claimed = yield* store.claimNext(deps.env.owner, now, now + deps.leaseMillis, {
-      templates: registry.keys(),
-      limit: Math.max(1, executor.freePermits())
-    })
-    for (const c of claimed) yield* executor.launchClaimed(c)
-    return claimed.length
-  })
+/**
+ * Takes up, once, the runs of the registered templates that need an engine, of the queues this engine
+ * serves (`default`, and a worker's own within their limits), as recovery does (see `Engine.Service.resumeDue`).
+ */
+export const resumeDue = (deps: RunsDeps): Effect.Effect<number, Errors.PersistenceError> => deps.poller.takeUpOnce
