@@ -354,7 +354,6 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
     const owner = makeOwnerId()
     const registry = new Registry()
     const leaseMillis = Math.max(3, Math.round(Duration.toMillis(settings.leaseDuration)))
-    const permits = yield* Effect.makeSemaphore(settings.maxConcurrentWorkflows)
     const env: RunEnv = {
       store,
       settings,
@@ -364,7 +363,7 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
       interpret,
       children: childRuns(() => leaseMillis)
     }
-    const executor = yield* Executor.make({ env, registry, permits, leaseMillis })
+    const executor = yield* Executor.make({ env, registry, leaseMillis })
     const durable = store.durable !== false
     yield* Effect.forkScoped(Heartbeat.run({ store, owner, executor, leaseMillis }))
     const poller = yield* Recovery.make({
