@@ -363,8 +363,8 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
       interpret,
       children: childRuns(() => leaseMillis)
     }
-    const executor = yield* Executor.make({ env, registry, leaseMillis })
     const durable = store.durable !== false
+    const executor = yield* Executor.make({ env, registry, leaseMillis, recovery: settings.recovery && durable })
     yield* Effect.forkScoped(Heartbeat.run({ store, owner, executor, leaseMillis }))
     const poller = yield* Recovery.make({
       store,

@@ -18,6 +18,7 @@ import type { ClaimResult, Lease, RunRecord, StepRecord } from "../../SnapshotSt
 import { isTransient, retryTransient } from "../run/checkpoint.js"
 import { type RunContext, type RunEnv, type RunOutcome, withServices } from "../run/context.js"
 import { summarize } from "../run/errors.js"
+import type { Suspended } from "../run/durable.js"
 import { type Ending, execute, load, restore } from "../run/lifecycle.js"
 import { isTracked } from "./clock.js"
 import type { Registry } from "./registry.js"
@@ -31,7 +32,14 @@ export interface ExecutorDeps {
   readonly env: RunEnv
   readonly registry: Registry
   readonly leaseMillis: number
+  /** Whether the engine looks for runs to take up by itself (then a run it has no room for is left to that). */
+  readonly recovery: boolean
 }
+
+/** What `takeUp` did: claimed the run, or why not (`full`: no room here now; it is left for a later look). */
+export type TakeUpResult =
+  | ClaimResult
+  | { readonly claimed: false; readonly reason: "active" | "unknown-template" | "full" }
 
 /** The executor of an engine. */
 export interface Executor {
@@ -41,11 +49,14 @@ export interface Executor {
     context: Context.Context<never>,
     kind: "started" | "resumed"
   ) => Effect.Effect<void>
-  /** Claims a stored run and executes it in the background; says whether it did. */
+  /**
+   * Claims a stored run of `queue` and executes it in the background, when there is room for it here
+   * (or when nobody here would look for it again); says whether it did.
+   */
   readonly takeUp: (
     runId: string,
-    options?: { readonly takeOverFrom?: string | undefined }
-  ) => Effect.Effect<ClaimResult | { readonly claimed: false; readonly reason: "active" | "unknown-template" }, PersistenceError>
+    options: { readonly queue: string; readonly takeOverFrom?: string | undefined }
+  ) => Effect.Effect<TakeUpResult, PersistenceError>
   /** Executes runs claimed in bulk (recovery, workers). */
   readonly launchClaimed: (claimed: { readonly lease: Lease; readonly run: RunRecord }) => Effect.Effect<void>
   /** The local waiter of a run (created on demand): completed when an execution here ends it. */
@@ -123,7 +134,7 @@ class Execution {
       Effect.ignore(this.store.pause(runId, lease, { _tag: "Release" }, { updatedAt: now, elapsedMillis: 0 })))
 
   /** What the run's waiters learn from how an execution here ended, and what follows it. */
-  private readonly settle = (runId: string, ending: Ending): Effect.Effect<void> => {
+  private readonly settle = (runId: string, queue: string, ending: Ending): Effect.Effect<void> => {
     const exit = exitOfEnding(runId, ending)
     switch (ending._tag) {
       case "Abandoned":
@@ -135,7 +146,7 @@ class Execution {
         // it goes on in the engine that holds it: waiters learn its end from the store
         return Effect.logWarning(`weft: run ${runId} is no longer this engine's (${ending.error.message}): it goes on elsewhere`)
       case "Suspended":
-        return this.afterSuspension(runId, ending.suspended.waitingRunId, ending.suspended.signal, ending.suspended.deadline)
+        return this.afterSuspension(runId, queue, ending.suspended)
       default:
         return this.waiters.complete(runId, exit!)
     }
@@ -145,20 +156,21 @@ class Execution {
    * A run suspended here: take it up again at its deadline, or at once if
    * its signal was recorded while it was suspending.
    */
-  private readonly afterSuspension = (runId: string, waitingRunId: string, signal: string | null, deadline: number | null) => {
+  private readonly afterSuspension = (runId: string, queue: string, suspended: Suspended) => {
     const self = this
+    const { deadline, signal, waitingRunId } = suspended
     return Effect.gen(function*() {
       if (deadline !== null) {
         const now = yield* Clock.currentTimeMillis
         yield* FiberMap.run(
           self.timers,
           runId,
-          Effect.zipRight(Effect.sleep(Duration.millis(Math.max(0, deadline - now))), Effect.ignore(self.takeUp(runId)))
+          Effect.zipRight(Effect.sleep(Duration.millis(Math.max(0, deadline - now))), Effect.ignore(self.takeUp(runId, { queue })))
         )
       }
       if (signal === null) return
       const signals = yield* Effect.orElseSucceed(self.store.signals(waitingRunId), () => [])
-      if (signals.some((s) => s.name === signal && s.consumedBy === null)) yield* Effect.ignore(self.takeUp(runId))
+      if (signals.some((s) => s.name === signal && s.consumedBy === null)) yield* Effect.ignore(self.takeUp(runId, { queue }))
     })
   }
 
@@ -234,7 +246,7 @@ class Execution {
       })
     ).pipe(
       Effect.flatMap((ending) =>
-        Effect.all([this.slots.forget(ctx.runId), this.freed, this.settle(ctx.runId, ending)], { discard: true })
+        Effect.all([this.slots.forget(ctx.runId), this.freed, this.settle(ctx.runId, ctx.queue, ending)], { discard: true })
       ),
       Effect.onInterrupt(() => this.stopped(ctx))
     )
@@ -306,21 +318,38 @@ class Execution {
     })
   }
 
+  /** Whether this engine looks for runs to take up by itself (recovery, or serving queues as a worker). */
+  private get polls(): boolean {
+    return this.deps.recovery || this.slots.served.length > 0
+  }
+
   readonly takeUp: Executor["takeUp"] = (runId, options) => {
     const self = this
     return Effect.gen(function*() {
       if (self.slots.active.has(runId)) return { claimed: false, reason: "active" } as const
-      const now = yield* Clock.currentTimeMillis
-      const claimed = yield* retryTransient(
-        self.store.claim(runId, self.deps.env.owner, now, now + self.deps.leaseMillis, options?.takeOverFrom)
-      )
-      if (!claimed.claimed) return claimed
-      if (self.deps.registry.get(claimed.run.templateName, claimed.run.templateVersion) === undefined) {
-        yield* self.release(runId, claimed.lease)
-        return { claimed: false, reason: "unknown-template" } as const
+      let result: TakeUpResult = { claimed: false, reason: "full" }
+      const claimOne = Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const claimed = yield* retryTransient(
+          self.store.claim(runId, self.deps.env.owner, now, now + self.deps.leaseMillis, options.takeOverFrom)
+        )
+        result = claimed
+        if (!claimed.claimed) return []
+        if (self.deps.registry.get(claimed.run.templateName, claimed.run.templateVersion) === undefined) {
+          yield* self.release(runId, claimed.lease)
+          result = { claimed: false, reason: "unknown-template" }
+          return []
+        }
+        return [claimed]
+      })
+      // no room here: the run stays due in the store, for this engine's next look (when a slot frees) or
+      // another's; an engine that never looks claims it anyway, and it waits here for a permit
+      if (self.slots.room(options.queue) === 0 && !self.polls) {
+        for (const claimed of yield* claimOne) yield* self.launchClaimed(claimed)
+      } else {
+        yield* self.slots.claimWithin(options.queue, 1, () => claimOne, self.launchClaimed)
       }
-      yield* self.launchClaimed(claimed)
-      return claimed
+      return result
     })
   }
 

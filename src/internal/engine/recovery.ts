@@ -18,10 +18,11 @@ import type { Service as Store } from "../../SnapshotStore.js"
 import { defaultQueue } from "../store/records.js"
 import { choreSleep } from "./clock.js"
 import type { Executor } from "./executor.js"
+import type * as Slots from "./slots.js"
 import { keyOf, type Registry } from "./registry.js"
 
 /** The queues a worker serves, each with how many of its runs may execute here at once. */
-export type Queues = ReadonlyMap<string, number>
+export type Queues = Slots.Queues
 
 /** An engine's poller. */
 export interface Poller {
@@ -50,8 +51,8 @@ export const make = (options: {
 }): Effect.Effect<Poller, never, Scope.Scope> =>
   Effect.gen(function*() {
     const { executor, owner, registry, store } = options
+    const { slots } = executor
     const nudges = yield* Queue.sliding<void>(1)
-    const served: Array<Queues> = []
     const reported = new Set<string>()
     /**
      * Whether the last round may have left work behind: it took as many runs
@@ -61,13 +62,6 @@ export const make = (options: {
     let more = false
     let lookedAt = -Infinity
     const intervalMillis = Duration.toMillis(Duration.decode(options.interval))
-    /** Runs executing here, by queue (for per-queue limits). */
-    const runningIn = (queue: string) => {
-      let n = 0
-      for (const running of executor.active.values()) if (running.queue === queue) n++
-      return n
-    }
-
     /**
      * Claims and launches, once, what this engine may take up now: orphaned and due runs of `default`
      * (unless a served queue is `default`; by any engine when `recover`), and the orphaned, due and queued
@@ -75,29 +69,33 @@ export const make = (options: {
      */
     const claimRound = (recover: boolean): Effect.Effect<number, PersistenceError> =>
       Effect.gen(function*() {
-        let free = executor.freePermits()
-        more = free <= 0
-        if (registry.size === 0 || free <= 0) return 0
+        more = slots.free() <= 0
+        if (registry.size === 0 || more) return 0
         const now = yield* Clock.currentTimeMillis
         const templates = registry.keys()
         let total = 0
-        const claimAndLaunch = (queues: ReadonlyArray<string>, recoverQueues: ReadonlyArray<string>, limit: number) =>
+        // each claim takes at most the room it reserved (see `slots`): a concurrent take-up (a signal, a
+        // deadline) cannot make a queue overshoot its limit here
+        const claimIn = (queue: string, queues: ReadonlyArray<string>, wanted: number) =>
           Effect.gen(function*() {
-            const filter = { templates, queues, recoverQueues, limit }
-            const claimed = yield* store.claimNext(owner, now, now + options.leaseMillis, filter)
-            for (const c of claimed) yield* executor.launchClaimed(c)
-            free -= claimed.length
+            const claimed = yield* slots.claimWithin(
+              queue,
+              wanted,
+              (limit) => store.claimNext(owner, now, now + options.leaseMillis, { templates, queues, recoverQueues: [queue], limit }),
+              executor.launchClaimed
+            )
             total += claimed.length
-            if (claimed.length >= limit) more = true
+            if (claimed.length >= wanted) more = true
           })
         // runs of a named queue execute only in workers serving it, within its limit, whether they
         // are queued, due after a wait or orphaned by a dead worker; any engine takes up `default`'s
-        const servesDefault = served.some((queues) => queues.has(defaultQueue))
-        if ((recover || served.length > 0) && !servesDefault) yield* claimAndLaunch([], [defaultQueue], free)
-        for (const queues of served) {
-          for (const [queue, limit] of queues) {
-            const room = Math.min(free, limit - runningIn(queue))
-            if (room > 0) yield* claimAndLaunch([queue], [queue], room)
+        if ((recover || slots.served.length > 0) && !slots.serves(defaultQueue)) {
+          yield* claimIn(defaultQueue, [], slots.room(defaultQueue))
+        }
+        for (const queues of slots.served) {
+          for (const queue of queues.keys()) {
+            const room = slots.room(queue)
+            if (room > 0) yield* claimIn(queue, [queue], room)
             else more = true
           }
         }
@@ -124,7 +122,7 @@ export const make = (options: {
       }
     }).pipe(Effect.catchAll((error) => Effect.logWarning("weft: looking for runs to take up failed; will try again", error)))
 
-    const polling = () => options.recovery || served.length > 0
+    const polling = () => options.recovery || slots.served.length > 0
     // without recovery or queues to serve there is nothing to poll for: only nudges wake it
     const loop = Effect.forever(
       Effect.zipRight(
@@ -138,7 +136,7 @@ export const make = (options: {
     // a permit freed while work may be waiting: look now (a worker's next queued run starts at once)
     yield* Effect.forkScoped(Effect.forever(Effect.zipRight(
       executor.ended,
-      Effect.suspend(() => more && polling() ? Queue.offer(nudges, undefined) : Effect.void)
+      Effect.suspend(() => (slots.takeWanted() || more) && polling() ? Queue.offer(nudges, undefined) : Effect.void)
     )))
     if (store.wakeups !== undefined) {
       const wakeups = yield* store.wakeups
@@ -148,10 +146,10 @@ export const make = (options: {
       nudge: Effect.asVoid(Queue.offer(nudges, undefined)),
       serve: (queues) =>
         Effect.acquireRelease(
-          Effect.zipRight(Effect.sync(() => served.push(queues)), Queue.offer(nudges, undefined)),
-          () => Effect.sync(() => served.splice(served.indexOf(queues), 1))
+          Effect.zipRight(Effect.sync(() => slots.served.push(queues)), Queue.offer(nudges, undefined)),
+          () => Effect.sync(() => slots.served.splice(slots.served.indexOf(queues), 1))
         ),
-      serves: (queue) => served.some((queues) => queues.has(queue)),
+      serves: (queue) => slots.serves(queue),
       takeUpOnce: claimRound(true)
     }
   })
