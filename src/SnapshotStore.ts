@@ -145,6 +145,12 @@ export interface Service {
     filter: ClaimFilter
   ) => Effect.Effect<ReadonlyArray<{ readonly lease: Lease; readonly run: RunRecord }>, PersistenceError>
   /**
+   * The owners holding a live lease (past `now`) on some `running` run:
+   * an engine looks among them for dead processes of its machine, whose
+   * runs it may take over at once (`claimNext`'s `takeOverFrom`).
+   */
+  readonly holders: (now: number) => Effect.Effect<ReadonlyArray<string>, PersistenceError>
+  /**
    * Renews the lease of every `running` run `owner` holds, in one statement,
    * and returns them: a run the owner thought it held and that is missing
    * was taken over or cancelled.

@@ -320,6 +320,26 @@ export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): vo
         })
       }).pipe(Effect.provide(layer)))
 
+    it.effect("holders lists the owners of live leases; claimNext takes over the runs of owners said dead at once", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        const known = [{ name: "order_processing", version: "1.0.0" }]
+        yield* started("held-a")
+        yield* s.createRun(newRun("held-c", { createdAt: t0 + 1 }), storedState({}), { owner: "engine-c", leaseUntil: lease60 })
+        yield* s.createRun(newRun("passed", { createdAt: t0 + 2 }), storedState({}), { owner: "engine-d", leaseUntil: t0 + 10 })
+        expect([...(yield* s.holders(t0 + 100))].sort()).toEqual([owner, "engine-c"])
+        const claim = (takeOverFrom?: ReadonlyArray<string>) =>
+          Effect.map(
+            s.claimNext(other, t0 + 100, lease60, { templates: known, recoverQueues: ["default"], takeOverFrom, limit: 10 }),
+            (claimed) => claimed.map((c) => c.run.runId)
+          )
+        // without: only the run whose lease passed; with engine-c said dead: its run too, not the live owner's
+        expect(yield* claim([])).toEqual(["passed"])
+        expect(yield* claim(["engine-c"])).toEqual(["held-c"])
+        expect((yield* get("held-a")).owner).toBe(owner)
+        expect([...(yield* s.holders(t0 + 100))].sort()).toEqual([owner, other])
+      }).pipe(Effect.provide(layer)))
+
     it.effect("a final run is never claimed, by claim or claimNext", () =>
       Effect.gen(function*() {
         const s = yield* SnapshotStore

@@ -4,7 +4,9 @@
  * wake-up notice), an engine claims the runs of its templates that are
  * orphaned (their engine died or handed them back), due (a deadline passed,
  * a signal arrived) and, for a worker, queued on the queues it serves — as
- * many as it has free permits — and executes them. Runs of a named queue
+ * many as it has free slots for — and executes them. A run held by a dead
+ * process of this machine is orphaned at once (its owner's pid is gone), not
+ * when its lease passes. Runs of a named queue
  * are taken up only by workers serving it, within its limit; runs of
  * `default` by any engine. Runs of templates it
  * does not know are left alone, and said so once in the log.
@@ -18,6 +20,7 @@ import type { Service as Store } from "../../SnapshotStore.js"
 import { defaultQueue } from "../store/records.js"
 import { choreSleep } from "./clock.js"
 import type { Executor } from "./executor.js"
+import { isDeadLocalOwner } from "./owner.js"
 import type * as Slots from "./slots.js"
 import { keyOf, type Registry } from "./registry.js"
 
@@ -62,6 +65,23 @@ export const make = (options: {
     let more = false
     let lookedAt = -Infinity
     const intervalMillis = Duration.toMillis(Duration.decode(options.interval))
+    let deadLookedAt = -Infinity
+    let dead: ReadonlyArray<string> | undefined
+    /**
+     * The engines of dead processes of this machine that hold runs (their runs are taken over at once,
+     * not when their lease passes), looked for at most once per poll interval.
+     */
+    const deadOwners = (now: number): Effect.Effect<ReadonlyArray<string> | undefined, PersistenceError> =>
+      Effect.suspend(() => {
+        if (now - deadLookedAt < intervalMillis) return Effect.succeed(dead)
+        return Effect.map(store.holders(now), (owners) => {
+          deadLookedAt = now
+          const found = owners.filter(isDeadLocalOwner)
+          dead = found.length === 0 ? undefined : found
+          return dead
+        })
+      })
+
     /**
      * Claims and launches, once, what this engine may take up now: orphaned and due runs of `default`
      * (unless a served queue is `default`; by any engine when `recover`), and the orphaned, due and queued
@@ -73,6 +93,7 @@ export const make = (options: {
         if (registry.size === 0 || more) return 0
         const now = yield* Clock.currentTimeMillis
         const templates = registry.keys()
+        const takeOverFrom = yield* deadOwners(now)
         let total = 0
         // each claim takes at most the room it reserved (see `slots`): a concurrent take-up (a signal, a
         // deadline) cannot make a queue overshoot its limit here
@@ -81,7 +102,7 @@ export const make = (options: {
             const claimed = yield* slots.claimWithin(
               queue,
               wanted,
-              (limit) => store.claimNext(owner, now, now + options.leaseMillis, { templates, queues, recoverQueues: [queue], limit }),
+              (limit) => store.claimNext(owner, now, now + options.leaseMillis, { templates, queues, recoverQueues: [queue], takeOverFrom, limit }),
               executor.launchClaimed
             )
             total += claimed.length

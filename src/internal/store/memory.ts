@@ -109,7 +109,7 @@ const descendants = (runs: Runs, runId: string): ReadonlyArray<MemoryRun> => {
 }
 
 /** Creating and claiming runs. */
-const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" | "heartbeat"> => ({
+const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" | "holders" | "heartbeat"> => ({
   createRun: (run, state, claim) =>
     Effect.suspend(() => {
       if (runs.has(run.runId)) {
@@ -159,15 +159,25 @@ const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" |
       const known = new Set(filter.templates.map((t) => JSON.stringify([t.name, t.version])))
       const queues = filter.queues === undefined ? undefined : new Set(filter.queues)
       const recoverQueues = filter.recoverQueues === undefined ? undefined : new Set(filter.recoverQueues)
+      const dead = filter.takeOverFrom === undefined ? undefined : new Set(filter.takeOverFrom)
       const candidates = Array.from(runs.values()).filter(({ record }) =>
         record.parentId === null &&
         known.has(JSON.stringify([record.templateName, record.templateVersion])) &&
-        isRunnable(record, now, queues, recoverQueues)
+        isRunnable(record, now, queues, recoverQueues, dead)
       ).sort((a, b) => a.record.createdAt - b.record.createdAt || (a.record.runId < b.record.runId ? -1 : 1))
       return candidates.slice(0, Math.max(0, filter.limit)).map((run) => {
         const lease = take(run, owner, leaseUntil)
         return { lease, run: run.record }
       })
+    }),
+
+  holders: (now) =>
+    Effect.sync(() => {
+      const owners = new Set<string>()
+      for (const { record } of runs.values()) {
+        if (record.status === "running" && record.owner !== null && (record.leaseUntil ?? 0) > now) owners.add(record.owner)
+      }
+      return Array.from(owners)
     }),
 
   heartbeat: (owner, leaseUntil) =>

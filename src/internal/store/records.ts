@@ -238,6 +238,12 @@ export interface ClaimFilter {
    * execute: `default` (runs started without a queue), and a worker's own.
    */
   readonly recoverQueues?: ReadonlyArray<string> | undefined
+  /**
+   * Owners the caller knows to be dead (processes of its machine that have
+   * exited): their `running` runs are orphaned at once, whatever their
+   * lease, as with `claim`'s `takeOverFrom`.
+   */
+  readonly takeOverFrom?: ReadonlyArray<string> | undefined
   /** At most this many. */
   readonly limit: number
 }

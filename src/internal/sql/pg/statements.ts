@@ -51,7 +51,9 @@ RETURNING ${runColumns}`)
   FOR UPDATE SKIP LOCKED
 )`
   const recoverable = "($everyQueue OR queue = ANY ($recoverQueues::text[]))"
-  const claimNext = statement(`WITH ${candidates("orphaned", `status = 'running' AND ${leasePassed("$now")} AND ${recoverable}`)},
+  const claimNext = statement(`WITH ${
+    candidates("orphaned", `status = 'running' AND (${leasePassed("$now")} OR owner = ANY ($takeOverFrom::text[])) AND ${recoverable}`)
+  },
 ${candidates("due", `status = 'suspended' AND wake_at <= $now AND ${recoverable}`)},
 ${candidates("queued", "status = 'queued' AND queue = ANY ($queues::text[])")},
 c AS (
@@ -66,7 +68,9 @@ RETURNING ${qualified("r", runColumns)}`)
 
   const heartbeat = statement(`UPDATE ${n.runs} SET lease_until = $leaseUntil WHERE owner = $owner AND status = 'running'
 RETURNING run_id, generation`)
-  return { insertQueued, insertClaimed, claim, statusOf, claimNext, heartbeat }
+  const holders = statement(`SELECT DISTINCT owner FROM ${n.runs} WHERE status = 'running' AND owner IS NOT NULL
+  AND lease_until > $now`)
+  return { insertQueued, insertClaimed, claim, statusOf, claimNext, heartbeat, holders }
 }
 
 /** The fenced writes of a run's owner, and cancellation. */

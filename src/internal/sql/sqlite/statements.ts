@@ -42,6 +42,8 @@ ON CONFLICT (run_id) DO UPDATE SET seq = excluded.seq, state = excluded.state`,
   statusOf: `SELECT status, owner, lease_until, generation, root_id FROM weft_runs WHERE run_id = ?`,
   claim: `UPDATE weft_runs SET ${take} WHERE run_id = @runId AND status IN ${active} AND ${claimable}`,
   take: `UPDATE weft_runs SET ${take} WHERE run_id = @runId`,
+  holders: `SELECT DISTINCT owner FROM weft_runs WHERE status = 'running' AND owner IS NOT NULL AND lease_until > ?
+  AND ${activeTerm}`,
   heartbeat: `UPDATE weft_runs SET lease_until = ? WHERE owner = ? AND status = 'running' AND ${activeTerm}
 RETURNING run_id, generation`,
   /** The checkpoint: inserted only while the lease's generation holds the running run. */
@@ -96,12 +98,18 @@ export const prepareStatements = (prepare: (sql: string) => Database.Statement):
  * an engine, oldest first; orphaned and due ones only of `recoverQueues`
  * queues when it is a number. One text per number of templates and queues
  * (cached by the connection). Parameters: the templates' names and
- * versions, `now` twice, the recover queues, the queues, the limit.
+ * versions, `now`, the dead owners, `now`, the recover queues, the queues, the limit.
  */
-export const claimNextSql = (templates: number, queues: number, recoverQueues?: number | undefined): string => {
+export const claimNextSql = (
+  templates: number,
+  queues: number,
+  recoverQueues?: number | undefined,
+  deadOwners = 0
+): string => {
   const known = Array.from({ length: templates }, () => "(template_name = ? AND template_version = ?)").join(" OR ")
   const list = (n: number) => Array(n).fill("?").join(", ")
-  const recoverable = "(status = 'running' AND (owner IS NULL OR COALESCE(lease_until, 0) <= ?))\n  " +
+  const dead = deadOwners === 0 ? "" : ` OR owner IN (${list(deadOwners)})`
+  const recoverable = `(status = 'running' AND (owner IS NULL OR COALESCE(lease_until, 0) <= ?${dead}))\n  ` +
     "OR (status = 'suspended' AND wake_at <= ?)"
   const recover = recoverQueues === undefined
     ? recoverable

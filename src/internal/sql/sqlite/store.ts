@@ -137,9 +137,18 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
           if (filter.templates.length === 0 || limit === 0) return []
           const queues = filter.queues ?? []
           const recover = filter.recoverQueues
-          const candidates = connection.prepare(claimNextSql(filter.templates.length, queues.length, recover?.length))
+          const dead = filter.takeOverFrom ?? []
+          const candidates = connection.prepare(claimNextSql(filter.templates.length, queues.length, recover?.length, dead.length))
             .pluck(true)
-          const params = [...filter.templates.flatMap((t) => [t.name, t.version]), now, now, ...(recover ?? []), ...queues, limit]
+          const params = [
+            ...filter.templates.flatMap((t) => [t.name, t.version]),
+            now,
+            ...dead,
+            now,
+            ...(recover ?? []),
+            ...queues,
+            limit
+          ]
           return connection.write(() => {
             const ids = candidates.all(...params) as ReadonlyArray<string>
             return ids.map((runId) => {
@@ -148,6 +157,8 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
             })
           })
         }),
+
+      holders: (now) => op("holders", () => st.holders.pluck(true).all(now) as ReadonlyArray<string>),
 
       heartbeat: (owner, leaseUntil) =>
         connection.run("heartbeat", () => {
