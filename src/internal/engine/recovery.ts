@@ -65,22 +65,7 @@ export const make = (options: {
     let more = false
     let lookedAt = -Infinity
     const intervalMillis = Duration.toMillis(Duration.decode(options.interval))
-    let deadLookedAt = -Infinity
-    let dead: ReadonlyArray<string> | undefined
-    /**
-     * The engines of dead processes of this machine that hold runs (their runs are taken over at once,
-     * not when their lease passes), looked for at most once per poll interval.
-     */
-    const deadOwners = (now: number): Effect.Effect<ReadonlyArray<string> | undefined, PersistenceError> =>
-      Effect.suspend(() => {
-        if (now - deadLookedAt < intervalMillis) return Effect.succeed(dead)
-        return Effect.map(store.holders(now), (owners) => {
-          deadLookedAt = now
-          const found = owners.filter(isDeadLocalOwner)
-          dead = found.length === 0 ? undefined : found
-          return dead
-        })
-      })
+    const deadOwners = deadOwnersOf(store, intervalMillis)
 
     /**
      * Claims and launches, once, what this engine may take up now: orphaned and due runs of `default`
@@ -174,3 +159,22 @@ export const make = (options: {
       takeUpOnce: claimRound(true)
     }
   })
+
+/**
+ * The engines of dead processes of this machine that hold runs (their runs are taken over at once, not
+ * when their lease passes), looked for at most once per `intervalMillis`.
+ */
+const deadOwnersOf = (store: Store, intervalMillis: number) => {
+  let lookedAt = -Infinity
+  let dead: ReadonlyArray<string> | undefined
+  return (now: number): Effect.Effect<ReadonlyArray<string> | undefined, PersistenceError> =>
+    Effect.suspend(() => {
+      if (now - lookedAt < intervalMillis) return Effect.succeed(dead)
+      return Effect.map(store.holders(now), (owners) => {
+        lookedAt = now
+        const found = owners.filter(isDeadLocalOwner)
+        dead = found.length === 0 ? undefined : found
+        return dead
+      })
+    })
+}
