@@ -222,19 +222,24 @@ export class RunAlreadyActive extends Data.TaggedError("RunAlreadyActive")<{
 }
 
 /**
- * A run was resumed with a template other than the one it was started with.
+ * A run was resumed with a template other than the one it was started with:
+ * another name or version, or the same name and version with another
+ * structure (steps, keys, Schemas, policies: then each side carries the
+ * digest of its structure, `fingerprint`).
  *
  * @since 0.1.0
  * @category errors
  */
 export class TemplateMismatch extends Data.TaggedError("TemplateMismatch")<{
   readonly runId: string
-  readonly stored: { readonly name: string; readonly version: string }
-  readonly given: { readonly name: string; readonly version: string }
+  readonly stored: { readonly name: string; readonly version: string; readonly fingerprint?: string | undefined }
+  readonly given: { readonly name: string; readonly version: string; readonly fingerprint?: string | undefined }
 }> {
   override get message(): string {
-    return `Run "${this.runId}" was started with template ${this.stored.name}@${this.stored.version} ` +
-      `and cannot be resumed with ${this.given.name}@${this.given.version}`
+    const side = (t: { readonly name: string; readonly version: string; readonly fingerprint?: string | undefined }) =>
+      `${t.name}@${t.version}${t.fingerprint === undefined ? "" : ` (structure ${t.fingerprint})`}`
+    return `Run "${this.runId}" was started with template ${side(this.stored)} ` +
+      `and cannot be resumed with ${side(this.given)}`
   }
 }
 

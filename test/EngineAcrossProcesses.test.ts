@@ -137,6 +137,49 @@ describe("engine.inspect", () => {
     }))
 })
 
+describe("a run's template structure (issue 18.5)", () => {
+  /** A template under one name and version whose second step differs with `second`. */
+  const versionOne = (second: string, ran: Array<string>) =>
+    Template.make({
+      name: "pinned_structure",
+      version: "1",
+      steps: [
+        Durable.waitForSignal("decision", Decision),
+        Step.make({
+          name: second,
+          requires: { decision: Decision },
+          provides: { done: Schema.String },
+          run: () => Effect.sync(() => (ran.push(second), { done: second }))
+        })
+      ]
+    })
+
+  it.effect("a process holding another template under the run's name and version refuses the run: TemplateMismatch naming both", () =>
+    Effect.gen(function*() {
+      const { a, b } = yield* twoProcesses
+      const ran: Array<string> = []
+      const first = versionOne("settle", ran)
+      const second = versionOne("settle_differently", ran)
+      yield* a.engine.start(first, {}, { runId: "p1" })
+      yield* awaitStatusIn(a.engine, "p1", "suspended")
+      expect((yield* a.engine.status("p1")).templateFingerprint).toMatch(/^[0-9a-f]{16}$/)
+      yield* a.stop
+      // resumed by hand with the other template
+      const mismatch = yield* Effect.flip(b.engine.resume(second, "p1"))
+      expect(mismatch).toBeInstanceOf(Errors.TemplateMismatch)
+      const error = mismatch as Errors.TemplateMismatch
+      expect(error.stored.fingerprint).toBe((yield* b.engine.status("p1")).templateFingerprint)
+      expect(error.given.fingerprint).not.toBe(error.stored.fingerprint)
+      expect(error.message).toContain("pinned_structure@1 (structure ")
+      // taken up after a signal (recovery's path): left alone, not executed with the other steps
+      yield* b.engine.signal("p1", "decision", { approved: true })
+      yield* b.engine.resumeDue
+      yield* TestClock.adjust("1 minute")
+      expect(ran).toEqual([])
+      expect((yield* b.engine.status("p1")).status).not.toBe("completed")
+    }))
+})
+
 describe("registering templates", () => {
   const build = (stepName: string) =>
     Template.make({

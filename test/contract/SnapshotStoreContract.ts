@@ -92,7 +92,7 @@ export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): vo
       Effect.gen(function*() {
         const s = yield* SnapshotStore
         const lease = yield* s.createRun(
-          newRun("r1", { timeoutMillis: 600_000, queue: "orders", traceContext: "00-abc-def-01" }),
+          newRun("r1", { timeoutMillis: 600_000, queue: "orders", traceContext: "00-abc-def-01", templateFingerprint: "f1a2" }),
           storedState({ n: 1 }),
           { owner, leaseUntil: lease60 }
         )
@@ -120,10 +120,11 @@ export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): vo
           owner,
           leaseUntil: lease60,
           generation: 1,
-          traceContext: "00-abc-def-01"
+          traceContext: "00-abc-def-01",
+          templateFingerprint: "f1a2"
         } satisfies RunRecord)
         const r2 = yield* get("r2")
-        expect([r2.status, r2.owner, r2.leaseUntil, r2.generation]).toEqual(["queued", null, null, 0])
+        expect([r2.status, r2.owner, r2.leaseUntil, r2.generation, r2.templateFingerprint]).toEqual(["queued", null, null, 0, null])
       }).pipe(Effect.provide(layer)))
 
     it.effect("a duplicate run id is a PersistenceError of reason duplicate, and the first run is untouched", () =>

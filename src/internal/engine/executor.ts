@@ -10,7 +10,7 @@
  *
  * @internal
  */
-import { Clock, Context, Deferred, Duration, Effect, Exit, Fiber, FiberMap, FiberSet, Option, Queue } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberMap, FiberSet, Option, Queue } from "effect"
 import type { Scope } from "effect"
 import type { PersistenceError } from "../../Errors.js"
 import { LeaseLost } from "../../Errors.js"
@@ -19,7 +19,7 @@ import { isTransient, retryTransient } from "../run/checkpoint.js"
 import { type RunContext, type RunEnv, type RunOutcome, withServices } from "../run/context.js"
 import { summarize } from "../run/errors.js"
 import type { Suspended } from "../run/durable.js"
-import { type Ending, execute, load, restore } from "../run/lifecycle.js"
+import { checkPinned, type Ending, execute, load, restore } from "../run/lifecycle.js"
 import { isTracked } from "./clock.js"
 import type { Registry } from "./registry.js"
 import { type Active, Slots, type StopReason } from "./slots.js"
@@ -123,6 +123,9 @@ class Execution {
     /** One item when an execution ended since the last take. */
     readonly endings: Queue.Queue<void>
   ) {}
+
+  /** Runs refused for their template's structure (said once in the log). */
+  readonly refused = new Set<string>()
 
   get store() {
     return this.deps.env.store
@@ -299,6 +302,15 @@ class Execution {
     return Effect.gen(function*() {
       const registered = self.deps.registry.get(run.templateName, run.templateVersion)
       if (registered === undefined) return yield* self.release(run.runId, lease)
+      const pinned = checkPinned(registered.template, run)
+      if (Either.isLeft(pinned)) {
+        // started with another template under this name and version: it is not executed here
+        if (!self.refused.has(run.runId)) {
+          self.refused.add(run.runId)
+          yield* Effect.logWarning(`weft: ${pinned.left.message}: left alone`)
+        }
+        return yield* self.release(run.runId, lease)
+      }
       const restored = yield* Effect.either(
         Effect.flatMap(load(env, run.runId), ({ loaded, records }) =>
           restore(env, registered.template, loaded, visibleRecords(records), lease))

@@ -9,6 +9,7 @@
  *
  * @internal
  */
+import { createHash } from "node:crypto"
 import { Context, Duration, Either } from "effect"
 import type * as Durable from "../../Durable.js"
 import { TemplateConflict } from "../../Errors.js"
@@ -120,6 +121,21 @@ export const fingerprint = (template: Template.Template.Any): ReadonlyArray<stri
   node(template as Template.Node, 0)
   fingerprintCache.set(template, lines)
   return lines
+}
+
+const digestCache = new WeakMap<Template.Template.Any, string>()
+
+/**
+ * A short digest of a template's {@link fingerprint} (16 hex digits of its SHA-256), stored with each run:
+ * an engine whose template of that name and version has another digest refuses the run.
+ */
+export const fingerprintDigest = (template: Template.Template.Any): string => {
+  let digest = digestCache.get(template)
+  if (digest === undefined) {
+    digest = createHash("sha256").update(fingerprint(template).join("\n")).digest("hex").slice(0, 16)
+    digestCache.set(template, digest)
+  }
+  return digest
 }
 
 /** Where two fingerprints first differ, in words. */

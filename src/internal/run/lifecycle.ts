@@ -9,6 +9,7 @@
  *
  * @internal
  */
+import { fingerprintDigest } from "../engine/registry.js"
 import { Cause, Clock, Duration, Effect, Either, Exit, Option } from "effect"
 import {
   InvalidInput,
@@ -112,7 +113,8 @@ export const create = (
       parentId,
       rootId: ctx.rootId,
       queue: ctx.queue,
-      traceContext: ctx.traceContext
+      traceContext: ctx.traceContext,
+      templateFingerprint: fingerprintDigest(ctx.template)
     }, ctx.storedState(), claim === null ? null : { owner: ctx.env.owner, leaseUntil: claim.leaseUntil }),
     (lease) => {
       if (lease !== null) ctx.lease = lease
@@ -123,17 +125,26 @@ export const create = (
 // stored runs
 // ---------------------------------------------------------------------------
 
-/** Checks that a stored run was started with `template`. */
-export const checkPinned = (template: Template.Template.Any, run: RunRecord): Either.Either<void, TemplateMismatch> =>
-  run.templateName === template.name && run.templateVersion === template.version
-    ? Either.void
-    : Either.left(
-      new TemplateMismatch({
-        runId: run.runId,
-        stored: { name: run.templateName, version: run.templateVersion },
-        given: { name: template.name, version: template.version }
-      })
-    )
+/**
+ * Checks that a stored run was started with `template`: the same name and version, and the same
+ * structure (its fingerprint's digest, when the run has one).
+ */
+export const checkPinned = (template: Template.Template.Any, run: RunRecord): Either.Either<void, TemplateMismatch> => {
+  const stored = { name: run.templateName, version: run.templateVersion }
+  const given = { name: template.name, version: template.version }
+  if (run.templateName !== template.name || run.templateVersion !== template.version) {
+    return Either.left(new TemplateMismatch({ runId: run.runId, stored, given }))
+  }
+  const digest = fingerprintDigest(template)
+  if (run.templateFingerprint === null || run.templateFingerprint === digest) return Either.void
+  return Either.left(
+    new TemplateMismatch({
+      runId: run.runId,
+      stored: { ...stored, fingerprint: run.templateFingerprint },
+      given: { ...given, fingerprint: digest }
+    })
+  )
+}
 
 /**
  * Rebuilds a stored run's context (its state decoded with the template's

@@ -133,7 +133,8 @@ const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" |
         waitingFor: null,
         owner: claim?.owner ?? null,
         leaseUntil: claim?.leaseUntil ?? null,
-        generation: claim === null ? 0 : 1
+        generation: claim === null ? 0 : 1,
+        templateFingerprint: run.templateFingerprint ?? null
       }
       runs.set(run.runId, new MemoryRun(record, state))
       return Effect.succeed(claim === null ? null : { owner: claim.owner, generation: 1 })

@@ -120,6 +120,13 @@ export interface RunRecord {
   readonly generation: number
   /** The W3C trace context of the run's span (OpenTelemetry), so that a resume continues its trace. */
   readonly traceContext: string | null
+  /**
+   * A digest of the structure of the template the run was started with
+   * (its nodes, names, keys, Schemas and policies); `null` for a run
+   * recorded before weft stored it. An engine whose template of that name
+   * and version has another structure refuses the run (`TemplateMismatch`).
+   */
+  readonly templateFingerprint: string | null
 }
 
 /**
@@ -139,6 +146,8 @@ export interface NewRun {
   readonly rootId: string
   readonly queue: string
   readonly traceContext: string | null
+  /** A digest of the template's structure (see {@link RunRecord.templateFingerprint}). */
+  readonly templateFingerprint?: string | null | undefined
 }
 
 /**

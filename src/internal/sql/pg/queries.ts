@@ -88,6 +88,7 @@ const writeQueries = (
           leaseUntil: p.leaseUntil,
           generation: p.generation,
           traceContext: p.run.traceContext,
+          templateFingerprint: p.run.templateFingerprint ?? null,
           state: p.state,
           channel
         }))

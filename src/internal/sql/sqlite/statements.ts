@@ -21,7 +21,7 @@ const final = `(${finalStatuses.map((s) => `'${s}'`).join(", ")})`
 export const runSelect = `SELECT r.run_id, r.template_name, r.template_version, r.status,
   COALESCE(s.seq, 0) AS seq, r.created_at, MAX(r.updated_at, COALESCE(s.ended_at, r.updated_at)) AS updated_at,
   r.expires_at, r.error, r.timeout_ms, r.elapsed_ms, r.wake_at, r.waiting_for, r.parent_id, r.root_id, r.queue,
-  r.owner, r.lease_until, r.generation, r.trace_context
+  r.owner, r.lease_until, r.generation, r.trace_context, r.template_fingerprint
 FROM weft_runs r
 LEFT JOIN weft_steps s ON s.run_id = r.run_id AND s.seq = (SELECT MAX(m.seq) FROM weft_steps m WHERE m.run_id = r.run_id)`
 
@@ -34,8 +34,9 @@ const take = "status = 'running', owner = @owner, lease_until = @leaseUntil, gen
 /** The SQL of the statements, by name. */
 export const statementSql = {
   insertRun: `INSERT INTO weft_runs (run_id, template_name, template_version, status, seq, created_at,
-  updated_at, timeout_ms, elapsed_ms, parent_id, root_id, queue, owner, lease_until, generation, trace_context)
-VALUES (?, ?, ?, ?, 0, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING`,
+  updated_at, timeout_ms, elapsed_ms, parent_id, root_id, queue, owner, lease_until, generation, trace_context,
+  template_fingerprint)
+VALUES (?, ?, ?, ?, 0, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING`,
   upsertSnapshot: `INSERT INTO weft_snapshots (run_id, seq, state) VALUES (?, ?, ?)
 ON CONFLICT (run_id) DO UPDATE SET seq = excluded.seq, state = excluded.state`,
   selectRun: `${runSelect} WHERE r.run_id = ?`,

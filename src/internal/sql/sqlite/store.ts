@@ -106,7 +106,8 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
                 claim?.owner ?? null,
                 claim?.leaseUntil ?? null,
                 claim === null ? 0 : 1,
-                run.traceContext
+                run.traceContext,
+                run.templateFingerprint ?? null
               ).changes === 1
               if (inserted) st.upsertSnapshot.run(run.runId, 0, stateJson)
               return inserted

@@ -34,7 +34,8 @@ export const claims = (io: Io): Pick<Service, "createRun" | "claim" | "claimNext
                 parentId: encodeNullable(run.parentId),
                 rootId: encode(run.rootId),
                 queue: encode(run.queue),
-                traceContext: encodeNullable(run.traceContext)
+                traceContext: encodeNullable(run.traceContext),
+                templateFingerprint: encodeNullable(run.templateFingerprint ?? null)
               },
               status: claim === null ? "queued" : "running",
               owner: claim === null ? null : encode(claim.owner),
