@@ -10,7 +10,7 @@
  *
  * @internal
  */
-import { Clock, Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberMap, FiberSet, Option, Queue } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberMap, FiberSet, Option, Queue, Schedule } from "effect"
 import type { Scope } from "effect"
 import type { PersistenceError } from "../../Errors.js"
 import { LeaseLost } from "../../Errors.js"
@@ -137,10 +137,39 @@ class Execution {
       Effect.ignore(this.store.pause(runId, lease, { _tag: "Release" }, { updatedAt: now, elapsedMillis: 0 })))
 
   /** What the run's waiters learn from how an execution here ended, and what follows it. */
-  private readonly settle = (runId: string, queue: string, ending: Ending): Effect.Effect<void> => {
+  /**
+   * A run whose hand-back failed (the store failing): tried again in the background, every second at
+   * most, until the store takes it (then any engine may claim the run at once) or the run is no longer
+   * this claim's (taken up again, here or elsewhere, or cancelled).
+   */
+  private readonly handBackLater = (runId: string, lease: Lease): Effect.Effect<void> =>
+    Effect.asVoid(FiberMap.run(
+      this.timers,
+      runId,
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        this.store.pause(runId, lease, { _tag: "Release" }, { updatedAt: now, elapsedMillis: 0 })).pipe(
+          Effect.retry({
+            while: isTransient,
+            schedule: Schedule.union(Schedule.exponential("100 millis"), Schedule.spaced("1 second"))
+          }),
+          Effect.ignore
+        )
+    ))
+
+  private readonly settle = (runId: string, queue: string, lease: Lease, ending: Ending): Effect.Effect<void> => {
     const exit = exitOfEnding(runId, ending)
     switch (ending._tag) {
       case "Abandoned":
+        if (ending.handedBack === false) {
+          return Effect.all([
+            Effect.logWarning(
+              `weft: run ${runId} stopped here, the store failing: ${ending.error.message}; it could not be handed ` +
+                "back either: it will be as soon as the store answers"
+            ),
+            this.waiters.complete(runId, exit!),
+            this.handBackLater(runId, lease)
+          ], { discard: true })
+        }
         return Effect.zipRight(
           Effect.logWarning(`weft: run ${runId} stopped here, the store failing: ${ending.error.message}; handed back`),
           this.waiters.complete(runId, exit!)
@@ -249,7 +278,7 @@ class Execution {
       })
     ).pipe(
       Effect.flatMap((ending) =>
-        Effect.all([this.slots.forget(ctx.runId), this.freed, this.settle(ctx.runId, ctx.queue, ending)], { discard: true })
+        Effect.all([this.slots.forget(ctx.runId), this.freed, this.settle(ctx.runId, ctx.queue, ctx.lease, ending)], { discard: true })
       ),
       Effect.onInterrupt(() => this.stopped(ctx))
     )

@@ -123,7 +123,9 @@ export const resume = (deps: RunsDeps) =>
     if (isFinal(run.status)) return yield* new Errors.RunNotResumable({ runId, status: run.status })
     if (executor.active.has(runId)) return
     const now = yield* Clock.currentTimeMillis
-    const takeOverFrom = run.owner !== null && isDeadLocalOwner(run.owner) ? run.owner : undefined
+    // held by a dead process of this machine, or by this engine though it no longer executes it (its
+    // hand-back failed): taken over at once
+    const takeOverFrom = run.owner !== null && (run.owner === env.owner || isDeadLocalOwner(run.owner)) ? run.owner : undefined
     // held by a live lease, as read: answered without a write (a resume loop must not keep the
     // store's write lock from the engine executing the run, or its heartbeat may starve)
     if (

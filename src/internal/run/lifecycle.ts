@@ -243,8 +243,11 @@ export type Ending =
   | { readonly _tag: "Cancelled" }
   /** Another engine holds it now: it goes on there. */
   | { readonly _tag: "Lost"; readonly error: LeaseLost }
-  /** The store stayed unavailable: the run is left resumable (handed back when possible). */
-  | { readonly _tag: "Abandoned"; readonly error: PersistenceError }
+  /**
+   * The store stayed unavailable: the run is left resumable — handed back, or, when even that write
+   * failed (`handedBack: false`), still held by this engine, which hands it back once the store answers.
+   */
+  | { readonly _tag: "Abandoned"; readonly error: PersistenceError; readonly handedBack?: boolean | undefined }
   /** This execution was interrupted (shutdown, or its caller): the run was handed back. */
   | { readonly _tag: "Interrupted" }
 
@@ -338,16 +341,19 @@ export const execute = (ctx: RunContext, options: { readonly child: boolean }): 
       return ending
     })
   ).pipe(
-    Effect.tap((ending) => {
+    Effect.flatMap((ending): Effect.Effect<Ending> => {
       switch (ending._tag) {
         case "Cancelled":
-          return ctx.env.publish({ _tag: "RunCancelled", runId: ctx.runId, at: ctx.updatedAt })
+          return Effect.as(ctx.env.publish({ _tag: "RunCancelled", runId: ctx.runId, at: ctx.updatedAt }), ending)
         case "Abandoned":
-          // the store failed: hand the run back if it can still hear us (else its lease runs out)
+          // the store failed: hand the run back if it can still hear us (else the executor tries again)
           return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-            Effect.ignore(ctx.env.store.pause(ctx.runId, ctx.lease, { _tag: "Release" }, { updatedAt: now, elapsedMillis: 0 })))
+            Effect.map(
+              Effect.either(ctx.env.store.pause(ctx.runId, ctx.lease, { _tag: "Release" }, { updatedAt: now, elapsedMillis: 0 })),
+              (released) => ({ ...ending, handedBack: released._tag === "Right" })
+            ))
         default:
-          return Effect.void
+          return Effect.succeed(ending)
       }
     })
   )
