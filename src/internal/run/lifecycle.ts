@@ -125,10 +125,7 @@ export const create = (
 // stored runs
 // ---------------------------------------------------------------------------
 
-/**
- * Checks that a stored run was started with `template`: the same name and version, and the same
- * structure (its fingerprint's digest, when the run has one).
- */
+/** Checks that a stored run was started with `template`: same name, version and structure (when stored). */
 export const checkPinned = (template: Template.Template.Any, run: RunRecord): Either.Either<void, TemplateMismatch> => {
   const stored = { name: run.templateName, version: run.templateVersion }
   const given = { name: template.name, version: template.version }
@@ -243,10 +240,7 @@ export type Ending =
   | { readonly _tag: "Cancelled" }
   /** Another engine holds it now: it goes on there. */
   | { readonly _tag: "Lost"; readonly error: LeaseLost }
-  /**
-   * The store stayed unavailable: the run is left resumable — handed back, or, when even that write
-   * failed (`handedBack: false`), still held by this engine, which hands it back once the store answers.
-   */
+  /** The store stayed unavailable: the run is left resumable (handed back, unless `handedBack` is false). */
   | { readonly _tag: "Abandoned"; readonly error: PersistenceError; readonly handedBack?: boolean | undefined }
   /** This execution was interrupted (shutdown, or its caller): the run was handed back. */
   | { readonly _tag: "Interrupted" }
