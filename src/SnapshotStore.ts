@@ -152,6 +152,9 @@ export interface Service {
   readonly holders: (now: number) => Effect.Effect<ReadonlyArray<string>, PersistenceError>
   /**
    * Renews the lease of every `running` run `owner` holds, in one statement,
+   * adding to each run's elapsed time how far its lease moved (the
+   * execution time since its claim or last beat: the owner accounts for it
+   * when the run stops, see `pause`),
    * and returns them: a run the owner thought it held and that is missing
    * was taken over or cancelled.
    */

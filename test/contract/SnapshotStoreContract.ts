@@ -498,6 +498,11 @@ export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): vo
         const renewed = yield* s.heartbeat(owner, t0 + 120_000)
         expect(renewed).toEqual([{ runId: "a", generation: 1 }])
         expect((yield* get("a")).leaseUntil).toBe(t0 + 120_000)
+        // how far the lease moved is execution time, recorded (issue 18.1): 60 s, then 5 s more
+        expect((yield* get("a")).elapsedMillis).toBe(60_000)
+        yield* s.heartbeat(owner, t0 + 125_000)
+        expect((yield* get("a")).elapsedMillis).toBe(65_000)
+        expect((yield* get("b")).elapsedMillis).toBe(0)
         expect(yield* s.heartbeat(other, t0 + 120_000)).toEqual([])
       }).pipe(Effect.provide(layer)))
 

@@ -290,7 +290,13 @@ class Execution {
         // fiber inherits its caller's clock, which most often is the engine's already
         const clock = isTracked(callerClock) ? callerClock : this.engineClock
         ctx.clock = clock
-        const active = { lease: ctx.lease, queue: ctx.queue, since: callerClock.unsafeCurrentTimeMillis(), reason: undefined }
+        const active = {
+          lease: ctx.lease,
+          queue: ctx.queue,
+          since: callerClock.unsafeCurrentTimeMillis(),
+          reason: undefined,
+          accounted: ctx
+        }
         const here = this.executeHere(ctx, context, inherited, kind)
         return Effect.zipRight(
           this.slots.hold(ctx.runId, active),

@@ -43,6 +43,8 @@ export interface Active {
   /** When this engine claimed it (the heartbeat ignores runs claimed after it asked). */
   readonly since: number
   reason: StopReason | undefined
+  /** Mirrors what a heartbeat recorded of the run's execution time (`RunContext.leaseUntil`, `beatCounted`). */
+  readonly accounted?: { leaseUntil: number; beatCounted: number } | undefined
 }
 
 /** The queues a worker serves, each with how many of its runs may execute here at once. */

@@ -118,6 +118,7 @@ export const create = (
     }, ctx.storedState(), claim === null ? null : { owner: ctx.env.owner, leaseUntil: claim.leaseUntil }),
     (lease) => {
       if (lease !== null) ctx.lease = lease
+      if (claim !== null) ctx.leaseUntil = claim.leaseUntil
     }
   )
 
@@ -165,6 +166,7 @@ export const restore = (
     ctx.queue = run.queue
     ctx.timeoutMillis = run.timeoutMillis
     ctx.elapsedBefore = run.elapsedMillis
+    ctx.leaseUntil = run.leaseUntil ?? 0
     ctx.traceContext = run.traceContext
     ctx.completed = new Set(completedStepKeys)
     ctx.records.push(...records)
@@ -279,7 +281,8 @@ export const execute = (ctx: RunContext, options: { readonly child: boolean }): 
       }
       const exit = yield* Effect.exit(restore(runSpan(ctx, ctx.restored, body)))
       const now = ctx.clock.unsafeCurrentTimeMillis()
-      const at = { updatedAt: now, elapsedMillis: Math.max(0, now - started) }
+      // what the heartbeats recorded of this execution already is not added again
+      const at = { updatedAt: now, elapsedMillis: Math.max(0, now - started - ctx.beatCounted) }
       const store = env.store
       /** Records an ending; if the record itself cannot be made, says why. */
       const record = <A>(write: Effect.Effect<void, unknown>, ending: A) =>

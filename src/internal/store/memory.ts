@@ -186,7 +186,8 @@ const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" |
       const renewed: Array<{ readonly runId: string; readonly generation: number }> = []
       for (const run of runs.values()) {
         if (run.record.owner === owner && run.record.status === "running") {
-          run.record = { ...run.record, leaseUntil }
+          const moved = Math.max(0, leaseUntil - (run.record.leaseUntil ?? leaseUntil))
+          run.record = { ...run.record, leaseUntil, elapsedMillis: run.record.elapsedMillis + moved }
           renewed.push({ runId: run.record.runId, generation: run.record.generation })
         }
       }

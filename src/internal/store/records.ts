@@ -95,7 +95,9 @@ export interface RunRecord {
   readonly timeoutMillis: number
   /**
    * Execution time the run has used so far towards its timeout (ms): added
-   * up each time an engine stops executing it (suspension, release, end).
+   * at each heartbeat of the engine executing it (how far its lease moved)
+   * and when an engine stops executing it (suspension, release, end: the
+   * rest), so that a killed process loses one beat interval of it at most.
    */
   readonly elapsedMillis: number
   /**

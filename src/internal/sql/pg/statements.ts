@@ -66,7 +66,9 @@ UPDATE ${n.runs} r SET status = 'running', owner = $owner, lease_until = $leaseU
 FROM c WHERE r.run_id = c.run_id
 RETURNING ${qualified("r", runColumns)}`)
 
-  const heartbeat = statement(`UPDATE ${n.runs} SET lease_until = $leaseUntil WHERE owner = $owner AND status = 'running'
+  const heartbeat = statement(`UPDATE ${n.runs}
+SET elapsed_ms = elapsed_ms + GREATEST(0, $leaseUntil - COALESCE(lease_until, $leaseUntil)), lease_until = $leaseUntil
+WHERE owner = $owner AND status = 'running'
 RETURNING run_id, generation`)
   const holders = statement(`SELECT DISTINCT owner FROM ${n.runs} WHERE status = 'running' AND owner IS NOT NULL
   AND lease_until > $now`)
