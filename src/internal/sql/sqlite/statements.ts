@@ -45,8 +45,8 @@ ON CONFLICT (run_id) DO UPDATE SET seq = excluded.seq, state = excluded.state`,
   take: `UPDATE weft_runs SET ${take} WHERE run_id = @runId`,
   holders: `SELECT DISTINCT owner FROM weft_runs WHERE status = 'running' AND owner IS NOT NULL AND lease_until > ?
   AND ${activeTerm}`,
-  heartbeat: `UPDATE weft_runs SET elapsed_ms = elapsed_ms + MAX(0, @leaseUntil - COALESCE(lease_until, @leaseUntil)),
-  lease_until = @leaseUntil WHERE owner = @owner AND status = 'running' AND ${activeTerm}
+  heartbeat: `UPDATE weft_runs SET elapsed_ms = elapsed_ms + MAX(0, ? - COALESCE(lease_until, ?)),
+  lease_until = ? WHERE owner = ? AND status = 'running' AND ${activeTerm}
 RETURNING run_id, generation`,
   /** The checkpoint: inserted only while the lease's generation holds the running run. */
   insertStep: `INSERT INTO weft_steps (${stepColumns})

@@ -164,7 +164,7 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
       heartbeat: (owner, leaseUntil) =>
         connection.run("heartbeat", () => {
           connection.checkFile("heartbeat", true)
-          const rows = st.heartbeat.all({ leaseUntil, owner }) as ReadonlyArray<{ run_id: string; generation: number }>
+          const rows = st.heartbeat.all(leaseUntil, leaseUntil, leaseUntil, owner) as ReadonlyArray<{ run_id: string; generation: number }>
           return rows.map((row) => ({ runId: row.run_id, generation: row.generation }))
         }),
 
