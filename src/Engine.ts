@@ -301,9 +301,11 @@ export interface Service {
   readonly collectExpired: Effect.Effect<number, PersistenceError>
   /**
    * Takes up, once, the runs of the templates registered here that need an
-   * engine (suspended runs that are due, runs whose engine died); succeeds
-   * with how many. Engines do this by themselves every poll interval (the
-   * `recovery` setting).
+   * engine (suspended runs that are due, runs whose engine died) and that
+   * this engine may execute, as recovery does: runs of `default`, and of
+   * the queues it serves as a worker (within their limits, queued runs
+   * included); succeeds with how many. Engines do this by themselves every
+   * poll interval (the `recovery` setting).
    */
   readonly resumeDue: Effect.Effect<number, PersistenceError>
   /**
@@ -364,7 +366,6 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
     const owner = makeOwnerId()
     const registry = new Registry()
     const leaseMillis = Math.max(3, Math.round(Duration.toMillis(settings.leaseDuration)))
-    const permits = yield* Effect.makeSemaphore(settings.maxConcurrentWorkflows)
     const env: RunEnv = {
       store,
       settings,
@@ -374,8 +375,8 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
       interpret,
       children: childRuns(() => leaseMillis)
     }
-    const executor = yield* Executor.make({ env, registry, permits, leaseMillis })
     const durable = store.durable !== false
+    const executor = yield* Executor.make({ env, registry, leaseMillis, recovery: settings.recovery && durable })
     yield* Effect.forkScoped(Heartbeat.run({ store, owner, executor, leaseMillis }))
     const poller = yield* Recovery.make({
       store,

@@ -60,7 +60,12 @@ export const Issue = Schema.Struct({
 export interface Issue extends Schema.Schema.Type<typeof Issue> {}
 
 /** A template's name and version, as `TemplateMismatch` names them. */
-const TemplateRef = Schema.Struct({ name: Schema.String, version: Schema.String })
+/** A template as a run records it: name, version and, where known, the digest of its structure. */
+const FingerprintedRef = Schema.Struct({
+  name: Schema.String,
+  version: Schema.String,
+  fingerprint: Schema.optional(Schema.String)
+})
 
 /** Another run's error, summarised as the store keeps it (it may have ended in another process). */
 const ErrorRef = Schema.NullOr(Schema.Struct({
@@ -371,21 +376,26 @@ export class RunAlreadyActive extends Schema.TaggedError<RunAlreadyActive>()("Ru
 }
 
 /**
- * A run was resumed with a template other than the one it was started with.
+ * A run was resumed with a template other than the one it was started with:
+ * another name or version, or the same name and version with another
+ * structure (steps, keys, Schemas, policies: then each side carries the
+ * digest of its structure, `fingerprint`).
  *
  * @since 0.1.0
  * @category errors
  */
 export class TemplateMismatch extends Schema.TaggedError<TemplateMismatch>()("TemplateMismatch", {
   runId: Schema.String,
-  stored: TemplateRef,
-  given: TemplateRef
+  stored: FingerprintedRef,
+  given: FingerprintedRef
 }) {
   readonly [TypeId]: TypeId = TypeId
   static readonly kind: Kind = "input"
   override get message(): string {
-    return `Run "${this.runId}" was started with template ${this.stored.name}@${this.stored.version} ` +
-      `and cannot be resumed with ${this.given.name}@${this.given.version}`
+    const side = (t: { readonly name: string; readonly version: string; readonly fingerprint?: string | undefined }) =>
+      `${t.name}@${t.version}${t.fingerprint === undefined ? "" : ` (structure ${t.fingerprint})`}`
+    return `Run "${this.runId}" was started with template ${side(this.stored)} ` +
+      `and cannot be resumed with ${side(this.given)}`
   }
 }
 

@@ -141,7 +141,9 @@ export interface RunRecord {
   readonly timeoutMillis: number
   /**
    * Execution time the run has used so far towards its timeout (ms): added
-   * up each time an engine stops executing it (suspension, release, end).
+   * at each heartbeat of the engine executing it (how far its lease moved)
+   * and when an engine stops executing it (suspension, release, end: the
+   * rest), so that a killed process loses one beat interval of it at most.
    */
   readonly elapsedMillis: number
   /**
@@ -166,6 +168,13 @@ export interface RunRecord {
   readonly generation: number
   /** The W3C trace context of the run's span (OpenTelemetry), so that a resume continues its trace. */
   readonly traceContext: string | null
+  /**
+   * A digest of the structure of the template the run was started with
+   * (its nodes, names, keys, Schemas and policies); `null` for a run
+   * recorded before weft stored it. An engine whose template of that name
+   * and version has another structure refuses the run (`TemplateMismatch`).
+   */
+  readonly templateFingerprint: string | null
 }
 
 /**
@@ -185,6 +194,8 @@ export interface NewRun {
   readonly rootId: string
   readonly queue: string
   readonly traceContext: string | null
+  /** A digest of the template's structure (see {@link RunRecord.templateFingerprint}). */
+  readonly templateFingerprint?: string | null | undefined
 }
 
 /**
@@ -290,6 +301,12 @@ export interface ClaimFilter {
    * execute: `default` (runs started without a queue), and a worker's own.
    */
   readonly recoverQueues?: ReadonlyArray<string> | undefined
+  /**
+   * Owners the caller knows to be dead (processes of its machine that have
+   * exited): their `running` runs are orphaned at once, whatever their
+   * lease, as with `claim`'s `takeOverFrom`.
+   */
+  readonly takeOverFrom?: ReadonlyArray<string> | undefined
   /** At most this many. */
   readonly limit: number
 }
@@ -451,7 +468,16 @@ export interface Service {
     filter: ClaimFilter
   ) => Effect.Effect<ReadonlyArray<{ readonly lease: Lease; readonly run: RunRecord }>, PersistenceError>
   /**
+   * The owners holding a live lease (past `now`) on some `running` run:
+   * an engine looks among them for dead processes of its machine, whose
+   * runs it may take over at once (`claimNext`'s `takeOverFrom`).
+   */
+  readonly holders: (now: number) => Effect.Effect<ReadonlyArray<string>, PersistenceError>
+  /**
    * Renews the lease of every `running` run `owner` holds, in one statement,
+   * adding to each run's elapsed time how far its lease moved (the
+   * execution time since its claim or last beat: the owner accounts for it
+   * when the run stops, see `pause`),
    * and returns them: a run the owner thought it held and that is missing
    * was taken over or cancelled.
    */

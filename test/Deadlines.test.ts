@@ -65,6 +65,26 @@ describe("Deadlines", () => {
       expect((yield* second.engine.status("a1")).wakeAt).toBeNull()
     }))
 
+  it.scoped("engine.resumeDue leaves a due run of a queue this engine does not serve to that queue's workers (issue 18.3)", () =>
+    Effect.gen(function*() {
+      const filename = yield* tempFile
+      const first = yield* processOn(filename)
+      yield* Effect.scoped(Effect.gen(function*() {
+        yield* first.engine.serve({ orders: 1 })
+        yield* first.engine.start(approval, {}, { runId: "q1", queue: "orders" })
+        yield* awaitStatusIn(first.engine, "q1", "suspended")
+      }))
+      yield* first.stop
+      const second = yield* processOn(filename)
+      yield* second.engine.register(approval)
+      yield* TestClock.adjust("2 hours")
+      expect(yield* second.engine.resumeDue).toBe(0)
+      expect((yield* second.engine.status("q1")).status).toBe("suspended")
+      // a worker of `orders` takes it up
+      yield* second.engine.serve({ orders: 1 })
+      yield* awaitStatusIn(second.engine, "q1", "completed")
+    }))
+
   it.scoped("a run whose template this engine does not know is left alone", () =>
     Effect.gen(function*() {
       const filename = yield* tempFile

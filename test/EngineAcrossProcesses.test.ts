@@ -137,6 +137,49 @@ describe("engine.inspect", () => {
     }))
 })
 
+describe("a run's template structure (issue 18.5)", () => {
+  /** A template under one name and version whose second step differs with `second`. */
+  const versionOne = (second: string, ran: Array<string>) =>
+    Template.make({
+      name: "pinned_structure",
+      version: "1",
+      steps: [
+        Durable.waitForSignal("decision", Decision),
+        Step.make({
+          name: second,
+          requires: { decision: Decision },
+          provides: { done: Schema.String },
+          run: () => Effect.sync(() => (ran.push(second), { done: second }))
+        })
+      ]
+    })
+
+  it.effect("a process holding another template under the run's name and version refuses the run: TemplateMismatch naming both", () =>
+    Effect.gen(function*() {
+      const { a, b } = yield* twoProcesses
+      const ran: Array<string> = []
+      const first = versionOne("settle", ran)
+      const second = versionOne("settle_differently", ran)
+      yield* a.engine.start(first, {}, { runId: "p1" })
+      yield* awaitStatusIn(a.engine, "p1", "suspended")
+      expect((yield* a.engine.status("p1")).templateFingerprint).toMatch(/^[0-9a-f]{16}$/)
+      yield* a.stop
+      // resumed by hand with the other template
+      const mismatch = yield* Effect.flip(b.engine.resume(second, "p1"))
+      expect(mismatch).toBeInstanceOf(Errors.TemplateMismatch)
+      const error = mismatch as Errors.TemplateMismatch
+      expect(error.stored.fingerprint).toBe((yield* b.engine.status("p1")).templateFingerprint)
+      expect(error.given.fingerprint).not.toBe(error.stored.fingerprint)
+      expect(error.message).toContain("pinned_structure@1 (structure ")
+      // taken up after a signal (recovery's path): left alone, not executed with the other steps
+      yield* b.engine.signal("p1", "decision", { approved: true })
+      yield* b.engine.resumeDue
+      yield* TestClock.adjust("1 minute")
+      expect(ran).toEqual([])
+      expect((yield* b.engine.status("p1")).status).not.toBe("completed")
+    }))
+})
+
 describe("registering templates", () => {
   const build = (stepName: string) =>
     Template.make({
@@ -163,6 +206,24 @@ describe("registering templates", () => {
       const started = yield* Effect.flip(engine.start(build("count_all"), {}, { runId: "c1" }))
       expect(started._tag).toBe("TemplateConflict")
       expect(yield* engine.list()).toEqual([])
+    }).pipe(Effect.provide(Testing.layer())))
+
+  it.effect("templates are known by the pair of name and version: `@` in a name or version collides with nothing (issue 18.6)", () =>
+    Effect.gen(function*() {
+      const engine = yield* Engine.Engine
+      const named = (name: string, version: string, out: number) =>
+        Template.make({
+          name,
+          version,
+          steps: [Step.make({ name: `s${out}`, requires: {}, provides: { n: Schema.Number }, run: () => Effect.succeed({ n: out }) })]
+        })
+      const first = named("coll@1", "2", 1)
+      const second = named("coll", "1@2", 2)
+      yield* engine.register(first)
+      yield* engine.register(second)
+      expect((yield* engine.templates).map((t) => `${t.name} v${t.version}`).sort()).toEqual(["coll v1@2", "coll@1 v2"])
+      expect((yield* engine.run(first, {})).state.n).toBe(1)
+      expect((yield* engine.run(second, {})).state.n).toBe(2)
     }).pipe(Effect.provide(Testing.layer())))
 })
 

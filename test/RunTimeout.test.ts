@@ -134,3 +134,38 @@ describe("what a run's timeout counts", () => {
       expect((yield* a.engine.status("spent")).error?.tag).toBe("WorkflowTimeout")
     }))
 })
+
+describe("execution time is recorded durably while a run executes (issue 18.1)", () => {
+  const working = Template.make({
+    name: "works_long",
+    version: "1",
+    steps: [Step.make({
+      name: "work",
+      requires: {},
+      provides: { done: Schema.Boolean },
+      retry: undefined,
+      run: () => Effect.as(Effect.sleep("10 seconds"), { done: true })
+    })]
+  })
+
+  it.effect("each heartbeat records it (a killed process loses one beat interval at most); the end adds only the rest", () =>
+    Effect.gen(function*() {
+      const store = yield* SnapshotStore.makeMemory
+      const a = yield* engineProcess(Layer.succeed(SnapshotStore.SnapshotStore, store), {
+        workflowTimeout: Duration.infinity,
+        stateTtl: Duration.infinity,
+        leaseDuration: Duration.seconds(3)
+      })
+      const handle = yield* a.engine.start(working, {}, { runId: "e1" })
+      yield* TestClock.adjust("5 seconds")
+      const meanwhile = yield* a.engine.status("e1")
+      expect(meanwhile.status).toBe("running")
+      // beats every second: what a SIGKILL now would lose is at most one interval
+      expect(meanwhile.elapsedMillis).toBeGreaterThanOrEqual(4_000)
+      expect(meanwhile.elapsedMillis).toBeLessThanOrEqual(5_000)
+      yield* TestClock.adjust("5 seconds")
+      yield* handle.await
+      // nothing counted twice
+      expect((yield* a.engine.status("e1")).elapsedMillis).toBe(10_000)
+    }))
+})

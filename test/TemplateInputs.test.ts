@@ -5,7 +5,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Schema } from "effect"
 import * as fc from "fast-check"
-import { composeWorkflow, Errors, Flow, Step, Template } from "weftjs"
+import { composeWorkflow, Engine, Errors, Flow, Step, Template, Workflow } from "weftjs"
 
 const Line = Schema.Struct({ sku: Schema.String, quantity: Schema.Number })
 const parse = Step.make({
@@ -155,4 +155,38 @@ describe("Template.label", () => {
       })
     )
   })
+})
+
+describe("a run's input", () => {
+  const echo = Template.make({
+    name: "echo_unknown",
+    version: "1",
+    steps: [Step.make({
+      name: "echo",
+      requires: { payload: Schema.Unknown },
+      provides: { out: Schema.Unknown },
+      run: ({ payload }) => Effect.succeed({ out: payload })
+    })]
+  })
+  const maybe = Template.make({
+    name: "echo_optional",
+    version: "1",
+    inputs: { note: Schema.optional(Schema.Unknown) },
+    steps: [Step.make({ name: "noop", requires: {}, provides: {}, run: () => Effect.succeed({}) })]
+  })
+
+  it.effect("undefined for a key read as Schema.Unknown is refused up front with InvalidInput (issue 18.8)", () =>
+    Effect.gen(function*() {
+      for (const input of [{ payload: undefined }, {}]) {
+        const error = yield* Effect.flip(Workflow.run(echo, input as never))
+        expect(error).toBeInstanceOf(Errors.InvalidInput)
+        expect((error as Errors.InvalidInput).issues.map((issue) => issue.path)).toEqual([["payload"]])
+      }
+      // nothing was recorded for the refused runs
+      const engine = yield* Engine.Engine
+      expect(yield* engine.list()).toHaveLength(0)
+      // a value (null included) is a value; an optional key may be left out
+      expect((yield* Workflow.run(echo, { payload: null })).state.out).toBe(null)
+      expect(Object.keys((yield* Workflow.run(maybe, {})).state)).not.toContain("note")
+    }).pipe(Effect.provide(Engine.layerMemory)))
 })

@@ -6,7 +6,7 @@
  * one behind a switch that makes chosen operations fail as a full disk would.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Data, Duration, Effect, Layer, Schema } from "effect"
+import { Context, Data, Duration, Effect, Layer, Logger, Schema, TestClock } from "effect"
 import { Engine, Errors, Settings, SnapshotStore, Step, Template, Testing } from "weftjs"
 
 type Operation = keyof SnapshotStore.Service
@@ -95,6 +95,65 @@ describe("transient store errors", () => {
       expect(resumed.state).toEqual({ x: 1, y: 1, z: 1 })
       // "b" ran twice: its checkpoint was never written, so it is the step in flight, run again
       expect(executions).toEqual(["a", "b", "b", "c"])
+    }))
+
+  it.scoped("a hand-back that fails too: the log says so, the run is handed back once the store answers, and resumable here at once (issue 18.7)", () =>
+    Effect.gen(function*() {
+      executions = []
+      const faulty = yield* faultyStore
+      const engine = Context.get(yield* Layer.build(engineOn(faulty.store)), Engine.Engine)
+      const logged: Array<string> = []
+      const logger = Logger.make(({ message }) => logged.push(String(Array.isArray(message) ? message.join(" ") : message)))
+      // the disk is full from the second checkpoint on: the hand-back (a release) fails as well
+      let appended = 0
+      const store = faulty.store as { appendStep: SnapshotStore.Service["appendStep"] }
+      const inner = store.appendStep
+      store.appendStep = (...args) =>
+        Effect.suspend(() => {
+          if (appended++ === 1) {
+            faulty.failing.set("appendStep", Number.POSITIVE_INFINITY)
+            faulty.failing.set("pause", Number.POSITIVE_INFINITY)
+          }
+          return inner(...args)
+        })
+      const error = yield* Effect.flip(
+        Testing.withAutoTime(engine.run(flow, {}, { runId: "full" })).pipe(
+          Effect.provide(Logger.replace(Logger.defaultLogger, logger))
+        )
+      )
+      expect(error).toBeInstanceOf(Errors.PersistenceError)
+      yield* Effect.yieldNow()
+      expect(logged.some((line) => line.includes("could not be handed back"))).toBe(true)
+      expect(logged.some((line) => line.includes("; handed back"))).toBe(false)
+      // still held by this engine, which no longer executes it: resuming it here is not RunAlreadyActive
+      expect((yield* engine.status("full")).owner).not.toBeNull()
+      faulty.failing.clear()
+      const resumed = yield* Testing.withAutoTime(engine.resume(flow, "full"))
+      expect(resumed.state).toEqual({ x: 1, y: 1, z: 1 })
+    }))
+
+  it.scoped("a failed hand-back is made as soon as the store answers: any engine may take the run up at once (issue 18.7)", () =>
+    Effect.gen(function*() {
+      executions = []
+      const faulty = yield* faultyStore
+      const engine = Context.get(yield* Layer.build(engineOn(faulty.store)), Engine.Engine)
+      let appended = 0
+      const store = faulty.store as { appendStep: SnapshotStore.Service["appendStep"] }
+      const inner = store.appendStep
+      store.appendStep = (...args) =>
+        Effect.suspend(() => {
+          if (appended++ === 1) {
+            faulty.failing.set("appendStep", Number.POSITIVE_INFINITY)
+            faulty.failing.set("pause", Number.POSITIVE_INFINITY)
+          }
+          return inner(...args)
+        })
+      yield* Effect.flip(Testing.withAutoTime(engine.run(flow, {}, { runId: "full2" })))
+      expect((yield* engine.status("full2")).owner).not.toBeNull()
+      faulty.failing.clear()
+      yield* TestClock.adjust("2 seconds")
+      const released = yield* engine.status("full2")
+      expect([released.status, released.owner]).toEqual(["running", null])
     }))
 
   it.scoped("an ending that cannot be recorded leaves the run running and resumable, not failed", () =>

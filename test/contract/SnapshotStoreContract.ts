@@ -92,7 +92,7 @@ export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): vo
       Effect.gen(function*() {
         const s = yield* SnapshotStore
         const lease = yield* s.createRun(
-          newRun("r1", { timeoutMillis: 600_000, queue: "orders", traceContext: "00-abc-def-01" }),
+          newRun("r1", { timeoutMillis: 600_000, queue: "orders", traceContext: "00-abc-def-01", templateFingerprint: "f1a2" }),
           storedState({ n: 1 }),
           { owner, leaseUntil: lease60 }
         )
@@ -120,10 +120,11 @@ export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): vo
           owner,
           leaseUntil: lease60,
           generation: 1,
-          traceContext: "00-abc-def-01"
+          traceContext: "00-abc-def-01",
+          templateFingerprint: "f1a2"
         } satisfies RunRecord)
         const r2 = yield* get("r2")
-        expect([r2.status, r2.owner, r2.leaseUntil, r2.generation]).toEqual(["queued", null, null, 0])
+        expect([r2.status, r2.owner, r2.leaseUntil, r2.generation, r2.templateFingerprint]).toEqual(["queued", null, null, 0, null])
       }).pipe(Effect.provide(layer)))
 
     it.effect("a duplicate run id is a PersistenceError of reason duplicate, and the first run is untouched", () =>
@@ -320,6 +321,26 @@ export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): vo
         })
       }).pipe(Effect.provide(layer)))
 
+    it.effect("holders lists the owners of live leases; claimNext takes over the runs of owners said dead at once", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        const known = [{ name: "order_processing", version: "1.0.0" }]
+        yield* started("held-a")
+        yield* s.createRun(newRun("held-c", { createdAt: t0 + 1 }), storedState({}), { owner: "engine-c", leaseUntil: lease60 })
+        yield* s.createRun(newRun("passed", { createdAt: t0 + 2 }), storedState({}), { owner: "engine-d", leaseUntil: t0 + 10 })
+        expect([...(yield* s.holders(t0 + 100))].sort()).toEqual([owner, "engine-c"])
+        const claim = (takeOverFrom?: ReadonlyArray<string>) =>
+          Effect.map(
+            s.claimNext(other, t0 + 100, lease60, { templates: known, recoverQueues: ["default"], takeOverFrom, limit: 10 }),
+            (claimed) => claimed.map((c) => c.run.runId)
+          )
+        // without: only the run whose lease passed; with engine-c said dead: its run too, not the live owner's
+        expect(yield* claim([])).toEqual(["passed"])
+        expect(yield* claim(["engine-c"])).toEqual(["held-c"])
+        expect((yield* get("held-a")).owner).toBe(owner)
+        expect([...(yield* s.holders(t0 + 100))].sort()).toEqual([owner, other])
+      }).pipe(Effect.provide(layer)))
+
     it.effect("a final run is never claimed, by claim or claimNext", () =>
       Effect.gen(function*() {
         const s = yield* SnapshotStore
@@ -429,6 +450,20 @@ export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): vo
         expect(worker.map((c) => c.run.runId)).toEqual(["orphan-orders", "due-orders", "queued-orders"])
       }).pipe(Effect.provide(layer)))
 
+    it.effect("claimNext matches templates by the pair of name and version, `@` in either included", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        yield* s.createRun(newRun("at-name", { templateName: "coll@1", templateVersion: "2", queue: "q" }), storedState({}), null)
+        yield* s.createRun(newRun("at-version", { templateName: "coll", templateVersion: "1@2", queue: "q", createdAt: t0 + 1 }), storedState({}), null)
+        const claim = (name: string, version: string) =>
+          Effect.map(
+            s.claimNext(owner, t0, lease60, { templates: [{ name, version }], queues: ["q"], recoverQueues: [], limit: 10 }),
+            (claimed) => claimed.map((c) => c.run.runId)
+          )
+        expect(yield* claim("coll", "1@2")).toEqual(["at-version"])
+        expect(yield* claim("coll@1", "2")).toEqual(["at-name"])
+      }).pipe(Effect.provide(layer)))
+
     it.effect("concurrent claimNext calls never claim one run twice", () =>
       Effect.gen(function*() {
         const s = yield* SnapshotStore
@@ -463,6 +498,11 @@ export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): vo
         const renewed = yield* s.heartbeat(owner, t0 + 120_000)
         expect(renewed).toEqual([{ runId: "a", generation: 1 }])
         expect((yield* get("a")).leaseUntil).toBe(t0 + 120_000)
+        // how far the lease moved is execution time, recorded (issue 18.1): 60 s, then 5 s more
+        expect((yield* get("a")).elapsedMillis).toBe(60_000)
+        yield* s.heartbeat(owner, t0 + 125_000)
+        expect((yield* get("a")).elapsedMillis).toBe(65_000)
+        expect((yield* get("b")).elapsedMillis).toBe(0)
         expect(yield* s.heartbeat(other, t0 + 120_000)).toEqual([])
       }).pipe(Effect.provide(layer)))
 

@@ -1,49 +1,46 @@
 /**
  * The runs an engine executes, and what happens when an execution ends:
- * each claimed run runs in a background fiber once a concurrency permit is
- * free; its ending completes the run's local waiters; a suspended run gets a
- * timer for its deadline and is taken up again (claimed, restored, executed)
- * when its signal or deadline comes — here, or by whichever engine claims it
- * first. A run this engine stops executing for another reason (interrupted,
- * cancelled, taken over) is handed back or left to its new owner.
+ * each claimed run runs in a background fiber once a permit is free (see
+ * `slots`); its ending completes the run's local waiters (see `waiters`); a
+ * suspended run gets a timer for its deadline and is taken up again
+ * (claimed, restored, executed) when its signal or deadline comes — here,
+ * or by whichever engine claims it first. A run this engine stops executing
+ * for another reason (interrupted, cancelled, taken over) is handed back or
+ * left to its new owner.
  *
  * @internal
  */
-import { Clock, Context, Deferred, Duration, Effect, Exit, Fiber, FiberId, FiberMap, FiberSet, Option, Queue } from "effect"
+import { Clock, Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberMap, FiberSet, Option, Queue, Schedule } from "effect"
 import type { Scope } from "effect"
 import type { PersistenceError } from "../../Errors.js"
-import { LeaseLost, RunCancelled } from "../../Errors.js"
+import { LeaseLost } from "../../Errors.js"
 import type { ClaimResult, Lease, RunRecord, StepRecord } from "../../SnapshotStore.js"
 import { isTransient, retryTransient } from "../run/checkpoint.js"
 import { type RunContext, type RunEnv, type RunOutcome, withServices } from "../run/context.js"
 import { summarize } from "../run/errors.js"
-import { type Ending, execute, load, restore } from "../run/lifecycle.js"
+import type { Suspended } from "../run/durable.js"
+import { checkPinned, type Ending, execute, load, restore } from "../run/lifecycle.js"
 import { isInternal } from "../../Trace.js"
 import { isTracked } from "./clock.js"
 import type { Registry } from "./registry.js"
+import { type Active, Slots, type StopReason } from "./slots.js"
+import { exitOfEnding, exitOfStop, Waiters } from "./waiters.js"
 
-/**
- * Why this engine stopped executing a run from outside it: cancelled here
- * (its waiters are interrupted) or in another process (they fail with
- * `RunCancelled`), taken over by another engine, or the engine shuts down.
- */
-export type StopReason = "cancelled" | "cancelled-elsewhere" | "lost" | "shutdown"
-
-interface Active {
-  readonly lease: Lease
-  readonly queue: string
-  /** When this engine claimed it (the heartbeat ignores runs claimed after it asked). */
-  readonly since: number
-  reason: StopReason | undefined
-}
+export type { Active, StopReason } from "./slots.js"
 
 /** What the executor needs. */
 export interface ExecutorDeps {
   readonly env: RunEnv
   readonly registry: Registry
-  readonly permits: Effect.Semaphore
   readonly leaseMillis: number
+  /** Whether the engine looks for runs to take up by itself (then a run it has no room for is left to that). */
+  readonly recovery: boolean
 }
+
+/** What `takeUp` did: claimed the run, or why not (`full`: no room here now; it is left for a later look). */
+export type TakeUpResult =
+  | ClaimResult
+  | { readonly claimed: false; readonly reason: "active" | "unknown-template" | "full" }
 
 /** The executor of an engine. */
 export interface Executor {
@@ -53,11 +50,14 @@ export interface Executor {
     context: Context.Context<never>,
     kind: "started" | "resumed"
   ) => Effect.Effect<void>
-  /** Claims a stored run and executes it in the background; says whether it did. */
+  /**
+   * Claims a stored run of `queue` and executes it in the background, when there is room for it here
+   * (or when nobody here would look for it again); says whether it did.
+   */
   readonly takeUp: (
     runId: string,
-    options?: { readonly takeOverFrom?: string | undefined }
-  ) => Effect.Effect<ClaimResult | { readonly claimed: false; readonly reason: "active" | "unknown-template" }, PersistenceError>
+    options: { readonly queue: string; readonly takeOverFrom?: string | undefined }
+  ) => Effect.Effect<TakeUpResult, PersistenceError>
   /** Executes runs claimed in bulk (recovery, workers). */
   readonly launchClaimed: (claimed: { readonly lease: Lease; readonly run: RunRecord }) => Effect.Effect<void>
   /** The local waiter of a run (created on demand): completed when an execution here ends it. */
@@ -66,327 +66,382 @@ export interface Executor {
   readonly stop: (runId: string, reason: StopReason) => Effect.Effect<void>
   /** Runs executing here, with their claims. */
   readonly active: ReadonlyMap<string, Active>
+  /** The engine's slots (how many runs it may still claim, by queue too). */
+  readonly slots: Slots
   /** Waits until this engine executes at least one run (open while it does). */
   readonly busy: Effect.Effect<void>
   /** How many permits are free (none once the engine stops). */
   readonly freePermits: () => number
   /** Waits until an execution here ends (its permit is free again); a burst of endings is one. */
   readonly ended: Effect.Effect<void>
-  /** Waits up to `grace` for the runs executing here to end, then hands the rest back. */
+  /** Waits up to `grace` for the runs executing now to end, then hands the rest back. */
   readonly drain: (grace: Duration.Duration) => Effect.Effect<void>
 }
 
 /** Builds an executor whose fibers live as long as the scope. */
 export const make = (deps: ExecutorDeps): Effect.Effect<Executor, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const { env, permits, registry } = deps
-    const store = env.store
-    // runs execute on the clock the engine was built with, or on their caller's when it tracks sleeps (test kit)
-    const engineClock = yield* Effect.clock
-    const runs = yield* FiberMap.make<string>()
-    const timers = yield* FiberMap.make<string>()
-    /** Executions waiting for the run's previous execution here to be gone (see `start`). */
-    const pending = yield* FiberSet.make()
-    const active = new Map<string, Active>()
-    const executing = yield* Effect.makeLatch(false)
-    let open = false
-    /** Keeps the latch open exactly while some run executes here (touched only when that changes). */
-    const track = Effect.suspend(() => {
-      if ((active.size > 0) === open) return Effect.void
-      open = !open
-      return open ? executing.open : executing.close
-    })
-    const waiters = new Map<string, Deferred.Deferred<RunOutcome, unknown>>()
-    let busy = 0
-    /** Set when the engine stops: it claims nothing more (no free permits). */
-    let stopping = false
-    const endings = yield* Queue.sliding<void>(1)
-    const freed = Queue.offer(endings, undefined)
-
-    const waiter = (runId: string) => {
-      let done = waiters.get(runId)
-      if (done === undefined) {
-        done = Deferred.unsafeMake<RunOutcome, unknown>(FiberId.none)
-        waiters.set(runId, done)
-      }
-      return done
-    }
-    const complete = (runId: string, exit: Exit.Exit<RunOutcome, unknown>) =>
-      Effect.suspend(() => {
-        const done = waiters.get(runId)
-        waiters.delete(runId)
-        return done === undefined ? Effect.void : Deferred.done(done, exit)
-      })
-
-    /** What the run's waiters learn from how an execution here ended. */
-    const settle = (runId: string, ending: Ending): Effect.Effect<void> => {
-      switch (ending._tag) {
-        case "Completed":
-          return complete(runId, Exit.succeed(ending.outcome))
-        case "Failed":
-          return complete(runId, Exit.fail(ending.error))
-        case "Cancelled":
-          return complete(runId, Exit.fail(new RunCancelled({ runId })))
-        case "Abandoned":
-          return Effect.zipRight(
-            Effect.logWarning(`weft: run ${runId} stopped here, the store failing: ${ending.error.message}; handed back`),
-            complete(runId, Exit.fail(ending.error))
-          )
-        case "Interrupted":
-          return complete(runId, Exit.interrupt(FiberId.none))
-        case "Lost":
-          // it goes on in the engine that holds it: waiters learn its end from the store
-          return Effect.logWarning(`weft: run ${runId} is no longer this engine's (${ending.error.message}): it goes on elsewhere`)
-        case "Suspended":
-          return afterSuspension(runId, ending.suspended.waitingRunId, ending.suspended.signal, ending.suspended.deadline)
-      }
-    }
-
-    /**
-     * A run suspended here: take it up again at its deadline, or at once if
-     * its signal was recorded while it was suspending.
-     */
-    const afterSuspension = (runId: string, waitingRunId: string, signal: string | null, deadline: number | null) =>
-      Effect.gen(function*() {
-        if (deadline !== null) {
-          const now = yield* Clock.currentTimeMillis
-          yield* FiberMap.run(
-            timers,
-            runId,
-            Effect.zipRight(Effect.sleep(Duration.millis(Math.max(0, deadline - now))), Effect.ignore(takeUp(runId)))
-          )
-        }
-        if (signal === null) return
-        const signals = yield* Effect.orElseSucceed(store.signals(waitingRunId), () => [])
-        if (signals.some((s) => s.name === signal && s.consumedBy === null)) yield* Effect.ignore(takeUp(runId))
-      })
-
-    /** After an interruption from outside: hand the run back, tell its waiters what the reason says. */
-    const stopped = (ctx: RunContext) =>
-      Effect.suspend(() => {
-        const reason = active.get(ctx.runId)?.reason
-        active.delete(ctx.runId)
-        return Effect.zipRight(
-          Effect.zipRight(track, freed),
-          Effect.zipRight(
-          Effect.flatMap(
-            Clock.currentTimeMillis,
-            (now) => Effect.ignore(store.pause(ctx.runId, ctx.lease, { _tag: "Release" }, { updatedAt: now, elapsedMillis: 0 }))
-          ),
-          // taken over: it goes on elsewhere, and its waiters learn its end from the store
-          reason === "lost"
-            ? Effect.void
-            : reason === "cancelled-elsewhere"
-            ? complete(ctx.runId, Exit.fail(new RunCancelled({ runId: ctx.runId })))
-            : complete(ctx.runId, Exit.interrupt(FiberId.none))
-          )
-        )
-      })
-
-    /**
-     * Whether a run this engine claimed was taken from it meanwhile (its lease
-     * ran out while the process stalled, or it was cancelled), read from the
-     * store; a read that fails says nothing (writes are fenced anyway).
-     */
-    const takenFrom = (ctx: RunContext): Effect.Effect<Ending | undefined> =>
-      Effect.map(Effect.either(store.getRun(ctx.runId)), (read): Ending | undefined => {
-        if (read._tag === "Left" || Option.isNone(read.right)) return undefined
-        const run = read.right.value
-        if (run.status === "running" && run.owner === ctx.lease.owner && run.generation === ctx.lease.generation) {
-          return undefined
-        }
-        if (run.status === "cancelled") return { _tag: "Cancelled" }
-        return { _tag: "Lost", error: new LeaseLost({ runId: ctx.runId, ...ctx.lease }) }
-      })
-
-    /** The run's first event here: started on its first claim (generation 1), else resumed after its trace's steps. */
-    const announce = (ctx: RunContext, kind: "started" | "resumed", now: number) => {
-      if (!env.listening()) return Effect.void
-      const { runId, template } = ctx
-      return kind === "started" || ctx.lease.generation === 1
-        ? env.publish({ _tag: "RunStarted", runId, template: template.name, version: template.version, at: now })
-        : env.publish({
-          _tag: "RunResumed",
-          runId,
-          template: template.name,
-          version: template.version,
-          completedSteps: ctx.records.filter((record) => !isInternal(record)).length,
-          at: now
-        })
-    }
-
-    /** Executions that asked for a permit and have not given it back. */
-    let asking = 0
-
-    const executeHere = (
-      ctx: RunContext,
-      context: Context.Context<never>,
-      inherited: Context.Context<never>,
-      kind: "started" | "resumed"
-    ) =>
-      Effect.suspend(() => {
-        // a run that has to wait for its permit may be taken over meanwhile: none of its steps runs here then
-        const waits = asking >= env.settings.maxConcurrentWorkflows
-        asking++
-        let holding = false
-        const body = Effect.suspend(() => {
-          busy++
-          holding = true
-          const now = ctx.clock.unsafeCurrentTimeMillis()
-          // the fiber inherits its caller's services: provided only when they are others (a registered template's)
-          const executed = context === inherited
-            ? execute(ctx, { child: false }) as Effect.Effect<Ending>
-            : withServices(execute(ctx, { child: false }), context)
-          const started = announce(ctx, kind, now)
-          const run = started === Effect.void ? executed : Effect.zipRight(started, executed)
-          if (!waits) return run
-          return Effect.flatMap(takenFrom(ctx), (taken) => taken === undefined ? run : Effect.succeed(taken))
-        })
-        const ending = Effect.ensuring(
-          permits.withPermits(1)(body),
-          Effect.sync(() => {
-            if (holding) busy--
-            asking--
-          })
-        )
-        return Effect.flatMap(ending, (ending) => {
-          active.delete(ctx.runId)
-          return Effect.zipRight(track, Effect.zipRight(freed, settle(ctx.runId, ending)))
-        })
-      }).pipe(Effect.onInterrupt(() => stopped(ctx)))
-
-    const launch = (ctx: RunContext, context: Context.Context<never>, kind: "started" | "resumed") =>
-      Effect.clockWith((callerClock) =>
-        Effect.flatMap(Effect.context<never>(), (inherited) => {
-          // runs execute on the engine's clock, or on their caller's when it tracks sleeps (test kit); the
-          // fiber inherits its caller's clock, which most often is the engine's already
-          const clock = isTracked(callerClock) ? callerClock : engineClock
-          ctx.clock = clock
-          active.set(ctx.runId, { lease: ctx.lease, queue: ctx.queue, since: callerClock.unsafeCurrentTimeMillis(), reason: undefined })
-          const here = executeHere(ctx, context, inherited, kind)
-          return Effect.zipRight(track, start(ctx, clock === callerClock ? here : Effect.withClock(here, clock)))
-        })
-      )
-
-    /**
-     * Forks the run's execution, once the run's previous execution here has
-     * left the map of executing runs: a run that suspends while its signal
-     * arrives is claimed again by its own ending execution (`settle`), which
-     * is still in the map at that moment. Skipped (and the run handed back)
-     * when, by then, this claim is no longer the one the engine holds.
-     */
-    const start = (ctx: RunContext, execution: Effect.Effect<void>): Effect.Effect<void> =>
-      Effect.flatMap(Effect.option(FiberMap.get(runs, ctx.runId)), (previous) => {
-        if (Option.isNone(previous)) return Effect.asVoid(FiberMap.run(runs, ctx.runId, execution, { onlyIfMissing: true }))
-        const later = Effect.suspend(() => {
-          const current = active.get(ctx.runId)
-          if (!stopping && current !== undefined && current.lease === ctx.lease && current.reason === undefined) {
-            return start(ctx, execution)
-          }
-          if (current?.lease === ctx.lease) active.delete(ctx.runId)
-          return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-            Effect.ignore(store.pause(ctx.runId, ctx.lease, { _tag: "Release" }, { updatedAt: now, elapsedMillis: 0 })))
-        })
-        return Effect.asVoid(FiberSet.run(pending, Effect.zipRight(Fiber.await(previous.value), later)))
-      })
-
-    /** Restores a claimed run and executes it; a run that cannot be restored is failed. */
-    const launchClaimed = ({ lease, run }: { readonly lease: Lease; readonly run: RunRecord }) =>
-      Effect.gen(function*() {
-        const registered = registry.get(run.templateName, run.templateVersion)
-        const now = yield* Clock.currentTimeMillis
-        const at = { updatedAt: now, elapsedMillis: 0 }
-        if (registered === undefined) {
-          yield* Effect.ignore(store.pause(run.runId, lease, { _tag: "Release" }, at))
-          return
-        }
-        const restored = yield* Effect.either(
-          Effect.flatMap(load(env, run.runId), ({ loaded, records }) =>
-            restore(env, registered.template, loaded, visibleRecords(records), lease))
-        )
-        if (restored._tag === "Left") {
-          const error = restored.left
-          if (isTransient(error)) {
-            yield* Effect.ignore(store.pause(run.runId, lease, { _tag: "Release" }, at))
-          } else {
-            // a run whose stored state cannot be read back cannot go on: it fails, naming why
-            yield* Effect.ignore(store.finish(run.runId, lease, { status: "failed", error: summarize(error), expiresAt: null }, at))
-            yield* complete(run.runId, Exit.fail(error))
-          }
-          return
-        }
-        yield* launch(restored.right, registered.context, "resumed")
-      })
-
-    const takeUp: Executor["takeUp"] = (runId, options) =>
-      Effect.gen(function*() {
-        if (active.has(runId)) return { claimed: false, reason: "active" } as const
-        const now = yield* Clock.currentTimeMillis
-        const claimed = yield* retryTransient(store.claim(runId, env.owner, now, now + deps.leaseMillis, options?.takeOverFrom))
-        if (!claimed.claimed) return claimed
-        if (registry.get(claimed.run.templateName, claimed.run.templateVersion) === undefined) {
-          yield* Effect.ignore(store.pause(runId, claimed.lease, { _tag: "Release" }, { updatedAt: now, elapsedMillis: 0 }))
-          return { claimed: false, reason: "unknown-template" } as const
-        }
-        yield* launchClaimed(claimed)
-        return claimed
-      })
-
-    const stop = (runId: string, reason: StopReason) =>
-      Effect.gen(function*() {
-        yield* FiberMap.remove(timers, runId)
-        const running = active.get(runId)
-        if (running !== undefined) {
-          running.reason = reason
-          if (Option.isSome(yield* Effect.option(FiberMap.get(runs, runId)))) yield* FiberMap.remove(runs, runId)
-          // no execution of it here (never started, or gone without a trace): forget it, so that the
-          // heartbeat stops asking and waiters read its end from the store
-          else active.delete(runId)
-        }
-        if (reason === "cancelled") yield* complete(runId, Exit.interrupt(FiberId.none))
-      })
-
-    const drain = (grace: Duration.Duration) =>
-      Effect.gen(function*() {
-        stopping = true
-        yield* FiberMap.clear(timers)
-        if (active.size > 0 && Duration.toMillis(grace) > 0) {
-          // wait for the runs executing now (not for suspended ones), measured in real time
-          const fibers: Array<Fiber.RuntimeFiber<unknown, unknown>> = []
-          for (const id of active.keys()) {
-            const fiber = yield* Effect.option(FiberMap.get(runs, id))
-            if (Option.isSome(fiber)) fibers.push(fiber.value)
-          }
-          // drain runs as a finalizer (uninterruptible): each side of the race is made interruptible, or the
-          // race would wait for its loser — the runs — however long they take
-          yield* Effect.raceFirst(
-            Effect.interruptible(Effect.asVoid(Fiber.awaitAll(fibers))),
-            Effect.interruptible(Effect.sleep(grace).pipe(Effect.withClock(Clock.make())))
-          )
-        }
-        for (const running of active.values()) running.reason = "shutdown"
-        yield* FiberMap.clear(runs)
-      })
-
+    const slots = yield* Slots.make(deps.env.settings.maxConcurrentWorkflows)
+    const execution = new Execution(
+      deps,
+      slots,
+      new Waiters(),
+      // runs execute on the clock the engine was built with, or on their caller's when it tracks sleeps (test kit)
+      yield* Effect.clock,
+      yield* FiberMap.make<string>(),
+      yield* FiberMap.make<string>(),
+      yield* FiberSet.make(),
+      yield* Queue.sliding<void>(1)
+    )
     return {
-      launch,
-      takeUp,
-      launchClaimed,
-      waiter,
-      stop,
-      active,
-      busy: executing.await,
-      freePermits: () =>
-        stopping ? 0 : Math.max(0, env.settings.maxConcurrentWorkflows - busy - queuedCount(active, busy)),
-      ended: Queue.take(endings),
-      drain
+      launch: execution.launch,
+      takeUp: execution.takeUp,
+      launchClaimed: execution.launchClaimed,
+      waiter: execution.waiters.waiter,
+      stop: execution.stop,
+      active: slots.active,
+      slots,
+      busy: slots.whileHolding,
+      freePermits: () => slots.free(),
+      ended: Queue.take(execution.endings),
+      drain: execution.drain
     } satisfies Executor
   })
 
-/** Runs claimed here but still waiting for a permit. */
-const queuedCount = (active: ReadonlyMap<string, Active>, busy: number): number => Math.max(0, active.size - busy)
+/** The executor's work over its slots and waiters. */
+class Execution {
+  constructor(
+    readonly deps: ExecutorDeps,
+    readonly slots: Slots,
+    readonly waiters: Waiters,
+    readonly engineClock: Clock.Clock,
+    /** The execution of each run executing here. */
+    readonly runs: FiberMap.FiberMap<string>,
+    /** The deadline timer of each run suspended here. */
+    readonly timers: FiberMap.FiberMap<string>,
+    /** Executions waiting for the run's previous execution here to be gone (see `start`). */
+    readonly pending: FiberSet.FiberSet,
+    /** One item when an execution ended since the last take. */
+    readonly endings: Queue.Queue<void>
+  ) {}
+
+  /** Runs refused for their template's structure (said once in the log). */
+  readonly refused = new Set<string>()
+
+  get store() {
+    return this.deps.env.store
+  }
+
+  /** Hands a run back (released: any engine may claim it at once); a failed write is ignored. */
+  private readonly release = (runId: string, lease: Lease): Effect.Effect<void> =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.ignore(this.store.pause(runId, lease, { _tag: "Release" }, { updatedAt: now, elapsedMillis: 0 })))
+
+  /** What the run's waiters learn from how an execution here ended, and what follows it. */
+  /**
+   * A run whose hand-back failed (the store failing): tried again in the background, every second at
+   * most, until the store takes it (then any engine may claim the run at once) or the run is no longer
+   * this claim's (taken up again, here or elsewhere, or cancelled).
+   */
+  private readonly handBackLater = (runId: string, lease: Lease): Effect.Effect<void> =>
+    Effect.asVoid(FiberMap.run(
+      this.timers,
+      runId,
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        this.store.pause(runId, lease, { _tag: "Release" }, { updatedAt: now, elapsedMillis: 0 })).pipe(
+          Effect.retry({
+            while: isTransient,
+            schedule: Schedule.union(Schedule.exponential("100 millis"), Schedule.spaced("1 second"))
+          }),
+          Effect.ignore
+        )
+    ))
+
+  private readonly settle = (runId: string, queue: string, lease: Lease, ending: Ending): Effect.Effect<void> => {
+    const exit = exitOfEnding(runId, ending)
+    switch (ending._tag) {
+      case "Abandoned":
+        if (ending.handedBack === false) {
+          return Effect.all([
+            Effect.logWarning(
+              `weft: run ${runId} stopped here, the store failing: ${ending.error.message}; it could not be handed ` +
+                "back either: it will be as soon as the store answers"
+            ),
+            this.waiters.complete(runId, exit!),
+            this.handBackLater(runId, lease)
+          ], { discard: true })
+        }
+        return Effect.zipRight(
+          Effect.logWarning(`weft: run ${runId} stopped here, the store failing: ${ending.error.message}; handed back`),
+          this.waiters.complete(runId, exit!)
+        )
+      case "Lost":
+        // it goes on in the engine that holds it: waiters learn its end from the store
+        return Effect.logWarning(`weft: run ${runId} is no longer this engine's (${ending.error.message}): it goes on elsewhere`)
+      case "Suspended":
+        return this.afterSuspension(runId, queue, ending.suspended)
+      default:
+        return this.waiters.complete(runId, exit!)
+    }
+  }
+
+  /**
+   * A run suspended here: take it up again at its deadline, or at once if
+   * its signal was recorded while it was suspending.
+   */
+  private readonly afterSuspension = (runId: string, queue: string, suspended: Suspended) => {
+    const self = this
+    const { deadline, signal, waitingRunId } = suspended
+    return Effect.gen(function*() {
+      if (deadline !== null) {
+        const now = yield* Clock.currentTimeMillis
+        yield* FiberMap.run(
+          self.timers,
+          runId,
+          Effect.zipRight(Effect.sleep(Duration.millis(Math.max(0, deadline - now))), Effect.ignore(self.takeUp(runId, { queue })))
+        )
+      }
+      if (signal === null) return
+      const signals = yield* Effect.orElseSucceed(self.store.signals(waitingRunId), () => [])
+      if (signals.some((s) => s.name === signal && s.consumedBy === null)) yield* Effect.ignore(self.takeUp(runId, { queue }))
+    })
+  }
+
+  /** After an interruption from outside: hand the run back, tell its waiters what the reason says. */
+  private readonly stopped = (ctx: RunContext) =>
+    Effect.suspend(() => {
+      const reason = this.slots.active.get(ctx.runId)?.reason
+      const exit = exitOfStop(ctx.runId, reason)
+      return Effect.all([
+        this.slots.forget(ctx.runId),
+        this.freed,
+        this.release(ctx.runId, ctx.lease),
+        exit === undefined ? Effect.void : this.waiters.complete(ctx.runId, exit)
+      ], { discard: true })
+    })
+
+  private get freed(): Effect.Effect<boolean> {
+    return Queue.offer(this.endings, undefined)
+  }
+
+  /**
+   * Whether a run this engine claimed was taken from it meanwhile (its lease
+   * ran out while the process stalled, or it was cancelled), read from the
+   * store; a read that fails says nothing (writes are fenced anyway).
+   */
+  private readonly takenFrom = (ctx: RunContext): Effect.Effect<Ending | undefined> =>
+    Effect.map(Effect.either(this.store.getRun(ctx.runId)), (read): Ending | undefined => {
+      if (read._tag === "Left" || Option.isNone(read.right)) return undefined
+      const run = read.right.value
+      if (run.status === "running" && run.owner === ctx.lease.owner && run.generation === ctx.lease.generation) {
+        return undefined
+      }
+      if (run.status === "cancelled") return { _tag: "Cancelled" }
+      return { _tag: "Lost", error: new LeaseLost({ runId: ctx.runId, ...ctx.lease }) }
+    })
+
+  /** The run's first event here: started on its first claim (generation 1), else resumed after its trace's steps. */
+  private readonly announce = (ctx: RunContext, kind: "started" | "resumed", now: number) => {
+    const env = this.deps.env
+    if (!env.listening()) return Effect.void
+    const { runId, template } = ctx
+    return kind === "started" || ctx.lease.generation === 1
+      ? env.publish({ _tag: "RunStarted", runId, template: template.name, version: template.version, at: now })
+      : env.publish({
+        _tag: "RunResumed",
+        runId,
+        template: template.name,
+        version: template.version,
+        completedSteps: ctx.records.filter((record) => !isInternal(record)).length,
+        at: now
+      })
+  }
+
+  /** Executes a held run once it has its permit, then settles its ending. */
+  private readonly executeHere = (
+    ctx: RunContext,
+    context: Context.Context<never>,
+    inherited: Context.Context<never>,
+    kind: "started" | "resumed"
+  ) =>
+    this.slots.withPermit((waited) =>
+      Effect.suspend(() => {
+        const now = ctx.clock.unsafeCurrentTimeMillis()
+        // the fiber inherits its caller's services: provided only when they are others (a registered template's)
+        const executed = context === inherited
+          ? execute(ctx, { child: false }) as Effect.Effect<Ending>
+          : withServices(execute(ctx, { child: false }), context)
+        const started = this.announce(ctx, kind, now)
+        const run = started === Effect.void ? executed : Effect.zipRight(started, executed)
+        // a run that may have waited for its permit may have been taken over meanwhile: none of its steps runs here then
+        if (!waited) return run
+        return Effect.flatMap(this.takenFrom(ctx), (taken) => taken === undefined ? run : Effect.succeed(taken))
+      })
+    ).pipe(
+      Effect.flatMap((ending) =>
+        Effect.all([this.slots.forget(ctx.runId), this.freed, this.settle(ctx.runId, ctx.queue, ctx.lease, ending)], { discard: true })
+      ),
+      Effect.onInterrupt(() => this.stopped(ctx))
+    )
+
+  readonly launch = (ctx: RunContext, context: Context.Context<never>, kind: "started" | "resumed") =>
+    Effect.clockWith((callerClock) =>
+      Effect.flatMap(Effect.context<never>(), (inherited) => {
+        // runs execute on the engine's clock, or on their caller's when it tracks sleeps (test kit); the
+        // fiber inherits its caller's clock, which most often is the engine's already
+        const clock = isTracked(callerClock) ? callerClock : this.engineClock
+        ctx.clock = clock
+        const active = {
+          lease: ctx.lease,
+          queue: ctx.queue,
+          since: callerClock.unsafeCurrentTimeMillis(),
+          reason: undefined,
+          accounted: ctx
+        }
+        const here = this.executeHere(ctx, context, inherited, kind)
+        return Effect.zipRight(
+          this.slots.hold(ctx.runId, active),
+          this.start(ctx, clock === callerClock ? here : Effect.withClock(here, clock))
+        )
+      })
+    )
+
+  /**
+   * Forks the run's execution, once the run's previous execution here has
+   * left the map of executing runs: a run that suspends while its signal
+   * arrives is claimed again by its own ending execution (`settle`), which
+   * is still in the map at that moment. Skipped (and the run handed back)
+   * when, by then, this claim is no longer the one the engine holds.
+   */
+  private readonly start = (ctx: RunContext, execution: Effect.Effect<void>): Effect.Effect<void> =>
+    Effect.flatMap(Effect.option(FiberMap.get(this.runs, ctx.runId)), (previous) => {
+      if (Option.isNone(previous)) {
+        return Effect.asVoid(FiberMap.run(this.runs, ctx.runId, execution, { onlyIfMissing: true }))
+      }
+      const later = Effect.suspend(() => {
+        const current = this.slots.active.get(ctx.runId)
+        if (!this.slots.stopped && current !== undefined && current.lease === ctx.lease && current.reason === undefined) {
+          return this.start(ctx, execution)
+        }
+        return Effect.zipRight(
+          current?.lease === ctx.lease ? this.slots.forget(ctx.runId) : Effect.void,
+          this.release(ctx.runId, ctx.lease)
+        )
+      })
+      return Effect.asVoid(FiberSet.run(this.pending, Effect.zipRight(Fiber.await(previous.value), later)))
+    })
+
+  /** Restores a claimed run and executes it; a run that cannot be restored is failed. */
+  readonly launchClaimed = ({ lease, run }: { readonly lease: Lease; readonly run: RunRecord }) => {
+    const self = this
+    const env = this.deps.env
+    return Effect.gen(function*() {
+      const registered = self.deps.registry.get(run.templateName, run.templateVersion)
+      if (registered === undefined) return yield* self.release(run.runId, lease)
+      const pinned = checkPinned(registered.template, run)
+      if (Either.isLeft(pinned)) {
+        // started with another template under this name and version: it is not executed here
+        if (!self.refused.has(run.runId)) {
+          self.refused.add(run.runId)
+          yield* Effect.logWarning(`weft: ${pinned.left.message}: left alone`)
+        }
+        return yield* self.release(run.runId, lease)
+      }
+      const restored = yield* Effect.either(
+        Effect.flatMap(load(env, run.runId), ({ loaded, records }) =>
+          restore(env, registered.template, loaded, visibleRecords(records), lease))
+      )
+      if (restored._tag === "Right") return yield* self.launch(restored.right, registered.context, "resumed")
+      const error = restored.left
+      if (isTransient(error)) return yield* self.release(run.runId, lease)
+      // a run whose stored state cannot be read back cannot go on: it fails, naming why
+      const now = yield* Clock.currentTimeMillis
+      yield* Effect.ignore(
+        self.store.finish(run.runId, lease, { status: "failed", error: summarize(error), expiresAt: null }, {
+          updatedAt: now,
+          elapsedMillis: 0
+        })
+      )
+      yield* self.waiters.complete(run.runId, Exit.fail(error))
+    })
+  }
+
+  /** Whether this engine looks for runs to take up by itself (recovery, or serving queues as a worker). */
+  private get polls(): boolean {
+    return this.deps.recovery || this.slots.served.length > 0
+  }
+
+  readonly takeUp: Executor["takeUp"] = (runId, options) => {
+    const self = this
+    return Effect.gen(function*() {
+      if (self.slots.active.has(runId)) return { claimed: false, reason: "active" } as const
+      let result: TakeUpResult = { claimed: false, reason: "full" }
+      const claimOne = Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const claimed = yield* retryTransient(
+          self.store.claim(runId, self.deps.env.owner, now, now + self.deps.leaseMillis, options.takeOverFrom)
+        )
+        result = claimed
+        if (!claimed.claimed) return []
+        if (self.deps.registry.get(claimed.run.templateName, claimed.run.templateVersion) === undefined) {
+          yield* self.release(runId, claimed.lease)
+          result = { claimed: false, reason: "unknown-template" }
+          return []
+        }
+        return [claimed]
+      })
+      // no room here: the run stays due in the store, for this engine's next look (when a slot frees) or
+      // another's; an engine that never looks claims it anyway, and it waits here for a permit
+      if (self.slots.room(options.queue) === 0 && !self.polls) {
+        for (const claimed of yield* claimOne) yield* self.launchClaimed(claimed)
+      } else {
+        yield* self.slots.claimWithin(options.queue, 1, () => claimOne, self.launchClaimed)
+      }
+      return result
+    })
+  }
+
+  readonly stop = (runId: string, reason: StopReason) => {
+    const self = this
+    return Effect.gen(function*() {
+      yield* FiberMap.remove(self.timers, runId)
+      const running = self.slots.active.get(runId)
+      if (running !== undefined) {
+        running.reason = reason
+        if (Option.isSome(yield* Effect.option(FiberMap.get(self.runs, runId)))) yield* FiberMap.remove(self.runs, runId)
+        // no execution of it here (never started, or gone without a trace): forget it, so that the
+        // heartbeat stops asking and waiters read its end from the store
+        else yield* self.slots.forget(runId)
+      }
+      if (reason === "cancelled") yield* self.waiters.complete(runId, exitOfStop(runId, "cancelled")!)
+    })
+  }
+
+  readonly drain = (grace: Duration.Duration) => {
+    const self = this
+    return Effect.gen(function*() {
+      self.slots.stop()
+      yield* FiberMap.clear(self.timers)
+      if (self.slots.active.size > 0 && Duration.toMillis(grace) > 0) {
+        // wait for the runs executing now (not for suspended ones), measured in real time
+        const fibers: Array<Fiber.RuntimeFiber<unknown, unknown>> = []
+        for (const id of self.slots.active.keys()) {
+          const fiber = yield* Effect.option(FiberMap.get(self.runs, id))
+          if (Option.isSome(fiber)) fibers.push(fiber.value)
+        }
+        // drain runs as a finalizer (uninterruptible): each side of the race is made interruptible, or the
+        // race would wait for its loser — the runs — however long they take
+        yield* Effect.raceFirst(
+          Effect.interruptible(Effect.asVoid(Fiber.awaitAll(fibers))),
+          Effect.interruptible(Effect.sleep(grace).pipe(Effect.withClock(Clock.make())))
+        )
+      }
+      for (const running of self.slots.active.values()) running.reason = "shutdown"
+      yield* FiberMap.clear(self.runs)
+    })
+  }
+}
 
 /** The records a resumed run's trace starts from: failed attempts of earlier executions are left out. */
 export const visibleRecords = (records: ReadonlyArray<StepRecord>): ReadonlyArray<StepRecord> =>
   records.filter((record) => record.status !== "failed")
-

@@ -25,9 +25,17 @@ export const run = (options: {
     const renewed = yield* store.heartbeat(owner, asked + leaseMillis)
     const held = new Map(renewed.map((r) => [r.runId, r.generation]))
     for (const [runId, running] of Array.from(executor.active)) {
+      if (held.get(runId) === running.lease.generation) {
+        // the store added how far the lease moved to the run's elapsed time: so does the execution's account
+        const accounted = running.accounted
+        if (accounted !== undefined) {
+          accounted.beatCounted += Math.max(0, asked + leaseMillis - accounted.leaseUntil)
+          accounted.leaseUntil = asked + leaseMillis
+        }
+        continue
+      }
       // claimed after the heartbeat asked: not in its answer
       if (running.since >= asked) continue
-      if (held.get(runId) === running.lease.generation) continue
       const record = yield* Effect.option(store.getRun(runId))
       const cancelled = Option.isSome(record) && Option.isSome(record.value) && record.value.value.status === "cancelled"
       yield* executor.stop(runId, cancelled ? "cancelled-elsewhere" : "lost")

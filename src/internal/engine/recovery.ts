@@ -4,7 +4,9 @@
  * wake-up notice), an engine claims the runs of its templates that are
  * orphaned (their engine died or handed them back), due (a deadline passed,
  * a signal arrived) and, for a worker, queued on the queues it serves — as
- * many as it has free permits — and executes them. Runs of a named queue
+ * many as it has free slots for — and executes them. A run held by a dead
+ * process of this machine is orphaned at once (its owner's pid is gone), not
+ * when its lease passes. Runs of a named queue
  * are taken up only by workers serving it, within its limit; runs of
  * `default` by any engine. Runs of templates it
  * does not know are left alone, and said so once in the log.
@@ -13,14 +15,17 @@
  */
 import { Clock, Duration, Effect, Queue, Stream } from "effect"
 import type { Scope } from "effect"
+import type { PersistenceError } from "../../Errors.js"
 import type { Service as Store } from "../../SnapshotStore.js"
 import { defaultQueue } from "../../SnapshotStore.js"
 import { choreSleep } from "./clock.js"
 import type { Executor } from "./executor.js"
+import { isDeadLocalOwner } from "./owner.js"
+import type * as Slots from "./slots.js"
 import { keyOf, type Registry } from "./registry.js"
 
 /** The queues a worker serves, each with how many of its runs may execute here at once. */
-export type Queues = ReadonlyMap<string, number>
+export type Queues = Slots.Queues
 
 /** An engine's poller. */
 export interface Poller {
@@ -30,6 +35,11 @@ export interface Poller {
   readonly serve: (queues: Queues) => Effect.Effect<void, never, Scope.Scope>
   /** Whether this engine serves `queue` now (as a worker). */
   readonly serves: (queue: string) => boolean
+  /**
+   * Takes up, once, what a round of recovery would (`default`'s runs, and a worker's own queues within
+   * their limits), whatever the `recovery` setting; succeeds with how many runs it claimed.
+   */
+  readonly takeUpOnce: Effect.Effect<number, PersistenceError>
 }
 
 /** Builds the poller; it polls only while `enabled()` or a worker serves queues. */
@@ -44,8 +54,8 @@ export const make = (options: {
 }): Effect.Effect<Poller, never, Scope.Scope> =>
   Effect.gen(function*() {
     const { executor, owner, registry, store } = options
+    const { slots } = executor
     const nudges = yield* Queue.sliding<void>(1)
-    const served: Array<Queues> = []
     const reported = new Set<string>()
     /**
      * Whether the last round may have left work behind: it took as many runs
@@ -55,41 +65,55 @@ export const make = (options: {
     let more = false
     let lookedAt = -Infinity
     const intervalMillis = Duration.toMillis(Duration.decode(options.interval))
-    /** Runs executing here, by queue (for per-queue limits). */
-    const runningIn = (queue: string) => {
-      let n = 0
-      for (const running of executor.active.values()) if (running.queue === queue) n++
-      return n
-    }
+    const deadOwners = deadOwnersOf(store, intervalMillis)
+
+    /**
+     * Claims and launches, once, what this engine may take up now: orphaned and due runs of `default`
+     * (unless a served queue is `default`; by any engine when `recover`), and the orphaned, due and queued
+     * runs of each queue it serves, within the queue's limit. Returns how many runs it claimed.
+     */
+    const claimRound = (recover: boolean): Effect.Effect<number, PersistenceError> =>
+      Effect.gen(function*() {
+        more = slots.free() <= 0
+        if (registry.size === 0 || more) return 0
+        const now = yield* Clock.currentTimeMillis
+        const templates = registry.keys()
+        const takeOverFrom = yield* deadOwners(now)
+        let total = 0
+        // each claim takes at most the room it reserved (see `slots`): a concurrent take-up (a signal, a
+        // deadline) cannot make a queue overshoot its limit here
+        const claimIn = (queue: string, queues: ReadonlyArray<string>, wanted: number) =>
+          Effect.gen(function*() {
+            const claimed = yield* slots.claimWithin(
+              queue,
+              wanted,
+              (limit) => store.claimNext(owner, now, now + options.leaseMillis, { templates, queues, recoverQueues: [queue], takeOverFrom, limit }),
+              executor.launchClaimed
+            )
+            total += claimed.length
+            if (claimed.length >= wanted) more = true
+          })
+        // runs of a named queue execute only in workers serving it, within its limit, whether they
+        // are queued, due after a wait or orphaned by a dead worker; any engine takes up `default`'s
+        if ((recover || slots.served.length > 0) && !slots.serves(defaultQueue)) {
+          yield* claimIn(defaultQueue, [], slots.room(defaultQueue))
+        }
+        for (const queues of slots.served) {
+          for (const queue of queues.keys()) {
+            const room = slots.room(queue)
+            if (room > 0) yield* claimIn(queue, [queue], room)
+            else more = true
+          }
+        }
+        return total
+      })
 
     const round = Effect.gen(function*() {
       if (registry.size === 0) return
-      let free = executor.freePermits()
-      more = free <= 0
-      if (free <= 0) return
-      const now = yield* Clock.currentTimeMillis
-      const templates = registry.keys()
-      const claimAndLaunch = (queues: ReadonlyArray<string>, recoverQueues: ReadonlyArray<string>, limit: number) =>
-        Effect.gen(function*() {
-          const filter = { templates, queues, recoverQueues, limit }
-          const claimed = yield* store.claimNext(owner, now, now + options.leaseMillis, filter)
-          for (const c of claimed) yield* executor.launchClaimed(c)
-          free -= claimed.length
-          if (claimed.length >= limit) more = true
-        })
-      // runs of a named queue execute only in workers serving it, within its limit, whether they
-      // are queued, due after a wait or orphaned by a dead worker; any engine takes up `default`'s
-      const servesDefault = served.some((queues) => queues.has(defaultQueue))
-      if ((options.recovery || served.length > 0) && !servesDefault) yield* claimAndLaunch([], [defaultQueue], free)
-      for (const queues of served) {
-        for (const [queue, limit] of queues) {
-          const room = Math.min(free, limit - runningIn(queue))
-          if (room > 0) yield* claimAndLaunch([queue], [queue], room)
-          else more = true
-        }
-      }
+      yield* claimRound(options.recovery)
       // say once which claimable runs nobody here can execute (looked at once per poll interval at most,
       // not at every wake-up: a worker is woken by every run queued and every run of its own that ends)
+      const now = yield* Clock.currentTimeMillis
       if (now - lookedAt < intervalMillis) return
       lookedAt = now
       const waiting = yield* store.list({ claimableAt: now, limit: 50 })
@@ -104,7 +128,7 @@ export const make = (options: {
       }
     }).pipe(Effect.catchAll((error) => Effect.logWarning("weft: looking for runs to take up failed; will try again", error)))
 
-    const polling = () => options.recovery || served.length > 0
+    const polling = () => options.recovery || slots.served.length > 0
     // without recovery or queues to serve there is nothing to poll for: only nudges wake it
     const loop = Effect.forever(
       Effect.zipRight(
@@ -118,7 +142,7 @@ export const make = (options: {
     // a permit freed while work may be waiting: look now (a worker's next queued run starts at once)
     yield* Effect.forkScoped(Effect.forever(Effect.zipRight(
       executor.ended,
-      Effect.suspend(() => more && polling() ? Queue.offer(nudges, undefined) : Effect.void)
+      Effect.suspend(() => (slots.takeWanted() || more) && polling() ? Queue.offer(nudges, undefined) : Effect.void)
     )))
     if (store.wakeups !== undefined) {
       const wakeups = yield* store.wakeups
@@ -128,9 +152,29 @@ export const make = (options: {
       nudge: Effect.asVoid(Queue.offer(nudges, undefined)),
       serve: (queues) =>
         Effect.acquireRelease(
-          Effect.zipRight(Effect.sync(() => served.push(queues)), Queue.offer(nudges, undefined)),
-          () => Effect.sync(() => served.splice(served.indexOf(queues), 1))
+          Effect.zipRight(Effect.sync(() => slots.served.push(queues)), Queue.offer(nudges, undefined)),
+          () => Effect.sync(() => slots.served.splice(slots.served.indexOf(queues), 1))
         ),
-      serves: (queue) => served.some((queues) => queues.has(queue))
+      serves: (queue) => slots.serves(queue),
+      takeUpOnce: claimRound(true)
     }
   })
+
+/**
+ * The engines of dead processes of this machine that hold runs (their runs are taken over at once, not
+ * when their lease passes), looked for at most once per `intervalMillis`.
+ */
+const deadOwnersOf = (store: Store, intervalMillis: number) => {
+  let lookedAt = -Infinity
+  let dead: ReadonlyArray<string> | undefined
+  return (now: number): Effect.Effect<ReadonlyArray<string> | undefined, PersistenceError> =>
+    Effect.suspend(() => {
+      if (now - lookedAt < intervalMillis) return Effect.succeed(dead)
+      return Effect.map(store.holders(now), (owners) => {
+        lookedAt = now
+        const found = owners.filter(isDeadLocalOwner)
+        dead = found.length === 0 ? undefined : found
+        return dead
+      })
+    })
+}

@@ -4,9 +4,12 @@
  * template under a name and version already known is a `TemplateConflict`:
  * "different" means structurally — the same template built twice by the same
  * code (same nodes, names, keys, Schemas and policies) is the same template.
+ * Templates are keyed by the pair of name and version (`coll@1` version `2`
+ * and `coll` version `1@2` are two templates).
  *
  * @internal
  */
+import { createHash } from "node:crypto"
 import { Context, Duration, Either } from "effect"
 import type * as Durable from "../../Durable.js"
 import { TemplateConflict } from "../../Errors.js"
@@ -22,8 +25,11 @@ export interface Registered {
   readonly fingerprint: ReadonlyArray<string>
 }
 
-/** `name@version`. */
+/** `name@version`, for messages only: `@` may be part of a name or a version, so templates are keyed by the pair. */
 export const keyOf = (name: string, version: string): string => `${name}@${version}`
+
+/** The registry's key of a name and version: the pair, unambiguous whatever characters they hold. */
+const pairKey = (name: string, version: string): string => JSON.stringify([name, version])
 
 const fingerprintCache = new WeakMap<Template.Template.Any, ReadonlyArray<string>>()
 
@@ -118,6 +124,21 @@ export const fingerprint = (template: Template.Template.Any): ReadonlyArray<stri
   return lines
 }
 
+const digestCache = new WeakMap<Template.Template.Any, string>()
+
+/**
+ * A short digest of a template's {@link fingerprint} (16 hex digits of its SHA-256), stored with each run:
+ * an engine whose template of that name and version has another digest refuses the run.
+ */
+export const fingerprintDigest = (template: Template.Template.Any): string => {
+  let digest = digestCache.get(template)
+  if (digest === undefined) {
+    digest = createHash("sha256").update(fingerprint(template).join("\n")).digest("hex").slice(0, 16)
+    digestCache.set(template, digest)
+  }
+  return digest
+}
+
 /** Where two fingerprints first differ, in words. */
 const difference = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): string => {
   for (let i = 0; i < Math.max(a.length, b.length); i++) {
@@ -146,7 +167,7 @@ export class Registry {
    */
   register(template: Template.Template.Any, context: Context.Context<never>): Either.Either<void, TemplateConflict> {
     for (const t of withSubflows(template)) {
-      const key = keyOf(t.name, t.version)
+      const key = pairKey(t.name, t.version)
       const known = this.byKey.get(key)
       if (known !== undefined && known.template !== t) {
         const mine = known.fingerprint
@@ -157,7 +178,7 @@ export class Registry {
       }
     }
     for (const t of withSubflows(template)) {
-      const key = keyOf(t.name, t.version)
+      const key = pairKey(t.name, t.version)
       const known = this.byKey.get(key)
       // the first template object stays (its runs keep running with it); new services replace old ones
       this.byKey.set(key, { template: known?.template ?? t, context, fingerprint: known?.fingerprint ?? fingerprint(t) })
@@ -166,7 +187,7 @@ export class Registry {
   }
 
   get(name: string, version: string): Registered | undefined {
-    return this.byKey.get(keyOf(name, version))
+    return this.byKey.get(pairKey(name, version))
   }
 
   get size(): number {

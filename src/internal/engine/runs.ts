@@ -129,7 +129,9 @@ export const resume = (deps: RunsDeps) =>
     if (isFinal(run.status)) return yield* new Errors.RunNotResumable({ runId, status: run.status })
     if (executor.active.has(runId)) return
     const now = yield* Clock.currentTimeMillis
-    const takeOverFrom = run.owner !== null && isDeadLocalOwner(run.owner) ? run.owner : undefined
+    // held by a dead process of this machine, or by this engine though it no longer executes it (its
+    // hand-back failed): taken over at once
+    const takeOverFrom = run.owner !== null && (run.owner === env.owner || isDeadLocalOwner(run.owner)) ? run.owner : undefined
     // held by a live lease, as read: answered without a write (a resume loop must not keep the
     // store's write lock from the engine executing the run, or its heartbeat may starve)
     if (
@@ -204,16 +206,8 @@ export const result = (deps: RunsDeps) => (template: Template.Template.Any, runI
     return yield* readBack(deps.env, template, runId)
   })
 
-/** Takes up, once, the runs of the registered templates that need an engine (see `Engine.Service.resumeDue`). */
-export const resumeDue = (deps: RunsDeps): Effect.Effect<number, Errors.PersistenceError> =>
-  Effect.gen(function*() {
-    const { executor, registry, store } = deps
-    if (registry.size === 0) return 0
-    const now = yield* Clock.currentTimeMillis
-    const claimed = yield* store.claimNext(deps.env.owner, now, now + deps.leaseMillis, {
-      templates: registry.keys(),
-      limit: Math.max(1, executor.freePermits())
-    })
-    for (const c of claimed) yield* executor.launchClaimed(c)
-    return claimed.length
-  })
+/**
+ * Takes up, once, the runs of the registered templates that need an engine, of the queues this engine
+ * serves (`default`, and a worker's own within their limits), as recovery does (see `Engine.Service.resumeDue`).
+ */
+export const resumeDue = (deps: RunsDeps): Effect.Effect<number, Errors.PersistenceError> => deps.poller.takeUpOnce

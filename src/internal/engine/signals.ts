@@ -85,7 +85,7 @@ export const signal = (deps: {
     if (Option.isSome(root) && root.value.status === "suspended") {
       const routed = root.value.queue !== defaultQueue && !deps.serves(root.value.queue)
       if (!routed && registry.get(root.value.templateName, root.value.templateVersion) !== undefined) {
-        yield* Effect.ignore(executor.takeUp(root.value.runId))
+        yield* Effect.ignore(executor.takeUp(root.value.runId, { queue: root.value.queue }))
       }
     }
   })

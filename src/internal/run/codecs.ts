@@ -314,6 +314,13 @@ export const inputValidator = (
     key,
     validate: Schema.validateEither(schema as Schema.Schema<Decoded, Decoded>)
   }))
+  // a key some requirement does not make optional must hold a value: `undefined` is no state value (it would
+  // pass a Schema such as `Schema.Unknown`, be left out of the state, and fail the run at its first read)
+  const mandatory = new Set(
+    template.requirements.flatMap(([, schema]) =>
+      propertySignatures(schema.ast).filter((ps) => !ps.isOptional).map((ps) => String(ps.name))
+    )
+  )
   const validator = (input: unknown): Either.Either<Decoded, ReadonlyArray<Issue>> => {
     if (typeof input !== "object" || input === null || Array.isArray(input)) {
       const got = input === null ? "null" : Array.isArray(input) ? "an array" : typeof input
@@ -338,6 +345,11 @@ export const inputValidator = (
           }
         } else if (Object.hasOwn(result.right, key)) {
           out[key] = result.right[key]
+        }
+      }
+      for (const key of mandatory) {
+        if ((input as Record<string, unknown>)[key] === undefined && !seen.has(`${key}:is missing`)) {
+          issues.push({ path: [key], message: "is missing (undefined is not a value)" })
         }
       }
       return issues.length > 0 ? Either.left(issues) : Either.right(out)

@@ -104,6 +104,9 @@ export class RunContext {
   /** The whole run's timeout (ms, 0: none) and the execution time it had used before this execution. */
   timeoutMillis = 0
   elapsedBefore = 0
+  /** Until when the run's lease holds as stored, and the execution time the heartbeats recorded meanwhile. */
+  leaseUntil = 0
+  beatCounted = 0
   traceContext: string | null = null
   /** Whether this execution is traced (spans per run and step; see tracing.ts). */
   tracing = false

@@ -9,6 +9,7 @@
  *
  * @internal
  */
+import { fingerprintDigest } from "../engine/registry.js"
 import { Cause, Clock, Duration, Effect, Either, Exit, Option } from "effect"
 import {
   InvalidInput,
@@ -113,10 +114,12 @@ export const create = (
       parentId,
       rootId: ctx.rootId,
       queue: ctx.queue,
-      traceContext: ctx.traceContext
+      traceContext: ctx.traceContext,
+      templateFingerprint: fingerprintDigest(ctx.template)
     }, ctx.storedState(), claim === null ? null : { owner: ctx.env.owner, leaseUntil: claim.leaseUntil }),
     (lease) => {
       if (lease !== null) ctx.lease = lease
+      if (claim !== null) ctx.leaseUntil = claim.leaseUntil
     }
   )
 
@@ -124,17 +127,23 @@ export const create = (
 // stored runs
 // ---------------------------------------------------------------------------
 
-/** Checks that a stored run was started with `template`. */
-export const checkPinned = (template: Template.Template.Any, run: RunRecord): Either.Either<void, TemplateMismatch> =>
-  run.templateName === template.name && run.templateVersion === template.version
-    ? Either.void
-    : Either.left(
-      new TemplateMismatch({
-        runId: run.runId,
-        stored: { name: run.templateName, version: run.templateVersion },
-        given: { name: template.name, version: template.version }
-      })
-    )
+/** Checks that a stored run was started with `template`: same name, version and structure (when stored). */
+export const checkPinned = (template: Template.Template.Any, run: RunRecord): Either.Either<void, TemplateMismatch> => {
+  const stored = { name: run.templateName, version: run.templateVersion }
+  const given = { name: template.name, version: template.version }
+  if (run.templateName !== template.name || run.templateVersion !== template.version) {
+    return Either.left(new TemplateMismatch({ runId: run.runId, stored, given }))
+  }
+  const digest = fingerprintDigest(template)
+  if (run.templateFingerprint === null || run.templateFingerprint === digest) return Either.void
+  return Either.left(
+    new TemplateMismatch({
+      runId: run.runId,
+      stored: { ...stored, fingerprint: run.templateFingerprint },
+      given: { ...given, fingerprint: digest }
+    })
+  )
+}
 
 /**
  * Rebuilds a stored run's context (its state decoded with the template's
@@ -158,6 +167,7 @@ export const restore = (
     ctx.queue = run.queue
     ctx.timeoutMillis = run.timeoutMillis
     ctx.elapsedBefore = run.elapsedMillis
+    ctx.leaseUntil = run.leaseUntil ?? 0
     ctx.traceContext = run.traceContext
     ctx.completed = new Set(completedStepKeys)
     ctx.records.push(...records)
@@ -233,8 +243,8 @@ export type Ending =
   | { readonly _tag: "Cancelled" }
   /** Another engine holds it now: it goes on there. */
   | { readonly _tag: "Lost"; readonly error: LeaseLost }
-  /** The store stayed unavailable: the run is left resumable (handed back when possible). */
-  | { readonly _tag: "Abandoned"; readonly error: PersistenceError }
+  /** The store stayed unavailable: the run is left resumable (handed back, unless `handedBack` is false). */
+  | { readonly _tag: "Abandoned"; readonly error: PersistenceError; readonly handedBack?: boolean | undefined }
   /** This execution was interrupted (shutdown, or its caller): the run was handed back. */
   | { readonly _tag: "Interrupted" }
 
@@ -272,7 +282,8 @@ export const execute = (ctx: RunContext, options: { readonly child: boolean }): 
       }
       const exit = yield* Effect.exit(restore(runSpan(ctx, ctx.restored, body)))
       const now = ctx.clock.unsafeCurrentTimeMillis()
-      const at = { updatedAt: now, elapsedMillis: Math.max(0, now - started) }
+      // what the heartbeats recorded of this execution already is not added again
+      const at = { updatedAt: now, elapsedMillis: Math.max(0, now - started - ctx.beatCounted) }
       const store = env.store
       /** Records an ending; if the record itself cannot be made, says why. */
       const record = <A>(write: Effect.Effect<void, unknown>, ending: A) =>
@@ -328,16 +339,19 @@ export const execute = (ctx: RunContext, options: { readonly child: boolean }): 
       return ending
     })
   ).pipe(
-    Effect.tap((ending) => {
+    Effect.flatMap((ending): Effect.Effect<Ending> => {
       switch (ending._tag) {
         case "Cancelled":
-          return ctx.env.publish({ _tag: "RunCancelled", runId: ctx.runId, at: ctx.updatedAt })
+          return Effect.as(ctx.env.publish({ _tag: "RunCancelled", runId: ctx.runId, at: ctx.updatedAt }), ending)
         case "Abandoned":
-          // the store failed: hand the run back if it can still hear us (else its lease runs out)
+          // the store failed: hand the run back if it can still hear us (else the executor tries again)
           return Effect.flatMap(Clock.currentTimeMillis, (now) =>
-            Effect.ignore(ctx.env.store.pause(ctx.runId, ctx.lease, { _tag: "Release" }, { updatedAt: now, elapsedMillis: 0 })))
+            Effect.map(
+              Effect.either(ctx.env.store.pause(ctx.runId, ctx.lease, { _tag: "Release" }, { updatedAt: now, elapsedMillis: 0 })),
+              (released) => ({ ...ending, handedBack: released._tag === "Right" })
+            ))
         default:
-          return Effect.void
+          return Effect.succeed(ending)
       }
     })
   )

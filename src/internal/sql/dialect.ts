@@ -67,8 +67,12 @@ export interface Queries {
     readonly queues: ReadonlyArray<string>
     /** Orphaned and due runs only of these queues; of every queue when `null`. */
     readonly recoverQueues: ReadonlyArray<string> | null
+    /** Owners known dead: their running runs are orphaned whatever their lease. */
+    readonly takeOverFrom: ReadonlyArray<string>
     readonly limit: number
   }) => Effect.Effect<ReadonlyArray<Row>, SqlError>
+  /** The distinct owners of running runs whose lease lives past `now`. */
+  readonly holders: (now: number) => Effect.Effect<ReadonlyArray<Row>, SqlError>
   readonly heartbeat: (owner: string, leaseUntil: number) => Effect.Effect<ReadonlyArray<Row>, SqlError>
   /** Writes the step (and snapshot) while the fence holds; `false` when it does not (nothing written). */
   readonly appendStep: (p: InsertStep) => Effect.Effect<boolean, SqlError>

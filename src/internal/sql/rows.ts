@@ -133,7 +133,8 @@ export const toRunRecord = (row: Row): RunRecord => {
     owner: nullableText(t, "owner", row.owner),
     leaseUntil: nullableInteger(t, "lease_until", row.lease_until),
     generation: integer(t, "generation", row.generation),
-    traceContext: nullableText(t, "trace_context", row.trace_context)
+    traceContext: nullableText(t, "trace_context", row.trace_context),
+    templateFingerprint: nullableText(t, "template_fingerprint", row.template_fingerprint ?? null)
   }
 }
 

@@ -52,7 +52,7 @@ export const tables = {
 /** The columns of `weft_runs`, in the order the row readers expect them (`SELECT ${runColumns}`). */
 export const runColumns = "run_id, template_name, template_version, status, seq, created_at, updated_at, " +
   "expires_at, error, timeout_ms, elapsed_ms, wake_at, waiting_for, parent_id, root_id, queue, owner, " +
-  "lease_until, generation, trace_context"
+  "lease_until, generation, trace_context, template_fingerprint"
 
 /** The columns of `weft_steps`. */
 export const stepColumns =
@@ -306,6 +306,11 @@ WHERE parent_id IS NOT NULL AND run_id IN (SELECT run_id FROM lineage)`,
       `CREATE INDEX IF NOT EXISTS weft_signals_run ON weft_signals (run_id, name, id)`,
       ...runIndexes
     ]
+  })),
+  /** A digest of the structure of each run's template (`NULL` for runs recorded before: not checked). */
+  "7_template_fingerprint": statements(() => ({
+    sqlite: [`ALTER TABLE weft_runs ADD COLUMN template_fingerprint TEXT`],
+    pg: [`ALTER TABLE weft_runs ADD COLUMN IF NOT EXISTS template_fingerprint TEXT`]
   }))
 }
 

@@ -42,14 +42,15 @@ export const isRunnable = (
   record: RunRecord,
   now: number,
   queues: ReadonlySet<string> | undefined,
-  recoverQueues?: ReadonlySet<string> | undefined
+  recoverQueues?: ReadonlySet<string> | undefined,
+  deadOwners?: ReadonlySet<string> | undefined
 ): boolean => {
   if (record.status !== "queued" && recoverQueues !== undefined && !recoverQueues.has(record.queue)) return false
   switch (record.status) {
     case "queued":
       return queues !== undefined && queues.has(record.queue)
     case "running":
-      return record.owner === null || (record.leaseUntil ?? 0) <= now
+      return record.owner === null || (record.leaseUntil ?? 0) <= now || deadOwners?.has(record.owner) === true
     case "suspended":
       return record.wakeAt !== null && record.wakeAt <= now
     default:

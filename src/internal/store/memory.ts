@@ -109,7 +109,7 @@ const descendants = (runs: Runs, runId: string): ReadonlyArray<MemoryRun> => {
 }
 
 /** Creating and claiming runs. */
-const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" | "heartbeat"> => ({
+const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" | "holders" | "heartbeat"> => ({
   createRun: (run, state, claim) =>
     Effect.suspend(() => {
       if (runs.has(run.runId)) {
@@ -133,7 +133,8 @@ const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" |
         waitingFor: null,
         owner: claim?.owner ?? null,
         leaseUntil: claim?.leaseUntil ?? null,
-        generation: claim === null ? 0 : 1
+        generation: claim === null ? 0 : 1,
+        templateFingerprint: run.templateFingerprint ?? null
       }
       runs.set(run.runId, new MemoryRun(record, state))
       return Effect.succeed(claim === null ? null : { owner: claim.owner, generation: 1 })
@@ -156,13 +157,14 @@ const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" |
 
   claimNext: (owner, now, leaseUntil, filter) =>
     Effect.sync(() => {
-      const known = new Set(filter.templates.map((t) => `${t.name}@${t.version}`))
+      const known = new Set(filter.templates.map((t) => JSON.stringify([t.name, t.version])))
       const queues = filter.queues === undefined ? undefined : new Set(filter.queues)
       const recoverQueues = filter.recoverQueues === undefined ? undefined : new Set(filter.recoverQueues)
+      const dead = filter.takeOverFrom === undefined ? undefined : new Set(filter.takeOverFrom)
       const candidates = Array.from(runs.values()).filter(({ record }) =>
         record.parentId === null &&
-        known.has(`${record.templateName}@${record.templateVersion}`) &&
-        isRunnable(record, now, queues, recoverQueues)
+        known.has(JSON.stringify([record.templateName, record.templateVersion])) &&
+        isRunnable(record, now, queues, recoverQueues, dead)
       ).sort((a, b) => a.record.createdAt - b.record.createdAt || (a.record.runId < b.record.runId ? -1 : 1))
       return candidates.slice(0, Math.max(0, filter.limit)).map((run) => {
         const lease = take(run, owner, leaseUntil)
@@ -170,12 +172,22 @@ const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" |
       })
     }),
 
+  holders: (now) =>
+    Effect.sync(() => {
+      const owners = new Set<string>()
+      for (const { record } of runs.values()) {
+        if (record.status === "running" && record.owner !== null && (record.leaseUntil ?? 0) > now) owners.add(record.owner)
+      }
+      return Array.from(owners)
+    }),
+
   heartbeat: (owner, leaseUntil) =>
     Effect.sync(() => {
       const renewed: Array<{ readonly runId: string; readonly generation: number }> = []
       for (const run of runs.values()) {
         if (run.record.owner === owner && run.record.status === "running") {
-          run.record = { ...run.record, leaseUntil }
+          const moved = Math.max(0, leaseUntil - (run.record.leaseUntil ?? leaseUntil))
+          run.record = { ...run.record, leaseUntil, elapsedMillis: run.record.elapsedMillis + moved }
           renewed.push({ runId: run.record.runId, generation: run.record.generation })
         }
       }

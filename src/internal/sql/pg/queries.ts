@@ -66,8 +66,11 @@ const statusRow = (effect: Effect.Effect<ReadonlyArray<Row>, SqlError>) =>
 const writeQueries = (
   { channel, count, rows }: Exec,
   n: Names
-): Pick<Queries, "insertRun" | "claim" | "statusOf" | "claimNext" | "heartbeat" | "appendStep" | "pause" | "finish" | "cancel"> => {
-  const { claim, claimNext, heartbeat, insertClaimed, insertQueued, statusOf } = claimStatements(n)
+): Pick<
+  Queries,
+  "insertRun" | "claim" | "statusOf" | "claimNext" | "holders" | "heartbeat" | "appendStep" | "pause" | "finish" | "cancel"
+> => {
+  const { claim, claimNext, heartbeat, holders, insertClaimed, insertQueued, statusOf } = claimStatements(n)
   const { appendPlain, appendWithSnapshot, cancel, finish, release, suspend } = writeStatements(n)
   return {
     insertRun: (p) =>
@@ -86,6 +89,7 @@ const writeQueries = (
           leaseUntil: p.leaseUntil,
           generation: p.generation,
           traceContext: p.run.traceContext,
+          templateFingerprint: p.run.templateFingerprint ?? null,
           state: p.state,
           channel
         }))
@@ -104,11 +108,14 @@ const writeQueries = (
           queues: p.queues,
           everyQueue: p.recoverQueues === null,
           recoverQueues: p.recoverQueues ?? [],
+          takeOverFrom: p.takeOverFrom,
           limit: p.limit,
           owner: p.owner,
           leaseUntil: p.leaseUntil
         }))
       ),
+
+    holders: (now) => Effect.suspend(() => rows(holders({ now }))),
 
     heartbeat: (owner, leaseUntil) => Effect.suspend(() => rows(heartbeat({ owner, leaseUntil }))),
 
@@ -147,7 +154,10 @@ const writeQueries = (
 const readQueries = (
   { channel, count, rows, sql }: Exec,
   n: Names
-): Omit<Queries, "insertRun" | "claim" | "statusOf" | "claimNext" | "heartbeat" | "appendStep" | "pause" | "finish" | "cancel"> => {
+): Omit<
+  Queries,
+  "insertRun" | "claim" | "statusOf" | "claimNext" | "holders" | "heartbeat" | "appendStep" | "pause" | "finish" | "cancel"
+> => {
   const { collectExpired, selectLoad, selectRun, steps, stepsForLoad } = readStatements(n)
   const { insertSignal, lockRun, signals, takeSignal } = signalStatements(n)
   return {

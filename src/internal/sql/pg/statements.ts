@@ -13,9 +13,9 @@ export const claimStatements = (n: Names) => {
   const insertRun = (queued: boolean) =>
     statement(`WITH r AS (
   INSERT INTO ${n.runs} (run_id, template_name, template_version, status, seq, created_at, updated_at, timeout_ms,
-    elapsed_ms, parent_id, root_id, queue, owner, lease_until, generation, trace_context)
+    elapsed_ms, parent_id, root_id, queue, owner, lease_until, generation, trace_context, template_fingerprint)
   VALUES ($runId, $templateName, $templateVersion, $status, 0, $createdAt, $createdAt, $timeoutMillis, 0, $parentId,
-    $rootId, $queue, $owner, $leaseUntil, $generation, $traceContext)
+    $rootId, $queue, $owner, $leaseUntil, $generation, $traceContext, $templateFingerprint)
   ON CONFLICT (run_id) DO NOTHING
   RETURNING run_id
 ), done AS (
@@ -51,7 +51,9 @@ RETURNING ${runColumns}`)
   FOR UPDATE SKIP LOCKED
 )`
   const recoverable = "($everyQueue OR queue = ANY ($recoverQueues::text[]))"
-  const claimNext = statement(`WITH ${candidates("orphaned", `status = 'running' AND ${leasePassed("$now")} AND ${recoverable}`)},
+  const claimNext = statement(`WITH ${
+    candidates("orphaned", `status = 'running' AND (${leasePassed("$now")} OR owner = ANY ($takeOverFrom::text[])) AND ${recoverable}`)
+  },
 ${candidates("due", `status = 'suspended' AND wake_at <= $now AND ${recoverable}`)},
 ${candidates("queued", "status = 'queued' AND queue = ANY ($queues::text[])")},
 c AS (
@@ -64,9 +66,13 @@ UPDATE ${n.runs} r SET status = 'running', owner = $owner, lease_until = $leaseU
 FROM c WHERE r.run_id = c.run_id
 RETURNING ${qualified("r", runColumns)}`)
 
-  const heartbeat = statement(`UPDATE ${n.runs} SET lease_until = $leaseUntil WHERE owner = $owner AND status = 'running'
+  const heartbeat = statement(`UPDATE ${n.runs}
+SET elapsed_ms = elapsed_ms + GREATEST(0, $leaseUntil - COALESCE(lease_until, $leaseUntil)), lease_until = $leaseUntil
+WHERE owner = $owner AND status = 'running'
 RETURNING run_id, generation`)
-  return { insertQueued, insertClaimed, claim, statusOf, claimNext, heartbeat }
+  const holders = statement(`SELECT DISTINCT owner FROM ${n.runs} WHERE status = 'running' AND owner IS NOT NULL
+  AND lease_until > $now`)
+  return { insertQueued, insertClaimed, claim, statusOf, claimNext, heartbeat, holders }
 }
 
 /** The fenced writes of a run's owner, and cancellation. */

@@ -18,7 +18,7 @@ import { activeStatuses as active, activeTerm, finalStatuses as final, signalCol
 export const runSelect = `SELECT r.run_id, r.template_name, r.template_version, r.status,
   COALESCE(s.seq, 0) AS seq, r.created_at, MAX(r.updated_at, COALESCE(s.ended_at, r.updated_at)) AS updated_at,
   r.expires_at, r.error, r.timeout_ms, r.elapsed_ms, r.wake_at, r.waiting_for, r.parent_id, r.root_id, r.queue,
-  r.owner, r.lease_until, r.generation, r.trace_context
+  r.owner, r.lease_until, r.generation, r.trace_context, r.template_fingerprint
 FROM weft_runs r
 LEFT JOIN weft_steps s ON s.run_id = r.run_id AND s.seq = (SELECT MAX(m.seq) FROM weft_steps m WHERE m.run_id = r.run_id)`
 
@@ -31,15 +31,19 @@ const take = "status = 'running', owner = @owner, lease_until = @leaseUntil, gen
 /** The SQL of the statements, by name. */
 export const statementSql = {
   insertRun: `INSERT INTO weft_runs (run_id, template_name, template_version, status, seq, created_at,
-  updated_at, timeout_ms, elapsed_ms, parent_id, root_id, queue, owner, lease_until, generation, trace_context)
-VALUES (?, ?, ?, ?, 0, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING`,
+  updated_at, timeout_ms, elapsed_ms, parent_id, root_id, queue, owner, lease_until, generation, trace_context,
+  template_fingerprint)
+VALUES (?, ?, ?, ?, 0, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING`,
   upsertSnapshot: `INSERT INTO weft_snapshots (run_id, seq, state) VALUES (?, ?, ?)
 ON CONFLICT (run_id) DO UPDATE SET seq = excluded.seq, state = excluded.state`,
   selectRun: `${runSelect} WHERE r.run_id = ?`,
   statusOf: `SELECT status, owner, lease_until, generation, root_id FROM weft_runs WHERE run_id = ?`,
   claim: `UPDATE weft_runs SET ${take} WHERE run_id = @runId AND status IN ${active} AND ${claimable}`,
   take: `UPDATE weft_runs SET ${take} WHERE run_id = @runId`,
-  heartbeat: `UPDATE weft_runs SET lease_until = ? WHERE owner = ? AND status = 'running' AND ${activeTerm}
+  holders: `SELECT DISTINCT owner FROM weft_runs WHERE status = 'running' AND owner IS NOT NULL AND lease_until > ?
+  AND ${activeTerm}`,
+  heartbeat: `UPDATE weft_runs SET elapsed_ms = elapsed_ms + MAX(0, ? - COALESCE(lease_until, ?)),
+  lease_until = ? WHERE owner = ? AND status = 'running' AND ${activeTerm}
 RETURNING run_id, generation`,
   /** The checkpoint: inserted only while the lease's generation holds the running run. */
   insertStep: `INSERT INTO weft_steps (${stepColumns})
@@ -93,12 +97,18 @@ export const prepareStatements = (prepare: (sql: string) => Database.Statement):
  * an engine, oldest first; orphaned and due ones only of `recoverQueues`
  * queues when it is a number. One text per number of templates and queues
  * (cached by the connection). Parameters: the templates' names and
- * versions, `now` twice, the recover queues, the queues, the limit.
+ * versions, `now`, the dead owners, `now`, the recover queues, the queues, the limit.
  */
-export const claimNextSql = (templates: number, queues: number, recoverQueues?: number | undefined): string => {
+export const claimNextSql = (
+  templates: number,
+  queues: number,
+  recoverQueues?: number | undefined,
+  deadOwners = 0
+): string => {
   const known = Array.from({ length: templates }, () => "(template_name = ? AND template_version = ?)").join(" OR ")
   const list = (n: number) => Array(n).fill("?").join(", ")
-  const recoverable = "(status = 'running' AND (owner IS NULL OR COALESCE(lease_until, 0) <= ?))\n  " +
+  const dead = deadOwners === 0 ? "" : ` OR owner IN (${list(deadOwners)})`
+  const recoverable = `(status = 'running' AND (owner IS NULL OR COALESCE(lease_until, 0) <= ?${dead}))\n  ` +
     "OR (status = 'suspended' AND wake_at <= ?)"
   const recover = recoverQueues === undefined
     ? recoverable

@@ -105,7 +105,8 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
                 claim?.owner ?? null,
                 claim?.leaseUntil ?? null,
                 claim === null ? 0 : 1,
-                run.traceContext
+                run.traceContext,
+                run.templateFingerprint ?? null
               ).changes === 1
               if (inserted) st.upsertSnapshot.run(run.runId, 0, stateJson)
               return inserted
@@ -136,9 +137,18 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
           if (filter.templates.length === 0 || limit === 0) return []
           const queues = filter.queues ?? []
           const recover = filter.recoverQueues
-          const candidates = connection.prepare(claimNextSql(filter.templates.length, queues.length, recover?.length))
+          const dead = filter.takeOverFrom ?? []
+          const candidates = connection.prepare(claimNextSql(filter.templates.length, queues.length, recover?.length, dead.length))
             .pluck(true)
-          const params = [...filter.templates.flatMap((t) => [t.name, t.version]), now, now, ...(recover ?? []), ...queues, limit]
+          const params = [
+            ...filter.templates.flatMap((t) => [t.name, t.version]),
+            now,
+            ...dead,
+            now,
+            ...(recover ?? []),
+            ...queues,
+            limit
+          ]
           return connection.write(() => {
             const ids = candidates.all(...params) as ReadonlyArray<string>
             return ids.map((runId) => {
@@ -148,10 +158,12 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
           })
         }),
 
+      holders: (now) => op("holders", () => st.holders.pluck(true).all(now) as ReadonlyArray<string>),
+
       heartbeat: (owner, leaseUntil) =>
         connection.run("heartbeat", () => {
           connection.checkFile("heartbeat", true)
-          const rows = st.heartbeat.all(leaseUntil, owner) as ReadonlyArray<{ run_id: string; generation: number }>
+          const rows = st.heartbeat.all(leaseUntil, leaseUntil, leaseUntil, owner) as ReadonlyArray<{ run_id: string; generation: number }>
           return rows.map((row) => ({ runId: row.run_id, generation: row.generation }))
         }),
 

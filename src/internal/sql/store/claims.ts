@@ -17,7 +17,7 @@ import { type Row, RowDecodeError } from "../schema.js"
 import { type Io, runText } from "./io.js"
 
 /** Creating and claiming runs. */
-export const claims = (io: Io): Pick<Service, "createRun" | "claim" | "claimNext" | "heartbeat"> => {
+export const claims = (io: Io): Pick<Service, "createRun" | "claim" | "claimNext" | "holders" | "heartbeat"> => {
   const { decode, decodeRow, decoded, encode, encodeNullable, json, op, q, runOf } = io
   return {
     createRun: (run, state, claim) =>
@@ -34,7 +34,8 @@ export const claims = (io: Io): Pick<Service, "createRun" | "claim" | "claimNext
                 parentId: encodeNullable(run.parentId),
                 rootId: encode(run.rootId),
                 queue: encode(run.queue),
-                traceContext: encodeNullable(run.traceContext)
+                traceContext: encodeNullable(run.traceContext),
+                templateFingerprint: encodeNullable(run.templateFingerprint ?? null)
               },
               status: claim === null ? "queued" : "running",
               owner: claim === null ? null : encode(claim.owner),
@@ -92,6 +93,7 @@ export const claims = (io: Io): Pick<Service, "createRun" | "claim" | "claimNext
           templates: filter.templates.map((t) => ({ name: encode(t.name), version: encode(t.version) })),
           queues: (filter.queues ?? []).map(encode),
           recoverQueues: filter.recoverQueues === undefined ? null : filter.recoverQueues.map(encode),
+          takeOverFrom: (filter.takeOverFrom ?? []).map(encode),
           limit
         }),
         (rows) =>
@@ -100,6 +102,14 @@ export const claims = (io: Io): Pick<Service, "createRun" | "claim" | "claimNext
             .map((run) => ({ lease: { owner, generation: run.generation }, run }))
       )
     },
+
+    holders: (now) =>
+      decoded("holders", q.holders(now), (rows) =>
+        rows.map((row) => {
+          const owner = decodeRow(row, runText).owner
+          if (typeof owner !== "string") throw new RowDecodeError("runs", "owner", "expected a text")
+          return decode(owner)
+        })),
 
     heartbeat: (owner, leaseUntil) =>
       decoded("heartbeat", q.heartbeat(encode(owner), leaseUntil), (rows) =>

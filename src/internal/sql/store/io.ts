@@ -15,7 +15,17 @@ import { type Dialect, unsentRetries } from "../dialect.js"
 import { type Row, RowDecodeError, toJson, toRunRecord, toSignalRecord, toStepRecord } from "../schema.js"
 
 /** The text columns of each table (decoded when the dialect encodes text). */
-export const runText = ["run_id", "template_name", "template_version", "parent_id", "root_id", "queue", "owner", "trace_context"]
+export const runText = [
+  "run_id",
+  "template_name",
+  "template_version",
+  "parent_id",
+  "root_id",
+  "queue",
+  "owner",
+  "trace_context",
+  "template_fingerprint"
+]
 const stepText = ["run_id", "step_key", "step_name", "idempotency_key"]
 const signalText = ["run_id", "name", "consumed_by"]
 
