@@ -29,6 +29,7 @@ const record = (
   leaseUntil: null,
   generation: 1,
   traceContext: null,
+  templateFingerprint: null,
   ...fields
 })
 
