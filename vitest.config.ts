@@ -71,11 +71,17 @@ const smokeFiles = ["test/smoke/**/*.test.ts"]
 const project = (
   name: string,
   include: ReadonlyArray<string>,
-  options: { readonly exclude?: ReadonlyArray<string>; readonly globalSetup?: ReadonlyArray<string>; readonly timeout?: number } = {}
+  options: {
+    readonly exclude?: ReadonlyArray<string>
+    readonly globalSetup?: ReadonlyArray<string>
+    readonly timeout?: number
+    readonly isolate?: boolean
+  } = {}
 ): TestProjectInlineConfiguration => ({
   extends: true,
   test: {
     name,
+    isolate: options.isolate ?? true,
     include: [...include],
     exclude: ["**/node_modules/**", ...(options.exclude ?? [])],
     globalSetup: ["test/setup/build.ts", ...(options.globalSetup ?? [])],
@@ -89,7 +95,9 @@ export default defineConfig({
   resolve: { alias: entryAliases },
   test: {
     projects: [
-      project("unit", ["test/**/*.test.ts"], { exclude: [...processFiles, ...systemFiles, ...smokeFiles] }),
+      // in-process files share their worker's modules (not loaded again per file: most of the cost of a file is
+      // loading weft and Effect), so a unit test must leave no global state behind (cwd, env, globals)
+      project("unit", ["test/**/*.test.ts"], { exclude: [...processFiles, ...systemFiles, ...smokeFiles], isolate: false }),
       {
         extends: true,
         test: {

@@ -114,8 +114,9 @@ const specProblem = (token: string): string | undefined => {
     const installed = installedVersion(name)
     return spec === installed ? undefined : `${token}: the installed (and tested) version is ${installed}`
   }
-  const range = pkg.peerDependencies[name]
-  return spec === range ? undefined : `${token}: package.json's peer range is ${range}`
+  // a peer dependency at package.json's range; a tool for the user's own code (TypeScript, Node's types) at our dev range
+  const range = pkg.peerDependencies[name] ?? pkg.devDependencies[name]
+  return spec === range ? undefined : `${token}: package.json's peer (or dev) range is ${range}`
 }
 
 /** The `npm i` commands of the section: their package arguments. */

@@ -4,8 +4,7 @@
  * transaction, a stored run restored from its last checkpoint, and one
  * execution of it, whose end is recorded under the run's claim: completed,
  * failed, suspended, or handed back (interrupted, or the store unavailable)
- * so that any engine can take it up. Sub-flows' child runs go through here
- * too (`childRuns`).
+ * so that any engine can take it up; sub-flows' child runs too (`childRuns`).
  *
  * @internal
  */
