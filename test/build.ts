@@ -7,7 +7,8 @@
  * the suite starts well over a hundred. Instead, the global setup
  * (`test/setup/build.ts`) transpiles every `.ts` file of `src/`, `test/`,
  * `templates/`, `examples/` and `bench/` once into `.build/` (esbuild: no
- * type check — the type check is a project of its own), with a
+ * type check — the type check is a project of its own; the YAML, JSON and
+ * `.mjs` files beside them are copied), with a
  * `package.json` naming the package `weftjs`, whose `exports` are the built
  * entries: Node's self-reference then resolves `import "weftjs/sqlite"` in a
  * built test script to the built sources, and every other package to the
@@ -16,7 +17,7 @@
  * This module imports nothing of weft's, so that the global setup and the
  * process harnesses can load it cheaply.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { dirname, isAbsolute, join, relative } from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -54,14 +55,19 @@ export const entrySources = (): ReadonlyArray<readonly [subpath: string, source:
   return entries
 }
 
-const sourcesIn = (dir: string, into: Array<string>): Array<string> => {
+/** TypeScript to transpile. */
+const isSource = (name: string): boolean =>
+  /\.m?ts$/.test(name) && !/\.d\.m?ts$/.test(name) && !name.endsWith(".test-d.ts")
+
+/** Files read beside the modules at run time (`new URL("./flow.yaml", import.meta.url)`): copied as they are. */
+const isAsset = (name: string): boolean => /\.(ya?ml|json|mjs)$/.test(name) && name !== "package.json"
+
+const filesIn = (dir: string, into: Array<string>): Array<string> => {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (entry.name === "node_modules" || entry.name.startsWith(".")) continue
     const path = join(dir, entry.name)
-    if (entry.isDirectory()) sourcesIn(path, into)
-    else if (/\.m?ts$/.test(entry.name) && !/\.d\.m?ts$/.test(entry.name) && !entry.name.endsWith(".test-d.ts")) {
-      into.push(path)
-    }
+    if (entry.isDirectory()) filesIn(path, into)
+    else if (isSource(entry.name) || isAsset(entry.name)) into.push(path)
   }
   return into
 }
@@ -85,15 +91,24 @@ const fingerprint = (files: ReadonlyArray<string>): string => {
  */
 export const buildForTests = async (): Promise<boolean> => {
   const files = folders.flatMap((folder) =>
-    existsSync(join(repoRoot, folder)) ? sourcesIn(join(repoRoot, folder), []) : []
+    existsSync(join(repoRoot, folder)) ? filesIn(join(repoRoot, folder), []) : []
   ).sort()
   const stamp = join(buildDir, ".stamp")
   const print = fingerprint(files)
   if (existsSync(stamp) && readFileSync(stamp, "utf8") === print) return false
   const { transform } = await import("esbuild")
-  rmSync(buildDir, { recursive: true, force: true })
+  // built aside, then swapped in: a test run still using the last build (another vitest process) sees
+  // one build or the other, never half of one
+  const next = `${buildDir}.next-${process.pid}`
+  rmSync(next, { recursive: true, force: true })
   await Promise.all(files.map(async (file) => {
-    const out = built(file)
+    if (!isSource(file)) {
+      const copy = join(next, relative(repoRoot, file))
+      mkdirSync(dirname(copy), { recursive: true })
+      copyFileSync(file, copy)
+      return
+    }
+    const out = join(next, relative(buildDir, built(file)))
     const source = readFileSync(file, "utf8")
     const result = await transform(source, {
       loader: "ts",
@@ -109,9 +124,13 @@ export const buildForTests = async (): Promise<boolean> => {
   const exports: Record<string, string> = {}
   for (const [subpath, source] of entrySources()) exports[subpath] = `./${source.replace(/^\.\//, "").replace(/\.ts$/, ".js")}`
   writeFileSync(
-    join(buildDir, "package.json"),
+    join(next, "package.json"),
     JSON.stringify({ name: "weftjs", private: true, type: "module", exports }, null, 2)
   )
-  writeFileSync(stamp, print)
+  writeFileSync(join(next, ".stamp"), print)
+  const old = `${buildDir}.old-${process.pid}`
+  if (existsSync(buildDir)) renameSync(buildDir, old)
+  renameSync(next, buildDir)
+  rmSync(old, { recursive: true, force: true })
   return true
 }

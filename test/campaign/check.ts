@@ -58,6 +58,9 @@ export interface StoredRun {
   readonly result: unknown
 }
 
+/** How long after a SIGKILL is sent its victim may still be seen starting a step. */
+const killLandsWithinMs = 100
+
 /** One violation. */
 export interface Violation {
   readonly kind:
@@ -222,7 +225,9 @@ export const check = (input: {
       // cut by a kill: its process was killed after it started and before the step ran again
       const next = execs[k + 1]!
       const proc = procs.get(e.pid)
-      if (proc?.killedAt === undefined || proc.killedAt < e.start || proc.killedAt > next.start) {
+      // a SIGKILL is logged when it is sent: the victim may still begin a step before it lands (a few ms
+      // on a loaded machine), and that step was cut short by the kill all the same
+      if (proc?.killedAt === undefined || proc.killedAt + killLandsWithinMs < e.start || proc.killedAt > next.start) {
         violations.push({
           kind: "rerun-without-death",
           runId,

@@ -35,7 +35,7 @@ export {
  * class, its message recomputed from its fields).
  *
  * @since 0.3.0
- * @category schemas
+ * @category combinators
  */
 export const withMessage = <A extends { readonly message: string }, I extends object>(
   error: Schema.Schema<A, I, never> & { readonly _tag?: string }
