@@ -25,7 +25,7 @@
 import { Context, Layer } from "effect"
 import type { Effect, Option, Scope, Stream } from "effect"
 import type { LeaseLost, PersistenceError, RunCancelled } from "./Errors.js"
-import { makeMemoryStore } from "./internal/store/memory.js"
+import { makeMemoryStore } from "./internal/memory/store.js"
 import { all as allStatuses, type Final, isFinal as isFinalStatus, type RunStatus as Status } from "./RunStatus.js"
 
 /**

@@ -3,7 +3,7 @@
  *
  * @internal
  */
-import type { StoredFilter } from "../dialect.js"
+import type { StoredFilter } from "./dialect.js"
 import { runColumns } from "../schema.js"
 import { type Bound, leasePassed, type Names, statuses } from "./sql.js"
 

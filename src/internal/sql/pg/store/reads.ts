@@ -6,9 +6,9 @@
  * @internal
  */
 import { Effect, Option } from "effect"
-import type { LoadedRun, Service, StepRecord } from "../../../SnapshotStore.js"
+import type { LoadedRun, Service, StepRecord } from "../../../../SnapshotStore.js"
 import type { StoredFilter } from "../dialect.js"
-import { RowDecodeError, toStoredState } from "../schema.js"
+import { RowDecodeError, toStoredState } from "../../schema.js"
 import type { Io } from "./io.js"
 
 /** Reading runs, and collecting expired ones. */

@@ -8,12 +8,12 @@
  */
 import type { SqlError } from "@effect/sql/SqlError"
 import { Effect } from "effect"
-import type { PersistenceError } from "../../../Errors.js"
-import { duplicateRun } from "../faults.js"
-import type { ClaimResult, Lease, Service } from "../../../SnapshotStore.js"
-import { isFinal } from "../../../RunStatus.js"
+import type { PersistenceError } from "../../../../Errors.js"
+import { duplicateRun } from "../../faults.js"
+import type { ClaimResult, Lease, Service } from "../../../../SnapshotStore.js"
+import { isFinal } from "../../../../RunStatus.js"
 import type { StatusRow } from "../dialect.js"
-import { type Row, RowDecodeError } from "../schema.js"
+import { type Row, RowDecodeError } from "../../schema.js"
 import { type Io, runText } from "./io.js"
 
 /** Creating and claiming runs. */

@@ -9,10 +9,10 @@
  */
 import type { SqlError } from "@effect/sql/SqlError"
 import { Effect } from "effect"
-import { LeaseLost, PersistenceError, RunCancelled } from "../../../Errors.js"
-import type { Lease, RunRecord, SignalRecord, StepRecord } from "../../../SnapshotStore.js"
+import { LeaseLost, PersistenceError, RunCancelled } from "../../../../Errors.js"
+import type { Lease, RunRecord, SignalRecord, StepRecord } from "../../../../SnapshotStore.js"
 import { type Dialect, unsentRetries } from "../dialect.js"
-import { type Row, RowDecodeError, toJson, toRunRecord, toSignalRecord, toStepRecord } from "../schema.js"
+import { type Row, RowDecodeError, toJson, toRunRecord, toSignalRecord, toStepRecord } from "../../schema.js"
 
 /** The text columns of each table (decoded when the dialect encodes text). */
 export const runText = [

@@ -1,5 +1,5 @@
 /**
- * What the generic SQL store (`./store.ts`) needs of one database: its
+ * What the PostgreSQL store's semantics (`./store/`) need of its SQL: its
  * queries (over stored text and raw rows), how it stores text, how its
  * faults read, and how it tells that claimable work appeared.
  *
@@ -7,9 +7,9 @@
  */
 import type { SqlError } from "@effect/sql/SqlError"
 import type { Effect, Scope, Stream } from "effect"
-import type { PersistenceError } from "../../Errors.js"
-import type { NewRun, RecordSignalResult, RunFilter, RunStatus, StepRecord } from "../../SnapshotStore.js"
-import type { Row, RowDecodeError } from "./schema.js"
+import type { PersistenceError } from "../../../Errors.js"
+import type { NewRun, RecordSignalResult, RunFilter, RunStatus, StepRecord } from "../../../SnapshotStore.js"
+import type { Row, RowDecodeError } from "../schema.js"
 
 /** A new run's row. */
 export interface InsertRun {

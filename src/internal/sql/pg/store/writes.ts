@@ -6,10 +6,10 @@
  * @internal
  */
 import { Effect } from "effect"
-import { PersistenceError } from "../../../Errors.js"
-import type { CancelResult, Service } from "../../../SnapshotStore.js"
-import { isFinal } from "../../../RunStatus.js"
-import { RowDecodeError } from "../schema.js"
+import { PersistenceError } from "../../../../Errors.js"
+import type { CancelResult, Service } from "../../../../SnapshotStore.js"
+import { isFinal } from "../../../../RunStatus.js"
+import { RowDecodeError } from "../../schema.js"
 import type { Io } from "./io.js"
 
 /**

@@ -5,7 +5,7 @@
  * @internal
  */
 import { Effect, Option } from "effect"
-import type { Service } from "../../../SnapshotStore.js"
+import type { Service } from "../../../../SnapshotStore.js"
 import type { Io } from "./io.js"
 
 /** Recording, taking and listing signals. */
