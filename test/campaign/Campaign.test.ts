@@ -50,9 +50,9 @@ describe(`campaigns, short (seed ${seed})`, () => {
 
   it("the checker catches an engine that executes runs another live process holds", async () => {
     // the second process's store claims every run it sees whatever its lease, and each step takes
-    // 150 ms: with 10 runs executing at a time and the resume loop passing every 50 ms, it always
-    // takes runs over mid-step from the live starter, so both execute one step. Which record the
-    // checker sees depends on who got there first: the starter's unrecorded execution started before
+    // 400 ms: the starter executes all 10 runs at once (its concurrency), for 1.6 s each, and the
+    // resume loop, already passing every 50 ms, takes them over mid-step, so both execute a step.
+    // Which record the checker sees depends on who got there first: the starter's unrecorded execution started before
     // the recorded one (rerun-without-death), after it (ran-again), or the two ran at once (overlap).
     // Each is a step executed twice by live processes, and nothing else may be reported.
     const report = await startResumeCampaign({
@@ -60,13 +60,15 @@ describe(`campaigns, short (seed ${seed})`, () => {
       second: "resumer",
       sabotage: true,
       seed,
-      runs: 40,
+      runs: 10,
       starterKills: 0,
       leaseMillis: 3000,
-      stepMillis: 150,
+      stepMillis: 400,
       stallMillis: 30_000
     })
     console.log(formatReport(report))
+    for (const note of report.notes) console.log(`  note: ${note}`)
+    for (const v of report.violations) console.log(`  ${v.kind} ${v.runId} ${v.stepKey ?? ""}: ${v.detail}`)
     const doubleExecution = new Set(["ran-again", "rerun-without-death", "overlap"])
     expect(report.violations.length).toBeGreaterThan(0)
     expect(report.violations.filter((v) => !doubleExecution.has(v.kind))).toEqual([])
