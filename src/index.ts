@@ -19,6 +19,9 @@ export * as Compose from "./Compose.js"
 /** Concatenates templates; see {@link Compose}. @since 0.1.0 */
 export { composeWorkflow } from "./Compose.js"
 
+/** Built-in steps: command, read, write, transform, validate. @since 0.4.0 */
+export * as Steps from "./Steps.js"
+
 /** Durable waits (sleep, signals) and sub-flows. @since 0.1.0 */
 export * as Durable from "./Durable.js"
 

@@ -33,7 +33,11 @@ const samples: ReadonlyArray<Errors.WeftError> = [
   new Errors.SignalRejected({ runId: "r1", signal: "approved", reason: "run-ended", detail: "the run is completed" }),
   new Errors.InvalidSignalPayload({ runId: "r1", signal: "approved", issues }),
   new Errors.TemplateNotRegistered({ runId: "r1", template: "order", version: "1" }),
-  new Errors.SubflowFailed({ runId: "r1", step: "child", childRunId: "r1/child", childStatus: "failed", childError: null })
+  new Errors.SubflowFailed({ runId: "r1", step: "child", childRunId: "r1/child", childStatus: "failed", childError: null }),
+  new Errors.CommandFailed({ step: "convert", program: "convert", reason: "exit", exitCode: 2, signal: null, stderr: "bad input" }),
+  new Errors.HttpFailed({ step: "fetch", method: "GET", url: "http://x/y", reason: "status", status: 503, detail: "busy" }),
+  new Errors.FileFailed({ step: "load", operation: "read", path: "items.json", reason: "not-found", detail: "no such file" }),
+  new Errors.ValueInvalid({ step: "check", what: "the value", issues })
 ]
 
 describe("Errors", () => {

@@ -6,64 +6,12 @@
  * time, at its position, naming it.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Layer, Schema } from "effect"
+import { Effect, Layer } from "effect"
 import { SnapshotStore, Testing } from "weftjs"
 import { Sqlite } from "weftjs/sqlite"
-import { Yaml } from "weftjs/yaml"
-import { awaitStatusIn, engineProcess, tempFile } from "../support.js"
-import { errorsOf, expectErrors, flow, load, step } from "./support.js"
-
-const settings = { workflowTimeout: Duration.infinity, maxRetries: 0 }
-
-const registry: Yaml.Registry = {
-  steps: {
-    bump: step("bump", { constructor: Schema.Number }, { toString: Schema.Number }, ({ constructor }) => ({ toString: constructor + 1 })),
-    total: step(
-      "total",
-      { toString: Schema.Number, valueOf: Schema.Number },
-      { hasOwnProperty: Schema.String },
-      ({ toString, valueOf }) => ({ hasOwnProperty: `${toString}+${valueOf}` })
-    )
-  }
-}
-
-const source = flow(
-  "name: prototype_keys",
-  "version: 1",
-  "inputs:",
-  "  constructor: number",
-  "  isPrototypeOf: { valueOf: number }",
-  "steps:",
-  "  - use: bump",
-  "  - id: wait",
-  "    waitForSignal: { key: propertyIsEnumerable, payload: boolean }",
-  "  - id: check",
-  "    branch:",
-  "      if: propertyIsEnumerable and toString > constructor and isPrototypeOf.valueOf >= 0",
-  "      then:",
-  "        - use: total",
-  "          with:",
-  "            valueOf: ${isPrototypeOf.valueOf + steps.bump.toString + inputs.constructor}",
-  "      else:",
-  "        - use: total",
-  "          id: none",
-  "          with: { valueOf: 0 }"
-)
-
-const runOn = (store: Layer.Layer<SnapshotStore.SnapshotStore, unknown>) =>
-  Effect.gen(function*() {
-    const loaded = load(source, registry)
-    expect([...loaded.requiredState].sort()).toEqual(["constructor", "isPrototypeOf"])
-    const first = yield* engineProcess(store, settings)
-    const second = yield* engineProcess(store, settings)
-    yield* second.engine.register(loaded)
-    yield* first.engine.start(loaded, { constructor: 4, isPrototypeOf: { valueOf: 10 } }, { runId: "keys" })
-    yield* awaitStatusIn(first.engine, "keys", "suspended")
-    yield* second.engine.signal("keys", "wait", true)
-    yield* awaitStatusIn(second.engine, "keys", "completed")
-    const result = yield* second.engine.result(loaded, "keys")
-    expect(result.state).toMatchObject({ constructor: 4, toString: 5, propertyIsEnumerable: true, hasOwnProperty: "5+19" })
-  })
+import { tempFile } from "../support.js"
+import { registry, runOn, settings, source } from "./prototypeKeysFlow.js"
+import { errorsOf, expectErrors, flow, load } from "./support.js"
 
 describe("a YAML flow with keys named as Object.prototype's members", () => {
   it.effect("loads and runs", () =>
