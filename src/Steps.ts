@@ -118,13 +118,13 @@ const build = <RF extends Schema.Struct.Fields, K extends string, A, I, E, OE ex
 export interface CommandOptions<RF extends Schema.Struct.Fields, K extends string, A, I, OE extends Step.OnError>
   extends Common<RF, K, CommandFailed | ValueInvalid, OE>
 {
-  /** The program: a name looked up on `PATH` (when `PATH` is passed on) or a path. Never a shell. */
+  /** The program: a name looked up on `PATH` (passed on unless `env` sets it) or a path. Never a shell. */
   readonly program: string
   /** Its arguments, as they are (no shell: nothing is split, expanded or quoted). */
   readonly args?: Computed<Step.Slice<RF>, ReadonlyArray<string>> | undefined
   /** Its working folder (default: this process's). */
   readonly cwd?: Computed<Step.Slice<RF>, string> | undefined
-  /** Variables set for it. Nothing else of this process's environment is passed on unless named in `inherit` or `secrets`. */
+  /** Variables set for it. Nothing else of this process's environment is passed on (but `PATH`) unless named in `inherit` or `secrets`. */
   readonly env?: Computed<Step.Slice<RF>, Readonly<Record<string, string>>> | undefined
   /** Names of this process's variables passed on as they are (e.g. `PATH`, `HOME`). */
   readonly inherit?: ReadonlyArray<string> | undefined

@@ -42,6 +42,17 @@ export interface Config {
   /** The services the steps need. */
   readonly layer?: Layer.Layer<never, unknown, never> | undefined
   /**
+   * What the built-in steps of YAML flows may do: `commands`, the programs
+   * `command:` steps may run (exactly as their `program:` names them);
+   * `files`, the folder `read:` and `write:` paths are relative to
+   * (relative to the project file's folder). Without them, no program runs
+   * and no file is touched.
+   */
+  readonly yaml?: {
+    readonly commands?: ReadonlyArray<string> | undefined
+    readonly files?: string | undefined
+  } | undefined
+  /**
    * The engine (and so the store) the commands use; default: from the
    * settings (a SQLite file, `WEFT_DATABASE`, or memory when persistence is
    * off).

@@ -24,7 +24,7 @@ import { pathToFileURL } from "node:url"
 import { Data, Effect, Layer } from "effect"
 import { Engine, Step, Template } from "../index.js"
 import type { Config } from "./Config.js"
-import { formatFlowError, loadYaml } from "./internal/yaml.js"
+import { type Builtins, formatFlowError, loadYaml } from "./internal/yaml.js"
 
 /**
  * A loaded project: its templates (code templates and YAML flows), the steps
@@ -44,6 +44,8 @@ export interface Project {
   readonly steps: Readonly<Record<string, Step.Step.Any | Template.Template.Any>>
   /** The YAML flow files loaded (absolute), in the order of their templates. */
   readonly flows: ReadonlyArray<string>
+  /** What the built-in steps of its YAML flows may do (the project file's `yaml:`; `files` made absolute). */
+  readonly builtins: Builtins
   /** The services the steps need (empty when the project gives none). */
   readonly layer: Layer.Layer<never, unknown, never>
   /** The engine the project asks for; `undefined`: the default engine (from the settings). */
@@ -147,7 +149,7 @@ const importFile = (file: string): Effect.Effect<Record<string, unknown>, Projec
 
 class TsxMissing extends Error {}
 
-const configFields = new Set(["templates", "steps", "flows", "layer", "engine"])
+const configFields = new Set(["templates", "steps", "flows", "yaml", "layer", "engine"])
 
 /** The default export, unwrapped from the CommonJS interop shape tsx gives a `.ts` file outside an ESM package. */
 const defaultExport = (module: Record<string, unknown>): unknown => {
@@ -206,6 +208,17 @@ const checkConfig = (value: unknown): Config | string => {
     if (!Array.isArray(flows) || flows.some((f) => typeof f !== "string" || f === "")) {
       return `"flows" must be an array of file paths or patterns (strings)`
     }
+  }
+  const yaml = config["yaml"]
+  if (yaml !== undefined) {
+    if (typeof yaml !== "object" || yaml === null || Array.isArray(yaml)) return `"yaml" must be an object ({ commands, files }), got ${describe(yaml)}`
+    const { commands, files, ...rest } = yaml as Record<string, unknown>
+    const extra = Object.keys(rest)
+    if (extra.length > 0) return `unknown field "yaml.${extra[0]}" (expected yaml.commands, yaml.files)`
+    if (commands !== undefined && (!Array.isArray(commands) || commands.some((c) => typeof c !== "string" || c === ""))) {
+      return `"yaml.commands" must be an array of program names or paths (strings)`
+    }
+    if (files !== undefined && (typeof files !== "string" || files === "")) return `"yaml.files" must be a folder (a string)`
   }
   for (const key of ["layer", "engine"] as const) {
     const layer = config[key]
@@ -305,6 +318,11 @@ export const load = (options: LoadOptions = {}): Effect.Effect<Project, ProjectE
     const dir = dirname(file)
     const code = checked.templates ?? []
     const steps = checked.steps ?? {}
+    const builtins: Builtins = {
+      commands: checked.yaml?.commands,
+      files: checked.yaml?.files === undefined ? undefined : resolve(dir, checked.yaml.files),
+      dir
+    }
 
     const flowFiles: Array<string> = []
     const flowTemplates: Array<Template.Template.Any> = []
@@ -317,7 +335,7 @@ export const load = (options: LoadOptions = {}): Effect.Effect<Project, ProjectE
         if (!existsSync(flow)) {
           return yield* new ProjectError({ reason: "invalid-flow", file, detail: `flow ${displayPath(flow)} not found` })
         }
-        const template = yield* yaml.loadFile(flow, { steps, templates: code }).pipe(
+        const template = yield* yaml.loadFile(flow, { steps, templates: code, builtins }).pipe(
           Effect.mapError((errors) =>
             new ProjectError({
               reason: "invalid-flow",
@@ -354,6 +372,7 @@ export const load = (options: LoadOptions = {}): Effect.Effect<Project, ProjectE
       dir,
       templates,
       steps,
+      builtins,
       flows: flowFiles,
       layer: checked.layer ?? Layer.empty,
       engine: checked.engine

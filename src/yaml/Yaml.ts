@@ -44,6 +44,24 @@ import { defaultLimits, Diagnostics, parse, positionsOfText } from "./internal/s
 export interface Registry {
   readonly steps: Readonly<Record<string, Step.Step.Any | Template.Template.Any>>
   readonly templates?: ReadonlyArray<Template.Template.Any> | undefined
+  /** What the built-in steps may do (the project file's `yaml:`); without it, no program runs and no file is touched. */
+  readonly builtins?: Builtins | undefined
+}
+
+/**
+ * What the built-in steps of a flow may do, as the project file sets it
+ * (`defineConfig({ yaml: { commands, files } })`).
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface Builtins {
+  /** The programs `command:` steps may run, exactly as their `program:` names them; any other is a load-time error. */
+  readonly commands?: ReadonlyArray<string> | undefined
+  /** The folder `read:` and `write:` paths are relative to; nothing outside it is read or written. */
+  readonly files?: string | undefined
+  /** The folder a command's relative `cwd:` starts from (default: the working directory). */
+  readonly dir?: string | undefined
 }
 
 /**

@@ -201,7 +201,7 @@ export const loadFlow = (
 ): Effect.Effect<Template.Template.Any, CliError> =>
   Effect.gen(function*() {
     const yaml = yield* Effect.mapError(loadYaml, usage)
-    return yield* yaml.loadFile(file, { steps: project.steps, templates: project.templates }, vars).pipe(
+    return yield* yaml.loadFile(file, { steps: project.steps, templates: project.templates, builtins: project.builtins }, vars).pipe(
       Effect.mapError((errors) => usage(errors.map(formatFlowError).join("\n")))
     )
   })

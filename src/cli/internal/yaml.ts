@@ -13,6 +13,15 @@ import type { Step, Template } from "../../index.js"
 export interface Registry {
   readonly steps: Readonly<Record<string, Step.Step.Any | Template.Template.Any>>
   readonly templates?: ReadonlyArray<Template.Template.Any> | undefined
+  /** What built-in steps may do (the project file's `yaml:`, resolved). */
+  readonly builtins?: Builtins | undefined
+}
+
+/** What built-in steps may do: the programs they may run, the folder for files, the project's folder. */
+export interface Builtins {
+  readonly commands?: ReadonlyArray<string> | undefined
+  readonly files?: string | undefined
+  readonly dir?: string | undefined
 }
 
 /** One error of a flow file, with its position (`null` when the error has none). */

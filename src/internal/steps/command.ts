@@ -75,6 +75,8 @@ export const runCommand = (spec: CommandSpec): Effect.Effect<string, CommandFail
       if (value !== undefined) secretValues.push(value)
     }
     Object.assign(env, spec.env)
+    // the program is looked up on PATH: it is passed on unless given
+    if (env["PATH"] === undefined && process.env["PATH"] !== undefined) env["PATH"] = process.env["PATH"]
     const mask = masker(secretValues)
     let stderr = ""
     const failure = (reason: CommandFailed["reason"], exitCode: number | null, signal: string | null, extra = "") =>

@@ -31,10 +31,12 @@
  */
 import type { Template } from "../../index.js"
 import { branchStep } from "./compile/branch.js"
+import { commandStep, readStep, transformStep, validateStep, writeStep } from "./compile/builtins.js"
 import { Compilation, type Input, type KindCompiler } from "./compile/context.js"
 import { sleepStep, waitForSignalStep } from "./compile/durable.js"
 import { compileFlow } from "./compile/flow.js"
 import { forEachStep } from "./compile/forEach.js"
+import { httpStep } from "./compile/http.js"
 import type { StepKind } from "./compile/format.js"
 import { loopStep } from "./compile/loop.js"
 import { parallelStep } from "./compile/parallel.js"
@@ -52,7 +54,13 @@ const kinds: Readonly<Record<StepKind, KindCompiler>> = {
   forEach: forEachStep,
   parallel: parallelStep,
   sleep: sleepStep,
-  waitForSignal: waitForSignalStep
+  waitForSignal: waitForSignalStep,
+  command: commandStep,
+  http: httpStep,
+  read: readStep,
+  write: writeStep,
+  transform: transformStep,
+  validate: validateStep
 }
 
 /** Compiles a flow; `undefined` when there was a problem (in the diagnostics). */

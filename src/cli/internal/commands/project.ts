@@ -40,7 +40,7 @@ export const validateCommand = command("validate", {
     const project = yield* CurrentProject
     const vars = yield* decoded(parseVars(args.vars))
     const yaml = yield* Effect.mapError(loadYaml, usage)
-    const registry = { steps: project.steps, templates: project.templates }
+    const registry = { steps: project.steps, templates: project.templates, builtins: project.builtins }
     const files = yield* Effect.forEach(args.files, (file) =>
       Effect.match(yaml.loadFile(file, registry, vars), {
         onFailure: (errors) => ({ file, valid: false, template: null, errors: errors.map(formatFlowError), json: errors }),
@@ -67,7 +67,7 @@ export const schemaCommand = command("schema", {
   Effect.gen(function*() {
     const project = yield* CurrentProject
     const yaml = yield* Effect.mapError(loadYaml, usage)
-    const schema = yaml.jsonSchema({ steps: project.steps, templates: project.templates })
+    const schema = yaml.jsonSchema({ steps: project.steps, templates: project.templates, builtins: project.builtins })
     const wrote = Option.getOrNull(args.output)
     if (wrote !== null) {
       yield* Effect.try({

@@ -7,7 +7,28 @@
  */
 
 /** The kinds of YAML step, by their key. */
-export const stepKinds = ["use", "branch", "loop", "forEach", "parallel", "sleep", "waitForSignal", "subflow"] as const
+export const stepKinds = [
+  "use",
+  "branch",
+  "loop",
+  "forEach",
+  "parallel",
+  "sleep",
+  "waitForSignal",
+  "subflow",
+  "command",
+  "http",
+  "read",
+  "write",
+  "transform",
+  "validate"
+] as const
+
+/** The built-in kinds of step (each writes one key: its `output:`, else its id). */
+export const builtinKinds = ["command", "http", "read", "write", "transform", "validate"] as const
+
+/** A built-in kind of step. */
+export type BuiltinKind = (typeof builtinKinds)[number]
 
 /** A kind of YAML step. */
 export type StepKind = (typeof stepKinds)[number]
@@ -15,24 +36,38 @@ export type StepKind = (typeof stepKinds)[number]
 /** The fields of each part of the format (for unknown-field errors and the JSON Schema). */
 export const formatFields = {
   flow: ["name", "version", "description", "inputs", "types", "vars", "local", "retry", "timeout", "steps"],
-  use: ["id", "use", "with", "retry", "timeout", "onError", "description"],
-  template: ["id", "use", "with", "description"],
-  subflow: ["id", "subflow", "with", "description"],
-  branch: ["id", "branch", "description"],
+  use: ["id", "use", "with", "output", "as", "if", "retry", "timeout", "onError", "description"],
+  template: ["id", "use", "with", "if", "description"],
+  subflow: ["id", "subflow", "with", "if", "description"],
+  branch: ["id", "branch", "if", "description"],
   branchBody: ["if", "then", "else", "on", "cases", "default"],
-  loop: ["id", "loop", "description"],
+  loop: ["id", "loop", "if", "description"],
   loopBody: ["while", "maxIterations", "check", "steps"],
-  forEach: ["id", "forEach", "description"],
+  forEach: ["id", "forEach", "if", "description"],
   forEachBody: ["over", "as", "steps", "collect", "into", "concurrency"],
-  parallel: ["id", "parallel", "description"],
+  parallel: ["id", "parallel", "if", "description"],
   parallelBody: ["branches", "concurrency", "mode", "merge"],
-  sleep: ["id", "sleep", "description"],
-  waitForSignal: ["id", "waitForSignal", "description"],
+  sleep: ["id", "sleep", "if", "description"],
+  waitForSignal: ["id", "waitForSignal", "if", "description"],
   waitForSignalBody: ["name", "key", "payload", "timeout", "default"],
   retry: ["count", "delay", "backoff", "factor", "maxDelay"],
   onError: ["fallback"],
-  fallback: ["use", "with"]
+  fallback: ["use", "with"],
+  command: ["id", "command", "output", "as", "if", "retry", "timeout", "onError", "description"],
+  commandBody: ["program", "args", "cwd", "env", "inherit", "secrets", "stdin", "parse", "type"],
+  http: ["id", "http", "output", "as", "if", "retry", "timeout", "onError", "description"],
+  httpBody: ["method", "url", "headers", "query", "body", "retries", "type"],
+  read: ["id", "read", "output", "as", "if", "retry", "onError", "description"],
+  readBody: ["path", "format", "type"],
+  write: ["id", "write", "output", "as", "if", "retry", "onError", "description"],
+  writeBody: ["path", "value", "format"],
+  transform: ["id", "transform", "output", "as", "if", "description"],
+  validate: ["id", "validate", "output", "as", "if", "onError", "description"],
+  validateBody: ["value", "type"]
 } as const
+
+/** The formats of files (`read:` / `write:`). */
+export const fileFormats = ["json", "jsonl", "yaml", "text"] as const
 
 /** The merge functions of `parallel`. */
 export const mergeFunctions = ["first", "last", "max", "min", "sum", "concat", "any", "all"] as const

@@ -6,11 +6,14 @@
  *
  * @internal
  */
-import { markWriter } from "../env.js"
-import type { YNode } from "../source.js"
+import { Flow } from "../../../index.js"
+import { type Entry, join, markWriter } from "../env.js"
+import type * as Expr from "../expr.js"
+import type { YEntry, YNode } from "../source.js"
 import { didYouMean, listOf } from "../suggest.js"
-import type { Compilation, Compiled, Node, Walk } from "./context.js"
+import type { Compilation, Compiled, Node, StepInfo, Walk } from "./context.js"
 import { formatFields, type StepKind, stepKinds } from "./format.js"
+import { compileCondition } from "./values.js"
 
 export const compileList = (cx: Compilation, node: YNode, walk: Walk, what: string): Compiled => {
   if (node.kind !== "seq") {
@@ -52,10 +55,33 @@ const compileStep = (cx: Compilation, item: YNode, walk: Walk): Compiled => {
   const info = cx.info.get(item)
   if (info === undefined) return none // its id was refused (reported)
   const kind = kinds[0]!.key as StepKind
-  const compiled = cx.kinds[kind](cx, item, info, walk)
+  const ifEntry = item.entries.find((e) => e.key === "if")
+  const compiled = ifEntry === undefined
+    ? cx.kinds[kind](cx, item, info, walk)
+    : conditional(cx, ifEntry, info, walk, () => cx.kinds[kind](cx, item, info, walk))
   const env = markWriter(walk.env, compiled.walk.env, info.id)
   const provided = new Set<string>()
   for (const key of walk.env.changedIn(env)) provided.add(key)
   cx.providedBy.set(info.id, provided)
   return { nodes: compiled.nodes, walk: { env, visible: compiled.walk.visible.add(info.id) } }
+}
+
+/**
+ * `if: <condition>` on a step: the step runs only when the condition holds
+ * (a branch with no else, named `<id>:if`); what it writes may be missing
+ * after it.
+ */
+const conditional = (cx: Compilation, entry: YEntry, info: StepInfo, walk: Walk, step: () => Compiled): Compiled => {
+  const reads = new Map<string, Entry>()
+  const condition = compileCondition(cx, entry.value, walk, reads, info, `the condition of step "${info.id}"`)
+  const compiled = step()
+  const env = join([compiled.walk.env, walk.env])
+  const nodes = condition === undefined ? [] : cx.build(entry.value, () =>
+    Flow.branch({
+      name: `${info.id}:if`,
+      requires: cx.readFields(reads),
+      when: (input) => condition.run(input as Expr.StateView, new Map()) === true,
+      then: cx.sub(`${info.id}:then`, compiled.nodes)
+    }) as unknown as Node)
+  return { nodes, walk: { env, visible: compiled.walk.visible } }
 }

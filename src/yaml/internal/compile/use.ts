@@ -17,6 +17,7 @@ import { describe } from "../printType.js"
 import type { YEntry, YMap, YNode } from "../source.js"
 import { type Compilation, type Compiled, isTemplate, type Node, own, type StepInfo, type Value, type Walk } from "./context.js"
 import { formatFields } from "./format.js"
+import { checkCollision, renamesOf } from "./outputs.js"
 import { noPolicy, type Policy, policyOf } from "./policy.js"
 import { reportProblem } from "./references.js"
 import { providedFields, recoverUnknown, targetOf } from "./registry.js"
@@ -48,7 +49,16 @@ export const useStep = (cx: Compilation, item: YMap, info: StepInfo, walk: Walk)
     cx.track(key)
     implicit.push(key)
   }
-  const env = write(walk.env, providedFields(target.provides, skip), info.id)
+  const renames = renamesOf(cx, fields, Object.keys(target.provides), info)
+  const rename = new Map(Array.from(renames, ([from, to]) => [from, to.key]))
+  const provided = providedFields(target.provides, skip)
+  const written: typeof provided = {}
+  for (const [key, requirement] of Object.entries(provided)) {
+    const to = renames.get(key)
+    if (to !== undefined) checkCollision(cx, to.at, walk.env, to.key, requirement.type, `step "${info.id}" (${target.name})`)
+    written[to?.key ?? key] = requirement
+  }
+  const env = write(walk.env, written, info.id)
   const requires: Record<string, Field> = {}
   for (const [key, entry] of mapped.reads) requires[key] = fieldOfEntry(entry)
   for (const key of implicit) requires[key] = target.requires[key]!
@@ -56,7 +66,7 @@ export const useStep = (cx: Compilation, item: YMap, info: StepInfo, walk: Walk)
 
   let fallback: Step.Step.Any | undefined
   if (policy.fallback !== undefined) {
-    fallback = fallbackStep(cx, policy.fallback, target, info, walk, readKeys)
+    fallback = fallbackStep(cx, policy.fallback, target, info, walk, readKeys, rename)
   }
   if (policy.onError === "skip" && target.fallback !== undefined) {
     cx.error(fields.get("onError")!.value, `"${target.name}" has a fallback (Step.orElse): onError: skip would drop it`)
@@ -64,10 +74,10 @@ export const useStep = (cx: Compilation, item: YMap, info: StepInfo, walk: Walk)
   if (cx.diagnostics.count > 0) return { nodes: [], walk: { env, visible: walk.visible } }
 
   const mapInput = inputMapper(implicit, mapped.values)
-  const primary = wrap(target, info.id, requires, mapInput, policy)
+  const primary = wrap(target, info.id, requires, mapInput, policy, rename)
   // the registered step's own fallbacks, then the YAML's, in that order
   const chain: Array<Step.Step.Any> = []
-  for (let s = target.fallback; s !== undefined; s = s.fallback) chain.push(wrap(s, s.name, requires, mapInput, noPolicy))
+  for (let s = target.fallback; s !== undefined; s = s.fallback) chain.push(wrap(s, s.name, requires, mapInput, noPolicy, rename))
   if (fallback !== undefined) chain.push(fallback)
   let tail: Step.Step.Any | undefined
   for (const s of chain.reverse()) tail = tail === undefined ? s : orElse(s, tail)
@@ -81,7 +91,8 @@ const fallbackStep = (
   primary: Step.Step.Any,
   info: StepInfo,
   walk: Walk,
-  primaryReads: ReadonlySet<string>
+  primaryReads: ReadonlySet<string>,
+  rename: ReadonlyMap<string, string>
 ): Step.Step.Any | undefined => {
   const node = entry.value
   let useNode: YNode
@@ -130,7 +141,7 @@ const fallbackStep = (
       )
     }
   }
-  return wrap(target, target.name, requires, inputMapper(implicit, mapped.values), noPolicy)
+  return wrap(target, target.name, requires, inputMapper(implicit, mapped.values), noPolicy, rename)
 }
 
 /** Builds a registered step's input from the wrapper's: unmapped keys as they are, mapped ones computed. */
@@ -155,14 +166,26 @@ const wrap = (
   name: string,
   requires: Readonly<Record<string, Field>>,
   mapInput: (input: Expr.StateView, step: Step.Step.Any) => Record<string, unknown>,
-  policy: Policy
+  policy: Policy,
+  rename: ReadonlyMap<string, string>
 ): Step.Step.Any => {
   const run = (step as unknown as Runnable).run
+  const renamed = (out: unknown): unknown => {
+    if (typeof out !== "object" || out === null) return out
+    const next: Record<string, unknown> = {}
+    for (const [key, value] of Object.entries(out)) next[rename.get(key) ?? key] = value
+    return next
+  }
   return Step.make({
     name,
     requires: requires as Schema.Struct.Fields,
-    provides: step.provides,
-    run: (input, context) => run(mapInput(input as Expr.StateView, step), context) as never,
+    provides: rename.size === 0
+      ? step.provides
+      : Object.fromEntries(Object.entries(step.provides).map(([key, field]) => [rename.get(key) ?? key, field])),
+    run: (input, context) =>
+      (rename.size === 0
+        ? run(mapInput(input as Expr.StateView, step), context)
+        : Effect.map(run(mapInput(input as Expr.StateView, step), context), renamed)) as never,
     retry: (policy.retry ?? step.retry) as never,
     timeout: policy.timeout ?? step.timeout,
     ttl: step.ttl,
