@@ -91,6 +91,19 @@ export type BuiltIn<RF extends Schema.Struct.Fields, K extends string, A, I, E, 
 const computed = <In, A>(value: Computed<In, A> | undefined, input: In): A | undefined =>
   typeof value === "function" ? (value as (input: In) => A)(input) : value
 
+/**
+ * A built-in-like step from its common options, the Schema of its value and
+ * a run producing the value: what `weftjs/http`'s `HttpStep` is made with.
+ *
+ * @since 0.4.0
+ * @category constructors
+ */
+export const custom = <RF extends Schema.Struct.Fields, K extends string, A, I, E, OE extends Step.OnError>(
+  options: Common<RF, K, E, OE>,
+  schema: Schema.Schema<A, I, never>,
+  run: (input: Step.Slice<RF>, context: Step.Context) => Effect.Effect<A, E>
+): BuiltIn<RF, K, A, I, E, OE> => build(options, schema, run)
+
 const build = <RF extends Schema.Struct.Fields, K extends string, A, I, E, OE extends Step.OnError>(
   options: Common<RF, K, E, OE>,
   schema: Schema.Schema<A, I, never>,
