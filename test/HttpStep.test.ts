@@ -101,7 +101,7 @@ describe("HttpStep", () => {
     Effect.gen(function*() {
       seen.length = 0
       failures.set("/flaky", 2).set("/busy", 1)
-      const get = (path: string, extra: Partial<HttpStep.Options<{}, "out", unknown, unknown, "fail">> = {}) =>
+      const get = (path: string, extra: { readonly retries?: number; readonly timeout?: Duration.DurationInput; readonly schema?: typeof Order } = {}) =>
         HttpStep.make({ name: "get", output: "out", url: `${base}${path}`, retryDelay: "10 millis", ...extra }) as unknown as Step.Step.Any
       expect((yield* run([get("/flaky")], {}))["out"]).toMatchObject({ total: 12 })
       expect(seen.length).toBe(3)
