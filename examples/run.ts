@@ -26,6 +26,10 @@ const examples: Readonly<Record<string, Example>> = {
     description: "crash and resume on SQLite: a child process killed with SIGKILL mid-run, resumed from the file",
     load: () => import("./crash.js")
   },
+  batch: {
+    description: "a YAML batch with built-in steps only: read items, run a program on each (retried, skipped), validate, write",
+    load: () => import("./batch/main.js")
+  },
   yaml: {
     description: "order processing and data quality written again as YAML flows, loaded, checked and run (`yaml schema` writes their JSON Schema)",
     load: () => import("./yaml/main.js")

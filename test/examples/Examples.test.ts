@@ -102,6 +102,16 @@ describe.concurrent("examples", { timeout: 90_000 }, () => {
     expect(again.stderr).toContain("was rejected (run-ended): the run is completed")
   })
 
+  it("batch: a YAML batch of built-in steps reads items, runs a program on each, skips what keeps failing, writes the results", async () => {
+    const outcome = await runExample(["batch"])
+    expectSuccess(outcome)
+    expect(outcome.stdout).toContain("wrote out/results.json in the files folder:")
+    expect(outcome.stdout).toMatch(/^ {2}a1: ok$/m)
+    expect(outcome.stdout).toMatch(/^ {2}a3: skipped$/m)
+    expect(outcome.stdout).toMatch(/^ {2}a5: skipped$/m)
+    expect(outcome.stdout).toMatch(/^ {2}a8: ok$/m)
+  })
+
   it("crash: the child is killed mid-run, the run resumes without redoing completed steps", async () => {
     const outcome = await runExample(["crash"])
     expectSuccess(outcome)
