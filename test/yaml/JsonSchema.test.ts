@@ -69,6 +69,21 @@ describe("the JSON Schema of the format", () => {
     expect(check(good.replace("version: 1", "version: 1\nverison: 2"))).toEqual(["$.verison: no value is allowed here"])
   })
 
+  it("covers the built-in kinds, output:/as: and if: (examples/batch/batch.yaml is valid; mistakes are not)", () => {
+    const batch = Yaml.jsonSchema({ steps: {}, builtins: { commands: ["node"] } }) as JsonSchema
+    const flow = readFileSync(`${folder}../batch/batch.yaml`, "utf8")
+    expect(unsupported(batch)).toEqual([])
+    expect(validate(batch, parse(flow))).toEqual([])
+    expect(validate(batch, parse(flow.replace("program: node", "program: rm"))).length).toBeGreaterThan(0)
+    expect(validate(batch, parse(flow.replace("parse: json", "parse: xml"))).length).toBeGreaterThan(0)
+    expect(validate(batch, parse(flow.replace("read: { path:", "read: { file:"))).length).toBeGreaterThan(0)
+    expect(validate(batch, parse(flow.replace("validate: { value:", "validate: { vaule:"))).length).toBeGreaterThan(0)
+    expect(validate(batch, parse(flow.replace("onError: skip", "onError: skip\n          output: 3"))).length).toBeGreaterThan(0)
+    const http = "name: x\nversion: 1\nsteps:\n  - http: { method: post, url: 'https://x.example/a', body: { a: 1 }, retries: 2, type: { a: number } }\n    as: reply\n    if: true"
+    expect(validate(batch, parse(http))).toEqual([])
+    expect(validate(batch, parse(http.replace("method: post", "method: FETCH"))).length).toBeGreaterThan(0)
+  })
+
   it("examples/yaml/flow.schema.json is the schema of the example registry (npm run example -- yaml schema writes it)", () => {
     expect(JSON.parse(readFileSync(`${folder}flow.schema.json`, "utf8"))).toEqual(JSON.parse(JSON.stringify(schema)))
   })

@@ -11,7 +11,7 @@
 import { JSONSchema, SchemaAST } from "effect"
 import type { Step, Template } from "../../index.js"
 import type { Registry } from "../Yaml.js"
-import { formatFields, mergeFunctions, stepKinds } from "./compile/format.js"
+import { fileFormats, formatFields, mergeFunctions, stepKinds } from "./compile/format.js"
 import { type Field, fieldInfo, fieldOfKey } from "./env.js"
 
 /** A JSON Schema, as plain JSON. */
@@ -62,8 +62,73 @@ const common: Readonly<Record<string, JsonSchema>> = {
   description: { type: "string" },
   retry: ref("weft.retry"),
   timeout: ref("weft.duration"),
-  onError: ref("weft.onError")
+  onError: ref("weft.onError"),
+  if: { ...ref("weft.expression"), description: "Run the step only when this holds (what it writes may be missing after it)" },
+  output: ref("weft.output"),
+  as: ref("weft.output")
 }
+
+const key = { type: "string", pattern: "^[A-Za-z_$][A-Za-z0-9_$-]*$" }
+const text = { type: ["string", "number", "boolean"] }
+const texts = { type: "object", additionalProperties: text }
+
+/** The definitions of the built-in kinds' bodies (the programs a project allows, when it says). */
+const builtinDefinitions = (registry: Registry): Record<string, JsonSchema> => ({
+  "weft.output": {
+    anyOf: [key, { type: "object", additionalProperties: key }],
+    description: "The key a built-in step writes (default: its id); for a registered step, its keys renamed ({ from: to }, or one name when it writes one key)"
+  },
+  "weft.command": {
+    type: "object",
+    required: ["program"],
+    additionalProperties: false,
+    properties: {
+      program: (registry.builtins?.commands ?? []).length > 0
+        ? { enum: [...registry.builtins!.commands!], description: "A program the project file allows (yaml.commands)" }
+        : { type: "string", description: "A program the project file allows (yaml.commands)" },
+      args: { type: "array", items: text, description: "Its arguments, each as it is (no shell)" },
+      cwd: { type: "string" },
+      env: texts,
+      inherit: { type: "array", items: { type: "string" }, description: "Variables of this process passed on" },
+      secrets: { type: "array", items: { type: "string" }, description: "Variables passed on whose values are masked in outputs and errors" },
+      stdin: text,
+      parse: { enum: ["text", "json"] },
+      type: ref("weft.type")
+    }
+  },
+  "weft.http": {
+    type: "object",
+    required: ["url"],
+    additionalProperties: false,
+    properties: {
+      method: { enum: ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "get", "post", "put", "patch", "delete", "head", "options"] },
+      url: { type: "string" },
+      headers: texts,
+      query: texts,
+      body: {},
+      retries: { anyOf: [{ type: "integer", minimum: 0 }, ref("weft.var")] },
+      type: ref("weft.type")
+    }
+  },
+  "weft.read": {
+    type: "object",
+    required: ["path"],
+    additionalProperties: false,
+    properties: { path: { type: "string" }, format: { enum: [...fileFormats] }, type: ref("weft.type") }
+  },
+  "weft.write": {
+    type: "object",
+    required: ["path", "value"],
+    additionalProperties: false,
+    properties: { path: { type: "string" }, value: {}, format: { enum: [...fileFormats] } }
+  },
+  "weft.validate": {
+    type: "object",
+    required: ["value", "type"],
+    additionalProperties: false,
+    properties: { value: {}, type: ref("weft.type") }
+  }
+})
 
 /** The definitions that do not depend on the registry (copied into each schema). */
 const fixedDefinitions: Readonly<Record<string, JsonSchema>> = {
@@ -208,9 +273,16 @@ export const make = (registry: Registry): JsonSchema => {
         stepSchema("forEach", formatFields.forEach, { forEach: ref("weft.forEach") }, "forEach: run steps for each element of a list"),
         stepSchema("parallel", formatFields.parallel, { parallel: ref("weft.parallel") }, "parallel: run branches at once"),
         stepSchema("sleep", formatFields.sleep, { sleep: ref("weft.duration") }, "sleep: a durable timer"),
-        stepSchema("waitForSignal", formatFields.waitForSignal, { waitForSignal: ref("weft.waitForSignal") }, "waitForSignal: suspend until a signal")
+        stepSchema("waitForSignal", formatFields.waitForSignal, { waitForSignal: ref("weft.waitForSignal") }, "waitForSignal: suspend until a signal"),
+        stepSchema("command", formatFields.command, { command: ref("weft.command") }, "command: run a program the project allows (no shell)"),
+        stepSchema("http", formatFields.http, { http: ref("weft.http") }, "http: a request, its response decoded with a type"),
+        stepSchema("read", formatFields.read, { read: ref("weft.read") }, "read: a JSON, JSON-lines, YAML or text file under the project's folder for files"),
+        stepSchema("write", formatFields.write, { write: ref("weft.write") }, "write: a value to a file under the project's folder for files (atomically)"),
+        stepSchema("transform", formatFields.transform, { transform: {} }, "transform: a value computed with ${...} expressions"),
+        stepSchema("validate", formatFields.validate, { validate: ref("weft.validate") }, "validate: check a value against a type")
       ]
     },
+    ...builtinDefinitions(registry),
     "weft.stepName": names.length === 0 ? { type: "string" } : { enum: names },
     ...structuredClone(fixedDefinitions)
   }
