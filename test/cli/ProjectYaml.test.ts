@@ -9,7 +9,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
-import { Testing } from "weftjs"
+import { type Template, Testing } from "weftjs"
 import { Project } from "weftjs/cli"
 
 const base = mkdtempSync(join(tmpdir(), "weft-project-yaml-"))
@@ -45,8 +45,9 @@ describe("the project file's yaml:", () => {
       writeFileSync(join(dir, "data", "items.json"), "[4, 5]")
       const loaded = yield* Project.load({ cwd: dir })
       expect(loaded.builtins).toEqual({ commands: ["node"], files: join(dir, "data"), dir })
-      const result = yield* Testing.runTemplate(loaded.templates[0] as never, {} as never)
-      expect((result.state as Record<string, unknown>)["total"]).toBe(4)
+      const template = loaded.templates[0] as unknown as Template.Template<Record<string, unknown>, Record<string, unknown>>
+      const result = yield* Testing.runTemplate(template, {})
+      expect(result.state["total"]).toBe(4)
     }).pipe(Effect.provide(Testing.layer({ workflowTimeout: Duration.infinity }))))
 
   it.effect("a flow running a program the project does not allow, or using files without a folder, is refused at its position", () =>
