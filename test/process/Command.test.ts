@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Layer, Schema } from "effect"
 import { Engine, Errors, Settings, SnapshotStore, type Step, Steps, Template } from "weftjs"
+import { Yaml } from "weftjs/yaml"
 
 const node = process.execPath
 const settings = { workflowTimeout: Duration.infinity, maxRetries: 0 }
@@ -63,7 +64,7 @@ describe("Steps.command", () => {
         json: Schema.Record({ key: Schema.String, value: Schema.String })
       })
       const out = yield* run(env, {})
-      expect(out.seen).toEqual({ MODE: "fast", WEFT_TEST_SECRET: "***" })
+      expect(out.seen).toEqual({ MODE: "fast", WEFT_TEST_SECRET: "***", PATH: process.env["PATH"] })
       const leak = Steps.command({
         name: "leak",
         output: "x",
@@ -131,4 +132,36 @@ describe("Steps.command", () => {
       for (let i = 0; i < 40 && running(); i++) yield* Effect.sleep("50 millis")
       expect(running()).toBe(false)
     }), 20_000)
+
+  it.live("from a YAML flow: the allowed program runs; a secret is passed by name and appears in no state or trace", () =>
+    Effect.gen(function*() {
+      process.env["WEFT_TEST_TOKEN"] = "tok-8f2e91"
+      const flow = yield* Yaml.load(
+        [
+          "name: cmd",
+          "version: 1",
+          "inputs: { who: string }",
+          "steps:",
+          "  - id: greet",
+          "    command:",
+          `      program: ${JSON.stringify(node)}`,
+          "      args: [-e, \"process.stdout.write(JSON.stringify({ hello: process.argv[1], token: process.env.WEFT_TEST_TOKEN, mode: process.env.MODE }))\", \"${inputs.who}\"]",
+          "      env: { MODE: \"${inputs.who}-mode\" }",
+          "      secrets: [WEFT_TEST_TOKEN]",
+          "      parse: json",
+          "      type: { hello: string, token: string, mode: string }",
+          "    timeout: 10s",
+          "    output: greeting"
+        ].join("\n"),
+        { file: "cmd.yaml", registry: { steps: {}, builtins: { commands: [node] } } }
+      )
+      const engine = yield* Engine.Engine
+      const result = yield* engine.run(flow, { who: "ada" })
+      expect(result.state["greeting"]).toEqual({ hello: "ada", token: "***", mode: "ada-mode" })
+      expect(JSON.stringify(result)).not.toContain("tok-8f2e91")
+      const trace = yield* engine.trace(result.runId)
+      expect(JSON.stringify(trace)).not.toContain("tok-8f2e91")
+    }).pipe(
+      Effect.provide(Engine.layer.pipe(Layer.provide(SnapshotStore.layerMemory), Layer.provide(Settings.layerWith(settings)), Layer.orDie))
+    ))
 })

@@ -151,4 +151,33 @@ describe("built-in steps in YAML flows", () => {
       ["4:25", `program "ls" is not allowed: no program is (list the ones command steps may run in the project file`]
     ])
   })
+
+  it("http: method, url, headers and body checked at their positions", () => {
+    expectErrors(
+      errorsOf(
+        flow(
+          "name: x",
+          "version: 1",
+          "inputs: { n: number, maybe?: string }",
+          "steps:",
+          "  - id: a",
+          "    http: { method: fetch, url: ftp://x }",
+          "  - id: b",
+          "    http: { url: \"${maybe}\", headers: { \"bad header\": x }, body: { n: 1 } }",
+          "  - id: c",
+          "    http: { method: post, retries: -1 }"
+        ),
+        registry
+      ),
+      [
+        ["6:21", `method is one of "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD" and "OPTIONS"`],
+        ["6:33", `the url "ftp://x" is not an http:// or https:// URL`],
+        ["8:18", `the url of step "b" may be missing here`],
+        ["8:41", `"bad header" is not a header name`],
+        ["8:60", `a GET request has no body`],
+        ["10:11", `the http of step "c" needs "url:"`],
+        ["10:36", `retries must be a whole number from 0`]
+      ]
+    )
+  })
 })
