@@ -41,10 +41,29 @@ import { Duration, Effect, type Schedule, Schema } from "effect"
 import type { CommandFailed, FileFailed, StepTimeout, ValueInvalid } from "./Errors.js"
 import { runCommand } from "./internal/steps/command.js"
 import { decodeValue, parseJson } from "./internal/steps/decode.js"
-import { type Codec, codecOf, type Format, formatOfPath, readUnder, writeUnder } from "./internal/steps/files.js"
+import { codecOf, formatOfPath, readUnder, writeUnder } from "./internal/steps/files.js"
 import * as Step from "./Step.js"
 
-export type { Codec, Format }
+/**
+ * How a file's text becomes a value and back (for a format the core does
+ * not know: `weftjs/yaml`'s `Yaml.codec` reads and writes YAML).
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface Codec {
+  readonly parse: (text: string) => unknown
+  readonly stringify: (value: unknown) => string
+}
+
+/**
+ * The file formats the core knows: JSON, JSON lines (one value a line, a
+ * list in the state) and text.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export type Format = "json" | "jsonl" | "text"
 
 /**
  * A setting given as it is, or computed from the step's input.

@@ -27,8 +27,9 @@
  */
 import { readFile } from "node:fs/promises"
 import { Data, Effect } from "effect"
-import { composeWorkflow, type Step, type Template } from "../index.js"
+import { composeWorkflow, type Step, type Steps, type Template } from "../index.js"
 import { isAssignable } from "./internal/assignable.js"
+import { yamlCodec } from "./internal/codec.js"
 import { compile } from "./internal/compile.js"
 import { apply, emptyEnv, type Env, problemMessage, type Requirement } from "./internal/env.js"
 import * as JsonSchemaInternal from "./internal/jsonSchema.js"
@@ -300,6 +301,16 @@ export const loadFile = (
  * @category utils
  */
 export const jsonSchema = (registry: Registry): { readonly [key: string]: unknown } => JsonSchemaInternal.make(registry)
+
+/**
+ * YAML as a file format of the built-in file steps from code
+ * (`Steps.read({ ..., format: Yaml.codec })`); YAML flows' `read:` and
+ * `write:` use it for `.yaml` / `.yml` files.
+ *
+ * @since 0.4.0
+ * @category utils
+ */
+export const codec: Steps.Codec = yamlCodec
 
 /**
  * `composeWorkflow` for templates whose types the compiler does not know

@@ -2,7 +2,7 @@
  * The README's YAML flows section shows one flow twice: as a file (a
  * ```yaml block, with comments) and as the string its ```ts block loads and
  * runs. They must be the same flow, or the README would show one thing and
- * check another.
+ * check another. The batch flow of its built-in steps is the example's file.
  */
 import { readFileSync } from "node:fs"
 import { resolve } from "node:path"
@@ -19,5 +19,12 @@ describe("README: YAML flows", () => {
     expect(string).toBeDefined()
     expect(parse(string!)).toEqual(parse(file!))
     expect(parse(file!).name).toBe("maintenance")
+  })
+
+  it("the batch flow it shows is examples/batch/batch.yaml", () => {
+    const shown = /```yaml\n# batch\.yaml\n([\s\S]*?)```/.exec(readme)?.[1]
+    expect(shown).toBeDefined()
+    const file = readFileSync(resolve(__dirname, "../../examples/batch/batch.yaml"), "utf8")
+    expect(parse(shown!)).toEqual(parse(file))
   })
 })

@@ -11,15 +11,9 @@
  */
 import { Effect } from "effect"
 import { FileFailed } from "../../Errors.js"
+import type { Codec, Format } from "../../Steps.js"
 
-/** How a file's text becomes a value and back. */
-export interface Codec {
-  readonly parse: (text: string) => unknown
-  readonly stringify: (value: unknown) => string
-}
-
-/** The formats the core knows (YAML: give `weftjs/yaml`'s codec). */
-export type Format = "json" | "jsonl" | "text"
+export type { Codec, Format }
 
 const json: Codec = {
   parse: (text) => JSON.parse(text) as unknown,
