@@ -133,6 +133,25 @@ describe("Steps.command", () => {
       expect(running()).toBe(false)
     }), 20_000)
 
+  it.live("engine.cancel of a run whose command is running kills the process group", () =>
+    Effect.gen(function*() {
+      const marker = `weft-engine-cancel-${process.pid}-${Date.now()}`
+      const slow = Steps.command({ name: "slow", output: "x", program: node, args: ["-e", "setTimeout(() => {}, 60000)", marker] })
+      const engine = yield* Engine.Engine
+      const template = Template.make({ name: "cancelled", version: "1", steps: [slow as unknown as Step.Step.Any] })
+      yield* engine.start(template as never, {} as never, { runId: "to-cancel" })
+      const running = () => execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).includes(marker)
+      for (let i = 0; i < 100 && !running(); i++) yield* Effect.sleep("50 millis")
+      expect(running()).toBe(true)
+      yield* engine.cancel("to-cancel")
+      for (let i = 0; i < 40 && running(); i++) yield* Effect.sleep("50 millis")
+      expect(running()).toBe(false)
+      expect((yield* engine.status("to-cancel")).status).toBe("cancelled")
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(Engine.layer.pipe(Layer.provide(SnapshotStore.layerMemory), Layer.provide(Settings.layerWith(settings)), Layer.orDie))
+    ), 20_000)
+
   it.live("from a YAML flow: the allowed program runs; a secret is passed by name and appears in no state or trace", () =>
     Effect.gen(function*() {
       process.env["WEFT_TEST_TOKEN"] = "tok-8f2e91"
