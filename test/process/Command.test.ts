@@ -6,7 +6,7 @@
  */
 import { execFileSync } from "node:child_process"
 import { readFileSync } from "node:fs"
-import { describe, expect, it } from "@effect/vitest"
+import { afterAll, describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Exit, Fiber, Layer, Schema } from "effect"
 import { Engine, Errors, Settings, SnapshotStore, type Step, Steps, Template } from "weftjs"
 import { Yaml } from "weftjs/yaml"
@@ -35,6 +35,10 @@ const alive = (pid: number): boolean => {
     return false
   }
 }
+
+afterAll(() => {
+  for (const name of ["WEFT_TEST_SECRET", "WEFT_TEST_OTHER", "WEFT_TEST_TOKEN"]) delete process.env[name]
+})
 
 describe("Steps.command", () => {
   it.live("passes arguments as they are, with no shell", () =>
@@ -138,8 +142,11 @@ describe("Steps.command", () => {
       const marker = `weft-engine-cancel-${process.pid}-${Date.now()}`
       const slow = Steps.command({ name: "slow", output: "x", program: node, args: ["-e", "setTimeout(() => {}, 60000)", marker] })
       const engine = yield* Engine.Engine
-      const template = Template.make({ name: "cancelled", version: "1", steps: [slow as unknown as Step.Step.Any] })
-      yield* engine.start(template as never, {} as never, { runId: "to-cancel" })
+      const template = Template.make({ name: "cancelled", version: "1", steps: [slow as unknown as Step.Step.Any] }) as unknown as Template.Template<
+        Record<string, unknown>,
+        Record<string, unknown>
+      >
+      yield* engine.start(template, {}, { runId: "to-cancel" })
       const running = () => execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).includes(marker)
       for (let i = 0; i < 100 && !running(); i++) yield* Effect.sleep("50 millis")
       expect(running()).toBe(true)

@@ -3,7 +3,7 @@
  * headers from the input, retries on 5xx and 429 that wait what
  * `Retry-After` says, the response decoded with its Schema (a mismatch
  * names the field), a timeout and a final status as `HttpFailed`; the same
- * from a YAML flow's `http:` step.
+ * from a YAML flow's `http:` step. (Real time: the process project.)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Schema } from "effect"
 import { Engine, Errors, Settings, SnapshotStore, type Step, Template } from "weftjs"
 import { HttpStep } from "weftjs/http"
-import { retryAfter } from "../src/http/internal/step.js"
-import { load } from "./yaml/support.js"
+import { retryAfter } from "../../src/http/internal/step.js"
+import { load } from "../yaml/support.js"
 
 const settings = { workflowTimeout: Duration.infinity, maxRetries: 0 }
 
