@@ -74,7 +74,7 @@ export const runCommand = (spec: CommandSpec): Effect.Effect<string, CommandFail
       const value = process.env[name]
       if (value !== undefined) secretValues.push(value)
     }
-    Object.assign(env, spec.env)
+    for (const [name, value] of Object.entries(spec.env)) if (name !== "__proto__") env[name] = value
     // the program is looked up on PATH: it is passed on unless given
     if (env["PATH"] === undefined && process.env["PATH"] !== undefined) env["PATH"] = process.env["PATH"]
     const mask = masker(secretValues)

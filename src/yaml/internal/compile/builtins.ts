@@ -112,7 +112,7 @@ const envOf = (b: Builtin, node: YNode | undefined): ReadonlyArray<readonly [str
   const out: Array<readonly [string, (state: Expr.StateView) => string]> = []
   let failed = false
   for (const e of node.entries) {
-    if (!envName.test(e.key)) {
+    if (!envName.test(e.key) || e.key === "__proto__") {
       b.cx.error(e.keyNode, `"${e.key}" is not a variable name (letters, digits and "_", not starting with a digit)`)
       failed = true
       continue
