@@ -8,7 +8,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Schema } from "effect"
 import { Testing } from "weftjs"
 import type { Yaml } from "weftjs/yaml"
-import { errorsOf, expectErrors, flow, load, step } from "./support.js"
+import { errorsOf, expectErrors, flow, load, part, step } from "./support.js"
 
 const settings = { workflowTimeout: Duration.infinity, maxRetries: 0 }
 
@@ -93,6 +93,32 @@ describe("if: on a step", () => {
       const small = yield* Testing.runTemplate(loaded, { sku: "abc", big: false })
       expect(small.state["total"]).toBe(0)
       expect(Object.hasOwn(small.state, "amount")).toBe(false)
+    }).pipe(Effect.provide(Testing.layer(settings))))
+
+  it.effect("on control flow and durable steps too: a forEach, a template, a sleep", () =>
+    Effect.gen(function*() {
+      const withTemplate: Yaml.Registry = { steps: { ...registry.steps }, templates: [part("priced", { sku: Schema.String }, { listed: Schema.Boolean }, () => ({ listed: true }))] }
+      const source = flow(
+        "name: conditional_kinds",
+        "version: 1",
+        "inputs: { skus: \"string[]\", sku: string, go: boolean }",
+        "steps:",
+        "  - id: each",
+        "    if: go",
+        "    forEach: { over: skus, as: sku, collect: amount, into: amounts, steps: [{ use: price }] }",
+        "  - use: priced",
+        "    if: not go",
+        "  - id: nap",
+        "    if: go",
+        "    sleep: 1ms",
+        "  - id: summary",
+        "    transform: { amounts: \"${amounts ?? []}\", listed: \"${listed ?? false}\" }"
+      )
+      const loaded = load(source, withTemplate)
+      const on = yield* Testing.runTemplate(loaded, { skus: ["a", "bb"], sku: "x", go: true })
+      expect(on.state["summary"]).toEqual({ amounts: [1, 2], listed: false })
+      const off = yield* Testing.runTemplate(loaded, { skus: ["a"], sku: "x", go: false })
+      expect(off.state["summary"]).toEqual({ amounts: [], listed: true })
     }).pipe(Effect.provide(Testing.layer(settings))))
 
   it("a key written only under a condition, read without a default: an error at the read; a condition that is not a boolean", () => {
