@@ -45,12 +45,15 @@ export interface Config {
    * What the built-in steps of YAML flows may do: `commands`, the programs
    * `command:` steps may run (exactly as their `program:` names them);
    * `files`, the folder `read:` and `write:` paths are relative to
-   * (relative to the project file's folder). Without them, no program runs
-   * and no file is touched.
+   * (relative to the project file's folder); `env`, the names of variables
+   * of this process those programs may be given (`inherit:`, `secrets:`).
+   * Without them, no program runs, no file is touched and no variable but
+   * `PATH` is passed on.
    */
   readonly yaml?: {
     readonly commands?: ReadonlyArray<string> | undefined
     readonly files?: string | undefined
+    readonly env?: ReadonlyArray<string> | undefined
   } | undefined
   /**
    * The engine (and so the store) the commands use; default: from the

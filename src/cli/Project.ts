@@ -212,9 +212,12 @@ const checkConfig = (value: unknown): Config | string => {
   const yaml = config["yaml"]
   if (yaml !== undefined) {
     if (typeof yaml !== "object" || yaml === null || Array.isArray(yaml)) return `"yaml" must be an object ({ commands, files }), got ${describe(yaml)}`
-    const { commands, files, ...rest } = yaml as Record<string, unknown>
+    const { commands, env, files, ...rest } = yaml as Record<string, unknown>
     const extra = Object.keys(rest)
-    if (extra.length > 0) return `unknown field "yaml.${extra[0]}" (expected yaml.commands, yaml.files)`
+    if (extra.length > 0) return `unknown field "yaml.${extra[0]}" (expected yaml.commands, yaml.files, yaml.env)`
+    if (env !== undefined && (!Array.isArray(env) || env.some((c) => typeof c !== "string" || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(c)))) {
+      return `"yaml.env" must be an array of variable names (letters, digits and "_")`
+    }
     if (commands !== undefined && (!Array.isArray(commands) || commands.some((c) => typeof c !== "string" || c === ""))) {
       return `"yaml.commands" must be an array of program names or paths (strings)`
     }
@@ -321,6 +324,7 @@ export const load = (options: LoadOptions = {}): Effect.Effect<Project, ProjectE
     const builtins: Builtins = {
       commands: checked.yaml?.commands,
       files: checked.yaml?.files === undefined ? undefined : resolve(dir, checked.yaml.files),
+      env: checked.yaml?.env,
       dir
     }
 

@@ -61,6 +61,12 @@ export interface Builtins {
   readonly commands?: ReadonlyArray<string> | undefined
   /** The folder `read:` and `write:` paths are relative to; nothing outside it is read or written. */
   readonly files?: string | undefined
+  /**
+   * The names of this process's environment variables `command:` steps may
+   * pass on (`inherit:`, `secrets:`); any other is a load-time error. `PATH`
+   * is always passed on.
+   */
+  readonly env?: ReadonlyArray<string> | undefined
   /** The folder a command's relative `cwd:` starts from (default: the working directory). */
   readonly dir?: string | undefined
 }

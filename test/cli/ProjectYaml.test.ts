@@ -41,10 +41,10 @@ const flow = [
 describe("the project file's yaml:", () => {
   it.effect("gives YAML flows their allowed programs and their folder for files (relative to the project file)", () =>
     Effect.gen(function*() {
-      const dir = project({ flows: ["flow.yaml"], yaml: { commands: ["node"], files: "data" } }, { "flow.yaml": flow })
+      const dir = project({ flows: ["flow.yaml"], yaml: { commands: ["node"], files: "data", env: ["HOME"] } }, { "flow.yaml": flow })
       writeFileSync(join(dir, "data", "items.json"), "[4, 5]")
       const loaded = yield* Project.load({ cwd: dir })
-      expect(loaded.builtins).toEqual({ commands: ["node"], files: join(dir, "data"), dir })
+      expect(loaded.builtins).toEqual({ commands: ["node"], files: join(dir, "data"), env: ["HOME"], dir })
       const template = loaded.templates[0] as unknown as Template.Template<Record<string, unknown>, Record<string, unknown>>
       const result = yield* Testing.runTemplate(template, {})
       expect(result.state["total"]).toBe(4)
@@ -66,7 +66,8 @@ describe("the project file's yaml:", () => {
         [{ commands: "node" }, `"yaml.commands" must be an array of program names or paths (strings)`],
         [{ commands: [""] }, `"yaml.commands" must be an array of program names or paths (strings)`],
         [{ files: 3 }, `"yaml.files" must be a folder (a string)`],
-        [{ program: "node" }, `unknown field "yaml.program" (expected yaml.commands, yaml.files)`]
+        [{ env: ["A B"] }, `"yaml.env" must be an array of variable names (letters, digits and "_")`],
+        [{ program: "node" }, `unknown field "yaml.program" (expected yaml.commands, yaml.files, yaml.env)`]
       ] as const) {
         const error = yield* Effect.flip(Project.load({ cwd: project({ yaml }, {}) }))
         expect(error.reason).toBe("bad-export")

@@ -179,7 +179,7 @@ describe("Steps.command", () => {
           "    timeout: 10s",
           "    output: greeting"
         ].join("\n"),
-        { file: "cmd.yaml", registry: { steps: {}, builtins: { commands: [node] } } }
+        { file: "cmd.yaml", registry: { steps: {}, builtins: { commands: [node], env: ["WEFT_TEST_TOKEN"] } } }
       )
       const engine = yield* Engine.Engine
       const result = yield* engine.run(flow, { who: "ada" })

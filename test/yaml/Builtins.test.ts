@@ -135,16 +135,20 @@ describe("built-in steps in YAML flows", () => {
           "  - id: b",
           "    command: { program: \"${p}\" }",
           "  - id: c",
-          "    command: { program: node, args: \"-v\", env: { 1X: a }, parse: xml }"
+          "    command: { program: node, args: \"-v\", env: { 1X: a }, parse: xml }",
+          "  - id: d",
+          "    command: { program: node, inherit: [HOME, HOEM], secrets: [TOKEN] }"
         ),
-        { steps: {}, builtins: { commands: ["node", "python3"] } }
+        { steps: {}, builtins: { commands: ["node", "python3"], env: ["HOME"] } }
       ),
       [
         ["6:25", `program "rm" is not allowed: the project file allows only "node" and "python3"`],
         ["8:25", `the program of step "b" must be a text written out (no \${...})`],
         ["10:37", `the args of step "c" are a list`],
         ["10:50", `"1X" is not a variable name`],
-        ["10:66", `parse is "json" or "text"`]
+        ["10:66", `parse is "json" or "text"`],
+        ["12:47", `variable "HOEM" may not be passed on (did you mean "HOME"?): the project file allows only "HOME"`],
+        ["12:64", `variable "TOKEN" may not be passed on: the project file allows only "HOME"`]
       ]
     )
     expectErrors(errorsOf(flow("name: x", "version: 1", "steps:", "  - command: { program: ls }"), { steps: {} }), [

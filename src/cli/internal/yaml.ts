@@ -21,6 +21,7 @@ export interface Registry {
 export interface Builtins {
   readonly commands?: ReadonlyArray<string> | undefined
   readonly files?: string | undefined
+  readonly env?: ReadonlyArray<string> | undefined
   readonly dir?: string | undefined
 }
 

@@ -72,6 +72,10 @@ const key = { type: "string", pattern: "^[A-Za-z_$][A-Za-z0-9_$-]*$" }
 const text = { type: ["string", "number", "boolean"] }
 const texts = { type: "object", additionalProperties: text }
 
+/** The variables command steps may pass on, when the project says. */
+const envNames = (registry: Registry): JsonSchema =>
+  (registry.builtins?.env ?? []).length > 0 ? { enum: [...registry.builtins!.env!] } : { type: "string" }
+
 /** The definitions of the built-in kinds' bodies (the programs a project allows, when it says). */
 const builtinDefinitions = (registry: Registry): Record<string, JsonSchema> => ({
   "weft.output": {
@@ -89,8 +93,8 @@ const builtinDefinitions = (registry: Registry): Record<string, JsonSchema> => (
       args: { type: "array", items: text, description: "Its arguments, each as it is (no shell)" },
       cwd: { type: "string" },
       env: texts,
-      inherit: { type: "array", items: { type: "string" }, description: "Variables of this process passed on" },
-      secrets: { type: "array", items: { type: "string" }, description: "Variables passed on whose values are masked in outputs and errors" },
+      inherit: { type: "array", items: envNames(registry), description: "Variables of this process passed on (the project file's yaml.env)" },
+      secrets: { type: "array", items: envNames(registry), description: "Variables passed on whose values are masked in outputs and errors" },
       stdin: text,
       parse: { enum: ["text", "json"] },
       type: ref("weft.type")

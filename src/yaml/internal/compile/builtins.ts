@@ -128,9 +128,26 @@ const names = (b: Builtin, node: YNode | undefined, what: string): ReadonlyArray
   if (node === undefined) return []
   const list = constantTexts(b, node, what)
   if (list === undefined) return undefined
-  const bad = list.findIndex((name) => !envName.test(name))
-  if (bad >= 0) return b.cx.error((node as { readonly items: ReadonlyArray<YNode> }).items[bad]!, `"${list[bad]}" is not a variable name`)
-  return list
+  const items = (node as { readonly items: ReadonlyArray<YNode> }).items
+  const allowed = b.cx.registry.builtins?.env ?? []
+  let failed = false
+  list.forEach((name, i) => {
+    if (!envName.test(name)) {
+      failed = true
+      b.cx.error(items[i]!, `"${name}" is not a variable name`)
+    } else if (!allowed.includes(name)) {
+      failed = true
+      b.cx.error(
+        items[i]!,
+        `variable "${name}" may not be passed on${didYouMean(name, allowed)}: ${
+          allowed.length === 0
+            ? "no variable may (list the ones command steps may be given in the project file: yaml: { env: [...] })"
+            : `the project file allows only ${listOf(allowed)}`
+        }`
+      )
+    }
+  })
+  return failed ? undefined : list
 }
 
 // ---------------------------------------------------------------------------
