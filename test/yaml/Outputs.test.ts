@@ -121,6 +121,41 @@ describe("if: on a step", () => {
       expect(off.state["summary"]).toEqual({ amounts: [], listed: true })
     }).pipe(Effect.provide(Testing.layer(settings))))
 
+  it.effect("a condition that checks keys with != null makes them present inside the step", () =>
+    Effect.gen(function*() {
+      const withMaybe: Yaml.Registry = {
+        steps: {
+          ...registry.steps,
+          maybe: step("maybe", { sku: Schema.String }, { amount: Schema.NullOr(Schema.Number) }, ({ sku }) => ({ amount: sku === "" ? null : sku.length }), { onError: "skip" })
+        }
+      }
+      const source = flow(
+        "name: narrowed",
+        "version: 1",
+        "inputs: { sku: string }",
+        "steps:",
+        "  - use: maybe",
+        "  - use: show",
+        "    if: ${amount != null and sku != \"\"}",
+        "  - id: after",
+        "    transform: ${shown ?? \"none\"}"
+      )
+      const loaded = load(source, withMaybe)
+      expect((yield* Testing.runTemplate(loaded, { sku: "abc" })).state["after"]).toBe("3")
+      expect((yield* Testing.runTemplate(loaded, { sku: "" })).state["after"]).toBe("none")
+      // without the check, or with another one, the key may be missing (or null) there
+      expectErrors(errorsOf(source.replace("${amount != null and sku != \"\"}", "${sku != \"\"}"), withMaybe), [
+        ["6:10", `step "show" reads "amount", but it may be missing here`]
+      ])
+      expectErrors(errorsOf(source.replace("amount != null", "amount == null"), withMaybe), [
+        ["6:10", `step "show" reads "amount", but it may be missing here`]
+      ])
+      // after the step, the key is as it was: written by "maybe" alone, and may be missing
+      expectErrors(errorsOf(`${source}  - use: show\n    id: again\n`, withMaybe), [
+        ["10:10", `step "again" reads "amount", but it may be missing here: step "maybe" (line 5) may not have run`]
+      ])
+    }).pipe(Effect.provide(Testing.layer(settings))))
+
   it("a key written only under a condition, read without a default: an error at the read; a condition that is not a boolean", () => {
     expectErrors(
       errorsOf(

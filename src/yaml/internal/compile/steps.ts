@@ -8,7 +8,8 @@
  */
 import { Flow } from "../../../index.js"
 import { type Entry, join, markWriter } from "../env.js"
-import type * as Expr from "../expr.js"
+import { defined } from "../assignable.js"
+import * as Expr from "../expr.js"
 import type { YEntry, YNode } from "../source.js"
 import { didYouMean, listOf } from "../suggest.js"
 import type { Compilation, Compiled, Node, StepInfo, Walk } from "./context.js"
@@ -58,7 +59,7 @@ const compileStep = (cx: Compilation, item: YNode, walk: Walk): Compiled => {
   const ifEntry = item.entries.find((e) => e.key === "if")
   const compiled = ifEntry === undefined
     ? cx.kinds[kind](cx, item, info, walk)
-    : conditional(cx, ifEntry, info, walk, () => cx.kinds[kind](cx, item, info, walk))
+    : conditional(cx, ifEntry, info, walk, (inner) => cx.kinds[kind](cx, item, info, inner))
   const env = markWriter(walk.env, compiled.walk.env, info.id)
   const provided = new Set<string>()
   for (const key of walk.env.changedIn(env)) provided.add(key)
@@ -69,13 +70,29 @@ const compileStep = (cx: Compilation, item: YNode, walk: Walk): Compiled => {
 /**
  * `if: <condition>` on a step: the step runs only when the condition holds
  * (a branch with no else, named `<id>:if`); what it writes may be missing
- * after it.
+ * after it. Keys the condition checks with `!= null` (alone or joined by
+ * `and`) are present, and not null, inside it.
  */
-const conditional = (cx: Compilation, entry: YEntry, info: StepInfo, walk: Walk, step: () => Compiled): Compiled => {
+const conditional = (cx: Compilation, entry: YEntry, info: StepInfo, walk: Walk, step: (walk: Walk) => Compiled): Compiled => {
   const reads = new Map<string, Entry>()
   const condition = compileCondition(cx, entry.value, walk, reads, info, `the condition of step "${info.id}"`)
-  const compiled = step()
-  const env = join([compiled.walk.env, walk.env])
+  const narrowed = new Map<string, Entry>()
+  let inner = walk.env
+  if (condition !== undefined && entry.value.kind === "scalar" && typeof entry.value.value === "string") {
+    const parsed = Expr.parse(entry.value.value)
+    for (const key of "expr" in parsed ? checkedNotNull(parsed.expr) : []) {
+      const found = walk.env.get(key)
+      if (found === undefined) continue
+      const present: Entry = { ...found, optional: false, type: defined(found.type, true) }
+      narrowed.set(key, present)
+      inner = inner.set(key, present)
+    }
+  }
+  const compiled = step({ env: inner, visible: walk.visible })
+  let after = compiled.walk.env
+  // what the step did not write itself is as it was before the condition
+  for (const [key, present] of narrowed) if (after.get(key) === present) after = after.set(key, walk.env.get(key)!)
+  const env = join([after, walk.env])
   const nodes = condition === undefined ? [] : cx.build(entry.value, () =>
     Flow.branch({
       name: `${info.id}:if`,
@@ -84,4 +101,20 @@ const conditional = (cx: Compilation, entry: YEntry, info: StepInfo, walk: Walk,
       then: cx.sub(`${info.id}:then`, compiled.nodes)
     }) as unknown as Node)
   return { nodes, walk: { env, visible: compiled.walk.visible } }
+}
+
+/** The state keys a condition holds only when they are present and not null (`k != null`, `state.k != null`, joined by `and`). */
+const checkedNotNull = (expr: Expr.Expr): ReadonlyArray<string> => {
+  if (expr.tag !== "binary") return []
+  if (expr.op === "and") return [...checkedNotNull(expr.left), ...checkedNotNull(expr.right)]
+  if (expr.op !== "!=") return []
+  const keyOf = (e: Expr.Expr): string | undefined =>
+    e.tag === "name" && !["inputs", "steps", "vars", "state"].includes(e.name)
+      ? e.name
+      : e.tag === "member" && e.object.tag === "name" && e.object.name === "state"
+      ? e.name
+      : undefined
+  const isNull = (e: Expr.Expr) => e.tag === "lit" && e.value === null
+  const key = isNull(expr.right) ? keyOf(expr.left) : isNull(expr.left) ? keyOf(expr.right) : undefined
+  return key === undefined ? [] : [key]
 }
