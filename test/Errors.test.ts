@@ -33,7 +33,11 @@ const samples: ReadonlyArray<Errors.WeftError> = [
   new Errors.SignalRejected({ runId: "r1", signal: "approved", reason: "run-ended", detail: "the run is completed" }),
   new Errors.InvalidSignalPayload({ runId: "r1", signal: "approved", issues }),
   new Errors.TemplateNotRegistered({ runId: "r1", template: "order", version: "1" }),
-  new Errors.SubflowFailed({ runId: "r1", step: "child", childRunId: "r1/child", childStatus: "failed", childError: null })
+  new Errors.SubflowFailed({ runId: "r1", step: "child", childRunId: "r1/child", childStatus: "failed", childError: null }),
+  new Errors.RunNotPausable({ runId: "r1", reason: "finished", status: "completed", rootId: "r1" }),
+  new Errors.RunNotPaused({ runId: "r1", status: "running" }),
+  new Errors.RunPaused({ runId: "r1" }),
+  new Errors.RecoveryAttemptsExceeded({ runId: "r1", attempts: 5, maxRecoveryAttempts: 5 })
 ]
 
 describe("Errors", () => {
@@ -70,7 +74,10 @@ describe("Errors", () => {
       "RunNotResumable",
       "SignalRejected",
       "InvalidSignalPayload",
-      "TemplateNotRegistered"
+      "TemplateNotRegistered",
+      "RunNotPausable",
+      "RunNotPaused",
+      "RunPaused"
     ])
     expect(Errors.kindOf(new Errors.PersistenceError({ operation: "createRun", reason: "duplicate", detail: "r1" })))
       .toBe("input")

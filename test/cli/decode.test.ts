@@ -152,7 +152,7 @@ describe("parseStatuses", () => {
       (bad) => {
         const message = leftMessage(parseStatuses(["failed", bad]))
         expect(message).toContain("--status: unknown status")
-        expect(message).toContain("queued, running, suspended, completed, failed, cancelled")
+        expect(message).toContain("queued, running, suspended, paused, completed, failed, cancelled")
       }
     )))
 })

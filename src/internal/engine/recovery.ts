@@ -23,6 +23,7 @@ import type { Executor } from "./executor.js"
 import { isDeadLocalOwner } from "./owner.js"
 import type * as Slots from "./slots.js"
 import { keyOf, type Registry } from "./registry.js"
+import type * as Settings from "../../Settings.js"
 
 /** The queues a worker serves, each with how many of its runs may execute here at once. */
 export type Queues = Slots.Queues
@@ -42,16 +43,21 @@ export interface Poller {
   readonly takeUpOnce: Effect.Effect<number, PersistenceError>
 }
 
-/** Builds the poller; it polls only while `enabled()` or a worker serves queues. */
-export const make = (options: {
+/** What the poller needs. */
+export interface PollerOptions {
   readonly store: Store
   readonly owner: string
   readonly registry: Registry
   readonly executor: Executor
   readonly leaseMillis: number
   readonly interval: Duration.DurationInput
+  /** For dead letters: `maxRecoveryAttempts`, and `stateTtl` (how long a dead letter is kept). */
+  readonly settings: Pick<Settings.WeftSettings, "maxRecoveryAttempts" | "stateTtl">
   readonly recovery: boolean
-}): Effect.Effect<Poller, never, Scope.Scope> =>
+}
+
+/** Builds the poller; it polls only while `enabled()` or a worker serves queues. */
+export const make = (options: PollerOptions): Effect.Effect<Poller, never, Scope.Scope> =>
   Effect.gen(function*() {
     const { executor, owner, registry, store } = options
     const { slots } = executor
@@ -79,6 +85,7 @@ export const make = (options: {
         const now = yield* Clock.currentTimeMillis
         const templates = registry.keys()
         const takeOverFrom = yield* deadOwners(now)
+        const deadLetter = deadLetterAt(options.settings, now)
         let total = 0
         // each claim takes at most the room it reserved (see `slots`): a concurrent take-up (a signal, a
         // deadline) cannot make a queue overshoot its limit here
@@ -87,7 +94,15 @@ export const make = (options: {
             const claimed = yield* slots.claimWithin(
               queue,
               wanted,
-              (limit) => store.claimNext(owner, now, now + options.leaseMillis, { templates, queues, recoverQueues: [queue], takeOverFrom, limit }),
+              (limit) =>
+                store.claimNext(owner, now, now + options.leaseMillis, {
+                  templates,
+                  queues,
+                  recoverQueues: [queue],
+                  takeOverFrom,
+                  limit,
+                  deadLetter
+                }),
               executor.launchClaimed
             )
             total += claimed.length
@@ -159,6 +174,12 @@ export const make = (options: {
       takeUpOnce: claimRound(true)
     }
   })
+
+/** Dead letters: a run whose executions keep dying ends failed, kept as long as any finished run. */
+const deadLetterAt = (settings: Pick<Settings.WeftSettings, "maxRecoveryAttempts" | "stateTtl">, now: number) => ({
+  maxRecoveryAttempts: settings.maxRecoveryAttempts,
+  expiresAt: Duration.isFinite(settings.stateTtl) ? now + Duration.toMillis(settings.stateTtl) : null
+})
 
 /**
  * The engines of dead processes of this machine that hold runs (their runs are taken over at once, not

@@ -11,6 +11,7 @@ import * as Trace from "../../Trace.js"
 import { retryTransient } from "../run/checkpoint.js"
 import type { RunOutcome } from "../run/context.js"
 import type * as Events from "./events.js"
+import { pause, unpause } from "./control.js"
 import { cancel } from "./lineage.js"
 import * as Runs from "./runs.js"
 import { signal } from "./signals.js"
@@ -43,6 +44,8 @@ export const makeService = (deps: Runs.RunsDeps, events: Events.Events): Service
     start: (template, input, options) => typed(start(template, input, options)),
     await: (template, runId) => typed(awaitResult(runId, template)),
     cancel: cancel({ store, settings, executor, publish: events.publish }),
+    pause: pause({ store, executor, poller: deps.poller, registry: deps.registry, publish: events.publish }),
+    unpause: unpause({ store, executor, poller: deps.poller, registry: deps.registry, publish: events.publish }),
     signal: signal({
       store,
       registry: deps.registry,

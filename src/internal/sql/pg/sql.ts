@@ -35,9 +35,13 @@ export const statuses: ReadonlyArray<string> = RunStatus.all
 /** A running run nobody holds at `now`: no owner, or a lease that has passed (each part on an index). */
 export const leasePassed = (now: string) => `(owner IS NULL OR lease_until IS NULL OR lease_until <= ${now})`
 
-/** What a claim sets: running, owned, leased, its generation bumped, its wait cleared. */
+/**
+ * What a claim sets: running, owned, leased, its generation bumped, its wait cleared; a claim of a run whose
+ * execution died (running, owned) is one more recovery attempt.
+ */
 export const take = "status = 'running', owner = $owner, lease_until = $leaseUntil, generation = generation + 1, " +
-  "wake_at = NULL, waiting_for = NULL"
+  "wake_at = NULL, waiting_for = NULL, " +
+  "recovery_attempts = recovery_attempts + (CASE WHEN status = 'running' AND owner IS NOT NULL THEN 1 ELSE 0 END)"
 
 /** `columns` (a comma-separated list) each prefixed with `alias.`. */
 export const qualified = (alias: string, columns: string) =>
