@@ -104,6 +104,18 @@ export interface RunOptions {
 }
 
 /**
+ * A queue's rate limit: at most `limit` starts (claims of queued runs) in
+ * any `period`.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface RateLimit {
+  readonly limit: number
+  readonly period: Duration.DurationInput
+}
+
+/**
  * The errors of resuming a run, besides those of running it.
  *
  * @since 0.1.0
@@ -337,9 +349,20 @@ export interface Service {
   /**
    * Serves queues as a worker for as long as the scope lives: runs queued on
    * them (`start(..., { queue })`) are claimed and executed here, at most
-   * `limit` of each queue at once. `Worker.layer` calls it.
+   * `limit` of each queue at once, and no more starts of a queue than its
+   * rate limit allows. `Worker.layer` calls it.
    */
-  readonly serve: (queues: Readonly<Record<string, number>>) => Effect.Effect<void, never, Scope.Scope>
+  readonly serve: (
+    queues: Readonly<Record<string, number>>,
+    options?: {
+      /**
+       * Rate limits of queues: at most `limit` of a queue's runs start in any
+       * `period` (a sliding window), counted through the store across every
+       * worker that serves the queue with the same limit.
+       */
+      readonly rateLimits?: Readonly<Record<string, RateLimit>> | undefined
+    }
+  ) => Effect.Effect<void, never, Scope.Scope>
   /**
    * Progress events of every run of this engine, from the moment the stream
    * starts running (prefer {@link Service.subscribe}, which cannot miss a

@@ -346,6 +346,13 @@ export interface ClaimFilter {
    * claimed however often they died.
    */
   readonly deadLetter?: { readonly maxRecoveryAttempts: number; readonly expiresAt: number | null } | undefined
+  /**
+   * A rate limit of `queue` (one of `queues`): at most `limit` of its queued
+   * runs start (are claimed from `queued`) in any `periodMillis`, counted
+   * across every caller sharing the store, in the same atomic step as the
+   * claim. Orphaned and due runs are not starts.
+   */
+  readonly rateLimit?: { readonly queue: string; readonly limit: number; readonly periodMillis: number } | undefined
 }
 
 /**

@@ -160,6 +160,24 @@ export const controlSuite = <E>(name: string, layer: Layer.Layer<SnapshotStore, 
         expect(yield* s.list({ status: "failed" })).toHaveLength(1)
       }).pipe(Effect.provide(layer)))
 
+    it.effect("a rate limit: at most `limit` starts of a queue's queued runs in any period; other claims are not starts", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        for (let i = 0; i < 6; i++) yield* queued(`q${i}`, { createdAt: t0 + i })
+        yield* started("orphan", { queue: "q" })
+        const rateLimit = { queue: "q", limit: 2, periodMillis: 1000 }
+        const at = (now: number) =>
+          Effect.map(claimNext(other, now, { rateLimit, recoverQueues: ["q"] }), (claimed) => claimed.map((c) => c.run.runId))
+        // the orphaned run is taken up (not a start), and two queued runs start
+        expect(yield* at(lease60 + 10)).toEqual(["orphan", "q0", "q1"])
+        expect(yield* at(lease60 + 500)).toEqual([])
+        expect(yield* at(lease60 + 1009)).toEqual([])
+        expect(yield* at(lease60 + 1010)).toEqual(["q2", "q3"])
+        // without a rate limit, nothing holds them back
+        expect((yield* claimNext(other, lease60 + 1100)).map((c) => c.run.runId)).toEqual(["q4", "q5"])
+        expect((yield* s.getRun("q5")).pipe(Option.map((r) => r.status))).toEqual(Option.some("running"))
+      }).pipe(Effect.provide(layer)))
+
     it.effect("queued runs are claimed highest priority first, then oldest", () =>
       Effect.gen(function*() {
         yield* queued("low-old", { createdAt: t0, priority: -1 })

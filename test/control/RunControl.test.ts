@@ -219,6 +219,27 @@ const suite = (name: string, pg: Scratch | undefined) =>
         expect(failed.map((run) => run.runId)).toEqual(["poison"])
       }), 60_000)
 
+    it.scopedLive("a rate limit of 10 starts per second holds across 3 workers", () =>
+      Effect.gen(function*() {
+        const w = yield* world(pg)
+        const engine = yield* client(w)
+        const runs = 35
+        for (let i = 0; i < runs; i++) yield* engine.start(flows(w.log)[4], { ms: 5 }, { runId: `r${i}`, queue: "ctl" })
+        const rate = { limit: 10, periodMs: 1000 }
+        yield* Effect.all([worker(w, { rate }), worker(w, { rate }), worker(w, { rate })], { concurrency: "unbounded" })
+        for (let i = 0; i < runs; i++) yield* until(statusIs(engine, `r${i}`, "completed"), 15_000)
+        // each start, at the time of its claim as the store was asked (logged by each worker's store)
+        const starts = readLog(w.log).filter((line) => line.phase === "claimed").map((line) => line.at).sort((a, b) => a - b)
+        expect(starts).toHaveLength(runs)
+        const most = Math.max(...starts.map((t) => starts.filter((u) => u >= t && u < t + rate.periodMs).length))
+        expect(most).toBeLessThanOrEqual(10)
+        // and the limit is what held them back: 35 starts at 10 per second take over 3 seconds
+        expect(starts[starts.length - 1]! - starts[0]!).toBeGreaterThanOrEqual(3000)
+        const pids = new Set(readLog(w.log).filter((line) => line.phase === "claimed").map((line) => line.pid))
+        console.log(`rate limit (${name}): ${runs} starts, at most ${most} in any 1 s window, over ` +
+          `${starts[starts.length - 1]! - starts[0]!} ms, by ${pids.size} workers`)
+      }), 60_000)
+
     it.scopedLive("queued runs start highest priority first, then oldest, under a backlog", () =>
       Effect.gen(function*() {
         const w = yield* world(pg)

@@ -9,7 +9,8 @@
  */
 import { NodeRuntime } from "@effect/platform-node"
 import { Duration, Effect, Layer } from "effect"
-import { Engine, type Errors, Settings, type SnapshotStore, Worker } from "weftjs"
+import { appendFileSync } from "node:fs"
+import { Engine, type Errors, Settings, SnapshotStore, Worker } from "weftjs"
 import { Pg } from "weftjs/pg"
 import { Sqlite } from "weftjs/sqlite"
 import { registerAll } from "./flows.js"
@@ -24,6 +25,8 @@ export interface ControlWorkerOptions {
   readonly pollMs: number
   readonly slots: number
   readonly maxRecoveryAttempts: number
+  /** A rate limit of the queue `ctl`: at most `limit` starts per `periodMs`. */
+  readonly rate?: { readonly limit: number; readonly periodMs: number } | undefined
 }
 
 const options = JSON.parse(process.argv[2] ?? "null") as ControlWorkerOptions | null
@@ -33,9 +36,24 @@ if (options === null) {
 }
 process.stdout.on("error", () => undefined)
 
-const StoreLive: Layer.Layer<SnapshotStore.SnapshotStore, Errors.PersistenceError> = options.sqlite !== undefined
+const BaseStore: Layer.Layer<SnapshotStore.SnapshotStore, Errors.PersistenceError> = options.sqlite !== undefined
   ? Sqlite.layerStore({ filename: options.sqlite })
   : Pg.layerStore({ url: options.url!, schema: options.schema })
+
+/** The store, logging each start of a queued run (a claim that gives it generation 1) at the time of its claim. */
+const StoreLive = Layer.effect(
+  SnapshotStore.SnapshotStore,
+  Effect.map(SnapshotStore.SnapshotStore, (store): SnapshotStore.Service => ({
+    ...store,
+    claimNext: (owner, now, leaseUntil, filter) =>
+      Effect.tap(store.claimNext(owner, now, leaseUntil, filter), (claimed) =>
+        Effect.sync(() => {
+          for (const { run } of claimed) {
+            if (run.generation === 1) appendFileSync(options.log, `${now} ${process.pid} claimed ${run.runId} -\n`)
+          }
+        }))
+  }))
+).pipe(Layer.provide(BaseStore))
 
 const EngineLive = Engine.layer.pipe(
   Layer.provide(StoreLive),
@@ -54,7 +72,10 @@ const EngineLive = Engine.layer.pipe(
 const program = Effect.gen(function*() {
   const engine = yield* Engine.Engine
   yield* registerAll(engine, options.log)
-  yield* Layer.build(Worker.layer({ queues: { ctl: options.slots } }))
+  const rateLimits = options.rate === undefined
+    ? undefined
+    : { ctl: { limit: options.rate.limit, period: Duration.millis(options.rate.periodMs) } }
+  yield* Layer.build(Worker.layer({ queues: { ctl: options.slots }, rateLimits }))
   process.stdout.write(`${Date.now()} ready\n`)
   return yield* Effect.never
 })

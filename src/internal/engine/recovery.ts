@@ -28,12 +28,15 @@ import type * as Settings from "../../Settings.js"
 /** The queues a worker serves, each with how many of its runs may execute here at once. */
 export type Queues = Slots.Queues
 
+/** Rate limits of queues: at most `limit` starts in any `periodMillis`, across every engine sharing the store. */
+export type RateLimits = ReadonlyMap<string, { readonly limit: number; readonly periodMillis: number }>
+
 /** An engine's poller. */
 export interface Poller {
   /** Looks for work now. */
   readonly nudge: Effect.Effect<void>
-  /** Serves queues (a worker) for as long as the scope lives. */
-  readonly serve: (queues: Queues) => Effect.Effect<void, never, Scope.Scope>
+  /** Serves queues (a worker) for as long as the scope lives, with the rate limits of some of them. */
+  readonly serve: (queues: Queues, rateLimits?: RateLimits) => Effect.Effect<void, never, Scope.Scope>
   /** Whether this engine serves `queue` now (as a worker). */
   readonly serves: (queue: string) => boolean
   /**
@@ -72,6 +75,8 @@ export const make = (options: PollerOptions): Effect.Effect<Poller, never, Scope
     let lookedAt = -Infinity
     const intervalMillis = Duration.toMillis(Duration.decode(options.interval))
     const deadOwners = deadOwnersOf(store, intervalMillis)
+    const rates: Array<RateLimits> = []
+    const rateLimitOf = (queue: string) => strictest(rates, queue)
 
     /**
      * Claims and launches, once, what this engine may take up now: orphaned and due runs of `default`
@@ -101,7 +106,8 @@ export const make = (options: PollerOptions): Effect.Effect<Poller, never, Scope
                   recoverQueues: [queue],
                   takeOverFrom,
                   limit,
-                  deadLetter
+                  deadLetter,
+                  rateLimit: rateLimitOf(queue)
                 }),
               executor.launchClaimed
             )
@@ -165,15 +171,37 @@ export const make = (options: PollerOptions): Effect.Effect<Poller, never, Scope
     }
     return {
       nudge: Effect.asVoid(Queue.offer(nudges, undefined)),
-      serve: (queues) =>
+      serve: (queues, rateLimits = new Map()) =>
         Effect.acquireRelease(
-          Effect.zipRight(Effect.sync(() => slots.served.push(queues)), Queue.offer(nudges, undefined)),
-          () => Effect.sync(() => slots.served.splice(slots.served.indexOf(queues), 1))
+          Effect.zipRight(
+            Effect.sync(() => {
+              slots.served.push(queues)
+              rates.push(rateLimits)
+            }),
+            Queue.offer(nudges, undefined)
+          ),
+          () =>
+            Effect.sync(() => {
+              slots.served.splice(slots.served.indexOf(queues), 1)
+              rates.splice(rates.indexOf(rateLimits), 1)
+            })
         ),
       serves: (queue) => slots.serves(queue),
       takeUpOnce: claimRound(true)
     }
   })
+
+/** The rate limit of a queue an engine serves (the strictest, if served twice with several). */
+const strictest = (rates: ReadonlyArray<RateLimits>, queue: string) => {
+  let found: { readonly queue: string; readonly limit: number; readonly periodMillis: number } | undefined
+  for (const limits of rates) {
+    const l = limits.get(queue)
+    if (l !== undefined && (found === undefined || l.limit / l.periodMillis < found.limit / found.periodMillis)) {
+      found = { queue, ...l }
+    }
+  }
+  return found
+}
 
 /** Dead letters: a run whose executions keep dying ends failed, kept as long as any finished run. */
 const deadLetterAt = (settings: Pick<Settings.WeftSettings, "maxRecoveryAttempts" | "stateTtl">, now: number) => ({

@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { Clock, Effect } from "effect"
+import { Clock, Duration, Effect } from "effect"
 import type { RunResult, RunOptions, Service } from "../../Engine.js"
 import type * as Template from "../../Template.js"
 import * as Trace from "../../Trace.js"
@@ -64,7 +64,14 @@ export const makeService = (deps: Runs.RunsDeps, events: Events.Events): Service
     result: (template, runId) => typed(Effect.map(Runs.result(deps)(template, runId), toResult)),
     collectExpired: Effect.flatMap(Clock.currentTimeMillis, (now) => retryTransient(store.collectExpired(now))),
     resumeDue: Runs.resumeDue(deps),
-    serve: (queues) => deps.poller.serve(new Map(Object.entries(queues))),
+    serve: (queues, options) =>
+      deps.poller.serve(
+        new Map(Object.entries(queues)),
+        new Map(Object.entries(options?.rateLimits ?? {}).map(([queue, rate]) => [queue, {
+          limit: Math.max(0, Math.floor(rate.limit)),
+          periodMillis: Math.max(1, Duration.toMillis(Duration.decode(rate.period)))
+        }]))
+      ),
     events: events.stream,
     subscribe: events.subscribe
   }

@@ -131,7 +131,10 @@ const descendants = (runs: Runs, runId: string): ReadonlyArray<MemoryRun> => {
 }
 
 /** Creating and claiming runs. */
-const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" | "holders" | "heartbeat"> => ({
+const claims = (
+  runs: Runs,
+  starts: Map<string, ReadonlyArray<number>>
+): Pick<Service, "createRun" | "claim" | "claimNext" | "holders" | "heartbeat"> => ({
   createRun: (run, state, claim) =>
     Effect.suspend(() => {
       if (runs.has(run.runId)) {
@@ -203,7 +206,19 @@ const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" |
         (a.record.runId < b.record.runId ? -1 : 1)
       )
       const claimed: Array<{ readonly lease: Lease; readonly run: RunRecord }> = []
-      for (const run of candidates.slice(0, Math.max(0, filter.limit))) {
+      const rate = filter.rateLimit
+      const started = rate === undefined ? [] : (starts.get(rate.queue) ?? []).filter((t) => t > now - rate.periodMillis)
+      let allowed = rate === undefined ? Infinity : Math.max(0, rate.limit - started.length)
+      let taken = 0
+      for (const run of candidates) {
+        if (taken >= Math.max(0, filter.limit)) break
+        if (rate !== undefined && run.record.status === "queued" && run.record.queue === rate.queue) {
+          // past the queue's rate limit: it stays queued, for a later claim
+          if (allowed <= 0) continue
+          allowed--
+          started.push(now)
+        }
+        taken++
         const attempts = run.record.recoveryAttempts ?? 0
         if (filter.deadLetter !== undefined && isOrphaned(run.record) && attempts >= filter.deadLetter.maxRecoveryAttempts) {
           run.record = {
@@ -220,6 +235,7 @@ const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" |
         const lease = take(run, owner, leaseUntil)
         claimed.push({ lease, run: run.record })
       }
+      if (rate !== undefined) starts.set(rate.queue, started)
       return claimed
     }),
 
@@ -413,7 +429,7 @@ export const makeMemoryStore: Effect.Effect<Service> = Effect.sync(() => {
   const runs: Runs = new Map()
   const service: Service = {
     durable: false,
-    ...claims(runs),
+    ...claims(runs, new Map()),
     ...writes(runs),
     ...control(runs),
     ...reads(runs),

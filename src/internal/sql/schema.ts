@@ -11,7 +11,8 @@
  *   (`parent_id`, `root_id`), `queue`, timing, what it waits for;
  * - `weft_steps`: one row per checkpoint, keyed by `(run_id, seq)`;
  * - `weft_snapshots`: each run's latest full state and the `seq` it was taken at;
- * - `weft_signals`: signals sent to runs, pending until a step consumes them.
+ * - `weft_signals`: signals sent to runs, pending until a step consumes them;
+ * - `weft_queue_starts`: when queued runs of each queue started, for rate limits (kept one period).
  *
  * History: migrations 1–5 are the tables of weft 0.1, SQLite only (no 0.1
  * database exists on PostgreSQL, where they do nothing). Migration 6 brings a
@@ -46,6 +47,7 @@ export const tables = {
   steps: "weft_steps",
   snapshots: "weft_snapshots",
   signals: "weft_signals",
+  starts: "weft_queue_starts",
   migrations: "weft_migrations"
 } as const
 
@@ -148,6 +150,12 @@ const runsV3 = (name: string, bigint: string) =>
   recovery_attempts INTEGER NOT NULL DEFAULT 0,
   paused_from TEXT CHECK (paused_from IN ('queued', 'running', 'suspended'))
 )`)
+
+/** The starts of queued runs by queue, for rate limits (`ClaimFilter.rateLimit`): one row per start, kept one period. */
+const queueStarts = (bigint: string): ReadonlyArray<string> => [
+  `CREATE TABLE IF NOT EXISTS weft_queue_starts (queue TEXT NOT NULL, started_at ${bigint} NOT NULL)`,
+  `CREATE INDEX IF NOT EXISTS weft_queue_starts_at ON weft_queue_starts (queue, started_at)`
+]
 
 /** The statuses of a run that is not final, as the SQL term the partial index of active runs is defined by. */
 export const activeTerm = `status IN ${activeStatuses}`
@@ -354,6 +362,7 @@ WHERE parent_id IS NOT NULL AND run_id IN (SELECT run_id FROM lineage)`,
    * a pause asked of the engine executing it), its priority, and how many
    * times it was taken up after its execution died (`recovery_attempts`).
    * The partial index of active runs is made again with `paused` in its term.
+   * And the starts of queued runs by queue, for rate limits.
    */
   "8_run_control": statements(() => ({
     sqlite: [
@@ -362,7 +371,8 @@ WHERE parent_id IS NOT NULL AND run_id IN (SELECT run_id FROM lineage)`,
 SELECT ${v3Copied} FROM weft_runs`,
       `DROP TABLE weft_runs`,
       `ALTER TABLE weft_runs_v3 RENAME TO weft_runs`,
-      ...runIndexes
+      ...runIndexes,
+      ...queueStarts("INTEGER")
     ],
     pg: [
       `ALTER TABLE weft_runs DROP CONSTRAINT IF EXISTS weft_runs_status_check`,
@@ -371,7 +381,8 @@ SELECT ${v3Copied} FROM weft_runs`,
       `ALTER TABLE weft_runs ADD COLUMN IF NOT EXISTS recovery_attempts INTEGER NOT NULL DEFAULT 0`,
       `ALTER TABLE weft_runs ADD COLUMN IF NOT EXISTS paused_from TEXT CHECK (paused_from IN ('queued', 'running', 'suspended'))`,
       `DROP INDEX IF EXISTS weft_runs_active`,
-      ...runIndexes
+      ...runIndexes,
+      ...queueStarts("BIGINT")
     ]
   }))
 }

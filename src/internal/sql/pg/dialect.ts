@@ -83,6 +83,8 @@ export interface Queries {
     /** Orphaned runs taken up this many times already are ended failed instead (dead letters); none when `null`. */
     readonly maxRecoveryAttempts: number | null
     readonly deadExpiresAt: number | null
+    /** A queue's rate limit: its starts counted and recorded under a lock of the queue (see `ClaimFilter`). */
+    readonly rateLimit: { readonly queue: string; readonly limit: number; readonly periodMillis: number } | null
   }) => Effect.Effect<ReadonlyArray<Row>, SqlError>
   /** The distinct owners of running runs whose lease lives past `now`. */
   readonly holders: (now: number) => Effect.Effect<ReadonlyArray<Row>, SqlError>

@@ -67,13 +67,14 @@ const statusRow = (effect: Effect.Effect<ReadonlyArray<Row>, SqlError>) =>
 
 /** The queries that create, claim and write runs. */
 const writeQueries = (
-  { channel, count, rows }: Exec,
+  { channel, count, rows, sql }: Exec,
   n: Names
 ): Pick<
   Queries,
   "insertRun" | "claim" | "statusOf" | "claimNext" | "holders" | "heartbeat" | "appendStep" | "pause" | "finish" | "cancel"
 > => {
-  const { claim, claimNext, heartbeat, holders, insertClaimed, insertQueued, statusOf } = claimStatements(n)
+  const { claim, claimNext, heartbeat, holders, insertClaimed, insertQueued, lockQueue, startsCount, startsInsert, statusOf } =
+    claimStatements(n)
   const { appendPlain, appendWithSnapshot, cancel, finish, release, suspend } = writeStatements(n)
   return {
     insertRun: (p) =>
@@ -103,23 +104,38 @@ const writeQueries = (
 
     statusOf: (runId) => statusRow(Effect.suspend(() => rows(statusOf({ runId })))),
 
-    claimNext: (p) =>
-      Effect.suspend(() =>
-        rows(claimNext({
-          names: p.templates.map((t) => t.name),
-          versions: p.templates.map((t) => t.version),
-          now: p.now,
-          queues: p.queues,
-          everyQueue: p.recoverQueues === null,
-          recoverQueues: p.recoverQueues ?? [],
-          takeOverFrom: p.takeOverFrom,
-          limit: p.limit,
-          owner: p.owner,
-          leaseUntil: p.leaseUntil,
-          maxRecoveryAttempts: p.maxRecoveryAttempts,
-          deadExpiresAt: p.deadExpiresAt
-        }))
-      ),
+    claimNext: (p) => {
+      const claimWith = (queuedLimit: number) =>
+        Effect.suspend(() =>
+          rows(claimNext({
+            names: p.templates.map((t) => t.name),
+            versions: p.templates.map((t) => t.version),
+            now: p.now,
+            queues: p.queues,
+            everyQueue: p.recoverQueues === null,
+            recoverQueues: p.recoverQueues ?? [],
+            takeOverFrom: p.takeOverFrom,
+            limit: p.limit,
+            queuedLimit: Math.min(p.limit, queuedLimit),
+            owner: p.owner,
+            leaseUntil: p.leaseUntil,
+            maxRecoveryAttempts: p.maxRecoveryAttempts,
+            deadExpiresAt: p.deadExpiresAt
+          }))
+        )
+      const rate = p.rateLimit
+      if (rate === null) return claimWith(p.limit)
+      // the queue's starts counted, the claim made and its starts recorded under one lock of the queue
+      const since = p.now - rate.periodMillis
+      return sql.withTransaction(Effect.gen(function*() {
+        yield* rows(lockQueue({ key: `${n.starts}/${rate.queue}` }))
+        const started = Number((yield* rows(startsCount({ queue: rate.queue, since })))[0]?.n ?? 0)
+        const claimed = yield* claimWith(Math.max(0, rate.limit - started))
+        const count = claimed.filter((row) => row.claim_kind === "queued" && row.status === "running").length
+        if (count > 0) yield* rows(startsInsert({ queue: rate.queue, now: p.now, count }))
+        return claimed
+      }))
+    },
 
     holders: (now) => Effect.suspend(() => rows(holders({ now }))),
 

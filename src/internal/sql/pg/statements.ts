@@ -41,13 +41,13 @@ RETURNING ${runColumns}`)
    * cost follows the claimable runs, never the finished ones; each locks
    * its candidates `SKIP LOCKED`; the oldest of them are taken.
    */
-  const candidates = (name: string, condition: string) =>
+  const candidates = (name: string, condition: string, limit = "$limit") =>
     `${name} AS (
-  SELECT run_id, priority, created_at FROM ${n.runs}
+  SELECT run_id, priority, created_at, '${name}' AS kind FROM ${n.runs}
   WHERE ${condition} AND parent_id IS NULL
     AND (template_name, template_version) IN (SELECT * FROM unnest($names::text[], $versions::text[]))
   ORDER BY priority DESC, created_at, run_id
-  LIMIT $limit
+  LIMIT ${limit}
   FOR UPDATE SKIP LOCKED
 )`
   const recoverable = "($everyQueue OR queue = ANY ($recoverQueues::text[]))"
@@ -68,9 +68,9 @@ RETURNING ${runColumns}`)
     )
   },
 ${candidates("due", `status = 'suspended' AND wake_at <= $now AND ${recoverable}`)},
-${candidates("queued", "status = 'queued' AND queue = ANY ($queues::text[])")},
+${candidates("queued", "status = 'queued' AND queue = ANY ($queues::text[])", "$queuedLimit")},
 c AS (
-  SELECT run_id FROM (SELECT * FROM orphaned UNION ALL SELECT * FROM due UNION ALL SELECT * FROM queued) x
+  SELECT run_id, kind FROM (SELECT * FROM orphaned UNION ALL SELECT * FROM due UNION ALL SELECT * FROM queued) x
   ORDER BY priority DESC, created_at, run_id
   LIMIT $limit
 )
@@ -83,7 +83,7 @@ UPDATE ${n.runs} r SET status = CASE WHEN ${dead} THEN 'failed' ELSE 'running' E
   generation = r.generation + 1, wake_at = NULL, waiting_for = NULL,
   recovery_attempts = r.recovery_attempts + (CASE WHEN r.status = 'running' AND r.owner IS NOT NULL THEN 1 ELSE 0 END)
 FROM c WHERE r.run_id = c.run_id
-RETURNING ${qualified("r", runColumns)}`)
+RETURNING ${qualified("r", runColumns)}, c.kind AS claim_kind`)
 
   const heartbeat = statement(`UPDATE ${n.runs}
 SET elapsed_ms = elapsed_ms + GREATEST(0, $leaseUntil - COALESCE(lease_until, $leaseUntil)), lease_until = $leaseUntil
@@ -91,7 +91,15 @@ WHERE owner = $owner AND status = 'running'
 RETURNING run_id, generation, paused_from`)
   const holders = statement(`SELECT DISTINCT owner FROM ${n.runs} WHERE status = 'running' AND owner IS NOT NULL
   AND lease_until > $now`)
-  return { insertQueued, insertClaimed, claim, statusOf, claimNext, heartbeat, holders }
+  /** Rate limits: a queue's starts, under a lock of the queue for the transaction (concurrent claimers wait). */
+  const lockQueue = statement(`SELECT pg_advisory_xact_lock(hashtext($key)) AS locked`)
+  const startsCount = statement(`WITH pruned AS (
+  DELETE FROM ${n.starts} WHERE queue = $queue AND started_at <= $since
+)
+SELECT count(*) AS n FROM ${n.starts} WHERE queue = $queue AND started_at > $since`)
+  const startsInsert = statement(`INSERT INTO ${n.starts} (queue, started_at)
+SELECT $queue::text, $now::bigint FROM generate_series(1, $count::integer)`)
+  return { insertQueued, insertClaimed, claim, statusOf, claimNext, heartbeat, holders, lockQueue, startsCount, startsInsert }
 }
 
 /** The fenced writes of a run's owner, and cancellation. */

@@ -28,6 +28,7 @@ interface Candidate {
   readonly status: RunStatus.RunStatus
   readonly owner: string | null
   readonly recovery_attempts: number
+  readonly queue: string
 }
 
 /** `claimNext`, synchronously on the connection (inside the store's operation). */
@@ -50,6 +51,7 @@ export const claimNextIn = (
   const dead = filter.takeOverFrom ?? []
   const candidates = connection.prepare(claimNextSql(filter.templates.length, queues.length, recover?.length, dead.length))
   const letter = filter.deadLetter
+  const rate = filter.rateLimit
   const params = [
     ...filter.templates.flatMap((t) => [t.name, t.version]),
     now,
@@ -57,15 +59,27 @@ export const claimNextIn = (
     now,
     ...(recover ?? []),
     ...queues,
-    limit
+    // queued runs past a rate limit are passed over: look at more
+    rate === undefined ? limit : limit * 2
   ]
   return connection.write(() => {
     // runs whose engine is gone after a pause was asked of them: paused
     st.parkAsked.run({ now })
     const rows = candidates.all(...params) as ReadonlyArray<Candidate>
     const taken: Array<{ readonly lease: Lease; readonly run: RunRecord }> = []
+    let allowed = Infinity
+    if (rate !== undefined) {
+      st.startsPrune.run(rate.queue, now - rate.periodMillis)
+      allowed = Math.max(0, rate.limit - (st.startsCount.pluck(true).get(rate.queue, now - rate.periodMillis) as number))
+    }
     for (const row of rows) {
+      if (taken.length >= limit) break
       const runId = row.run_id
+      if (rate !== undefined && row.status === "queued" && row.queue === rate.queue) {
+        if (allowed <= 0) continue
+        allowed--
+        st.startsInsert.run(rate.queue, now)
+      }
       const orphaned = row.status === "running" && row.owner !== null
       if (letter !== undefined && orphaned && row.recovery_attempts >= letter.maxRecoveryAttempts) {
         const error = deadLetterError(runId, row.recovery_attempts, letter.maxRecoveryAttempts)

@@ -88,6 +88,9 @@ WHERE status = 'running' AND ${activeTerm} AND paused_from IS NOT NULL AND (owne
   deadLetter: `UPDATE weft_runs SET status = 'failed', error = @error, expires_at = @expiresAt, owner = NULL,
   lease_until = NULL, wake_at = NULL, waiting_for = NULL, paused_from = NULL, updated_at = @now WHERE run_id = @runId`,
   pauseAsk: `UPDATE weft_runs SET paused_from = 'running' WHERE run_id = ?`,
+  startsPrune: `DELETE FROM weft_queue_starts WHERE queue = ? AND started_at <= ?`,
+  startsCount: `SELECT count(*) FROM weft_queue_starts WHERE queue = ? AND started_at > ?`,
+  startsInsert: `INSERT INTO weft_queue_starts (queue, started_at) VALUES (?, ?)`,
   pauseNow: `UPDATE weft_runs SET status = 'paused', paused_from = status, owner = NULL, lease_until = NULL,
   updated_at = MAX(updated_at, ?) WHERE run_id = ?`,
   unpause: `UPDATE weft_runs SET status = CASE WHEN status = 'paused' THEN paused_from ELSE status END,
@@ -135,7 +138,7 @@ export const claimNextSql = (
     ? "(0 AND ? AND ?)"
     : `((${recoverable}) AND queue IN (${list(recoverQueues)}))`
   const queued = queues === 0 ? "" : ` OR (status = 'queued' AND queue IN (${list(queues)}))`
-  return `SELECT run_id, status, owner, recovery_attempts FROM weft_runs
+  return `SELECT run_id, status, owner, recovery_attempts, queue FROM weft_runs
 WHERE ${activeTerm} AND parent_id IS NULL AND (${known}) AND (
   ${recover}${queued}
 ) ORDER BY priority DESC, created_at, run_id LIMIT ?`

@@ -100,7 +100,8 @@ export const claims = (io: Io): Pick<Service, "createRun" | "claim" | "claimNext
           takeOverFrom: (filter.takeOverFrom ?? []).map(encode),
           limit,
           maxRecoveryAttempts: filter.deadLetter?.maxRecoveryAttempts ?? null,
-          deadExpiresAt: filter.deadLetter?.expiresAt ?? null
+          deadExpiresAt: filter.deadLetter?.expiresAt ?? null,
+          rateLimit: filter.rateLimit === undefined ? null : { ...filter.rateLimit, queue: encode(filter.rateLimit.queue) }
         }),
         (rows) =>
           rows.map(runOf)
