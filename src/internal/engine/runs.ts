@@ -67,7 +67,7 @@ const checkPriority = (priority: number | undefined): Effect.Effect<number, Erro
   priority === undefined
     ? Effect.succeed(0)
     : Number.isSafeInteger(priority) && Math.abs(priority) <= 2 ** 31 - 1
-    ? Effect.succeed(priority)
+    ? Effect.succeed(priority === 0 ? 0 : priority) // -0 is 0
     : Effect.fail(
       new Errors.InvalidInput({
         template: "(run options)",
