@@ -47,7 +47,7 @@ import { makeService } from "./internal/engine/service.js"
 import { engineKey } from "./internal/engineTag.js"
 import type { RunEnv } from "./internal/run/context.js"
 import { interpret } from "./internal/run/interpret.js"
-import { childRuns } from "./internal/run/lifecycle.js"
+import { childRuns } from "./internal/run/children.js"
 import * as Settings from "./Settings.js"
 import * as SnapshotStore from "./SnapshotStore.js"
 import type * as State from "./State.js"
@@ -96,6 +96,23 @@ export interface RunOptions {
    * instead of executing it in this engine.
    */
   readonly queue?: string | undefined
+  /**
+   * The run's priority within its queue (default 0, an integer): workers
+   * claim queued runs of higher priority first, then the oldest.
+   */
+  readonly priority?: number | undefined
+}
+
+/**
+ * A queue's rate limit: at most `limit` starts (claims of queued runs) in
+ * any `period`.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface RateLimit {
+  readonly limit: number
+  readonly period: Duration.DurationInput
 }
 
 /**
@@ -205,6 +222,27 @@ export interface Service {
    */
   readonly cancel: (runId: string) => Effect.Effect<void, RunNotFound | RunNotResumable | PersistenceError>
   /**
+   * Pauses a top-level run that has not ended: no engine executes it until
+   * it is unpaused. A queued or suspended run (its deadline kept; a signal
+   * sent meanwhile is recorded) is `paused` at once (`"paused"`). An
+   * executing run finishes the step in flight, is recorded, and is handed
+   * back `paused` at its next checkpoint (a durable sleep stops at once):
+   * at once when it executes in this engine, else when its engine's next
+   * heartbeat learns of it (`"pausing"` until then). Pausing a paused run
+   * does nothing. A finished run or a child run is `RunNotPausable`.
+   */
+  readonly pause: (runId: string) => Effect.Effect<"paused" | "pausing", RunNotFound | Errors.RunNotPausable | PersistenceError>
+  /**
+   * Unpauses a run: it returns to what it was (queued; suspended with its
+   * deadline, taken up at once if the deadline passed or a signal came
+   * meanwhile; handed back, for any engine to take up), or a pause still
+   * being asked of its engine is withdrawn. Succeeds with that status. A run
+   * that is not paused is `RunNotPaused`.
+   */
+  readonly unpause: (
+    runId: string
+  ) => Effect.Effect<"queued" | "running" | "suspended", RunNotFound | Errors.RunNotPaused | PersistenceError>
+  /**
    * Sends the signal `name` to a run that waits for it with
    * `Durable.waitForSignal(name, schema)`: decodes `payload` with that
    * Schema, records it durably, and takes the run up here when it is
@@ -311,9 +349,20 @@ export interface Service {
   /**
    * Serves queues as a worker for as long as the scope lives: runs queued on
    * them (`start(..., { queue })`) are claimed and executed here, at most
-   * `limit` of each queue at once. `Worker.layer` calls it.
+   * `limit` of each queue at once, and no more starts of a queue than its
+   * rate limit allows. `Worker.layer` calls it.
    */
-  readonly serve: (queues: Readonly<Record<string, number>>) => Effect.Effect<void, never, Scope.Scope>
+  readonly serve: (
+    queues: Readonly<Record<string, number>>,
+    options?: {
+      /**
+       * Rate limits of queues: at most `limit` of a queue's runs start in any
+       * `period` (a sliding window), counted through the store across every
+       * worker that serves the queue with the same limit.
+       */
+      readonly rateLimits?: Readonly<Record<string, RateLimit>> | undefined
+    }
+  ) => Effect.Effect<void, never, Scope.Scope>
   /**
    * Progress events of every run of this engine, from the moment the stream
    * starts running (prefer {@link Service.subscribe}, which cannot miss a
@@ -385,6 +434,7 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
       executor,
       leaseMillis,
       interval: settings.pollInterval,
+      settings,
       recovery: settings.recovery && durable
     })
     // when the engine stops: runs executing get their grace, then are handed back

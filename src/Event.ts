@@ -23,6 +23,8 @@ export type Event =
   | RunSuspended
   | RunCancelled
   | SignalReceived
+  | RunPaused
+  | RunUnpaused
 
 /**
  * @since 0.1.0
@@ -157,6 +159,33 @@ export interface RunCancelled {
 }
 
 /**
+ * A run was paused: it is recorded `paused` (an executing run, once its
+ * step in flight is recorded) and no process executes it until it is
+ * unpaused.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface RunPaused {
+  readonly _tag: "RunPaused"
+  readonly runId: string
+  readonly at: number
+}
+
+/**
+ * A paused run was unpaused: it is back to what it was (queued, suspended,
+ * or claimable at once).
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface RunUnpaused {
+  readonly _tag: "RunUnpaused"
+  readonly runId: string
+  readonly at: number
+}
+
+/**
  * A signal was decoded and recorded for a run.
  *
  * @since 0.1.0
@@ -206,5 +235,9 @@ export const format = (event: Event): string => {
       return `run ${event.runId} cancelled`
     case "SignalReceived":
       return `run ${event.runId} received signal "${event.signal}"`
+    case "RunPaused":
+      return `run ${event.runId} paused`
+    case "RunUnpaused":
+      return `run ${event.runId} unpaused`
   }
 }

@@ -1,8 +1,9 @@
 /**
  * The life cycle of a run, in one place: `queued` (recorded, waiting for a
  * worker), `running` (executing, or claimable when its lease has passed),
- * `suspended` (waiting for a signal or a deadline, held by nobody), and the
- * final `completed`, `failed`, `cancelled`. A final status is never
+ * `suspended` (waiting for a signal or a deadline, held by nobody), `paused`
+ * (held back by a user until unpaused: claimed by no engine, woken by no
+ * deadline or signal), and the final `completed`, `failed`, `cancelled`. A final status is never
  * overwritten: a run that has one is never claimed, executed, signalled or
  * changed again (except by collection).
  *
@@ -16,7 +17,15 @@ import { Schema } from "effect"
  * @since 0.3.0
  * @category models
  */
-export const RunStatus = Schema.Literal("queued", "running", "suspended", "completed", "failed", "cancelled")
+export const RunStatus = Schema.Literal(
+  "queued",
+  "running",
+  "suspended",
+  "paused",
+  "completed",
+  "failed",
+  "cancelled"
+)
 
 /**
  * A run's status.
@@ -27,12 +36,14 @@ export const RunStatus = Schema.Literal("queued", "running", "suspended", "compl
 export type RunStatus = Schema.Schema.Type<typeof RunStatus>
 
 /**
- * The statuses of a run that may still change: queued, running, suspended.
+ * The statuses of a run that may still change: queued, running, suspended,
+ * paused (a paused run is not final: it goes on when unpaused, and may be
+ * cancelled).
  *
  * @since 0.3.0
  * @category models
  */
-export type Active = "queued" | "running" | "suspended"
+export type Active = "queued" | "running" | "suspended" | "paused"
 
 /**
  * The statuses of a run that has ended: completed, failed, cancelled.
@@ -56,7 +67,7 @@ export const all: ReadonlyArray<RunStatus> = RunStatus.literals
  * @since 0.3.0
  * @category constants
  */
-export const active: ReadonlyArray<Active> = ["queued", "running", "suspended"]
+export const active: ReadonlyArray<Active> = ["queued", "running", "suspended", "paused"]
 
 /**
  * The final statuses, in life-cycle order.

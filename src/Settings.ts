@@ -70,6 +70,13 @@ export interface WeftSettings {
   readonly recovery: boolean
   /** How long a stopping engine lets the runs it executes finish before handing them back. */
   readonly shutdownGrace: Duration.Duration
+  /**
+   * Dead letters: how many times in a row a run whose execution died (its
+   * process crashed or was killed) is taken up again; the next time it is
+   * found so, it ends `failed` with `RecoveryAttemptsExceeded` instead
+   * (`WEFT_MAX_RECOVERY_ATTEMPTS`, default 5).
+   */
+  readonly maxRecoveryAttempts: number
 }
 
 /**
@@ -97,7 +104,8 @@ export const defaults: WeftSettings = {
   leaseDuration: Duration.seconds(30),
   pollInterval: Duration.seconds(2),
   recovery: true,
-  shutdownGrace: Duration.seconds(10)
+  shutdownGrace: Duration.seconds(10),
+  maxRecoveryAttempts: 5
 }
 
 const seconds = (name: string, fallback: Duration.Duration) =>
@@ -151,7 +159,11 @@ export const config: Config.Config<WeftSettings> = Config.nested(
     leaseDuration: positiveSeconds("LEASE", defaults.leaseDuration),
     pollInterval: positiveSeconds("POLL_INTERVAL", defaults.pollInterval),
     recovery: Config.boolean("RECOVERY").pipe(Config.withDefault(defaults.recovery)),
-    shutdownGrace: graceSeconds("SHUTDOWN_GRACE", defaults.shutdownGrace)
+    shutdownGrace: graceSeconds("SHUTDOWN_GRACE", defaults.shutdownGrace),
+    maxRecoveryAttempts: Config.integer("MAX_RECOVERY_ATTEMPTS").pipe(
+      Config.validate({ message: "must be a whole number, 0 or more", validation: (n) => n >= 0 }),
+      Config.withDefault(defaults.maxRecoveryAttempts)
+    )
   }),
   envPrefix
 )

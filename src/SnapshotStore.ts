@@ -175,7 +175,31 @@ export interface RunRecord {
    * and version has another structure refuses the run (`TemplateMismatch`).
    */
   readonly templateFingerprint: string | null
+  /** Its priority within its queue: higher is claimed first (default 0). */
+  readonly priority?: number | undefined
+  /**
+   * How many times in a row it was taken up after its execution died (a
+   * claim of a `running` run whose owner's lease had passed, or whose owner
+   * was known dead); back to 0 when an execution stops cleanly (suspends or
+   * hands it back). See the `maxRecoveryAttempts` setting.
+   */
+  readonly recoveryAttempts?: number | undefined
+  /**
+   * Run control: on a `paused` run, the status it returns to when unpaused;
+   * on a `running` run, `"running"` means a pause was asked of the engine
+   * executing it (it hands the run back, `paused`, at its next checkpoint);
+   * `null` otherwise.
+   */
+  readonly pausedFrom?: PausedFrom | null | undefined
 }
+
+/**
+ * What a paused run returns to when unpaused.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export type PausedFrom = "queued" | "running" | "suspended"
 
 /**
  * What a new run is recorded with (the rest of its {@link RunRecord} starts
@@ -196,6 +220,8 @@ export interface NewRun {
   readonly traceContext: string | null
   /** A digest of the template's structure (see {@link RunRecord.templateFingerprint}). */
   readonly templateFingerprint?: string | null | undefined
+  /** Its priority within its queue (default 0): higher is claimed first. */
+  readonly priority?: number | undefined
 }
 
 /**
@@ -266,8 +292,11 @@ export type ClaimResult =
   | { readonly claimed: true; readonly lease: Lease; readonly run: RunRecord }
   | {
     readonly claimed: false
-    /** `"held"`: a live lease of another owner; `"finished"`: a final status; `"not-found"`. */
-    readonly reason: "held" | "finished" | "not-found"
+    /**
+     * `"held"`: a live lease of another owner; `"finished"`: a final status;
+     * `"paused"`: paused, or a pause was asked of it; `"not-found"`.
+     */
+    readonly reason: "held" | "finished" | "paused" | "not-found"
     readonly owner: string | null
     readonly leaseUntil: number | null
   }
@@ -309,7 +338,50 @@ export interface ClaimFilter {
   readonly takeOverFrom?: ReadonlyArray<string> | undefined
   /** At most this many. */
   readonly limit: number
+  /**
+   * Dead letters: an orphaned run (see `claimNext`) already taken up
+   * `maxRecoveryAttempts` times in a row after its execution died is not
+   * claimed but ended `failed` with `RecoveryAttemptsExceeded` (expiring at
+   * `expiresAt`), in the same atomic step. Without it, orphaned runs are
+   * claimed however often they died.
+   */
+  readonly deadLetter?: { readonly maxRecoveryAttempts: number; readonly expiresAt: number | null } | undefined
+  /**
+   * A rate limit of `queue` (one of `queues`): at most `limit` of its queued
+   * runs start (are claimed from `queued`) in any `periodMillis`, counted
+   * across every caller sharing the store, in the same atomic step as the
+   * claim. Orphaned and due runs are not starts.
+   */
+  readonly rateLimit?: { readonly queue: string; readonly limit: number; readonly periodMillis: number } | undefined
 }
+
+/**
+ * The outcome of a pause ({@link Service} `pauseRun`): `Paused` (the run is
+ * now `paused`, or was already; `from` is what it returns to), `Pausing`
+ * (it executes under `owner`'s live lease: that engine hands it back,
+ * `paused`, at its next checkpoint), or why not.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export type PauseResult =
+  | { readonly _tag: "Paused"; readonly from: PausedFrom }
+  | { readonly _tag: "Pausing"; readonly owner: string }
+  | { readonly _tag: "NotFound" }
+  | { readonly _tag: "Finished"; readonly status: RunStatus }
+
+/**
+ * The outcome of an unpause ({@link Service} `unpauseRun`): `Unpaused` with
+ * the status the run returned to (a pause asked of an executing run is
+ * withdrawn: `"running"`), or why not.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export type UnpauseResult =
+  | { readonly _tag: "Unpaused"; readonly status: PausedFrom }
+  | { readonly _tag: "NotPaused"; readonly status: RunStatus }
+  | { readonly _tag: "NotFound" }
 
 /**
  * A signal sent to a run (`Engine.signal`): its payload as encoded by the
@@ -442,7 +514,7 @@ export interface Service {
   ) => Effect.Effect<Lease | null, PersistenceError>
   /**
    * Claims a run for `owner` until `leaseUntil`, in one atomic step: only a
-   * run that is not final, and that nobody holds (no owner, a lease that has
+   * run that is not final nor paused (nor asked to pause), and that nobody holds (no owner, a lease that has
    * passed `now`, or the owner `takeOverFrom`, one the caller knows to be
    * dead). The generation is incremented and the status becomes `running`.
    */
@@ -454,8 +526,10 @@ export interface Service {
     takeOverFrom?: string | undefined
   ) => Effect.Effect<ClaimResult, PersistenceError>
   /**
-   * Claims up to `filter.limit` top-level runs that need an engine, oldest
-   * first, each as {@link claim} does: runs `running` with no live lease
+   * Claims up to `filter.limit` top-level runs that need an engine, highest
+   * priority first, then oldest, each as {@link claim} does (never a paused
+   * run, nor one a pause was asked of: an orphaned one of those becomes
+   * `paused`): runs `running` with no live lease
    * (their engine died or handed them back), `suspended` runs that are due
    * (`wakeAt <= now`: a deadline passed, a signal arrived), and, with
    * `filter.queues`, `queued` runs of those queues. Only runs of
@@ -484,7 +558,27 @@ export interface Service {
   readonly heartbeat: (
     owner: string,
     leaseUntil: number
-  ) => Effect.Effect<ReadonlyArray<{ readonly runId: string; readonly generation: number }>, PersistenceError>
+  ) => Effect.Effect<
+    ReadonlyArray<{ readonly runId: string; readonly generation: number; readonly pauseAsked?: boolean | undefined }>,
+    PersistenceError
+  >
+  /**
+   * Pauses a run that is not final, in one atomic step: a queued or
+   * suspended run (its deadline and what it waits for kept), or a running
+   * one that nobody holds, becomes `paused` at once; a running one under a
+   * live lease is marked (`pausedFrom: "running"`) and its owner learns it
+   * from `heartbeat` (`pauseAsked`): its next `pause` (hand-back or
+   * suspension) records it `paused`. A paused run is never claimed, and a
+   * signal for it is recorded and marks it due for when it is unpaused.
+   */
+  readonly pauseRun: (runId: string, now: number) => Effect.Effect<PauseResult, PersistenceError>
+  /**
+   * Unpauses a run: back to the status it had (queued; suspended with its
+   * deadline and wake-up time, claimable at once if they passed meanwhile;
+   * running with no owner: claimable at once), or a pause asked of its
+   * executing engine is withdrawn.
+   */
+  readonly unpauseRun: (runId: string, now: number) => Effect.Effect<UnpauseResult, PersistenceError>
   /**
    * Records a step and advances the run's cursor to its seq, and, when given,
    * writes a full snapshot at that seq, atomically; only while `lease` holds
@@ -501,7 +595,10 @@ export interface Service {
    * (with its wake-up time and what it waits for) or released (`running`
    * with no owner: any engine may claim it at once). Adds `elapsedMillis`
    * to the run's elapsed time. Only while `lease` holds the `running` run
-   * (else `RunCancelled` / `LeaseLost`, nothing written).
+   * (else `RunCancelled` / `LeaseLost`, nothing written). A run a pause was
+   * asked of (`pauseRun`) is recorded `paused` instead, returning to
+   * `suspended` (with its wake-up time) or `running` when unpaused. Either
+   * way its count of recovery attempts goes back to 0.
    */
   readonly pause: (
     runId: string,

@@ -36,7 +36,7 @@
  * @since 0.2.0
  */
 import { Effect, Layer } from "effect"
-import { Engine } from "./Engine.js"
+import * as Engine from "./Engine.js"
 
 /**
  * Options of {@link layer}.
@@ -56,6 +56,13 @@ export interface Options {
    * engine's `maxConcurrentWorkflows`, which also bounds all of them together).
    */
   readonly concurrency?: number | undefined
+  /**
+   * Rate limits of queues: at most `limit` of a queue's runs start in any
+   * `period` (a sliding window), across every worker sharing the store —
+   * give every worker of a queue the same limit. Example: `{ emails: {
+   * limit: 10, period: "1 second" } }`.
+   */
+  readonly rateLimits?: Readonly<Record<string, Engine.RateLimit>> | undefined
 }
 
 /**
@@ -79,7 +86,8 @@ export const queuesOf = (options: Options | undefined, maxConcurrent: number): R
  * @since 0.2.0
  * @category layers
  */
-export const layer = (options?: Options): Layer.Layer<never, never, Engine> =>
+export const layer = (options?: Options): Layer.Layer<never, never, Engine.Engine> =>
   Layer.scopedDiscard(
-    Effect.flatMap(Engine, (engine) => engine.serve(queuesOf(options, engine.settings.maxConcurrentWorkflows)))
+    Effect.flatMap(Engine.Engine, (engine) =>
+      engine.serve(queuesOf(options, engine.settings.maxConcurrentWorkflows), { rateLimits: options?.rateLimits }))
   )

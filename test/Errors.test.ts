@@ -37,7 +37,11 @@ const samples: ReadonlyArray<Errors.WeftError> = [
   new Errors.CommandFailed({ step: "convert", program: "convert", reason: "exit", exitCode: 2, signal: null, stderr: "bad input" }),
   new Errors.HttpFailed({ step: "fetch", method: "GET", url: "http://x/y", reason: "status", status: 503, detail: "busy" }),
   new Errors.FileFailed({ step: "load", operation: "read", path: "items.json", reason: "not-found", detail: "no such file" }),
-  new Errors.ValueInvalid({ step: "check", what: "the value", issues })
+  new Errors.ValueInvalid({ step: "check", what: "the value", issues }),
+  new Errors.RunNotPausable({ runId: "r1", reason: "finished", status: "completed", rootId: "r1" }),
+  new Errors.RunNotPaused({ runId: "r1", status: "running" }),
+  new Errors.RunPaused({ runId: "r1" }),
+  new Errors.RecoveryAttemptsExceeded({ runId: "r1", attempts: 5, maxRecoveryAttempts: 5 })
 ]
 
 describe("Errors", () => {
@@ -74,7 +78,10 @@ describe("Errors", () => {
       "RunNotResumable",
       "SignalRejected",
       "InvalidSignalPayload",
-      "TemplateNotRegistered"
+      "TemplateNotRegistered",
+      "RunNotPausable",
+      "RunNotPaused",
+      "RunPaused"
     ])
     expect(Errors.kindOf(new Errors.PersistenceError({ operation: "createRun", reason: "duplicate", detail: "r1" })))
       .toBe("input")

@@ -33,7 +33,8 @@ describe("Settings", () => {
         WEFT_LEASE: "12.5",
         WEFT_POLL_INTERVAL: "0.25",
         WEFT_RECOVERY: "false",
-        WEFT_SHUTDOWN_GRACE: "0"
+        WEFT_SHUTDOWN_GRACE: "0",
+        WEFT_MAX_RECOVERY_ATTEMPTS: "2"
       }))
       expect(settings).toEqual({
         statePersistence: false,
@@ -46,7 +47,8 @@ describe("Settings", () => {
         leaseDuration: Duration.millis(12_500),
         pollInterval: Duration.millis(250),
         recovery: false,
-        shutdownGrace: Duration.zero
+        shutdownGrace: Duration.zero,
+        maxRecoveryAttempts: 2
       })
     }))
 

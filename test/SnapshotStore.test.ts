@@ -1,4 +1,6 @@
 import * as SnapshotStore from "../src/SnapshotStore.js"
+import { controlSuite } from "./contract/RunControlContract.js"
 import { suite } from "./contract/SnapshotStoreContract.js"
 
 suite("memory", SnapshotStore.layerMemory)
+controlSuite("memory", SnapshotStore.layerMemory)

@@ -29,6 +29,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Console, Effect, Exit } from "effect"
 import { gcCommand, listCommand, resultCommand, statusCommand, traceCommand, watchCommand } from "./internal/commands/inspect.js"
 import { graphCommand, schemaCommand, templatesCommand, validateCommand } from "./internal/commands/project.js"
+import { pauseCommand, unpauseCommand } from "./internal/commands/control.js"
 import { cancelCommand, resumeCommand, runCommand, signalCommand, startCommand } from "./internal/commands/runs.js"
 import { serveCommand, stopsGracefully, workerCommand } from "./internal/commands/serve.js"
 import { CommandConsole, contextLayer, rootFlags, rootOptions } from "./internal/context.js"
@@ -50,6 +51,8 @@ const subcommands = [
   resumeCommand,
   signalCommand,
   cancelCommand,
+  pauseCommand,
+  unpauseCommand,
   listCommand,
   statusCommand,
   traceCommand,

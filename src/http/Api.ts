@@ -123,7 +123,7 @@ export class TemplatesGroup extends HttpApiGroup.make("templates")
 {}
 
 /**
- * Runs: start, list, get, trace, result, signal, cancel, resume.
+ * Runs: start, list, get, trace, result, signal, cancel, pause, unpause, resume.
  *
  * @since 0.2.0
  * @category models
@@ -187,7 +187,26 @@ export class RunsGroup extends HttpApiGroup.make("runs")
       .addSuccess(Run)
       .addError(runNotFound, { status: 404 })
       .addError(runNotResumable, { status: 409 })
-      .annotate(OpenApi.Summary, "Cancels a queued, running or suspended run (and its sub-flows' runs)")
+      .annotate(OpenApi.Summary, "Cancels a queued, running, suspended or paused run (and its sub-flows' runs)")
+  )
+  .add(
+    HttpApiEndpoint.post("pause", "/runs/:runId/pause")
+      .setPath(runIdPath)
+      .addSuccess(Run)
+      .addError(runNotFound, { status: 404 })
+      .addError(withMessage(Errors.RunNotPausable), { status: 409 })
+      .annotate(
+        OpenApi.Summary,
+        "Pauses a run: queued or suspended at once; an executing one after its step in flight (pausedFrom: running until then)"
+      )
+  )
+  .add(
+    HttpApiEndpoint.post("unpause", "/runs/:runId/unpause")
+      .setPath(runIdPath)
+      .addSuccess(Run)
+      .addError(runNotFound, { status: 404 })
+      .addError(withMessage(Errors.RunNotPaused), { status: 409 })
+      .annotate(OpenApi.Summary, "Unpauses a paused run: back to what it was")
   )
   .add(
     HttpApiEndpoint.post("resume", "/runs/:runId/resume")

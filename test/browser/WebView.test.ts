@@ -207,6 +207,25 @@ describe.skipIf(skip)("the web view, in headless Chromium", () => {
       expect(errors).toEqual([])
     }))
 
+  it.scopedLive("pauses a suspended run from its page, and unpauses it", () =>
+    Effect.gen(function*() {
+      const { url, client } = yield* setup(memoryStore)
+      const waiting = yield* client.runs.start({
+        payload: { template: "expense_approval", input: { amount: 5, requester: "z" } }
+      })
+      yield* awaitStatus(client, waiting.runId, "suspended")
+      const { page, foreign, errors } = yield* open(url)
+      yield* step(() => page.goto(`${url}/runs/${encodeURIComponent(waiting.runId)}`))
+      yield* step(() => page.locator("#pause").click())
+      yield* step(() => page.locator(`h1 [data-status="paused"]`).waitFor())
+      expect((yield* client.runs.get({ path: { runId: waiting.runId } })).run.status).toBe("paused")
+      yield* step(() => page.locator("#unpause").click())
+      yield* step(() => page.locator(`h1 [data-status="suspended"]`).waitFor())
+      expect((yield* client.runs.get({ path: { runId: waiting.runId } })).run.status).toBe("suspended")
+      expect(foreign).toEqual([])
+      expect(errors).toEqual([])
+    }))
+
   it.scopedLive("draws a template's diagram without network, and starts a run from its form", () =>
     Effect.gen(function*() {
       const { url } = yield* setup(memoryStore)

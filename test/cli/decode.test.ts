@@ -15,6 +15,7 @@ import {
   parseJsonObject,
   parseListFilter,
   parseQueues,
+  parseRates,
   parseStatuses,
   parseTime,
   parseVars,
@@ -152,7 +153,7 @@ describe("parseStatuses", () => {
       (bad) => {
         const message = leftMessage(parseStatuses(["failed", bad]))
         expect(message).toContain("--status: unknown status")
-        expect(message).toContain("queued, running, suspended, completed, failed, cancelled")
+        expect(message).toContain("queued, running, suspended, paused, completed, failed, cancelled")
       }
     )))
 })
@@ -269,5 +270,35 @@ describe("parseQueues", () => {
     expect(leftMessage(parseQueues(["orders:x"], 1))).toMatch(/^--queue: expected a queue name/)
     expect(leftMessage(parseQueues(["orders", "orders:2"], 1))).toBe("--queue: queue orders is given twice")
     expect(leftMessage(parseQueues([], 0))).toBe("--concurrency: expected a whole number from 1 to 10000, got 0")
+  })
+})
+
+describe("parseRates", () => {
+  const queue = fc.stringMatching(/^[A-Za-z0-9_.-]{1,12}$/)
+  const unit = fc.constantFrom(["ms", 1], ["s", 1000], ["m", 60_000]) as fc.Arbitrary<readonly [string, number]>
+
+  it("reads each queue's starts per period", () =>
+    fc.assert(fc.property(
+      fc.uniqueArray(fc.tuple(queue, fc.integer({ min: 1, max: 999_999 }), fc.integer({ min: 1, max: 999 }), unit), {
+        selector: ([name]) => name,
+        maxLength: 5
+      }),
+      (rates) => {
+        const args = rates.map(([name, limit, n, [u]]) => `${name}=${limit}/${n}${u}`)
+        const expected = Object.fromEntries(rates.map(([name, limit, n, [, ms]]) => [name, { limit, periodMillis: n * ms }]))
+        expect(parseRates(args)).toEqual(Either.right(expected))
+      }
+    )))
+
+  it("refuses a bad form, a zero limit or period, a queue given twice, never throwing", () => {
+    fc.assert(fc.property(fc.string(), (text) => {
+      const parsed = parseRates([text])
+      if (Either.isLeft(parsed)) expect(leftMessage(parsed)).toMatch(/^--rate: /)
+      else expect(Object.values(parsed.right).every((r) => r.limit >= 1 && r.periodMillis >= 1)).toBe(true)
+    }))
+    expect(leftMessage(parseRates(["emails:10/1s"]))).toMatch(/^--rate: expected <queue>=<starts>\/<period>/)
+    expect(leftMessage(parseRates(["emails=0/1s"]))).toBe("--rate: the limit of queue emails must be 1 or more")
+    expect(leftMessage(parseRates(["emails=10/soon"]))).toMatch(/^--rate: /)
+    expect(leftMessage(parseRates(["emails=1/1s", "emails=2/1s"]))).toBe("--rate: queue emails is given twice")
   })
 })

@@ -92,7 +92,7 @@ describe("weft (in process)", () => {
       [["signal", "r1", "decision", "{\"approved\":true,\"by\":\"x\"}"], "rejected (run-ended)"],
       [["resume", "r1"], "run r1 has ended (completed): there is nothing to resume"],
       [["result", "r4"], "run r4 has not completed yet (it is suspended): follow it with weft watch r4"],
-      [["list", "--status", "done"], "--status: unknown status \"done\" (one of queued, running, suspended, completed, failed, cancelled)"],
+      [["list", "--status", "done"], "--status: unknown status \"done\" (one of queued, running, suspended, paused, completed, failed, cancelled)"],
       [["list", "--since", "yesterday"], "--since: expected an ISO date (2024-05-01, 2024-05-01T12:00:00Z) or a duration ago"],
       [["list", "--until", "2024-13-45"], "--until: \"2024-13-45\" is not a valid date"],
       [["list", "--since", "1h", "--until", "2h"], "--since must be before --until"],

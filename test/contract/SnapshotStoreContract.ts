@@ -121,7 +121,10 @@ export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): vo
           leaseUntil: lease60,
           generation: 1,
           traceContext: "00-abc-def-01",
-          templateFingerprint: "f1a2"
+          templateFingerprint: "f1a2",
+          priority: 0,
+          recoveryAttempts: 0,
+          pausedFrom: null
         } satisfies RunRecord)
         const r2 = yield* get("r2")
         expect([r2.status, r2.owner, r2.leaseUntil, r2.generation, r2.templateFingerprint]).toEqual(["queued", null, null, 0, null])
@@ -496,7 +499,7 @@ export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): vo
           elapsedMillis: 0
         })
         const renewed = yield* s.heartbeat(owner, t0 + 120_000)
-        expect(renewed).toEqual([{ runId: "a", generation: 1 }])
+        expect(renewed).toEqual([{ runId: "a", generation: 1, pauseAsked: false }])
         expect((yield* get("a")).leaseUntil).toBe(t0 + 120_000)
         // how far the lease moved is execution time, recorded (issue 18.1): 60 s, then 5 s more
         expect((yield* get("a")).elapsedMillis).toBe(60_000)

@@ -234,6 +234,28 @@ const suite = (name: string, store: StoreLayer) =>
         expect(result).toMatchObject({ _tag: "RunNotCompleted", status: "cancelled" })
       }))
 
+    it.scopedLive("pauses a suspended run (a signal is recorded, it stays paused) and unpauses it; a 409 when it is not paused", () =>
+      Effect.gen(function*() {
+        const { client } = yield* setup(store)
+        const { runId } = yield* client.runs.start({
+          payload: { template: "expense_approval", input: { amount: 1, requester: "x" }, priority: 2 }
+        })
+        yield* awaitStatus(client, runId, "suspended")
+        const paused = yield* client.runs.pause({ path: { runId } })
+        expect([paused.status, paused.pausedFrom, paused.priority]).toEqual(["paused", "suspended", 2])
+        expect(paused.waitingFor?.signal).toBe("approval")
+        yield* client.runs.signal({ path: { runId, signal: "approval" }, payload: { approved: true, by: "eve" } })
+        expect((yield* client.runs.get({ path: { runId } })).run.status).toBe("paused")
+        const unpaused = yield* client.runs.unpause({ path: { runId } })
+        expect(unpaused.pausedFrom).toBeNull()
+        yield* awaitStatus(client, runId, "completed")
+        const again = yield* Effect.flip(client.runs.unpause({ path: { runId } }))
+        expect(again).toMatchObject({ _tag: "RunNotPaused", status: "completed" })
+        const ended = yield* Effect.flip(client.runs.pause({ path: { runId } }))
+        expect(ended).toMatchObject({ _tag: "RunNotPausable", reason: "finished" })
+        expect(yield* Effect.flip(client.runs.pause({ path: { runId: "nope" } }))).toBeInstanceOf(Http.RunNotFound)
+      }))
+
     it.scopedLive("shows a failed run's error; its result is a 409 naming its status", () =>
       Effect.gen(function*() {
         const { client } = yield* setup(store)

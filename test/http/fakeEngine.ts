@@ -121,6 +121,22 @@ export const fakeEngine = (held: FakeRuns): Layer.Layer<Engine.Engine> =>
             held.signals.push({ runId, name, payload })
             return Effect.void
           }),
+        pause: (runId) =>
+          Effect.flatMap(find(runId), (run) => {
+            if (run.status === "completed" || run.status === "failed" || run.status === "cancelled") {
+              return Effect.fail(new Errors.RunNotPausable({ runId, reason: "finished", status: run.status, rootId: run.rootId }))
+            }
+            const from = run.status === "paused" ? run.pausedFrom ?? "queued" : run.status
+            held.runs.set(runId, { ...run, status: "paused", pausedFrom: from, updatedAt: run.updatedAt + 1 })
+            return Effect.succeed("paused" as const)
+          }),
+        unpause: (runId) =>
+          Effect.flatMap(find(runId), (run) => {
+            if (run.status !== "paused") return Effect.fail(new Errors.RunNotPaused({ runId, status: run.status }))
+            const back = run.pausedFrom ?? "queued"
+            held.runs.set(runId, { ...run, status: back, pausedFrom: null, updatedAt: run.updatedAt + 1 })
+            return Effect.succeed(back)
+          }),
         cancel: (runId) =>
           Effect.flatMap(find(runId), (run) => {
             if (run.status === "completed" || run.status === "failed" || run.status === "cancelled") {

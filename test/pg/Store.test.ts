@@ -91,7 +91,7 @@ describePg("PostgreSQL store", (scratch) => {
       yield* together[0]!.createRun(newRun("r"), storedState({}), null)
       expect((yield* together[3]!.list({})).length).toBe(1)
       const migrations = yield* Effect.promise(() => query(scratch.url, `SELECT count(*)::int AS n FROM ${fresh}.weft_migrations`))
-      expect(migrations[0]?.n).toBe(7)
+      expect(migrations[0]?.n).toBe(8)
     }))
 
   it.scopedLive("ids with NUL, the escape character and lone surrogates read back equal; pages by cursor lose none", () =>

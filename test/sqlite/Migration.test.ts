@@ -114,6 +114,7 @@ describe("SQLite migrations", () => {
         "weft_runs_created",
         "weft_runs_expiry",
         "weft_runs_parent",
+        "weft_runs_queued",
         "weft_runs_root",
         "weft_runs_wake_at"
       ])

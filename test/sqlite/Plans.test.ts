@@ -13,6 +13,8 @@ const queries: ReadonlyArray<readonly [string, string, string]> = [
   ["claimNext", claimNextSql(2, 1), "weft_runs_active"],
   ["claimNext (recover some queues)", claimNextSql(2, 1, 2), "weft_runs_active"],
   ["heartbeat", statementSql.heartbeat, "weft_runs_active"],
+  ["a pause asked of a run whose engine is gone", statementSql.parkAsked.replaceAll("@now", "?"), "weft_runs_active"],
+  ["a queue's starts (rate limits)", statementSql.startsCount, "weft_queue_starts_at"],
   ["collectExpired", statementSql.expiredRuns, "weft_runs_expiry"],
   ["collectExpired's steps", statementSql.expiredSteps, "weft_runs_expiry"],
   ["cancel's cascade", statementSql.cancel, "weft_runs_parent"],

@@ -244,3 +244,28 @@ export const parseQueues = (
   }
   return Either.right({ ...out })
 }
+
+/**
+ * Parses `--rate` values of `weft worker`: `<queue>=<limit>/<period>` (`emails=10/1s`), at most
+ * `limit` starts of the queue's runs in any `period` (a duration as {@link parseDuration} reads it).
+ */
+export const parseRates = (
+  values: ReadonlyArray<string>
+): Either.Either<Readonly<Record<string, { readonly limit: number; readonly periodMillis: number }>>, ArgumentError> => {
+  const out: Record<string, { readonly limit: number; readonly periodMillis: number }> = Object.create(null)
+  for (const value of values) {
+    const match = /^([A-Za-z0-9_.-]+)=(\d{1,6})\/(.+)$/.exec(value.trim())
+    if (match === null) {
+      return fail(`--rate: expected <queue>=<starts>/<period> (emails=10/1s), got ${show(value)}`)
+    }
+    const name = match[1]!
+    const limit = Number(match[2])
+    if (limit < 1) return fail(`--rate: the limit of queue ${name} must be 1 or more`)
+    const period = parseDuration(match[3]!, "--rate")
+    if (Either.isLeft(period)) return Either.left(period.left)
+    if (period.right < 1) return fail(`--rate: the period of queue ${name} must be 1 ms or more`)
+    if (name in out) return fail(`--rate: queue ${name} is given twice`)
+    out[name] = { limit, periodMillis: period.right }
+  }
+  return Either.right({ ...out })
+}

@@ -34,6 +34,10 @@ export interface RunJson {
   readonly waitingFor: { readonly runId: string; readonly step: string; readonly signal: string | null } | null
   readonly wakeAt: string | null
   readonly expiresAt: string | null
+  /** Its priority within its queue. */
+  readonly priority: number
+  /** What a paused run returns to when unpaused (on a running run: a pause asked of its engine). */
+  readonly pausedFrom: SnapshotStore.PausedFrom | null
 }
 
 /** One step of a trace. */
@@ -96,7 +100,9 @@ export const runJson = (record: SnapshotStore.RunRecord): RunJson => ({
     ? null
     : { runId: record.waitingFor.runId, step: record.waitingFor.step, signal: record.waitingFor.signal },
   wakeAt: iso(record.wakeAt),
-  expiresAt: iso(record.expiresAt)
+  expiresAt: iso(record.expiresAt),
+  priority: record.priority ?? 0,
+  pausedFrom: record.pausedFrom ?? null
 })
 
 export const stepJson = (entry: Trace.Entry): StepJson => ({

@@ -50,6 +50,8 @@ export type View =
   | { readonly _tag: "Result"; readonly run: RunJson; readonly state: Readonly<Record<string, unknown>> }
   | { readonly _tag: "Started"; readonly run: RunJson }
   | { readonly _tag: "Cancelled"; readonly run: RunJson; readonly already: boolean }
+  | { readonly _tag: "Paused"; readonly run: RunJson; readonly pausing: boolean }
+  | { readonly _tag: "Unpaused"; readonly run: RunJson }
   | { readonly _tag: "SignalRecorded"; readonly run: RunJson; readonly signal: string; readonly runId: string }
   | {
     readonly _tag: "Followed"
@@ -96,6 +98,8 @@ export const viewJson = (view: View): unknown => {
     case "Started":
     case "Cancelled":
     case "SignalRecorded":
+    case "Paused":
+    case "Unpaused":
       return view.run
     case "Followed":
       return { run: view.run, trace: view.trace, state: view.state, waitingFor: view.waitingFor }
@@ -144,6 +148,14 @@ export const viewText = (view: View): { readonly stdout: ReadonlyArray<string>; 
       )
     case "SignalRecorded":
       return lines(`signal "${view.signal}" recorded for run ${view.runId}`)
+    case "Paused":
+      return lines(
+        view.pausing
+          ? `run ${view.run.runId} is pausing: it stops at its next checkpoint (its step in flight finishes first)`
+          : `run ${view.run.runId} paused`
+      )
+    case "Unpaused":
+      return lines(`run ${view.run.runId} unpaused (${view.run.status})`)
     case "Followed":
       return lines("", traceTable(view.trace), "", ...followedText(view))
     case "Collected":

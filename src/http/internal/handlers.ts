@@ -131,7 +131,10 @@ const runs = (options: HandlerOptions) =>
                 })
               }
             }
-            const handle = yield* engine.start(asTemplate(template), decoded.right, { runId: payload.runId })
+            const handle = yield* engine.start(asTemplate(template), decoded.right, {
+              runId: payload.runId,
+              priority: payload.priority
+            })
             return { runId: handle.runId }
           }))
         .handle("list", ({ urlParams }) =>
@@ -161,6 +164,8 @@ const runs = (options: HandlerOptions) =>
           Effect.as(engine.signal(path.runId, path.signal, payload), { runId: path.runId, signal: path.signal }))
         .handle("cancel", ({ path }) =>
           Effect.zipRight(engine.cancel(path.runId), reader.run(path.runId)))
+        .handle("pause", ({ path }) => Effect.zipRight(engine.pause(path.runId), reader.run(path.runId)))
+        .handle("unpause", ({ path }) => Effect.zipRight(engine.unpause(path.runId), reader.run(path.runId)))
         .handle("resume", ({ path }) =>
           Effect.gen(function*() {
             const { run, template } = yield* templateOfRun(path.runId)

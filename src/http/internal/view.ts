@@ -27,9 +27,11 @@ export const toRun = (run: SnapshotStore.RunRecord): Api.Run => ({
   parentId: run.parentId,
   rootId: run.rootId,
   queue: run.queue,
-  waitingFor: run.waitingFor === null || run.status !== "suspended"
+  waitingFor: run.waitingFor === null || (run.status !== "suspended" && run.pausedFrom !== "suspended")
     ? null
-    : { runId: run.waitingFor.runId, step: run.waitingFor.step, signal: run.waitingFor.signal, deadline: run.wakeAt }
+    : { runId: run.waitingFor.runId, step: run.waitingFor.step, signal: run.waitingFor.signal, deadline: run.wakeAt },
+  priority: run.priority ?? 0,
+  pausedFrom: run.pausedFrom ?? null
 })
 
 /** Reads runs for the API. */

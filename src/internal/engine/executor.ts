@@ -180,6 +180,8 @@ class Execution {
         return Effect.logWarning(`weft: run ${runId} is no longer this engine's (${ending.error.message}): it goes on elsewhere`)
       case "Suspended":
         return this.afterSuspension(runId, queue, ending.suspended)
+      case "Paused": // it goes on when unpaused, here or elsewhere: its waiters keep waiting
+        return Effect.void
       default:
         return this.waiters.complete(runId, exit!)
     }
@@ -296,7 +298,8 @@ class Execution {
           queue: ctx.queue,
           since: callerClock.unsafeCurrentTimeMillis(),
           reason: undefined,
-          accounted: ctx
+          accounted: ctx,
+          hold: ctx.hold
         }
         const here = this.executeHere(ctx, context, inherited, kind)
         return Effect.zipRight(

@@ -1,6 +1,6 @@
 /**
  * One heartbeat per engine (while it executes runs): renews the lease of every run it executes in one
- * store call, and stops executing the runs it no longer holds — cancelled
+ * store call, asks the runs paused from elsewhere to stop at their next checkpoint, and stops executing the runs it no longer holds — cancelled
  * from another process, or taken over by another engine after its lease ran
  * out (a paused process). Such a run's later writes would be refused anyway
  * (they are fenced); this stops its work early.
@@ -24,8 +24,11 @@ export const run = (options: {
     const asked = yield* Clock.currentTimeMillis
     const renewed = yield* store.heartbeat(owner, asked + leaseMillis)
     const held = new Map(renewed.map((r) => [r.runId, r.generation]))
+    const pauseAsked = new Set(renewed.filter((r) => r.pauseAsked === true).map((r) => r.runId))
     for (const [runId, running] of Array.from(executor.active)) {
       if (held.get(runId) === running.lease.generation) {
+        // paused elsewhere: it stops at its next checkpoint
+        if (pauseAsked.has(runId)) running.hold?.request()
         // the store added how far the lease moved to the run's elapsed time: so does the execution's account
         const accounted = running.accounted
         if (accounted !== undefined) {

@@ -23,16 +23,20 @@ import type { Executor } from "./executor.js"
 import { isDeadLocalOwner } from "./owner.js"
 import type * as Slots from "./slots.js"
 import { keyOf, type Registry } from "./registry.js"
+import type * as Settings from "../../Settings.js"
 
 /** The queues a worker serves, each with how many of its runs may execute here at once. */
 export type Queues = Slots.Queues
+
+/** Rate limits of queues: at most `limit` starts in any `periodMillis`, across every engine sharing the store. */
+export type RateLimits = ReadonlyMap<string, { readonly limit: number; readonly periodMillis: number }>
 
 /** An engine's poller. */
 export interface Poller {
   /** Looks for work now. */
   readonly nudge: Effect.Effect<void>
-  /** Serves queues (a worker) for as long as the scope lives. */
-  readonly serve: (queues: Queues) => Effect.Effect<void, never, Scope.Scope>
+  /** Serves queues (a worker) for as long as the scope lives, with the rate limits of some of them. */
+  readonly serve: (queues: Queues, rateLimits?: RateLimits) => Effect.Effect<void, never, Scope.Scope>
   /** Whether this engine serves `queue` now (as a worker). */
   readonly serves: (queue: string) => boolean
   /**
@@ -42,16 +46,21 @@ export interface Poller {
   readonly takeUpOnce: Effect.Effect<number, PersistenceError>
 }
 
-/** Builds the poller; it polls only while `enabled()` or a worker serves queues. */
-export const make = (options: {
+/** What the poller needs. */
+export interface PollerOptions {
   readonly store: Store
   readonly owner: string
   readonly registry: Registry
   readonly executor: Executor
   readonly leaseMillis: number
   readonly interval: Duration.DurationInput
+  /** For dead letters: `maxRecoveryAttempts`, and `stateTtl` (how long a dead letter is kept). */
+  readonly settings: Pick<Settings.WeftSettings, "maxRecoveryAttempts" | "stateTtl">
   readonly recovery: boolean
-}): Effect.Effect<Poller, never, Scope.Scope> =>
+}
+
+/** Builds the poller; it polls only while `enabled()` or a worker serves queues. */
+export const make = (options: PollerOptions): Effect.Effect<Poller, never, Scope.Scope> =>
   Effect.gen(function*() {
     const { executor, owner, registry, store } = options
     const { slots } = executor
@@ -66,6 +75,8 @@ export const make = (options: {
     let lookedAt = -Infinity
     const intervalMillis = Duration.toMillis(Duration.decode(options.interval))
     const deadOwners = deadOwnersOf(store, intervalMillis)
+    const rates: Array<RateLimits> = []
+    const rateLimitOf = (queue: string) => strictest(rates, queue)
 
     /**
      * Claims and launches, once, what this engine may take up now: orphaned and due runs of `default`
@@ -79,6 +90,7 @@ export const make = (options: {
         const now = yield* Clock.currentTimeMillis
         const templates = registry.keys()
         const takeOverFrom = yield* deadOwners(now)
+        const deadLetter = deadLetterAt(options.settings, now)
         let total = 0
         // each claim takes at most the room it reserved (see `slots`): a concurrent take-up (a signal, a
         // deadline) cannot make a queue overshoot its limit here
@@ -87,7 +99,16 @@ export const make = (options: {
             const claimed = yield* slots.claimWithin(
               queue,
               wanted,
-              (limit) => store.claimNext(owner, now, now + options.leaseMillis, { templates, queues, recoverQueues: [queue], takeOverFrom, limit }),
+              (limit) =>
+                store.claimNext(owner, now, now + options.leaseMillis, {
+                  templates,
+                  queues,
+                  recoverQueues: [queue],
+                  takeOverFrom,
+                  limit,
+                  deadLetter,
+                  rateLimit: rateLimitOf(queue)
+                }),
               executor.launchClaimed
             )
             total += claimed.length
@@ -150,15 +171,43 @@ export const make = (options: {
     }
     return {
       nudge: Effect.asVoid(Queue.offer(nudges, undefined)),
-      serve: (queues) =>
+      serve: (queues, rateLimits = new Map()) =>
         Effect.acquireRelease(
-          Effect.zipRight(Effect.sync(() => slots.served.push(queues)), Queue.offer(nudges, undefined)),
-          () => Effect.sync(() => slots.served.splice(slots.served.indexOf(queues), 1))
+          Effect.zipRight(
+            Effect.sync(() => {
+              slots.served.push(queues)
+              rates.push(rateLimits)
+            }),
+            Queue.offer(nudges, undefined)
+          ),
+          () =>
+            Effect.sync(() => {
+              slots.served.splice(slots.served.indexOf(queues), 1)
+              rates.splice(rates.indexOf(rateLimits), 1)
+            })
         ),
       serves: (queue) => slots.serves(queue),
       takeUpOnce: claimRound(true)
     }
   })
+
+/** The rate limit of a queue an engine serves (the strictest, if served twice with several). */
+const strictest = (rates: ReadonlyArray<RateLimits>, queue: string) => {
+  let found: { readonly queue: string; readonly limit: number; readonly periodMillis: number } | undefined
+  for (const limits of rates) {
+    const l = limits.get(queue)
+    if (l !== undefined && (found === undefined || l.limit / l.periodMillis < found.limit / found.periodMillis)) {
+      found = { queue, ...l }
+    }
+  }
+  return found
+}
+
+/** Dead letters: a run whose executions keep dying ends failed, kept as long as any finished run. */
+const deadLetterAt = (settings: Pick<Settings.WeftSettings, "maxRecoveryAttempts" | "stateTtl">, now: number) => ({
+  maxRecoveryAttempts: settings.maxRecoveryAttempts,
+  expiresAt: Duration.isFinite(settings.stateTtl) ? now + Duration.toMillis(settings.stateTtl) : null
+})
 
 /**
  * The engines of dead processes of this machine that hold runs (their runs are taken over at once, not

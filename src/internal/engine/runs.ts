@@ -41,6 +41,7 @@ export interface StartOptions {
   readonly runId?: string | undefined
   readonly timeout?: Duration.DurationInput | undefined
   readonly queue?: string | undefined
+  readonly priority?: number | undefined
 }
 
 const maxRunIdLength = 256
@@ -60,6 +61,19 @@ export const checkRunId = (runId: string): Effect.Effect<string, Errors.InvalidR
     : undefined
   return reason === undefined ? Effect.succeed(runId) : Effect.fail(new Errors.InvalidRunId({ runId, reason }))
 }
+
+/** Checks a run's priority: an integer (default 0) that fits the store's column. */
+const checkPriority = (priority: number | undefined): Effect.Effect<number, Errors.InvalidInput> =>
+  priority === undefined
+    ? Effect.succeed(0)
+    : Number.isSafeInteger(priority) && Math.abs(priority) <= 2 ** 31 - 1
+    ? Effect.succeed(priority === 0 ? 0 : priority) // -0 is 0
+    : Effect.fail(
+      new Errors.InvalidInput({
+        template: "(run options)",
+        issues: [{ path: ["priority"], message: `expected an integer of at most 2^31-1 in size, got ${String(priority)}` }]
+      })
+    )
 
 /** A run's whole timeout as stored: milliseconds, 0 for none. */
 export const millisOf = (duration: Duration.Duration): number =>
@@ -99,7 +113,8 @@ export const start = (deps: RunsDeps) =>
       parentId: null,
       rootId: runId,
       queue: queue ?? defaultQueue,
-      traceContext: yield* newTraceContext
+      traceContext: yield* newTraceContext,
+      priority: yield* checkPriority(options?.priority)
     })
     // the waiter exists before the run can end
     executor.waiter(runId)
@@ -127,6 +142,7 @@ export const resume = (deps: RunsDeps) =>
     const run = yield* getRun(store)(runId)
     yield* checkPinned(template, run)
     if (isFinal(run.status)) return yield* new Errors.RunNotResumable({ runId, status: run.status })
+    if (run.status === "paused") return yield* new Errors.RunPaused({ runId })
     if (executor.active.has(runId)) return
     const now = yield* Clock.currentTimeMillis
     // held by a dead process of this machine, or by this engine though it no longer executes it (its
@@ -143,6 +159,8 @@ export const resume = (deps: RunsDeps) =>
     if (!claimed.claimed) {
       return yield* claimed.reason === "held"
         ? new Errors.RunAlreadyActive({ runId, owner: claimed.owner ?? "unknown" })
+        : claimed.reason === "paused"
+        ? new Errors.RunPaused({ runId })
         : claimed.reason === "finished"
         ? new Errors.RunNotResumable({ runId, status: (yield* getRun(store)(runId)).status })
         : new Errors.RunNotFound({ runId })

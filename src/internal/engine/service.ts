@@ -4,13 +4,14 @@
  *
  * @internal
  */
-import { Clock, Effect } from "effect"
+import { Clock, Duration, Effect } from "effect"
 import type { RunResult, RunOptions, Service } from "../../Engine.js"
 import type * as Template from "../../Template.js"
 import * as Trace from "../../Trace.js"
 import { retryTransient } from "../run/checkpoint.js"
 import type { RunOutcome } from "../run/context.js"
 import type * as Events from "./events.js"
+import { pause, unpause } from "./control.js"
 import { cancel } from "./lineage.js"
 import * as Runs from "./runs.js"
 import { signal } from "./signals.js"
@@ -43,6 +44,8 @@ export const makeService = (deps: Runs.RunsDeps, events: Events.Events): Service
     start: (template, input, options) => typed(start(template, input, options)),
     await: (template, runId) => typed(awaitResult(runId, template)),
     cancel: cancel({ store, settings, executor, publish: events.publish }),
+    pause: pause({ store, executor, poller: deps.poller, registry: deps.registry, publish: events.publish }),
+    unpause: unpause({ store, executor, poller: deps.poller, registry: deps.registry, publish: events.publish }),
     signal: signal({
       store,
       registry: deps.registry,
@@ -61,7 +64,14 @@ export const makeService = (deps: Runs.RunsDeps, events: Events.Events): Service
     result: (template, runId) => typed(Effect.map(Runs.result(deps)(template, runId), toResult)),
     collectExpired: Effect.flatMap(Clock.currentTimeMillis, (now) => retryTransient(store.collectExpired(now))),
     resumeDue: Runs.resumeDue(deps),
-    serve: (queues) => deps.poller.serve(new Map(Object.entries(queues))),
+    serve: (queues, options) =>
+      deps.poller.serve(
+        new Map(Object.entries(queues)),
+        new Map(Object.entries(options?.rateLimits ?? {}).map(([queue, rate]) => [queue, {
+          limit: Math.max(0, Math.floor(rate.limit)),
+          periodMillis: Math.max(1, Duration.toMillis(Duration.decode(rate.period)))
+        }]))
+      ),
     events: events.stream,
     subscribe: events.subscribe
   }

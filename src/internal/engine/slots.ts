@@ -45,6 +45,8 @@ export interface Active {
   reason: StopReason | undefined
   /** Mirrors what a heartbeat recorded of the run's execution time (`RunContext.leaseUntil`, `beatCounted`). */
   readonly accounted?: { leaseUntil: number; beatCounted: number } | undefined
+  /** The pause its execution checks (asked when the run is paused: see `run/hold.ts`). */
+  readonly hold?: { request(): void } | undefined
 }
 
 /** The queues a worker serves, each with how many of its runs may execute here at once. */

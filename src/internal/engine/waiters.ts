@@ -60,6 +60,7 @@ export const exitOfEnding = (runId: string, ending: Ending): WaiterExit | undefi
       return Exit.interrupt(FiberId.none)
     case "Lost":
     case "Suspended":
+    case "Paused":
       return undefined
   }
 }

@@ -50,6 +50,8 @@ export const isRunnable = (
     case "queued":
       return queues !== undefined && queues.has(record.queue)
     case "running":
+      // a pause asked of it: paused (by `claimNext`), never taken up
+      if ((record.pausedFrom ?? null) !== null) return false
       return record.owner === null || (record.leaseUntil ?? 0) <= now || deadOwners?.has(record.owner) === true
     case "suspended":
       return record.wakeAt !== null && record.wakeAt <= now

@@ -20,6 +20,8 @@ import type {
   StepRecord,
   StoredState
 } from "../../SnapshotStore.js"
+import { deadLetterError } from "../deadLetter.js"
+import { control } from "./control.js"
 import { isRunnable, matchesFilter, newestFirst } from "./filter.js"
 
 /**
@@ -27,7 +29,7 @@ import { isRunnable, matchesFilter, newestFirst } from "./filter.js"
  * only moves the cursor (`seq`, `updatedAt`), and the record is rebuilt with
  * it when next read, so that a checkpoint copies nothing.
  */
-class MemoryRun {
+export class MemoryRun {
   private current: RunRecord
   private seq: number
   private updatedAt: number
@@ -68,7 +70,7 @@ class MemoryRun {
 }
 
 /** The stored runs, by id. */
-type Runs = Map<string, MemoryRun>
+export type Runs = Map<string, MemoryRun>
 
 /** The run `lease` holds while it is running, or why the write must be refused. */
 const held = (runs: Runs, runId: string, lease: Lease): MemoryRun | RunCancelled | LeaseLost => {
@@ -80,17 +82,37 @@ const held = (runs: Runs, runId: string, lease: Lease): MemoryRun | RunCancelled
   return new LeaseLost({ runId, owner: lease.owner, generation: lease.generation })
 }
 
-/** Whether a run may be claimed now: active, and not held by another owner's live lease. */
+/** Whether a run is paused, or a pause was asked of it. */
+const isPaused = (record: RunRecord): boolean => record.status === "paused" || (record.pausedFrom ?? null) !== null
+
+/** Whether a run may be claimed now: active, not paused, and not held by another owner's live lease. */
 const claimable = (record: RunRecord, now: number, takeOverFrom: string | undefined): boolean =>
-  !isFinal(record.status) &&
+  !isFinal(record.status) && !isPaused(record) &&
   (record.owner === null || (record.leaseUntil ?? 0) <= now || record.owner === takeOverFrom)
 
-/** Claims a run: running, owned, leased, its generation bumped. */
+/** Whether claiming the run now is taking it up after its execution died (a recovery attempt). */
+const isOrphaned = (record: RunRecord): boolean => record.status === "running" && record.owner !== null
+
+/** Claims a run: running, owned, leased, its generation bumped (and its recovery attempts, when orphaned). */
 const take = (run: MemoryRun, owner: string, leaseUntil: number): Lease => {
   const generation = run.record.generation + 1
-  run.record = { ...run.record, status: "running", owner, leaseUntil, generation, wakeAt: null, waitingFor: null }
+  const recoveryAttempts = (run.record.recoveryAttempts ?? 0) + (isOrphaned(run.record) ? 1 : 0)
+  run.record = {
+    ...run.record,
+    status: "running",
+    owner,
+    leaseUntil,
+    generation,
+    wakeAt: null,
+    waitingFor: null,
+    recoveryAttempts
+  }
   return { owner, generation }
 }
+
+/** Whether a running run's execution is gone at `now` (no owner, a passed lease, or a dead owner). */
+const unheld = (record: RunRecord, now: number, dead: ReadonlySet<string> | undefined): boolean =>
+  record.owner === null || (record.leaseUntil ?? 0) <= now || dead?.has(record.owner) === true
 
 /** Every run under a run (its sub-flows' runs, and theirs). */
 const descendants = (runs: Runs, runId: string): ReadonlyArray<MemoryRun> => {
@@ -109,7 +131,10 @@ const descendants = (runs: Runs, runId: string): ReadonlyArray<MemoryRun> => {
 }
 
 /** Creating and claiming runs. */
-const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" | "holders" | "heartbeat"> => ({
+const claims = (
+  runs: Runs,
+  starts: Map<string, ReadonlyArray<number>>
+): Pick<Service, "createRun" | "claim" | "claimNext" | "holders" | "heartbeat"> => ({
   createRun: (run, state, claim) =>
     Effect.suspend(() => {
       if (runs.has(run.runId)) {
@@ -134,7 +159,10 @@ const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" |
         owner: claim?.owner ?? null,
         leaseUntil: claim?.leaseUntil ?? null,
         generation: claim === null ? 0 : 1,
-        templateFingerprint: run.templateFingerprint ?? null
+        templateFingerprint: run.templateFingerprint ?? null,
+        priority: run.priority ?? 0,
+        recoveryAttempts: 0,
+        pausedFrom: null
       }
       runs.set(run.runId, new MemoryRun(record, state))
       return Effect.succeed(claim === null ? null : { owner: claim.owner, generation: 1 })
@@ -148,6 +176,7 @@ const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" |
       if (isFinal(record.status)) {
         return { claimed: false, reason: "finished", owner: record.owner, leaseUntil: record.leaseUntil }
       }
+      if (isPaused(record)) return { claimed: false, reason: "paused", owner: record.owner, leaseUntil: record.leaseUntil }
       if (!claimable(record, now, takeOverFrom)) {
         return { claimed: false, reason: "held", owner: record.owner, leaseUntil: record.leaseUntil }
       }
@@ -161,15 +190,53 @@ const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" |
       const queues = filter.queues === undefined ? undefined : new Set(filter.queues)
       const recoverQueues = filter.recoverQueues === undefined ? undefined : new Set(filter.recoverQueues)
       const dead = filter.takeOverFrom === undefined ? undefined : new Set(filter.takeOverFrom)
+      // a run whose engine died after a pause was asked of it: paused now
+      for (const run of runs.values()) {
+        const { record } = run
+        if (record.status === "running" && record.pausedFrom === "running" && unheld(record, now, dead)) {
+          run.record = { ...record, status: "paused", owner: null, leaseUntil: null, updatedAt: now }
+        }
+      }
       const candidates = Array.from(runs.values()).filter(({ record }) =>
         record.parentId === null &&
         known.has(JSON.stringify([record.templateName, record.templateVersion])) &&
         isRunnable(record, now, queues, recoverQueues, dead)
-      ).sort((a, b) => a.record.createdAt - b.record.createdAt || (a.record.runId < b.record.runId ? -1 : 1))
-      return candidates.slice(0, Math.max(0, filter.limit)).map((run) => {
+      ).sort((a, b) =>
+        (b.record.priority ?? 0) - (a.record.priority ?? 0) || a.record.createdAt - b.record.createdAt ||
+        (a.record.runId < b.record.runId ? -1 : 1)
+      )
+      const claimed: Array<{ readonly lease: Lease; readonly run: RunRecord }> = []
+      const rate = filter.rateLimit
+      const started = rate === undefined ? [] : (starts.get(rate.queue) ?? []).filter((t) => t > now - rate.periodMillis)
+      let allowed = rate === undefined ? Infinity : Math.max(0, rate.limit - started.length)
+      let taken = 0
+      for (const run of candidates) {
+        if (taken >= Math.max(0, filter.limit)) break
+        if (rate !== undefined && run.record.status === "queued" && run.record.queue === rate.queue) {
+          // past the queue's rate limit: it stays queued, for a later claim
+          if (allowed <= 0) continue
+          allowed--
+          started.push(now)
+        }
+        taken++
+        const attempts = run.record.recoveryAttempts ?? 0
+        if (filter.deadLetter !== undefined && isOrphaned(run.record) && attempts >= filter.deadLetter.maxRecoveryAttempts) {
+          run.record = {
+            ...run.record,
+            status: "failed",
+            error: deadLetterError(run.record.runId, attempts, filter.deadLetter.maxRecoveryAttempts),
+            expiresAt: filter.deadLetter.expiresAt,
+            owner: null,
+            leaseUntil: null,
+            updatedAt: now
+          }
+          continue
+        }
         const lease = take(run, owner, leaseUntil)
-        return { lease, run: run.record }
-      })
+        claimed.push({ lease, run: run.record })
+      }
+      if (rate !== undefined) starts.set(rate.queue, started)
+      return claimed
     }),
 
   holders: (now) =>
@@ -183,12 +250,16 @@ const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" |
 
   heartbeat: (owner, leaseUntil) =>
     Effect.sync(() => {
-      const renewed: Array<{ readonly runId: string; readonly generation: number }> = []
+      const renewed: Array<{ readonly runId: string; readonly generation: number; readonly pauseAsked: boolean }> = []
       for (const run of runs.values()) {
         if (run.record.owner === owner && run.record.status === "running") {
           const moved = Math.max(0, leaseUntil - (run.record.leaseUntil ?? leaseUntil))
           run.record = { ...run.record, leaseUntil, elapsedMillis: run.record.elapsedMillis + moved }
-          renewed.push({ runId: run.record.runId, generation: run.record.generation })
+          renewed.push({
+            runId: run.record.runId,
+            generation: run.record.generation,
+            pauseAsked: run.record.pausedFrom === "running"
+          })
         }
       }
       return renewed
@@ -221,9 +292,17 @@ const writes = (runs: Runs): Pick<Service, "appendStep" | "pause" | "finish" | "
         updatedAt: at.updatedAt,
         elapsedMillis: run.record.elapsedMillis + at.elapsedMillis
       }
+      const asked = (run.record.pausedFrom ?? null) !== null
       run.record = pause._tag === "Suspend"
-        ? { ...base, status: "suspended", wakeAt: pause.wakeAt, waitingFor: pause.waitingFor }
-        : { ...base, wakeAt: null, waitingFor: null }
+        ? {
+          ...base,
+          status: asked ? "paused" : "suspended",
+          pausedFrom: asked ? "suspended" : null,
+          wakeAt: pause.wakeAt,
+          waitingFor: pause.waitingFor,
+          recoveryAttempts: 0
+        }
+        : { ...base, status: asked ? "paused" : "running", wakeAt: null, waitingFor: null, recoveryAttempts: 0 }
       return Effect.void
     }),
 
@@ -240,6 +319,7 @@ const writes = (runs: Runs): Pick<Service, "appendStep" | "pause" | "finish" | "
         leaseUntil: null,
         wakeAt: null,
         waitingFor: null,
+        pausedFrom: null,
         updatedAt: at.updatedAt,
         elapsedMillis: run.record.elapsedMillis + at.elapsedMillis
       }
@@ -262,7 +342,8 @@ const writes = (runs: Runs): Pick<Service, "appendStep" | "pause" | "finish" | "
           owner: null,
           leaseUntil: null,
           wakeAt: null,
-          waitingFor: null
+          waitingFor: null,
+          pausedFrom: null
         }
         cancelled.push(target.record.runId)
       }
@@ -320,7 +401,7 @@ const signals = (runs: Runs): Pick<Service, "recordSignal" | "takeSignal" | "sig
       if (run.signals.some((s) => s.name === signal.name && s.consumedBy === null)) return "already-pending"
       run.signals.push({ ...signal, consumedBy: null })
       const root = runs.get(run.record.rootId)
-      if (root !== undefined && root.record.status === "suspended") {
+      if (root !== undefined && (root.record.status === "suspended" || root.record.pausedFrom === "suspended")) {
         const wakeAt = root.record.wakeAt === null ? signal.receivedAt : Math.min(root.record.wakeAt, signal.receivedAt)
         root.record = { ...root.record, wakeAt }
       }
@@ -346,6 +427,13 @@ const signals = (runs: Runs): Pick<Service, "recordSignal" | "takeSignal" | "sig
 /** Builds an empty in-memory store. */
 export const makeMemoryStore: Effect.Effect<Service> = Effect.sync(() => {
   const runs: Runs = new Map()
-  const service: Service = { durable: false, ...claims(runs), ...writes(runs), ...reads(runs), ...signals(runs) }
+  const service: Service = {
+    durable: false,
+    ...claims(runs, new Map()),
+    ...writes(runs),
+    ...control(runs),
+    ...reads(runs),
+    ...signals(runs)
+  }
   return service
 })

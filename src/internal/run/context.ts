@@ -13,6 +13,7 @@ import type { Event } from "../../Event.js"
 import type * as Settings from "../../Settings.js"
 import type { Lease, Service as Store, StepRecord, StoredEntry, StoredState } from "../../SnapshotStore.js"
 import type * as Template from "../../Template.js"
+import { Hold } from "./hold.js"
 import { isViewKey } from "./keys.js"
 
 /** One state value: typed, as stored, and its size. */
@@ -101,6 +102,8 @@ export class RunContext {
   /** The top-level run of this run's lineage (itself unless it is a sub-flow's child run). */
   rootId: string
   queue = "default"
+  /** Its priority within its queue (recorded when the run is created). */
+  priority = 0
   /** The whole run's timeout (ms, 0: none) and the execution time it had used before this execution. */
   timeoutMillis = 0
   elapsedBefore = 0
@@ -112,6 +115,8 @@ export class RunContext {
   tracing = false
   /** Whether this execution went on from a stored checkpoint (rather than starting the run). */
   restored = false
+  /** A pause asked of this execution (a view reads its root's; a child run shares its parent's). */
+  hold: Hold = new Hold()
   /**
    * The clock of this execution (the fiber's when it started: `execute` sets
    * it), read synchronously on the step path; a view reads its root's.

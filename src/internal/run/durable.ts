@@ -149,8 +149,11 @@ const runSleep = (ctx: RunContext, node: Durable.Sleep, key: string) =>
       yield* bookkeep(ctx, sleepStartKey(key), wake, wakeAt, startedAt)
       yield* announceStart(ctx, key, startedAt)
     }
-    if (wakeAt === null) return yield* Effect.never
-    if (wakeAt > startedAt) yield* Effect.sleep(Duration.millis(wakeAt - startedAt))
+    if (wakeAt === null) return yield* ctx.root.hold.whenAsked(ctx.runId)
+    // a pause asked ends the sleep: resumed, it sleeps what remains of it (nothing, once the time has passed)
+    if (wakeAt > startedAt) {
+      yield* Effect.raceFirst(Effect.sleep(Duration.millis(wakeAt - startedAt)), ctx.root.hold.whenAsked(ctx.runId))
+    }
     yield* finish(ctx, node, key, startedAt, { status: "completed", delta: { set: {}, unset: unsetIfPresent(ctx, wake) } })
   })
 

@@ -13,6 +13,7 @@ import { checkpoint } from "./checkpoint.js"
 import type { Policy, RunContext } from "./context.js"
 import { runDurable } from "./durable.js"
 import { runFlow } from "./flow.js"
+import { Held } from "./hold.js"
 import { beginKey, endKey, join, shadowKey } from "./keys.js"
 import { runStep } from "./step.js"
 
@@ -50,6 +51,8 @@ export const interpret = (
     let i = 0
     const next = (): Effect.Effect<void, unknown, unknown> => {
       if (i >= nodes.length) return Effect.void
+      // a pause asked: stop here, after the node in flight was recorded (the run is handed back, paused)
+      if (ctx.root.hold.requested) return Effect.fail(new Held(ctx.runId))
       const node = nodes[i]!
       const key = join(path, names[i]!)
       i++

@@ -4,7 +4,7 @@
  * transaction, a stored run restored from its last checkpoint, and one
  * execution of it, whose end is recorded under the run's claim: completed,
  * failed, suspended, or handed back (interrupted, or the store unavailable)
- * so that any engine can take it up; sub-flows' child runs too (`childRuns`).
+ * so that any engine can take it up (sub-flows' child runs: `children.ts`).
  *
  * @internal
  */
@@ -17,20 +17,18 @@ import {
   PersistenceError,
   RunCancelled,
   RunNotFound,
-  RunNotResumable,
-  SubflowFailed,
   TemplateMismatch,
   WorkflowTimeout
 } from "../../Errors.js"
 import type { Issue } from "../../Errors.js"
 import type { ErrorSummary, Lease, LoadedRun, RunRecord, StepRecord, StoredEntry } from "../../SnapshotStore.js"
 import type * as Template from "../../Template.js"
-import { isInternal } from "../../Trace.js"
 import { isTransient, retryTransient } from "./checkpoint.js"
 import { inputValidator, keyCodecs } from "./codecs.js"
-import type { ChildRuns, Entry, RunEnv, RunOutcome } from "./context.js"
+import type { Entry, RunEnv, RunOutcome } from "./context.js"
 import { RunContext } from "./context.js"
 import { isSuspended, type Suspended } from "./durable.js"
+import { isHeld } from "./hold.js"
 import { summarize } from "./errors.js"
 import { isInternalKey, schemaKeyOf } from "./keys.js"
 import { isTracing, runSpan } from "./tracing.js"
@@ -49,6 +47,8 @@ export interface NewRunOptions {
   readonly rootId: string
   readonly queue: string
   readonly traceContext: string | null
+  /** Its priority within its queue (default 0). */
+  readonly priority?: number | undefined
 }
 
 /** Templates found valid (a template does not change once made). */
@@ -81,6 +81,7 @@ export const prepare = (
     ctx.queue = options.queue
     ctx.timeoutMillis = options.timeoutMillis
     ctx.traceContext = options.traceContext
+    ctx.priority = options.priority ?? 0
     const issues: Array<Issue> = []
     for (const [key, value] of Object.entries(checked.right)) {
       if (value === undefined) continue
@@ -114,7 +115,8 @@ export const create = (
       rootId: ctx.rootId,
       queue: ctx.queue,
       traceContext: ctx.traceContext,
-      templateFingerprint: fingerprintDigest(ctx.template)
+      templateFingerprint: fingerprintDigest(ctx.template),
+      priority: ctx.priority
     }, ctx.storedState(), claim === null ? null : { owner: ctx.env.owner, leaseUntil: claim.leaseUntil }),
     (lease) => {
       if (lease !== null) ctx.lease = lease
@@ -246,6 +248,8 @@ export type Ending =
   | { readonly _tag: "Abandoned"; readonly error: PersistenceError; readonly handedBack?: boolean | undefined }
   /** This execution was interrupted (shutdown, or its caller): the run was handed back. */
   | { readonly _tag: "Interrupted" }
+  /** A pause was asked: the run was handed back after its last checkpoint, and recorded `paused`. */
+  | { readonly _tag: "Paused" }
 
 /** When a finished run may be collected: the `stateTtl` setting after its end. */
 const retentionOf = (env: RunEnv, now: number): number | null =>
@@ -327,6 +331,11 @@ export const execute = (ctx: RunContext, options: { readonly child: boolean }): 
         }
         return ending
       }
+      if (isHeld(failure)) {
+        const ending = yield* record(store.pause(runId, ctx.lease, { _tag: "Release" }, at), { _tag: "Paused" } as const)
+        if (ending._tag === "Paused" && !options.child) yield* env.publish({ _tag: "RunPaused", runId, at: now })
+        return ending
+      }
       const refused = refusalOf(failure)
       if (refused !== undefined) return refused
       const summary = summarize(failure)
@@ -372,79 +381,6 @@ const refusal = (error: unknown): Ending =>
         ? error
         : new PersistenceError({ operation: "finish", reason: "unknown", detail: String(error) })
     }
-
-// ---------------------------------------------------------------------------
-// child runs
-// ---------------------------------------------------------------------------
-
-/**
- * Child runs of sub-flows, executed inside their parent's execution (no
- * permit of their own, under the parent's timeout). Holding the parent's
- * claim gives authority over its children: a child's stale claim is taken
- * over.
- */
-export const childRuns = (leaseMillis: () => number): ChildRuns => ({
-  run: (parent, template, childId, input) =>
-    Effect.gen(function*() {
-      const env = parent.env
-      const existing = yield* retryTransient(env.store.getRun(childId))
-      const failed = (status: string, error: ErrorSummary | null) =>
-        new SubflowFailed({ runId: parent.runId, step: childId.slice(parent.runId.length + 1), childRunId: childId, childStatus: status, childError: error })
-      let ctx: RunContext
-      if (Option.isNone(existing)) {
-        ctx = yield* prepare(env, template, input, {
-          runId: childId,
-          timeoutMillis: 0,
-          parentId: parent.runId,
-          rootId: parent.rootId,
-          queue: parent.queue,
-          traceContext: parent.traceContext
-        })
-        const now = yield* Clock.currentTimeMillis
-        yield* retryTransient(create(ctx, parent.runId, { leaseUntil: now + leaseMillis() }))
-        yield* env.publish({ _tag: "RunStarted", runId: childId, template: template.name, version: template.version, at: now })
-      } else {
-        const run = existing.value
-        yield* checkPinned(template, run)
-        if (run.status === "failed" || run.status === "cancelled") return yield* failed(run.status, run.error)
-        const { loaded, records } = yield* load(env, childId)
-        if (run.status === "completed") {
-          return outcomeOf(yield* restore(env, template, loaded, records, { owner: env.owner, generation: -1 }))
-        }
-        const now = yield* Clock.currentTimeMillis
-        const claimed = yield* retryTransient(env.store.claim(childId, env.owner, now, now + leaseMillis(), run.owner ?? undefined))
-        if (!claimed.claimed) return yield* new RunNotResumable({ runId: childId, status: claimed.reason })
-        const reloaded = yield* load(env, childId)
-        ctx = yield* restore(env, template, reloaded.loaded, reloaded.records, claimed.lease)
-        yield* env.publish({
-          _tag: "RunResumed",
-          runId: childId,
-          template: template.name,
-          version: template.version,
-          completedSteps: ctx.records.filter((record) => !isInternal(record)).length,
-          at: now
-        })
-      }
-      ctx.tracing = parent.tracing
-      const ending = yield* execute(ctx, { child: true })
-      switch (ending._tag) {
-        case "Completed":
-          return ending.outcome
-        case "Failed":
-          return yield* failed("failed", ending.summary)
-        case "Suspended":
-          return yield* Effect.fail(ending.suspended)
-        case "Cancelled":
-          return yield* failed("cancelled", null)
-        case "Lost":
-          return yield* Effect.fail(ending.error)
-        case "Abandoned":
-          return yield* Effect.fail(ending.error)
-        case "Interrupted":
-          return yield* Effect.interrupt
-      }
-    })
-})
 
 /** A restored run's entries, for reading a run's state without executing it. */
 export type { Entry }

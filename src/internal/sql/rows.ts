@@ -134,8 +134,21 @@ export const toRunRecord = (row: Row): RunRecord => {
     leaseUntil: nullableInteger(t, "lease_until", row.lease_until),
     generation: integer(t, "generation", row.generation),
     traceContext: nullableText(t, "trace_context", row.trace_context),
-    templateFingerprint: nullableText(t, "template_fingerprint", row.template_fingerprint ?? null)
+    templateFingerprint: nullableText(t, "template_fingerprint", row.template_fingerprint ?? null),
+    priority: integer(t, "priority", row.priority ?? 0),
+    recoveryAttempts: integer(t, "recovery_attempts", row.recovery_attempts ?? 0),
+    pausedFrom: pausedFrom(row.paused_from)
   }
+}
+
+const pausedStatuses: ReadonlyArray<string> = ["queued", "running", "suspended"]
+
+const pausedFrom = (value: unknown): "queued" | "running" | "suspended" | null => {
+  const from = nullableText(tables.runs, "paused_from", value ?? null)
+  if (from !== null && !pausedStatuses.includes(from)) {
+    throw new RowDecodeError(tables.runs, "paused_from", `unknown status ${JSON.stringify(from)}`)
+  }
+  return from as "queued" | "running" | "suspended" | null
 }
 
 /** Reads a `weft_steps` row (selected as {@link stepColumns}). */

@@ -11,7 +11,8 @@
  *   (`parent_id`, `root_id`), `queue`, timing, what it waits for;
  * - `weft_steps`: one row per checkpoint, keyed by `(run_id, seq)`;
  * - `weft_snapshots`: each run's latest full state and the `seq` it was taken at;
- * - `weft_signals`: signals sent to runs, pending until a step consumes them.
+ * - `weft_signals`: signals sent to runs, pending until a step consumes them;
+ * - `weft_queue_starts`: when queued runs of each queue started, for rate limits (kept one period).
  *
  * History: migrations 1–5 are the tables of weft 0.1, SQLite only (no 0.1
  * database exists on PostgreSQL, where they do nothing). Migration 6 brings a
@@ -46,13 +47,14 @@ export const tables = {
   steps: "weft_steps",
   snapshots: "weft_snapshots",
   signals: "weft_signals",
+  starts: "weft_queue_starts",
   migrations: "weft_migrations"
 } as const
 
 /** The columns of `weft_runs`, in the order the row readers expect them (`SELECT ${runColumns}`). */
 export const runColumns = "run_id, template_name, template_version, status, seq, created_at, updated_at, " +
   "expires_at, error, timeout_ms, elapsed_ms, wake_at, waiting_for, parent_id, root_id, queue, owner, " +
-  "lease_until, generation, trace_context, template_fingerprint"
+  "lease_until, generation, trace_context, template_fingerprint, priority, recovery_attempts, paused_from"
 
 /** The columns of `weft_steps`. */
 export const stepColumns =
@@ -130,8 +132,36 @@ const runsV2 = (name: string, bigint: string) => `CREATE TABLE ${name} (
   trace_context TEXT
 )`
 
+/** Every status of weft 0.4, as migration 8 writes the CHECK constraint (its text never changes). */
+const statusesV3 = `('queued', 'running', 'suspended', 'paused', 'completed', 'failed', 'cancelled')`
+
+/** The columns migration 8 copies from the runs table of migrations 6 and 7. */
+const v3Copied = "run_id, template_name, template_version, status, seq, created_at, updated_at, expires_at, error, " +
+  "timeout_ms, elapsed_ms, wake_at, waiting_for, parent_id, root_id, queue, owner, lease_until, generation, " +
+  "trace_context, template_fingerprint"
+
+/** The runs table of weft 0.4 (migration 8): v2 with every status, its fingerprint, and run control. */
+const runsV3 = (name: string, bigint: string) =>
+  runsV2(name, bigint)
+    .replace(/status IN \([^)]*\)/, `status IN ${statusesV3}`)
+    .replace(/\n\)$/, `,
+  template_fingerprint TEXT,
+  priority INTEGER NOT NULL DEFAULT 0,
+  recovery_attempts INTEGER NOT NULL DEFAULT 0,
+  paused_from TEXT CHECK (paused_from IN ('queued', 'running', 'suspended'))
+)`)
+
+/** The starts of queued runs by queue, for rate limits (`ClaimFilter.rateLimit`): one row per start, kept one period. */
+const queueStarts = (bigint: string): ReadonlyArray<string> => [
+  `CREATE TABLE IF NOT EXISTS weft_queue_starts (queue TEXT NOT NULL, started_at ${bigint} NOT NULL)`,
+  `CREATE INDEX IF NOT EXISTS weft_queue_starts_at ON weft_queue_starts (queue, started_at)`
+]
+
 /** The statuses of a run that is not final, as the SQL term the partial index of active runs is defined by. */
 export const activeTerm = `status IN ${activeStatuses}`
+
+/** The active statuses of weft 0.2 and 0.3 (before `paused`), as migration 6 wrote its partial index. */
+const activeTermV2 = `status IN ('queued', 'running', 'suspended')`
 
 /**
  * The indexes of `weft_runs` v2. Every index is one more B-tree page written
@@ -148,13 +178,26 @@ export const activeTerm = `status IN ${activeStatuses}`
  * - `parent`, `root`: child runs by parent (cancel's cascade, `list({ parentId })`)
  *   and by top-level run (`list({ rootId })`, with the top-level run itself by its key).
  */
-export const runIndexes: ReadonlyArray<string> = [
+const runIndexesOf = (active: string): ReadonlyArray<string> => [
   `CREATE INDEX IF NOT EXISTS weft_runs_created ON weft_runs (created_at, run_id)`,
-  `CREATE INDEX IF NOT EXISTS weft_runs_active ON weft_runs (status, created_at, run_id) WHERE ${activeTerm}`,
+  `CREATE INDEX IF NOT EXISTS weft_runs_active ON weft_runs (status, created_at, run_id) WHERE ${active}`,
   `CREATE INDEX IF NOT EXISTS weft_runs_wake_at ON weft_runs (wake_at) WHERE status = 'suspended'`,
   `CREATE INDEX IF NOT EXISTS weft_runs_expiry ON weft_runs (expires_at) WHERE expires_at IS NOT NULL`,
   `CREATE INDEX IF NOT EXISTS weft_runs_parent ON weft_runs (parent_id) WHERE parent_id IS NOT NULL`,
   `CREATE INDEX IF NOT EXISTS weft_runs_root ON weft_runs (root_id) WHERE parent_id IS NOT NULL`
+]
+
+/** The indexes of `weft_runs` as migration 6 made them (its text never changes). */
+const runIndexesV2 = runIndexesOf(activeTermV2)
+
+/**
+ * The indexes of `weft_runs` now: those of v2 with `paused` among the active
+ * statuses, and `queued`: queued runs of a queue, highest priority first,
+ * then oldest (`claimNext` of a worker).
+ */
+export const runIndexes: ReadonlyArray<string> = [
+  ...runIndexesOf(activeTerm),
+  `CREATE INDEX IF NOT EXISTS weft_runs_queued ON weft_runs (queue, priority DESC, created_at, run_id) WHERE status = 'queued'`
 ]
 
 /** The state key under which weft 0.1 kept a child run's parent id. */
@@ -272,7 +315,7 @@ UPDATE weft_runs_v2 SET root_id = (SELECT l.root_id FROM lineage l WHERE l.run_i
 WHERE parent_id IS NOT NULL AND run_id IN (SELECT run_id FROM lineage)`,
       `DROP TABLE weft_runs`,
       `ALTER TABLE weft_runs_v2 RENAME TO weft_runs`,
-      ...runIndexes
+      ...runIndexesV2
     ],
     pg: [
       runsV2("weft_runs", "BIGINT"),
@@ -304,13 +347,43 @@ WHERE parent_id IS NOT NULL AND run_id IN (SELECT run_id FROM lineage)`,
   consumed_by TEXT
 )`,
       `CREATE INDEX IF NOT EXISTS weft_signals_run ON weft_signals (run_id, name, id)`,
-      ...runIndexes
+      ...runIndexesV2
     ]
   })),
   /** A digest of the structure of each run's template (`NULL` for runs recorded before: not checked). */
   "7_template_fingerprint": statements(() => ({
     sqlite: [`ALTER TABLE weft_runs ADD COLUMN template_fingerprint TEXT`],
     pg: [`ALTER TABLE weft_runs ADD COLUMN IF NOT EXISTS template_fingerprint TEXT`]
+  })),
+  /**
+   * Run control: status `paused` (SQLite: a table rebuild, since the status
+   * CHECK constraint changes; PostgreSQL: the constraint dropped and added
+   * again), what a paused run returns to (`paused_from`; on a `running` run,
+   * a pause asked of the engine executing it), its priority, and how many
+   * times it was taken up after its execution died (`recovery_attempts`).
+   * The partial index of active runs is made again with `paused` in its term.
+   * And the starts of queued runs by queue, for rate limits.
+   */
+  "8_run_control": statements(() => ({
+    sqlite: [
+      runsV3("weft_runs_v3", "INTEGER"),
+      `INSERT INTO weft_runs_v3 (${v3Copied})
+SELECT ${v3Copied} FROM weft_runs`,
+      `DROP TABLE weft_runs`,
+      `ALTER TABLE weft_runs_v3 RENAME TO weft_runs`,
+      ...runIndexes,
+      ...queueStarts("INTEGER")
+    ],
+    pg: [
+      `ALTER TABLE weft_runs DROP CONSTRAINT IF EXISTS weft_runs_status_check`,
+      `ALTER TABLE weft_runs ADD CONSTRAINT weft_runs_status_check CHECK (status IN ${statusesV3})`,
+      `ALTER TABLE weft_runs ADD COLUMN IF NOT EXISTS priority INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE weft_runs ADD COLUMN IF NOT EXISTS recovery_attempts INTEGER NOT NULL DEFAULT 0`,
+      `ALTER TABLE weft_runs ADD COLUMN IF NOT EXISTS paused_from TEXT CHECK (paused_from IN ('queued', 'running', 'suspended'))`,
+      `DROP INDEX IF EXISTS weft_runs_active`,
+      ...runIndexes,
+      ...queueStarts("BIGINT")
+    ]
   }))
 }
 

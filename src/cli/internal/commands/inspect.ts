@@ -18,7 +18,7 @@ export const listCommand = command("list", {
   status: Options.text("status").pipe(
     Options.withAlias("s"),
     Options.withDescription(
-      "Only runs with this status (queued, running, suspended, completed, failed, cancelled); repeat it or give a comma-separated list."
+      "Only runs with this status (queued, running, suspended, paused, completed, failed, cancelled); repeat it or give a comma-separated list."
     ),
     Options.repeated
   ),

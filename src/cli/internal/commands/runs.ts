@@ -32,7 +32,12 @@ const startRun = (
   engine: Engine.Service,
   template: Template.Template.Any,
   input: object,
-  options: { readonly runId: string; readonly timeout: Duration.Duration | undefined; readonly queue?: string | undefined }
+  options: {
+    readonly runId: string
+    readonly timeout: Duration.Duration | undefined
+    readonly queue?: string | undefined
+    readonly priority?: number | undefined
+  }
 ) =>
   Effect.gen(function*() {
     const existing = yield* Effect.either(engine.status(options.runId))
@@ -85,6 +90,10 @@ export const startCommand = command("start", {
   queue: Options.text("queue").pipe(
     Options.withDescription("The queue a worker (weft worker) takes the run from."),
     Options.withDefault("default")
+  ),
+  priority: Options.integer("priority").pipe(
+    Options.withDescription("The run's priority within its queue (default 0): workers take higher first."),
+    Options.withDefault(0)
   )
 }, {
   engine: "write",
@@ -93,7 +102,7 @@ export const startCommand = command("start", {
   Effect.gen(function*() {
     const { input, runId, template, timeout } = yield* readNewRun(args)
     const engine = yield* Engine.Engine
-    yield* startRun(engine, template, input, { runId, timeout, queue: args.queue })
+    yield* startRun(engine, template, input, { runId, timeout, queue: args.queue, priority: args.priority })
     return { _tag: "Started", run: runJson(yield* engine.status(runId)) } as const
   }))
 

@@ -6,11 +6,11 @@
  * @internal
  */
 import { Options } from "@effect/cli"
-import { Context, Effect, Layer, Stream } from "effect"
+import { Context, Duration, Effect, Layer, Stream } from "effect"
 import { Engine, Event, Worker } from "../../../index.js"
 import { command, CurrentProject } from "../context.js"
 import { decoded, usage } from "../errors.js"
-import { parseQueues } from "../decode.js"
+import { parseQueues, parseRates } from "../decode.js"
 import { or } from "../options.js"
 import { out } from "../render.js"
 
@@ -67,6 +67,13 @@ export const workerCommand = command("worker", {
         "which also bounds them all)."
     ),
     Options.optional
+  ),
+  rates: Options.text("rate").pipe(
+    Options.withDescription(
+      "A queue's rate limit, across every worker serving it (repeatable): emails=10/1s starts at most 10 of its runs " +
+        "in any second."
+    ),
+    Options.repeated
   )
 }, {
   engine: "execute",
@@ -79,14 +86,22 @@ export const workerCommand = command("worker", {
     const project = yield* CurrentProject
     const engine = yield* Engine.Engine
     const queues = yield* decoded(parseQueues(args.queues, or(args.concurrency) ?? engine.settings.maxConcurrentWorkflows))
+    const rates = yield* decoded(parseRates(args.rates))
+    const rateLimits = Object.fromEntries(
+      Object.entries(rates).map(([queue, rate]) => [queue, { limit: rate.limit, period: Duration.millis(rate.periodMillis) }])
+    )
     // what the worker executes, as it happens
     const events = yield* engine.subscribe
     yield* Effect.forkScoped(Stream.runForEach(events, (event) => out(Event.format(event))))
-    yield* Layer.build(Worker.layer({ queues }))
+    yield* Layer.build(Worker.layer({ queues, rateLimits }))
     up = true
     yield* out(
       `weft: worker serving ${
-        Object.entries(queues).map(([queue, limit]) => `${queue} (at most ${limit} at once)`).join(", ")
+        Object.entries(queues).map(([queue, limit]) =>
+          `${queue} (at most ${limit} at once${
+            rates[queue] === undefined ? "" : `, ${rates[queue].limit} starts per ${rates[queue].periodMillis} ms`
+          })`
+        ).join(", ")
       } with ${project.templates.length} template(s); SIGTERM or Ctrl-C stops it`
     )
     return yield* Effect.never

@@ -20,6 +20,8 @@ export {
   RunAlreadyActive,
   RunNotCompleted,
   RunNotFound,
+  RunNotPausable,
+  RunNotPaused,
   RunNotResumable,
   SignalRejected,
   TemplateConflict,

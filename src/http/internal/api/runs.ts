@@ -69,7 +69,11 @@ export const Run = Schema.Struct({
   parentId: Schema.NullOr(Schema.String),
   rootId: Schema.String,
   queue: Schema.String,
-  waitingFor: Schema.NullOr(WaitingFor)
+  waitingFor: Schema.NullOr(WaitingFor),
+  /** Its priority within its queue (higher is claimed first). */
+  priority: Schema.optional(Schema.Number),
+  /** What a paused run returns to when unpaused; on a running run, `running`: a pause asked of its engine. */
+  pausedFrom: Schema.optional(Schema.NullOr(Schema.Literal("queued", "running", "suspended")))
 }).annotations({ identifier: "Run" })
 
 /**
@@ -175,7 +179,9 @@ export const StartRun = Schema.Struct({
   version: Schema.optional(Schema.String),
   input: Schema.Unknown,
   /** The run's id (default: a random UUID). */
-  runId: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200)))
+  runId: Schema.optional(Schema.String.pipe(Schema.minLength(1), Schema.maxLength(200))),
+  /** The run's priority within its queue (default 0): higher is claimed first. */
+  priority: Schema.optional(Schema.Int.pipe(Schema.between(-(2 ** 31 - 1), 2 ** 31 - 1)))
 })
 
 /**

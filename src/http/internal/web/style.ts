@@ -53,6 +53,7 @@ td.error-cell { color: var(--red); max-width: 380px; overflow: hidden; text-over
 .badge.running { background: #e7eefc; color: var(--blue); }
 .badge.running::before { content: ""; display: inline-block; width: 7px; height: 7px; border-radius: 50%; background: var(--blue); margin-right: 5px; animation: pulse 1s infinite; }
 .badge.suspended { background: #fff3d9; color: #9a6600; }
+.badge.paused { background: #f1e8fb; color: #6b3fa0; }
 .badge.completed { background: #e3f5ea; color: var(--green); }
 .badge.failed { background: #fbe6e6; color: var(--red); }
 .badge.cancelled { background: #eceef2; color: #5b6475; text-decoration: line-through; }

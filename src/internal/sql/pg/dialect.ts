@@ -8,7 +8,16 @@
 import type { SqlError } from "@effect/sql/SqlError"
 import type { Effect, Scope, Stream } from "effect"
 import type { PersistenceError } from "../../../Errors.js"
-import type { NewRun, RecordSignalResult, RunFilter, RunStatus, StepRecord } from "../../../SnapshotStore.js"
+import type {
+  NewRun,
+  PausedFrom,
+  PauseResult,
+  RecordSignalResult,
+  RunFilter,
+  RunStatus,
+  StepRecord,
+  UnpauseResult
+} from "../../../SnapshotStore.js"
 import type { Row, RowDecodeError } from "../schema.js"
 
 /** A new run's row. */
@@ -38,6 +47,7 @@ export interface StatusRow {
   readonly owner: string | null
   readonly leaseUntil: number | null
   readonly rootId: string
+  readonly pausedFrom: PausedFrom | null
 }
 
 /** The record filter with its text encoded. */
@@ -70,6 +80,11 @@ export interface Queries {
     /** Owners known dead: their running runs are orphaned whatever their lease. */
     readonly takeOverFrom: ReadonlyArray<string>
     readonly limit: number
+    /** Orphaned runs taken up this many times already are ended failed instead (dead letters); none when `null`. */
+    readonly maxRecoveryAttempts: number | null
+    readonly deadExpiresAt: number | null
+    /** A queue's rate limit: its starts counted and recorded under a lock of the queue (see `ClaimFilter`). */
+    readonly rateLimit: { readonly queue: string; readonly limit: number; readonly periodMillis: number } | null
   }) => Effect.Effect<ReadonlyArray<Row>, SqlError>
   /** The distinct owners of running runs whose lease lives past `now`. */
   readonly holders: (now: number) => Effect.Effect<ReadonlyArray<Row>, SqlError>
@@ -119,6 +134,10 @@ export interface Queries {
     readonly stepKey: string
   }) => Effect.Effect<{ readonly held: boolean; readonly signal: Row | undefined }, SqlError>
   readonly signals: (runId: string) => Effect.Effect<ReadonlyArray<Row>, SqlError>
+  /** Pauses the run under a lock of its row (see `SnapshotStore`'s `pauseRun`). */
+  readonly pauseRun: (runId: string, now: number) => Effect.Effect<PauseResult, SqlError | RowDecodeError>
+  /** Unpauses the run; its status row read when nothing was paused. */
+  readonly unpauseRun: (runId: string, now: number) => Effect.Effect<UnpauseResult, SqlError | RowDecodeError>
 }
 
 /** One database's way of storing runs. */

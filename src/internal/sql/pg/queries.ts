@@ -26,12 +26,12 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Effect } from "effect"
 import * as RunStatus from "../../../RunStatus.js"
-import type { RecordSignalResult } from "../../../SnapshotStore.js"
+import type { PausedFrom, PauseResult, RecordSignalResult, UnpauseResult } from "../../../SnapshotStore.js"
 import type { Queries, StatusRow } from "./dialect.js"
 import { type Row, RowDecodeError } from "../schema.js"
 import { listStatement } from "./list.js"
 import { type Bound, type Names, number } from "./sql.js"
-import { claimStatements, readStatements, signalStatements, writeStatements } from "./statements.js"
+import { claimStatements, controlStatements, readStatements, signalStatements, writeStatements } from "./statements.js"
 
 /** Sending statements on the client: their rows, or the count one returns; the channel wake-ups go to. */
 interface Exec {
@@ -52,7 +52,10 @@ const toStatus = (row: Row | undefined): StatusRow | undefined => {
     status: row.status,
     owner: typeof row.owner === "string" ? row.owner : null,
     leaseUntil: number("runs", "lease_until", row.lease_until),
-    rootId: row.root_id
+    rootId: row.root_id,
+    pausedFrom: row.paused_from === "queued" || row.paused_from === "running" || row.paused_from === "suspended"
+      ? row.paused_from
+      : null
   }
 }
 const statusRow = (effect: Effect.Effect<ReadonlyArray<Row>, SqlError>) =>
@@ -64,13 +67,14 @@ const statusRow = (effect: Effect.Effect<ReadonlyArray<Row>, SqlError>) =>
 
 /** The queries that create, claim and write runs. */
 const writeQueries = (
-  { channel, count, rows }: Exec,
+  { channel, count, rows, sql }: Exec,
   n: Names
 ): Pick<
   Queries,
   "insertRun" | "claim" | "statusOf" | "claimNext" | "holders" | "heartbeat" | "appendStep" | "pause" | "finish" | "cancel"
 > => {
-  const { claim, claimNext, heartbeat, holders, insertClaimed, insertQueued, statusOf } = claimStatements(n)
+  const { claim, claimNext, heartbeat, holders, insertClaimed, insertQueued, lockQueue, startsCount, startsInsert, statusOf } =
+    claimStatements(n)
   const { appendPlain, appendWithSnapshot, cancel, finish, release, suspend } = writeStatements(n)
   return {
     insertRun: (p) =>
@@ -90,6 +94,7 @@ const writeQueries = (
           generation: p.generation,
           traceContext: p.run.traceContext,
           templateFingerprint: p.run.templateFingerprint ?? null,
+          priority: p.run.priority ?? 0,
           state: p.state,
           channel
         }))
@@ -99,21 +104,38 @@ const writeQueries = (
 
     statusOf: (runId) => statusRow(Effect.suspend(() => rows(statusOf({ runId })))),
 
-    claimNext: (p) =>
-      Effect.suspend(() =>
-        rows(claimNext({
-          names: p.templates.map((t) => t.name),
-          versions: p.templates.map((t) => t.version),
-          now: p.now,
-          queues: p.queues,
-          everyQueue: p.recoverQueues === null,
-          recoverQueues: p.recoverQueues ?? [],
-          takeOverFrom: p.takeOverFrom,
-          limit: p.limit,
-          owner: p.owner,
-          leaseUntil: p.leaseUntil
-        }))
-      ),
+    claimNext: (p) => {
+      const claimWith = (queuedLimit: number) =>
+        Effect.suspend(() =>
+          rows(claimNext({
+            names: p.templates.map((t) => t.name),
+            versions: p.templates.map((t) => t.version),
+            now: p.now,
+            queues: p.queues,
+            everyQueue: p.recoverQueues === null,
+            recoverQueues: p.recoverQueues ?? [],
+            takeOverFrom: p.takeOverFrom,
+            limit: p.limit,
+            queuedLimit: Math.min(p.limit, queuedLimit),
+            owner: p.owner,
+            leaseUntil: p.leaseUntil,
+            maxRecoveryAttempts: p.maxRecoveryAttempts,
+            deadExpiresAt: p.deadExpiresAt
+          }))
+        )
+      const rate = p.rateLimit
+      if (rate === null) return claimWith(p.limit)
+      // the queue's starts counted, the claim made and its starts recorded under one lock of the queue
+      const since = p.now - rate.periodMillis
+      return sql.withTransaction(Effect.gen(function*() {
+        yield* rows(lockQueue({ key: `${n.starts}/${rate.queue}` }))
+        const started = Number((yield* rows(startsCount({ queue: rate.queue, since })))[0]?.n ?? 0)
+        const claimed = yield* claimWith(Math.max(0, rate.limit - started))
+        const count = claimed.filter((row) => row.claim_kind === "queued" && row.status === "running").length
+        if (count > 0) yield* rows(startsInsert({ queue: rate.queue, now: p.now, count }))
+        return claimed
+      }))
+    },
 
     holders: (now) => Effect.suspend(() => rows(holders({ now }))),
 
@@ -195,7 +217,51 @@ const readQueries = (
         }))
       ),
 
-    signals: (runId) => Effect.suspend(() => rows(signals({ runId })))
+    signals: (runId) => Effect.suspend(() => rows(signals({ runId }))),
+
+    ...controlQueries({ channel, count, rows, sql }, n, lockRun)
+  }
+}
+
+/** Pausing (under a lock of the run's row) and unpausing. */
+const controlQueries = (
+  { channel, rows, sql }: Exec,
+  n: Names,
+  lockRun: (values: Readonly<Record<string, unknown>>) => Bound
+): Pick<Queries, "pauseRun" | "unpauseRun"> => {
+  const { pauseAsk, pauseNow, unpause } = controlStatements(n)
+  const { statusOf } = claimStatements(n)
+  return {
+    pauseRun: (runId, now) =>
+      sql.withTransaction(
+        Effect.flatMap(statusRow(Effect.suspend(() => rows(lockRun({ runId })))), (run): Effect.Effect<PauseResult, SqlError> => {
+          if (run === undefined) return Effect.succeed({ _tag: "NotFound" })
+          if (RunStatus.isFinal(run.status)) return Effect.succeed({ _tag: "Finished", status: run.status })
+          if (run.status === "paused") return Effect.succeed({ _tag: "Paused", from: run.pausedFrom ?? "queued" })
+          if (run.status === "running" && run.owner !== null && (run.leaseUntil ?? 0) > now) {
+            const owner = run.owner
+            const asked = run.pausedFrom === null ? rows(pauseAsk({ runId })) : Effect.void
+            return Effect.as(asked, { _tag: "Pausing", owner })
+          }
+          const from = run.status
+          return Effect.as(rows(pauseNow({ runId, now })), { _tag: "Paused", from })
+        })
+      ),
+
+    unpauseRun: (runId, now) =>
+      Effect.flatMap(
+        Effect.suspend(() => rows(unpause({ runId, now, channel }))),
+        (done): Effect.Effect<UnpauseResult, SqlError | RowDecodeError> => {
+          const status = done[0]?.status
+          if (status === "queued" || status === "running" || status === "suspended") {
+            return Effect.succeed({ _tag: "Unpaused", status: status satisfies PausedFrom })
+          }
+          return Effect.map(
+            statusRow(Effect.suspend(() => rows(statusOf({ runId })))),
+            (run): UnpauseResult => run === undefined ? { _tag: "NotFound" } : { _tag: "NotPaused", status: run.status }
+          )
+        }
+      )
   }
 }
 

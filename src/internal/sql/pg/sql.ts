@@ -15,6 +15,7 @@ export interface Names {
   readonly steps: string
   readonly snapshots: string
   readonly signals: string
+  readonly starts: string
 }
 
 /** A PostgreSQL identifier, quoted. */
@@ -23,7 +24,13 @@ export const quote = (identifier: string): string => `"${identifier.replaceAll("
 /** The tables of `prefix` (e.g. `weft_`) in `schema` (the connection's search path when `undefined`). */
 export const names = (prefix: string, schema: string | undefined): Names => {
   const name = (table: string) => schema === undefined ? quote(prefix + table) : `${quote(schema)}.${quote(prefix + table)}`
-  return { runs: name("runs"), steps: name("steps"), snapshots: name("snapshots"), signals: name("signals") }
+  return {
+    runs: name("runs"),
+    steps: name("steps"),
+    snapshots: name("snapshots"),
+    signals: name("signals"),
+    starts: name("queue_starts")
+  }
 }
 
 /** The statuses of an active run, as an SQL list. */
@@ -35,9 +42,13 @@ export const statuses: ReadonlyArray<string> = RunStatus.all
 /** A running run nobody holds at `now`: no owner, or a lease that has passed (each part on an index). */
 export const leasePassed = (now: string) => `(owner IS NULL OR lease_until IS NULL OR lease_until <= ${now})`
 
-/** What a claim sets: running, owned, leased, its generation bumped, its wait cleared. */
+/**
+ * What a claim sets: running, owned, leased, its generation bumped, its wait cleared; a claim of a run whose
+ * execution died (running, owned) is one more recovery attempt.
+ */
 export const take = "status = 'running', owner = $owner, lease_until = $leaseUntil, generation = generation + 1, " +
-  "wake_at = NULL, waiting_for = NULL"
+  "wake_at = NULL, waiting_for = NULL, " +
+  "recovery_attempts = recovery_attempts + (CASE WHEN status = 'running' AND owner IS NOT NULL THEN 1 ELSE 0 END)"
 
 /** `columns` (a comma-separated list) each prefixed with `alias.`. */
 export const qualified = (alias: string, columns: string) =>

@@ -13,9 +13,9 @@ export const claimStatements = (n: Names) => {
   const insertRun = (queued: boolean) =>
     statement(`WITH r AS (
   INSERT INTO ${n.runs} (run_id, template_name, template_version, status, seq, created_at, updated_at, timeout_ms,
-    elapsed_ms, parent_id, root_id, queue, owner, lease_until, generation, trace_context, template_fingerprint)
+    elapsed_ms, parent_id, root_id, queue, owner, lease_until, generation, trace_context, template_fingerprint, priority)
   VALUES ($runId, $templateName, $templateVersion, $status, 0, $createdAt, $createdAt, $timeoutMillis, 0, $parentId,
-    $rootId, $queue, $owner, $leaseUntil, $generation, $traceContext, $templateFingerprint)
+    $rootId, $queue, $owner, $leaseUntil, $generation, $traceContext, $templateFingerprint, $priority)
   ON CONFLICT (run_id) DO NOTHING
   RETURNING run_id
 ), done AS (
@@ -28,11 +28,11 @@ SELECT (SELECT count(*) FROM done)${queued ? ` + 0 * ${notifyCount}` : ""} AS n`
   const insertClaimed = insertRun(false)
 
   const claim = statement(`UPDATE ${n.runs} SET ${take}
-WHERE run_id = $runId AND status IN ${active}
+WHERE run_id = $runId AND status IN ${active} AND status <> 'paused' AND paused_from IS NULL
   AND (owner IS NULL OR lease_until IS NULL OR lease_until <= $now OR owner = $takeOverFrom)
 RETURNING ${runColumns}`)
 
-  const statusOf = statement(`SELECT status, owner, lease_until, root_id FROM ${n.runs} WHERE run_id = $runId`)
+  const statusOf = statement(`SELECT status, owner, lease_until, root_id, paused_from FROM ${n.runs} WHERE run_id = $runId`)
 
   /**
    * One CTE per kind of claimable run, each on its own index (a run whose
@@ -41,38 +41,65 @@ RETURNING ${runColumns}`)
    * cost follows the claimable runs, never the finished ones; each locks
    * its candidates `SKIP LOCKED`; the oldest of them are taken.
    */
-  const candidates = (name: string, condition: string) =>
+  const candidates = (name: string, condition: string, limit = "$limit") =>
     `${name} AS (
-  SELECT run_id, created_at FROM ${n.runs}
+  SELECT run_id, priority, created_at, '${name}' AS kind FROM ${n.runs}
   WHERE ${condition} AND parent_id IS NULL
     AND (template_name, template_version) IN (SELECT * FROM unnest($names::text[], $versions::text[]))
-  ORDER BY created_at, run_id
-  LIMIT $limit
+  ORDER BY priority DESC, created_at, run_id
+  LIMIT ${limit}
   FOR UPDATE SKIP LOCKED
 )`
   const recoverable = "($everyQueue OR queue = ANY ($recoverQueues::text[]))"
-  const claimNext = statement(`WITH ${
-    candidates("orphaned", `status = 'running' AND (${leasePassed("$now")} OR owner = ANY ($takeOverFrom::text[])) AND ${recoverable}`)
+  const deadLetterJson = `json_build_object('tag', 'RecoveryAttemptsExceeded', 'message', 'Run "' || r.run_id ||
+    '" was taken up ' || r.recovery_attempts || ' times after its execution died, and died each time (maxRecoveryAttempts ' ||
+    $maxRecoveryAttempts::integer || '): ended as failed (a dead letter)', 'data', json_build_object('runId', r.run_id,
+    'attempts', r.recovery_attempts, 'maxRecoveryAttempts', $maxRecoveryAttempts::integer))::text`
+  /** An orphaned run (running, owned: its execution died) already taken up the most times allowed. */
+  const dead = "r.status = 'running' AND r.owner IS NOT NULL AND r.recovery_attempts >= $maxRecoveryAttempts::integer"
+  const claimNext = statement(`WITH parked AS (
+  UPDATE ${n.runs} SET status = 'paused', owner = NULL, lease_until = NULL, updated_at = $now
+  WHERE status = 'running' AND paused_from IS NOT NULL AND ${leasePassed("$now")}
+  RETURNING run_id
+), ${
+    candidates(
+      "orphaned",
+      `status = 'running' AND paused_from IS NULL AND (${leasePassed("$now")} OR owner = ANY ($takeOverFrom::text[])) AND ${recoverable}`
+    )
   },
 ${candidates("due", `status = 'suspended' AND wake_at <= $now AND ${recoverable}`)},
-${candidates("queued", "status = 'queued' AND queue = ANY ($queues::text[])")},
+${candidates("queued", "status = 'queued' AND queue = ANY ($queues::text[])", "$queuedLimit")},
 c AS (
-  SELECT run_id FROM (SELECT * FROM orphaned UNION ALL SELECT * FROM due UNION ALL SELECT * FROM queued) x
-  ORDER BY created_at, run_id
+  SELECT run_id, kind FROM (SELECT * FROM orphaned UNION ALL SELECT * FROM due UNION ALL SELECT * FROM queued) x
+  ORDER BY priority DESC, created_at, run_id
   LIMIT $limit
 )
-UPDATE ${n.runs} r SET status = 'running', owner = $owner, lease_until = $leaseUntil, generation = r.generation + 1,
-  wake_at = NULL, waiting_for = NULL
+UPDATE ${n.runs} r SET status = CASE WHEN ${dead} THEN 'failed' ELSE 'running' END,
+  owner = CASE WHEN ${dead} THEN NULL ELSE $owner END,
+  lease_until = CASE WHEN ${dead} THEN NULL ELSE $leaseUntil::bigint END,
+  error = CASE WHEN ${dead} THEN ${deadLetterJson} ELSE r.error END,
+  expires_at = CASE WHEN ${dead} THEN $deadExpiresAt::bigint ELSE r.expires_at END,
+  updated_at = CASE WHEN ${dead} THEN $now ELSE r.updated_at END,
+  generation = r.generation + 1, wake_at = NULL, waiting_for = NULL,
+  recovery_attempts = r.recovery_attempts + (CASE WHEN r.status = 'running' AND r.owner IS NOT NULL THEN 1 ELSE 0 END)
 FROM c WHERE r.run_id = c.run_id
-RETURNING ${qualified("r", runColumns)}`)
+RETURNING ${qualified("r", runColumns)}, c.kind AS claim_kind`)
 
   const heartbeat = statement(`UPDATE ${n.runs}
 SET elapsed_ms = elapsed_ms + GREATEST(0, $leaseUntil - COALESCE(lease_until, $leaseUntil)), lease_until = $leaseUntil
 WHERE owner = $owner AND status = 'running'
-RETURNING run_id, generation`)
+RETURNING run_id, generation, paused_from`)
   const holders = statement(`SELECT DISTINCT owner FROM ${n.runs} WHERE status = 'running' AND owner IS NOT NULL
   AND lease_until > $now`)
-  return { insertQueued, insertClaimed, claim, statusOf, claimNext, heartbeat, holders }
+  /** Rate limits: a queue's starts, under a lock of the queue for the transaction (concurrent claimers wait). */
+  const lockQueue = statement(`SELECT pg_advisory_xact_lock(hashtext($key)) AS locked`)
+  const startsCount = statement(`WITH pruned AS (
+  DELETE FROM ${n.starts} WHERE queue = $queue AND started_at <= $since
+)
+SELECT count(*) AS n FROM ${n.starts} WHERE queue = $queue AND started_at > $since`)
+  const startsInsert = statement(`INSERT INTO ${n.starts} (queue, started_at)
+SELECT $queue::text, $now::bigint FROM generate_series(1, $count::integer)`)
+  return { insertQueued, insertClaimed, claim, statusOf, claimNext, heartbeat, holders, lockQueue, startsCount, startsInsert }
 }
 
 /** The fenced writes of a run's owner, and cancellation. */
@@ -100,8 +127,10 @@ RETURNING seq`)
 
   const pause = (release: boolean) =>
     statement(`WITH done AS (
-  UPDATE ${n.runs} SET status = $status, owner = NULL, lease_until = NULL, updated_at = $updatedAt,
-    elapsed_ms = elapsed_ms + $elapsedMillis, wake_at = $wakeAt, waiting_for = $waitingFor
+  UPDATE ${n.runs} SET status = CASE WHEN paused_from IS NULL THEN $status::text ELSE 'paused' END,
+    paused_from = CASE WHEN paused_from IS NULL THEN NULL ELSE $status::text END, owner = NULL, lease_until = NULL,
+    updated_at = $updatedAt, elapsed_ms = elapsed_ms + $elapsedMillis, wake_at = $wakeAt, waiting_for = $waitingFor,
+    recovery_attempts = 0
   WHERE run_id = $runId AND status = 'running' AND generation = $generation
   RETURNING run_id
 )${release ? notify : ""}
@@ -110,7 +139,7 @@ SELECT (SELECT count(*) FROM done)${release ? ` + 0 * ${notifyCount}` : ""} AS n
   const release = pause(true)
 
   const finish = statement(`UPDATE ${n.runs} SET status = $status, error = $error, expires_at = $expiresAt, owner = NULL,
-  lease_until = NULL, wake_at = NULL, waiting_for = NULL, updated_at = $updatedAt,
+  lease_until = NULL, wake_at = NULL, waiting_for = NULL, paused_from = NULL, updated_at = $updatedAt,
   elapsed_ms = elapsed_ms + $elapsedMillis
 WHERE run_id = $runId AND status = 'running' AND generation = $generation
 RETURNING run_id`)
@@ -123,7 +152,7 @@ RETURNING run_id`)
   SELECT r.run_id FROM ${n.runs} r JOIN tree t ON r.parent_id = t.run_id
 )
 UPDATE ${n.runs} SET status = 'cancelled', updated_at = $now, expires_at = $expiresAt, owner = NULL,
-  lease_until = NULL, wake_at = NULL, waiting_for = NULL
+  lease_until = NULL, wake_at = NULL, waiting_for = NULL, paused_from = NULL
 WHERE run_id IN (SELECT run_id FROM tree) AND status IN ${active}
 RETURNING run_id`)
   return { appendPlain, appendWithSnapshot, suspend, release, finish, cancel }
@@ -155,7 +184,7 @@ SELECT count(*) AS n FROM gone`)
 
 /** Signals: recording (under a lock of the run), taking, listing. */
 export const signalStatements = (n: Names) => {
-  const lockRun = statement(`SELECT status, owner, lease_until, root_id FROM ${n.runs} WHERE run_id = $runId
+  const lockRun = statement(`SELECT status, owner, lease_until, root_id, paused_from FROM ${n.runs} WHERE run_id = $runId
 FOR NO KEY UPDATE`)
   const insertSignal = statement(`WITH done AS (
   INSERT INTO ${n.signals} (run_id, name, payload, received_at, consumed_by)
@@ -166,7 +195,8 @@ FOR NO KEY UPDATE`)
   RETURNING id
 ), woken AS (
   UPDATE ${n.runs} SET wake_at = LEAST(COALESCE(wake_at, $receivedAt), $receivedAt)
-  WHERE run_id = $rootId AND status = 'suspended' AND EXISTS (SELECT 1 FROM done)
+  WHERE run_id = $rootId AND (status = 'suspended' OR (status = 'paused' AND paused_from = 'suspended'))
+    AND EXISTS (SELECT 1 FROM done)
 )${notify}
 SELECT (SELECT count(*) FROM done) + 0 * ${notifyCount} AS n`)
 
@@ -197,4 +227,19 @@ SELECT 'taken', ${signalFields} FROM taken`)
 
   const signals = statement(`SELECT ${signalColumns} FROM ${n.signals} WHERE run_id = $runId ORDER BY id`)
   return { lockRun, insertSignal, takeSignal, signals }
+}
+
+/** Pausing and unpausing runs (a pause under a lock of the run: see `lockRun`). */
+export const controlStatements = (n: Names) => {
+  const pauseAsk = statement(`UPDATE ${n.runs} SET paused_from = 'running' WHERE run_id = $runId`)
+  const pauseNow = statement(`UPDATE ${n.runs} SET status = 'paused', paused_from = status, owner = NULL,
+  lease_until = NULL, updated_at = GREATEST(updated_at, $now) WHERE run_id = $runId`)
+  const unpause = statement(`WITH done AS (
+  UPDATE ${n.runs} SET status = CASE WHEN status = 'paused' THEN paused_from ELSE status END, paused_from = NULL,
+    updated_at = GREATEST(updated_at, $now)
+  WHERE run_id = $runId AND paused_from IS NOT NULL AND status IN ('paused', 'running')
+  RETURNING status
+)${notify}
+SELECT d.status, ${notifyCount} AS n FROM done d`)
+  return { pauseAsk, pauseNow, unpause }
 }

@@ -32,7 +32,8 @@ import * as RunStatus from "../../../RunStatus.js"
 import type { Connection } from "./connection.js"
 import { fromDriver } from "./errors.js"
 import { makeGroupCommit, refusal } from "./groupCommit.js"
-import { claimNextSql, prepareStatements, runSelect } from "./statements.js"
+import { claimNextIn, pauseRunIn, type StatusRow, unpauseRunIn } from "./control.js"
+import { prepareStatements, runSelect } from "./statements.js"
 
 type Fenced = RunCancelled | LeaseLost
 
@@ -42,13 +43,7 @@ const isFenced = (u: unknown): u is Fenced => u instanceof RunCancelled || u ins
 const fenced = (result: Fenced | undefined): Effect.Effect<void, Fenced> =>
   result === undefined ? Effect.void : Effect.fail(result)
 
-interface StatusRow {
-  readonly status: RunStatus.RunStatus
-  readonly owner: string | null
-  readonly lease_until: number | null
-  readonly generation: number
-  readonly root_id: string
-}
+
 
 /**
  * Builds the store on an open connection whose schema is current. The
@@ -106,7 +101,8 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
                 claim?.leaseUntil ?? null,
                 claim === null ? 0 : 1,
                 run.traceContext,
-                run.templateFingerprint ?? null
+                run.templateFingerprint ?? null,
+                run.priority ?? 0
               ).changes === 1
               if (inserted) st.upsertSnapshot.run(run.runId, 0, stateJson)
               return inserted
@@ -127,44 +123,24 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
             if (row === undefined) return { claimed: false, reason: "not-found", owner: null, leaseUntil: null }
             const reason = RunStatus.isFinal(row.status)
               ? "finished"
+              : row.status === "paused" || row.paused_from !== null
+              ? "paused"
               : "held"
             return { claimed: false, reason, owner: row.owner, leaseUntil: row.lease_until }
           })),
 
       claimNext: (owner, now, leaseUntil, filter) =>
-        op("claimNext", () => {
-          const limit = Math.max(0, Math.floor(filter.limit))
-          if (filter.templates.length === 0 || limit === 0) return []
-          const queues = filter.queues ?? []
-          const recover = filter.recoverQueues
-          const dead = filter.takeOverFrom ?? []
-          const candidates = connection.prepare(claimNextSql(filter.templates.length, queues.length, recover?.length, dead.length))
-            .pluck(true)
-          const params = [
-            ...filter.templates.flatMap((t) => [t.name, t.version]),
-            now,
-            ...dead,
-            now,
-            ...(recover ?? []),
-            ...queues,
-            limit
-          ]
-          return connection.write(() => {
-            const ids = candidates.all(...params) as ReadonlyArray<string>
-            return ids.map((runId) => {
-              st.take.run({ runId, owner, leaseUntil })
-              return claimed(runId, owner)
-            })
-          })
-        }),
+        op("claimNext", () => claimNextIn(connection, st, claimed, owner, now, leaseUntil, filter)),
 
       holders: (now) => op("holders", () => st.holders.pluck(true).all(now) as ReadonlyArray<string>),
 
       heartbeat: (owner, leaseUntil) =>
         connection.run("heartbeat", () => {
           connection.checkFile("heartbeat", true)
-          const rows = st.heartbeat.all(leaseUntil, leaseUntil, leaseUntil, owner) as ReadonlyArray<{ run_id: string; generation: number }>
-          return rows.map((row) => ({ runId: row.run_id, generation: row.generation }))
+          const rows = st.heartbeat.all(leaseUntil, leaseUntil, leaseUntil, owner) as ReadonlyArray<
+            { run_id: string; generation: number; paused_from: string | null }
+          >
+          return rows.map((row) => ({ runId: row.run_id, generation: row.generation, pauseAsked: row.paused_from !== null }))
         }),
 
       appendStep: group.appendStep,
@@ -172,15 +148,15 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
       pause: (runId, lease, pause, at) =>
         fencedOp("pause", () => {
           const suspend = pause._tag === "Suspend"
-          const changes = st.pause.run(
-            suspend ? "suspended" : "running",
-            at.updatedAt,
-            at.elapsedMillis,
-            suspend ? pause.wakeAt : null,
-            suspend ? toJson(pause.waitingFor) : null,
+          const changes = st.pause.run({
+            status: suspend ? "suspended" : "running",
+            updatedAt: at.updatedAt,
+            elapsedMillis: at.elapsedMillis,
+            wakeAt: suspend ? pause.wakeAt : null,
+            waitingFor: suspend ? toJson(pause.waitingFor) : null,
             runId,
-            lease.generation
-          ).changes
+            generation: lease.generation
+          }).changes
           return changes === 1 ? undefined : refusal(st, runId, lease)
         }),
 
@@ -209,6 +185,10 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
             const rows = st.cancel.all(runId, now, expiresAt) as ReadonlyArray<{ readonly run_id: string }>
             return { _tag: "Cancelled", runIds: rows.map((r) => r.run_id) }
           })),
+
+      pauseRun: (runId, now) => op("pauseRun", () => connection.write(() => pauseRunIn(st, statusOf(runId), runId, now))),
+
+      unpauseRun: (runId, now) => op("unpauseRun", () => connection.write(() => unpauseRunIn(st, statusOf, runId, now))),
 
       load: (runId) =>
         op("load", () =>
@@ -301,7 +281,7 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
       if (filter.wakeBefore !== undefined) where.push(sql`r.status = 'suspended' AND r.wake_at <= ${filter.wakeBefore}`)
       if (at !== undefined) {
         where.push(sql`(r.status = 'queued'
-  OR (r.status = 'running' AND (r.owner IS NULL OR COALESCE(r.lease_until, 0) <= ${at}))
+  OR (r.status = 'running' AND r.paused_from IS NULL AND (r.owner IS NULL OR COALESCE(r.lease_until, 0) <= ${at}))
   OR (r.status = 'suspended' AND r.wake_at <= ${at}))`)
       }
       if (filter.queue !== undefined) where.push(sql`r.queue = ${filter.queue}`)

@@ -7,7 +7,15 @@
  */
 import type { Status } from "./types"
 
-export const STATUSES: ReadonlyArray<Status> = ["queued", "running", "suspended", "completed", "failed", "cancelled"]
+export const STATUSES: ReadonlyArray<Status> = [
+  "queued",
+  "running",
+  "suspended",
+  "paused",
+  "completed",
+  "failed",
+  "cancelled"
+]
 export const TOKEN_KEY = "weft.token"
 
 export const app = document.getElementById("app") as HTMLElement

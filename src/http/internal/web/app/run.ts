@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { api, errorBox, stream } from "./api"
+import { api, type ApiError, errorBox, stream } from "./api"
 import {
   app,
   badge,
@@ -131,7 +131,7 @@ export function runPage(runId: string): void {
       h("dt", null, "Steps"), h("dd", null, String(view.trace.length)),
       run.parentId ? [h("dt", null, "Parent"), h("dd", null, link(runHref(run.parentId), h("code", null, run.parentId)))] : null,
       run.queue && run.queue !== "default" ? [h("dt", null, "Queue"), h("dd", null, run.queue)] : null,
-      run.status === "suspended" && detail.waitingFor ? [h("dt", null, "Waiting for"), h("dd", null,
+      (run.status === "suspended" || run.pausedFrom === "suspended") && detail.waitingFor ? [h("dt", null, "Waiting for"), h("dd", null,
         detail.waitingFor.signal ? ["signal ", h("code", null, detail.waitingFor.signal)] : "a timer",
         detail.waitingFor.deadline ? ", until " + time(detail.waitingFor.deadline) : "")] : null,
       run.expiresAt ? [h("dt", null, "Expires"), h("dd", null, time(run.expiresAt))] : null))
@@ -145,7 +145,7 @@ export function runPage(runId: string): void {
     const status = detail.run.status
     const note = h("span", { class: "muted", id: "action-note" })
     let cancel: HTMLButtonElement | null = null
-    if (status === "queued" || status === "running" || status === "suspended") {
+    if (status === "queued" || status === "running" || status === "suspended" || status === "paused") {
       const button: HTMLButtonElement = h("button", {
         class: "danger",
         id: "cancel",
@@ -171,7 +171,7 @@ export function runPage(runId: string): void {
     let resume: HTMLButtonElement | null = null
     if (status === "suspended") {
       const button: HTMLButtonElement = h("button", {
-        id: "resume",
+        id: "resume", title: "Continue from the last checkpoint",
         onclick: () => {
           button.disabled = true
           api("POST", "/runs/" + enc(runId) + "/resume").then(() => {
@@ -181,13 +181,13 @@ export function runPage(runId: string): void {
             button.disabled = false
             fill(problem, errorBox(error))
           })
-        },
-        title: "Continue from the last checkpoint"
+        }
       }, "Resume")
       resume = button
     }
-    fill(actions, cancel, resume, note)
+    fill(actions, cancel, resume, controlButton(runId, detail, note, load, (e) => fill(problem, errorBox(e))), note)
   }
+
 
   function waitsToShow(detail: RunDetail): ReadonlyArray<Wait> {
     const run = detail.run
@@ -212,7 +212,7 @@ export function runPage(runId: string): void {
     const detail = view.detail
     if (!detail) return
     const run = detail.run
-    const waits = run.status === "suspended" ? waitsToShow(detail) : []
+    const waits = run.status === "suspended" || run.pausedFrom === "suspended" ? waitsToShow(detail) : []
     const key = run.status + "|" + waits.map((w) => w.signal).join(",")
     if (key === view.signalKey) return
     view.signalKey = key
@@ -370,4 +370,35 @@ export function runPage(runId: string): void {
     if (ticker !== null) clearInterval(ticker)
   }
   load()
+}
+
+/** Pause (an active run not paused yet) or Unpause (a paused run, or one whose pause is still being asked). */
+function controlButton(
+  runId: string,
+  detail: RunDetail,
+  note: HTMLElement,
+  reload: () => void,
+  failed: (error: ApiError) => void
+): HTMLButtonElement | null {
+  const run = detail.run
+  const pausing = run.status === "running" && run.pausedFrom === "running"
+  const paused = run.status === "paused" || pausing
+  if (!paused && run.status !== "queued" && run.status !== "running" && run.status !== "suspended") return null
+  if (pausing) note.textContent = "Pausing: it stops after its step in flight."
+  const action = paused ? "unpause" : "pause"
+  const button: HTMLButtonElement = h("button", {
+    id: action,
+    title: paused ? "Let the run go on from where it was" : "Hold the run back: an executing one finishes its step first",
+    onclick: () => {
+      button.disabled = true
+      api("POST", "/runs/" + enc(runId) + "/" + action).then(() => {
+        note.textContent = paused ? "Unpaused." : "Paused."
+        reload()
+      }, (error) => {
+        button.disabled = false
+        failed(error)
+      })
+    }
+  }, paused ? "Unpause" : "Pause")
+  return button
 }

@@ -25,6 +25,7 @@ import type { Run, RunPage, TemplateSummary } from "./types"
 function runRow(run: Run): HTMLTableRowElement {
   const note = run.error ? run.error.tag + ": " + run.error.message
     : run.status === "suspended" && run.waitingFor && run.waitingFor.signal ? "waiting for signal " + run.waitingFor.signal
+    : run.status === "paused" ? "paused (was " + (run.pausedFrom || "queued") + ")"
     : ""
   return h("tr", { "data-run": run.runId, "data-status": run.status },
     h("td", null, link(runHref(run.runId), h("code", null, run.runId))),

@@ -7,7 +7,7 @@
  */
 
 /** A run's status. */
-export type Status = "queued" | "running" | "suspended" | "completed" | "failed" | "cancelled"
+export type Status = "queued" | "running" | "suspended" | "paused" | "completed" | "failed" | "cancelled"
 
 /** An error as the API summarises it in runs and traces. */
 export interface ErrorSummary {
@@ -28,6 +28,9 @@ export interface Run {
   readonly parentId: string | null
   readonly queue: string
   readonly waitingFor: { readonly runId: string; readonly step: string; readonly signal: string | null } | null
+  /** What a paused run returns to; on a running run, `running`: a pause asked of its engine. */
+  readonly pausedFrom?: "queued" | "running" | "suspended" | null
+  readonly priority?: number
 }
 
 /** A run as it stands. */

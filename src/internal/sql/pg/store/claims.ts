@@ -74,7 +74,11 @@ export const claims = (io: Io): Pick<Service, "createRun" | "claim" | "claimNext
           if (status === undefined) return { claimed: false, reason: "not-found", owner: null, leaseUntil: null }
           return {
             claimed: false,
-            reason: isFinal(status.status) ? "finished" : "held",
+            reason: isFinal(status.status)
+              ? "finished"
+              : status.status === "paused" || status.pausedFrom !== null
+              ? "paused"
+              : "held",
             owner: status.owner === null ? null : decode(status.owner),
             leaseUntil: status.leaseUntil
           }
@@ -94,11 +98,19 @@ export const claims = (io: Io): Pick<Service, "createRun" | "claim" | "claimNext
           queues: (filter.queues ?? []).map(encode),
           recoverQueues: filter.recoverQueues === undefined ? null : filter.recoverQueues.map(encode),
           takeOverFrom: (filter.takeOverFrom ?? []).map(encode),
-          limit
+          limit,
+          maxRecoveryAttempts: filter.deadLetter?.maxRecoveryAttempts ?? null,
+          deadExpiresAt: filter.deadLetter?.expiresAt ?? null,
+          rateLimit: filter.rateLimit === undefined ? null : { ...filter.rateLimit, queue: encode(filter.rateLimit.queue) }
         }),
         (rows) =>
           rows.map(runOf)
-            .sort((a, b) => a.createdAt - b.createdAt || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0))
+            // dead letters were ended, not claimed
+            .filter((run) => run.status === "running")
+            .sort((a, b) =>
+              (b.priority ?? 0) - (a.priority ?? 0) || a.createdAt - b.createdAt ||
+              (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0)
+            )
             .map((run) => ({ lease: { owner, generation: run.generation }, run }))
       )
     },
@@ -119,7 +131,7 @@ export const claims = (io: Io): Pick<Service, "createRun" | "claim" | "claimNext
           if (typeof run.run_id !== "string" || !Number.isFinite(generation)) {
             throw new RowDecodeError("runs", "generation", "expected { run_id, generation }")
           }
-          return { runId: run.run_id, generation }
+          return { runId: run.run_id, generation, pauseAsked: run.paused_from !== null && run.paused_from !== undefined }
         }))
   }
 }

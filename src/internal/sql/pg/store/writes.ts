@@ -62,10 +62,16 @@ const cancelRun = (
   )
 }
 
-/** The fenced writes of a run's owner, and cancellation. */
-export const writes = (io: Io): Pick<Service, "appendStep" | "pause" | "finish" | "cancel"> => {
-  const { encode, fenced, json, q } = io
+/** The fenced writes of a run's owner, cancellation, pausing and unpausing. */
+export const writes = (
+  io: Io
+): Pick<Service, "appendStep" | "pause" | "finish" | "cancel" | "pauseRun" | "unpauseRun"> => {
+  const { encode, fenced, json, op, q } = io
   return {
+    pauseRun: (runId, now) => op("pauseRun", q.pauseRun(encode(runId), now)),
+
+    unpauseRun: (runId, now) => op("unpauseRun", q.unpauseRun(encode(runId), now)),
+
     appendStep: (step, lease, snapshot) =>
       Effect.flatMap(
         Effect.all([
