@@ -28,9 +28,9 @@ import type * as Template from "../../Template.js"
 import { isInternal } from "../../Trace.js"
 import { isTransient, retryTransient } from "./checkpoint.js"
 import { inputValidator, keyCodecs } from "./codecs.js"
-import type { ChildRuns, Entry, RunEnv, RunOutcome } from "./context.js"
-import { RunContext } from "./context.js"
+import { type ChildRuns, type Entry, RunContext, type RunEnv, type RunOutcome } from "./context.js"
 import { isSuspended, type Suspended } from "./durable.js"
+import { finishRun } from "./finish.js"
 import { summarize } from "./errors.js"
 import { isInternalKey, schemaKeyOf } from "./keys.js"
 import { isTracing, runSpan } from "./tracing.js"
@@ -114,7 +114,7 @@ export const create = (
       rootId: ctx.rootId,
       queue: ctx.queue,
       traceContext: ctx.traceContext,
-      templateFingerprint: fingerprintDigest(ctx.template)
+      templateFingerprint: fingerprintDigest(ctx.template), triggeredBy: ctx.triggeredBy
     }, ctx.storedState(), claim === null ? null : { owner: ctx.env.owner, leaseUntil: claim.leaseUntil }),
     (lease) => {
       if (lease !== null) ctx.lease = lease
@@ -293,7 +293,7 @@ export const execute = (ctx: RunContext, options: { readonly child: boolean }): 
 
       if (Exit.isSuccess(exit)) {
         const ending = yield* record(
-          store.finish(runId, ctx.lease, { status: "completed", error: null, expiresAt: retentionOf(env, now) }, at),
+          finishRun(ctx, { status: "completed", error: null, expiresAt: retentionOf(env, now) }, at),
           { _tag: "Completed", outcome: outcomeOf(ctx) } as const
         )
         if (ending._tag === "Completed" && env.listening()) {
@@ -331,7 +331,7 @@ export const execute = (ctx: RunContext, options: { readonly child: boolean }): 
       if (refused !== undefined) return refused
       const summary = summarize(failure)
       const ending = yield* record(
-        store.finish(runId, ctx.lease, { status: "failed", error: summary, expiresAt: retentionOf(env, now) }, at),
+        finishRun(ctx, { status: "failed", error: summary, expiresAt: retentionOf(env, now) }, at),
         { _tag: "Failed", error: failure, summary } as const
       )
       if (ending._tag === "Failed") yield* env.publish({ _tag: "RunFailed", runId, error: summary, at: now })

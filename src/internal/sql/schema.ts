@@ -46,13 +46,18 @@ export const tables = {
   steps: "weft_steps",
   snapshots: "weft_snapshots",
   signals: "weft_signals",
+  schedules: "weft_schedules",
   migrations: "weft_migrations"
 } as const
 
 /** The columns of `weft_runs`, in the order the row readers expect them (`SELECT ${runColumns}`). */
 export const runColumns = "run_id, template_name, template_version, status, seq, created_at, updated_at, " +
   "expires_at, error, timeout_ms, elapsed_ms, wake_at, waiting_for, parent_id, root_id, queue, owner, " +
-  "lease_until, generation, trace_context, template_fingerprint"
+  "lease_until, generation, trace_context, template_fingerprint, triggered_by"
+
+/** The columns of `weft_schedules`, in the order {@link toScheduleRecord} reads them. */
+export const scheduleColumns = "name, template_name, template_version, cron, time_zone, input, overlap, catch_up, " +
+  "catch_up_max, queue, paused, created_at, updated_at, last_tick, last_run_id, buffered_tick"
 
 /** The columns of `weft_steps`. */
 export const stepColumns =
@@ -156,6 +161,26 @@ export const runIndexes: ReadonlyArray<string> = [
   `CREATE INDEX IF NOT EXISTS weft_runs_parent ON weft_runs (parent_id) WHERE parent_id IS NOT NULL`,
   `CREATE INDEX IF NOT EXISTS weft_runs_root ON weft_runs (root_id) WHERE parent_id IS NOT NULL`
 ]
+
+/** The schedules table (migration 9). */
+const schedulesTable = (bigint: string) => `CREATE TABLE IF NOT EXISTS weft_schedules (
+  name TEXT PRIMARY KEY NOT NULL,
+  template_name TEXT NOT NULL,
+  template_version TEXT NOT NULL,
+  cron TEXT NOT NULL,
+  time_zone TEXT,
+  input TEXT,
+  overlap TEXT NOT NULL CHECK (overlap IN ('skip', 'allow', 'bufferOne')),
+  catch_up TEXT NOT NULL CHECK (catch_up IN ('none', 'last', 'all')),
+  catch_up_max ${bigint} NOT NULL,
+  queue TEXT NOT NULL,
+  paused INTEGER NOT NULL DEFAULT 0,
+  created_at ${bigint} NOT NULL,
+  updated_at ${bigint} NOT NULL,
+  last_tick ${bigint},
+  last_run_id TEXT,
+  buffered_tick ${bigint}
+)`
 
 /** The state key under which weft 0.1 kept a child run's parent id. */
 const legacyParentPath = `'$.entries."~durable/~parent".value'`
@@ -311,6 +336,15 @@ WHERE parent_id IS NOT NULL AND run_id IN (SELECT run_id FROM lineage)`,
   "7_template_fingerprint": statements(() => ({
     sqlite: [`ALTER TABLE weft_runs ADD COLUMN template_fingerprint TEXT`],
     pg: [`ALTER TABLE weft_runs ADD COLUMN IF NOT EXISTS template_fingerprint TEXT`]
+  })),
+  /**
+   * Runs that start themselves: what started a run (`triggered_by`, JSON:
+   * a schedule's tick, a webhook delivery, another run's end) and the
+   * stored schedules. A column added, never a table rebuilt.
+   */
+  "9_triggers": statements(() => ({
+    sqlite: [`ALTER TABLE weft_runs ADD COLUMN triggered_by TEXT`, schedulesTable("INTEGER")],
+    pg: [`ALTER TABLE weft_runs ADD COLUMN IF NOT EXISTS triggered_by TEXT`, schedulesTable("BIGINT")]
   }))
 }
 
@@ -368,6 +402,7 @@ export {
   RowDecodeError,
   toJson,
   toRunRecord,
+  toScheduleRecord,
   toSignalRecord,
   toStepRecord,
   toStoredState
