@@ -47,6 +47,7 @@ const processFiles = [
   "test/robustness/**/*.test.ts",
   "test/process/**/*.test.ts",
   "test/workers/**/*.test.ts",
+  "test/triggers/**/*.test.ts",
   "test/campaign/Campaign.test.ts",
   "test/cli/cli.test.ts",
   "test/examples/**/*.test.ts",
