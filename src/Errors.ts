@@ -603,22 +603,34 @@ export class InvalidSchedule extends Schema.TaggedError<InvalidSchedule>()("Inva
 }
 
 /**
- * No schedule of that name is stored (or, creating one, one of that name is
- * stored already: `exists`).
+ * No schedule of that name is stored.
  *
  * @since 0.3.0
  * @category errors
  */
 export class ScheduleNotFound extends Schema.TaggedError<ScheduleNotFound>()("ScheduleNotFound", {
-  schedule: Schema.String,
-  exists: Schema.optional(Schema.Boolean)
+  schedule: Schema.String
 }) {
   readonly [TypeId]: TypeId = TypeId
   static readonly kind: Kind = "input"
   override get message(): string {
-    return this.exists === true
-      ? `A schedule named "${this.schedule}" exists already: delete it first, or pick another name`
-      : `No schedule named "${this.schedule}"`
+    return `No schedule named "${this.schedule}"`
+  }
+}
+
+/**
+ * A schedule of that name is stored already (creating one); nothing is saved.
+ *
+ * @since 0.3.0
+ * @category errors
+ */
+export class ScheduleExists extends Schema.TaggedError<ScheduleExists>()("ScheduleExists", {
+  schedule: Schema.String
+}) {
+  readonly [TypeId]: TypeId = TypeId
+  static readonly kind: Kind = "input"
+  override get message(): string {
+    return `A schedule named "${this.schedule}" exists already: delete it first, or pick another name`
   }
 }
 
@@ -699,6 +711,7 @@ export const WeftError = Schema.Union(
   SubflowFailed,
   InvalidSchedule,
   ScheduleNotFound,
+  ScheduleExists,
   DeliveryRejected
 )
 

@@ -61,7 +61,7 @@
  * @since 0.3.0
  */
 import type { Config, Duration, Effect, Redacted, Schema } from "effect"
-import type { InvalidSchedule, PersistenceError, ScheduleNotFound } from "./Errors.js"
+import type { InvalidSchedule, PersistenceError, ScheduleExists, ScheduleNotFound } from "./Errors.js"
 import type { ScheduleRecord } from "./SnapshotStore.js"
 import type * as Template from "./Template.js"
 import type { CheckInput } from "./internal/types/triggers.js"
@@ -413,11 +413,11 @@ export interface Schedules {
   /**
    * Creates a schedule: its name, expression, time zone and input checked
    * (`InvalidSchedule`, nothing saved); one of that name exists already:
-   * `ScheduleNotFound` with `exists`.
+   * `ScheduleExists`.
    */
   readonly create: (
     options: ScheduleOptions
-  ) => Effect.Effect<ScheduleView, InvalidSchedule | ScheduleNotFound | PersistenceError>
+  ) => Effect.Effect<ScheduleView, InvalidSchedule | ScheduleExists | ScheduleNotFound | PersistenceError>
   /** Pauses a schedule: no tick starts a run until it is resumed (the ticks meanwhile are missed). */
   readonly pause: (name: string) => Effect.Effect<void, ScheduleNotFound | PersistenceError>
   readonly resume: (name: string) => Effect.Effect<void, ScheduleNotFound | PersistenceError>

@@ -33,7 +33,11 @@ const samples: ReadonlyArray<Errors.WeftError> = [
   new Errors.SignalRejected({ runId: "r1", signal: "approved", reason: "run-ended", detail: "the run is completed" }),
   new Errors.InvalidSignalPayload({ runId: "r1", signal: "approved", issues }),
   new Errors.TemplateNotRegistered({ runId: "r1", template: "order", version: "1" }),
-  new Errors.SubflowFailed({ runId: "r1", step: "child", childRunId: "r1/child", childStatus: "failed", childError: null })
+  new Errors.SubflowFailed({ runId: "r1", step: "child", childRunId: "r1/child", childStatus: "failed", childError: null }),
+  new Errors.InvalidSchedule({ schedule: "nightly", reason: "cron \"61 * * * *\": invalid" }),
+  new Errors.ScheduleNotFound({ schedule: "nightly" }),
+  new Errors.ScheduleExists({ schedule: "nightly" }),
+  new Errors.DeliveryRejected({ hook: "orders", reason: "invalid-body", detail: "the body does not decode", issues })
 ]
 
 describe("Errors", () => {
@@ -70,7 +74,11 @@ describe("Errors", () => {
       "RunNotResumable",
       "SignalRejected",
       "InvalidSignalPayload",
-      "TemplateNotRegistered"
+      "TemplateNotRegistered",
+      "InvalidSchedule",
+      "ScheduleNotFound",
+      "ScheduleExists",
+      "DeliveryRejected"
     ])
     expect(Errors.kindOf(new Errors.PersistenceError({ operation: "createRun", reason: "duplicate", detail: "r1" })))
       .toBe("input")

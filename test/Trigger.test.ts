@@ -255,7 +255,7 @@ describe("engine.schedules", () => {
         "1970-01-03T03:00:00.000Z"
       ])
       const again = yield* Effect.flip(engine.schedules.create({ name: "nightly", template: "report", cron: "0 3 * * *", input: { day: "n" } }))
-      expect(again).toBeInstanceOf(Errors.ScheduleNotFound)
+      expect(again).toBeInstanceOf(Errors.ScheduleExists)
       expect(again.message).toContain("exists already")
       const badCron = yield* Effect.flip(engine.schedules.create({ name: "x", template: "report", cron: "61 * * * *", input: { day: "n" } }))
       expect(badCron).toBeInstanceOf(Errors.InvalidSchedule)

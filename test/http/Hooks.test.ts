@@ -9,7 +9,7 @@ import { Effect, Redacted, Schema } from "effect"
 import * as fc from "fast-check"
 import { Step, Template, Trigger } from "weftjs"
 import { checkSignature, signature } from "../../src/http/internal/hooks.js"
-import { memoryEngine, serve } from "./fixtures.js"
+import { makeClient, memoryEngine, serve } from "./fixtures.js"
 
 const order = Template.make({
   name: "hooked_order",
@@ -94,6 +94,42 @@ describe("POST /hooks/<name>", () => {
       const fine = yield* post(`${url}/hooks/open`, JSON.stringify({ id: "o-4" }))
       expect(fine.status).toBe(202)
       expect(fine.body.started).toBe(true)
+    }))
+})
+
+describe("/api/schedules and /api/triggers", () => {
+  it.scopedLive("create, list, pause, resume, delete schedules; list triggers; a run shows what started it", () =>
+    Effect.gen(function*() {
+      const { engine, url } = yield* setup
+      const client = yield* makeClient(url)
+      const created = yield* client.schedules.create({
+        payload: { name: "nightly", template: "hooked_order", cron: "0 3 * * *", timeZone: "Europe/Paris", input: { orderId: "n", cents: 1 } }
+      })
+      expect(created).toMatchObject({ name: "nightly", paused: false, timeZone: "Europe/Paris" })
+      expect(created.nextTicks).toHaveLength(3)
+      const bad = yield* Effect.flip(
+        client.schedules.create({ payload: { name: "bad", template: "hooked_order", cron: "0 3 * *", input: {} } })
+      )
+      expect(bad._tag).toBe("InvalidSchedule")
+      const dup = yield* Effect.flip(
+        client.schedules.create({ payload: { name: "nightly", template: "hooked_order", cron: "0 3 * * *", input: { orderId: "n", cents: 1 } } })
+      )
+      expect(dup._tag).toBe("ScheduleExists")
+      expect((yield* client.schedules.pause({ path: { name: "nightly" } })).paused).toBe(true)
+      expect((yield* client.schedules.resume({ path: { name: "nightly" } })).paused).toBe(false)
+      expect((yield* client.schedules.list()).map((x) => x.name)).toEqual(["nightly"])
+      yield* client.schedules.delete({ path: { name: "nightly" } })
+      expect((yield* Effect.flip(client.schedules.delete({ path: { name: "nightly" } })))._tag).toBe("ScheduleNotFound")
+      const triggers = yield* client.schedules.triggers()
+      expect(triggers).toEqual([
+        { name: "orders", kind: "webhook", template: "hooked_order@1", signed: true },
+        { name: "open", kind: "webhook", template: "hooked_order@1", signed: false }
+      ])
+      const body = JSON.stringify({ id: "o-9" })
+      yield* post(`${url}/hooks/open`, body, { "idempotency-key": "k9" })
+      const detail = yield* client.runs.get({ path: { runId: "hook:open:k9" } })
+      expect(detail.run.triggeredBy).toEqual({ _tag: "Webhook", hook: "open", delivery: "k9" })
+      yield* engine.await(order, "hook:open:k9")
     }))
 })
 

@@ -29,7 +29,8 @@ export const toRun = (run: SnapshotStore.RunRecord): Api.Run => ({
   queue: run.queue,
   waitingFor: run.waitingFor === null || run.status !== "suspended"
     ? null
-    : { runId: run.waitingFor.runId, step: run.waitingFor.step, signal: run.waitingFor.signal, deadline: run.wakeAt }
+    : { runId: run.waitingFor.runId, step: run.waitingFor.step, signal: run.waitingFor.signal, deadline: run.wakeAt },
+  ...(run.triggeredBy === null || run.triggeredBy === undefined ? {} : { triggeredBy: run.triggeredBy })
 })
 
 /** Reads runs for the API. */

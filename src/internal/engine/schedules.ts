@@ -115,7 +115,7 @@ export const saveSchedule = (store: Store, s: ScheduleInput, replace: boolean) =
       queue: s.queue ?? defaultQueue,
       createdAt: now
     }, { replace, now }))
-    if (saved === "exists") return yield* new Errors.ScheduleNotFound({ schedule: s.name, exists: true })
+    if (saved === "exists") return yield* new Errors.ScheduleExists({ schedule: s.name })
   })
 
 /** What the ticker needs from its engine. */

@@ -42,7 +42,7 @@ const declare = (deps: TriggerDeps) =>
           catchUp: trigger.catchUp,
           catchUpMax: trigger.catchUpMax,
           queue: trigger.queue
-        }, true).pipe(Effect.catchTag("ScheduleNotFound", Effect.die))
+        }, true).pipe(Effect.catchTag("ScheduleExists", Effect.die))
         break
       case "Webhook":
         yield* register(trigger.template)

@@ -7,6 +7,7 @@
  */
 import { ParseResult, Schema } from "effect"
 import { RunStatus as RunStatusSchema } from "../../../RunStatus.js"
+import { TriggeredBy } from "./triggers.js"
 
 /**
  * A run's status (the core's `RunStatus` Schema).
@@ -69,7 +70,9 @@ export const Run = Schema.Struct({
   parentId: Schema.NullOr(Schema.String),
   rootId: Schema.String,
   queue: Schema.String,
-  waitingFor: Schema.NullOr(WaitingFor)
+  waitingFor: Schema.NullOr(WaitingFor),
+  /** What started the run by itself (a schedule, a webhook, another run's end); absent for a run somebody started. */
+  triggeredBy: Schema.optional(TriggeredBy)
 }).annotations({ identifier: "Run" })
 
 /**
