@@ -368,6 +368,40 @@ export interface Info {
 }
 
 /**
+ * A trigger as surfaces list it.
+ *
+ * @since 0.3.0
+ * @category accessors
+ */
+export const info = (trigger: Trigger<unknown>): Info => {
+  switch (trigger._tag) {
+    case "Cron":
+      return {
+        name: trigger.name,
+        kind: "cron",
+        template: `${trigger.template.name}@${trigger.template.version}`,
+        cron: trigger.cron,
+        ...(trigger.timeZone === undefined ? {} : { timeZone: trigger.timeZone })
+      }
+    case "Webhook":
+      return {
+        name: trigger.name,
+        kind: "webhook",
+        template: `${trigger.template.name}@${trigger.template.version}`,
+        signed: trigger.secret !== undefined
+      }
+    case "OnEnd":
+      return {
+        name: trigger.name,
+        kind: "on-end",
+        template: `${trigger.to.name}@${trigger.to.version}`,
+        from: `${trigger.from.name}@${trigger.from.version}`,
+        on: trigger.on
+      }
+  }
+}
+
+/**
  * A schedule created at run time (`engine.schedules.create`, `weft
  * schedules create`, the HTTP API): its template by name (and version:
  * default, the one registered), and its input as JSON, decoded with the

@@ -31,6 +31,7 @@ import { gcCommand, listCommand, resultCommand, statusCommand, traceCommand, wat
 import { graphCommand, schemaCommand, templatesCommand, validateCommand } from "./internal/commands/project.js"
 import { cancelCommand, resumeCommand, runCommand, signalCommand, startCommand } from "./internal/commands/runs.js"
 import { serveCommand, stopsGracefully, workerCommand } from "./internal/commands/serve.js"
+import { schedulesCommand, triggersCommand } from "./internal/commands/triggers.js"
 import { CommandConsole, contextLayer, rootFlags, rootOptions } from "./internal/context.js"
 import { fromError } from "./internal/errors.js"
 
@@ -59,7 +60,9 @@ const subcommands = [
   validateCommand,
   schemaCommand,
   serveCommand,
-  workerCommand
+  workerCommand,
+  schedulesCommand,
+  triggersCommand
 ] as const
 
 /** The subcommands' names: where the root options end. */

@@ -34,6 +34,8 @@ export interface RunJson {
   readonly waitingFor: { readonly runId: string; readonly step: string; readonly signal: string | null } | null
   readonly wakeAt: string | null
   readonly expiresAt: string | null
+  /** What started the run by itself (a schedule's tick, a webhook delivery, another run's end); absent otherwise. */
+  readonly triggeredBy?: SnapshotStore.TriggeredBy | undefined
 }
 
 /** One step of a trace. */
@@ -96,8 +98,17 @@ export const runJson = (record: SnapshotStore.RunRecord): RunJson => ({
     ? null
     : { runId: record.waitingFor.runId, step: record.waitingFor.step, signal: record.waitingFor.signal },
   wakeAt: iso(record.wakeAt),
-  expiresAt: iso(record.expiresAt)
+  expiresAt: iso(record.expiresAt),
+  ...(record.triggeredBy === null || record.triggeredBy === undefined ? {} : { triggeredBy: record.triggeredBy })
 })
+
+/** What started a run, in words. */
+const originText = (origin: SnapshotStore.TriggeredBy): string =>
+  origin._tag === "Schedule"
+    ? `schedule ${origin.schedule}, tick ${new Date(origin.tick).toISOString()}`
+    : origin._tag === "Webhook"
+    ? `webhook ${origin.hook}, delivery ${origin.delivery}`
+    : `trigger ${origin.trigger}, after run ${origin.runId} ${origin.status}`
 
 export const stepJson = (entry: Trace.Entry): StepJson => ({
   step: entry.step,
@@ -271,6 +282,7 @@ export const runFields = (run: RunJson, extra: ReadonlyArray<readonly [string, s
     ...(run.wakeAt === null ? [] : [["wakes at", run.wakeAt] as const]),
     ...(run.error === null ? [] : [["error", errorText(run.error)] as const]),
     ...(run.expiresAt === null ? [] : [["expires", run.expiresAt] as const]),
+    ...(run.triggeredBy === undefined ? [] : [["triggered by", originText(run.triggeredBy)] as const]),
     ...extra
   ])
 

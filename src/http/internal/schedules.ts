@@ -8,7 +8,7 @@ import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
 import * as Engine from "../../Engine.js"
 import * as Errors from "../../Errors.js"
-import type * as Trigger from "../../Trigger.js"
+import * as Trigger from "../../Trigger.js"
 import * as Api from "../Api.js"
 
 /** A schedule as the API sends it. */
@@ -32,35 +32,6 @@ export const toSchedule = (view: Trigger.ScheduleView): typeof Api.Schedule.Type
   nextTicks: view.nextTicks.map((d) => d.getTime())
 })
 
-/** A declared trigger as surfaces list it. */
-export const infoOf = (trigger: Trigger.Trigger<unknown>): Trigger.Info => {
-  switch (trigger._tag) {
-    case "Cron":
-      return {
-        name: trigger.name,
-        kind: "cron",
-        template: `${trigger.template.name}@${trigger.template.version}`,
-        cron: trigger.cron,
-        timeZone: trigger.timeZone
-      }
-    case "Webhook":
-      return {
-        name: trigger.name,
-        kind: "webhook",
-        template: `${trigger.template.name}@${trigger.template.version}`,
-        signed: trigger.secret !== undefined
-      }
-    case "OnEnd":
-      return {
-        name: trigger.name,
-        kind: "on-end",
-        template: `${trigger.to.name}@${trigger.to.version}`,
-        from: `${trigger.from.name}@${trigger.from.version}`,
-        on: trigger.on
-      }
-  }
-}
-
 /** The schedules group, over the engine in context. */
 export const group = HttpApiBuilder.group(Api.Api, "schedules", (handlers) =>
   Effect.gen(function*() {
@@ -76,5 +47,5 @@ export const group = HttpApiBuilder.group(Api.Api, "schedules", (handlers) =>
       .handle("pause", ({ path }) => Effect.zipRight(engine.schedules.pause(path.name), one(path.name)))
       .handle("resume", ({ path }) => Effect.zipRight(engine.schedules.resume(path.name), one(path.name)))
       .handle("delete", ({ path }) => Effect.as(engine.schedules.delete(path.name), { name: path.name }))
-      .handle("triggers", () => Effect.map(engine.triggers, (all) => all.map(infoOf)))
+      .handle("triggers", () => Effect.map(engine.triggers, (all) => all.map(Trigger.info)))
   }))

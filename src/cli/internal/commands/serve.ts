@@ -13,6 +13,7 @@ import { decoded, usage } from "../errors.js"
 import { parseQueues } from "../decode.js"
 import { or } from "../options.js"
 import { out } from "../render.js"
+import { declareTriggers } from "./triggers.js"
 
 /** Set once a long-running command (serve, worker) is up. */
 let up = false
@@ -43,6 +44,7 @@ export const serveCommand = command("serve", {
       try: () => import("../../../http/index.js"),
       catch: (error) => usage(`the HTTP server is not available: ${error instanceof Error ? error.message : String(error)}`)
     })
+    yield* declareTriggers
     const context = yield* Layer.build(Http.layer({ templates: project.templates, port: args.port, host: args.host })).pipe(
       Effect.catchTag("ListenRefused", (error) => usage(error.message))
     )
@@ -79,6 +81,7 @@ export const workerCommand = command("worker", {
     const project = yield* CurrentProject
     const engine = yield* Engine.Engine
     const queues = yield* decoded(parseQueues(args.queues, or(args.concurrency) ?? engine.settings.maxConcurrentWorkflows))
+    yield* declareTriggers
     // what the worker executes, as it happens
     const events = yield* engine.subscribe
     yield* Effect.forkScoped(Stream.runForEach(events, (event) => out(Event.format(event))))
