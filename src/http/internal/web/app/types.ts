@@ -28,6 +28,10 @@ export interface Run {
   readonly parentId: string | null
   readonly queue: string
   readonly waitingFor: { readonly runId: string; readonly step: string; readonly signal: string | null } | null
+  readonly triggeredBy?:
+    | { readonly _tag: "Schedule"; readonly schedule: string; readonly tick: number }
+    | { readonly _tag: "Webhook"; readonly hook: string; readonly delivery: string }
+    | { readonly _tag: "Run"; readonly trigger: string; readonly runId: string; readonly status: string }
 }
 
 /** A run as it stands. */
@@ -109,4 +113,29 @@ export interface EventData {
   readonly at?: number
   readonly attempt?: number
   readonly error?: ErrorSummary
+}
+
+/** A stored schedule, as the API sends it. */
+export interface Schedule {
+  readonly name: string
+  readonly templateName: string
+  readonly templateVersion: string
+  readonly cron: string
+  readonly timeZone: string | null
+  readonly paused: boolean
+  readonly lastTick: number | null
+  readonly lastRunId: string | null
+  readonly nextTicks: ReadonlyArray<number>
+}
+
+/** A declared trigger, as the API sends it. */
+export interface TriggerInfo {
+  readonly name: string
+  readonly kind: "cron" | "webhook" | "on-end"
+  readonly template: string
+  readonly from?: string
+  readonly on?: ReadonlyArray<string>
+  readonly cron?: string
+  readonly timeZone?: string
+  readonly signed?: boolean
 }
