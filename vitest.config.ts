@@ -48,6 +48,7 @@ const processFiles = [
   "test/process/**/*.test.ts",
   "test/workers/**/*.test.ts",
   "test/control/**/*.test.ts",
+  "test/triggers/**/*.test.ts",
   "test/campaign/Campaign.test.ts",
   "test/cli/cli.test.ts",
   "test/examples/**/*.test.ts",

@@ -53,6 +53,10 @@ import * as SnapshotStore from "./SnapshotStore.js"
 import type * as State from "./State.js"
 import type * as Template from "./Template.js"
 import * as Trace from "./Trace.js"
+import type * as Trigger from "./Trigger.js"
+import { runTicker } from "./internal/engine/schedules.js"
+import { makeTriggerService } from "./internal/engine/triggerService.js"
+import { cancelFollowUps, runTriggers, startOnce, TriggerRegistry } from "./internal/engine/triggers.js"
 
 /**
  * What a finished run returns: its id, its final typed state with the state's
@@ -388,6 +392,38 @@ export interface Service {
   readonly subscribe: Effect.Effect<Stream.Stream<Event>, never, Scope.Scope>
   /** The settings this engine runs with. */
   readonly settings: Settings.WeftSettings
+  /**
+   * Declares a trigger (see the `Trigger` module) with this engine, and
+   * registers its templates with the services of the current context: a
+   * cron schedule is saved in the store (its definition replaced, its
+   * paused flag and history kept: declaring it at each start is idempotent)
+   * and ticked by every engine that knows its template; an event trigger
+   * starts its run when a top-level run of its first template ends here; a
+   * webhook is served by `weftjs/http` over this engine.
+   */
+  readonly trigger: <R>(
+    trigger: Trigger.Trigger<R>
+  ) => Effect.Effect<void, TemplateConflict | Errors.InvalidSchedule | PersistenceError, R>
+  /** The triggers declared with this engine. */
+  readonly triggers: Effect.Effect<ReadonlyArray<Trigger.Trigger<unknown>>>
+  /** The stored schedules, at run time: list, create, pause, resume, delete. */
+  readonly schedules: Trigger.Schedules
+  /**
+   * Starts the run of a webhook delivery: `body` (JSON) decoded with the
+   * webhook's Schema and mapped to its template's input, the run's id taken
+   * from `delivery` (an idempotency key: a second delivery of it starts
+   * nothing and answers the same id, `started: false`). A body that does not
+   * decode, or maps to an invalid input, is `DeliveryRejected` naming each
+   * key, with nothing written. (Signatures are checked by `weftjs/http`.)
+   */
+  readonly deliver: (
+    hook: string,
+    body: unknown,
+    delivery?: string | undefined
+  ) => Effect.Effect<
+    { readonly runId: string; readonly started: boolean },
+    Errors.DeliveryRejected | PersistenceError | Errors.InvalidRunId
+  >
 }
 
 /**
@@ -414,6 +450,7 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
     const events = yield* Events.make
     const owner = makeOwnerId()
     const registry = new Registry()
+    const triggers = new TriggerRegistry()
     const leaseMillis = Math.max(3, Math.round(Duration.toMillis(settings.leaseDuration)))
     const env: RunEnv = {
       store,
@@ -422,7 +459,8 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
       publish: events.publish,
       listening: events.listening,
       interpret,
-      children: childRuns(() => leaseMillis)
+      children: childRuns(() => leaseMillis),
+      triggers: runTriggers(() => env, triggers, () => executor, (queue) => poller.serves(queue))
     }
     const durable = store.durable !== false
     const executor = yield* Executor.make({ env, registry, leaseMillis, recovery: settings.recovery && durable })
@@ -441,7 +479,15 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
     yield* Effect.addFinalizer(() => executor.drain(durable ? settings.shutdownGrace : Duration.zero))
     const awaiting = awaitRun({ env, store, executor, registry, pollInterval: settings.pollInterval })
     const deps: Runs.RunsDeps = { env, store, settings, registry, executor, poller, leaseMillis, awaiting }
-    return makeService(deps, events)
+    const ticker = yield* runTicker({ store, registry, triggers, pollInterval: settings.pollInterval, start: startOnce(deps) })
+    const onCancel = (runId: string) => cancelFollowUps(env, registry, triggers, runId)
+    return {
+      ...makeService(deps, events, onCancel),
+      ...(makeTriggerService({ runs: deps, triggers, nudge: ticker.nudge }) as Pick<
+        Service,
+        "trigger" | "triggers" | "schedules" | "deliver"
+      >)
+    }
   }
 )
 

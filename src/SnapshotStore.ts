@@ -191,6 +191,11 @@ export interface RunRecord {
    * `null` otherwise.
    */
   readonly pausedFrom?: PausedFrom | null | undefined
+  /**
+   * What started the run by itself (a schedule's tick, a webhook delivery,
+   * another run's end); `null` (or absent) for a run somebody started.
+   */
+  readonly triggeredBy?: TriggeredBy | null | undefined
 }
 
 /**
@@ -200,6 +205,78 @@ export interface RunRecord {
  * @category models
  */
 export type PausedFrom = "queued" | "running" | "suspended"
+
+/**
+ * What started a run by itself: a schedule's tick (its time, epoch ms), a
+ * webhook delivery (its idempotency key), or the end of another run.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type TriggeredBy =
+  | { readonly _tag: "Schedule"; readonly schedule: string; readonly tick: number }
+  | { readonly _tag: "Webhook"; readonly hook: string; readonly delivery: string }
+  | {
+    readonly _tag: "Run"
+    readonly trigger: string
+    readonly runId: string
+    readonly status: "completed" | "failed" | "cancelled"
+  }
+
+/**
+ * A run recorded together with another run's end, in the same transaction
+ * (an event trigger's run): recorded `running` with no owner, so that any
+ * engine with its template takes it up at once (as a run handed back). A run
+ * id that exists already is left as it is (the follow-up was recorded).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface FollowUp {
+  readonly run: NewRun
+  readonly state: StoredState
+}
+
+/**
+ * A stored schedule: a template started at each tick of a cron expression.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface ScheduleRecord {
+  /** Unique; the run of a tick is `schedule:<name>:<tick ISO time>`. */
+  readonly name: string
+  readonly templateName: string
+  readonly templateVersion: string
+  /** A cron expression (`effect/Cron`: 5 fields, or 6 with seconds first). */
+  readonly cron: string
+  /** An IANA time zone the expression is read in; `null`: UTC. */
+  readonly timeZone: string | null
+  /** Each tick's input, encoded (JSON); `null`: computed by the code that declared the schedule. */
+  readonly input: unknown
+  readonly overlap: "skip" | "allow" | "bufferOne"
+  readonly catchUp: "none" | "last" | "all"
+  /** With `catchUp: "all"`, at most this many missed ticks are started (the latest). */
+  readonly catchUpMax: number
+  readonly queue: string
+  readonly paused: boolean
+  readonly createdAt: number
+  readonly updatedAt: number
+  /** The latest tick handled (started, skipped or buffered), epoch ms. */
+  readonly lastTick: number | null
+  /** The run of the latest tick that started one. */
+  readonly lastRunId: string | null
+  /** A tick held back by `bufferOne` until the previous run ends. */
+  readonly bufferedTick: number | null
+}
+
+/**
+ * A schedule's definition, as saved (the rest of its record is kept).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type ScheduleDefinition = Omit<ScheduleRecord, "paused" | "updatedAt" | "lastTick" | "lastRunId" | "bufferedTick">
 
 /**
  * What a new run is recorded with (the rest of its {@link RunRecord} starts
@@ -222,6 +299,8 @@ export interface NewRun {
   readonly templateFingerprint?: string | null | undefined
   /** Its priority within its queue (default 0): higher is claimed first. */
   readonly priority?: number | undefined
+  /** What started it by itself (see {@link RunRecord.triggeredBy}). */
+  readonly triggeredBy?: TriggeredBy | null | undefined
 }
 
 /**
@@ -488,6 +567,8 @@ export interface Ending {
   readonly error: ErrorSummary | null
   /** When the finished run may be collected; `null` for never. */
   readonly expiresAt: number | null
+  /** Runs recorded with the end, in the same transaction (event triggers); see {@link FollowUp}. */
+  readonly followUps?: ReadonlyArray<FollowUp> | undefined
 }
 
 /**
@@ -610,7 +691,8 @@ export interface Service {
    * Ends a run (`completed` or `failed`, with its error and expiry), releasing
    * its claim, in one statement; only while `lease` holds the `running` run
    * (else `RunCancelled` / `LeaseLost`, nothing written). A final status is
-   * never overwritten.
+   * never overwritten. The ending's `followUps` are recorded in the same
+   * transaction (an existing run id is left as it is).
    */
   readonly finish: (
     runId: string,
@@ -621,8 +703,15 @@ export interface Service {
   /**
    * Cancels a run that is not final, and every descendant of it that is not
    * final, in one transaction (`expiresAt` as given); claims are dropped.
+   * `followUps` are recorded in the same transaction, only when the run is
+   * cancelled by this call.
    */
-  readonly cancel: (runId: string, now: number, expiresAt: number | null) => Effect.Effect<CancelResult, PersistenceError>
+  readonly cancel: (
+    runId: string,
+    now: number,
+    expiresAt: number | null,
+    followUps?: ReadonlyArray<FollowUp> | undefined
+  ) => Effect.Effect<CancelResult, PersistenceError>
   /** Loads a run for resuming. */
   readonly load: (runId: string) => Effect.Effect<Option.Option<LoadedRun>, PersistenceError>
   /** A run's record only. */
@@ -659,6 +748,37 @@ export interface Service {
   ) => Effect.Effect<Option.Option<SignalRecord>, PersistenceError | RunCancelled | LeaseLost>
   /** Every signal of a run (pending and consumed), in the order received. */
   readonly signals: (runId: string) => Effect.Effect<ReadonlyArray<SignalRecord>, PersistenceError>
+  /**
+   * Saves a schedule's definition: a new one (`"created"`), or, with
+   * `replace`, over an existing one of that name (`"updated"`: its paused
+   * flag and tick history are kept); without `replace` an existing one is
+   * left as it is (`"exists"`).
+   */
+  readonly saveSchedule: (
+    definition: ScheduleDefinition,
+    options: { readonly replace: boolean; readonly now: number }
+  ) => Effect.Effect<"created" | "updated" | "exists", PersistenceError>
+  /** Every schedule, by name. */
+  readonly schedules: Effect.Effect<ReadonlyArray<ScheduleRecord>, PersistenceError>
+  /** Pauses or resumes a schedule; `false` when there is none of that name. */
+  readonly pauseSchedule: (name: string, paused: boolean, now: number) => Effect.Effect<boolean, PersistenceError>
+  /** Deletes a schedule (its runs stay); `false` when there is none of that name. */
+  readonly deleteSchedule: (name: string) => Effect.Effect<boolean, PersistenceError>
+  /**
+   * Records that a schedule's tick was handled: `lastTick` moves forward to
+   * `tick` (never back) and, when given, `lastRunId` becomes `runId` (the
+   * run of that tick, or of a buffered one started later).
+   */
+  readonly markTick: (name: string, tick: number, runId: string | null) => Effect.Effect<void, PersistenceError>
+  /**
+   * Sets a schedule's buffered tick to `next` if it is `expected` now
+   * (compare and set); says whether it did.
+   */
+  readonly swapBuffered: (
+    name: string,
+    expected: number | null,
+    next: number | null
+  ) => Effect.Effect<boolean, PersistenceError>
   /**
    * A stream of hints that claimable work may have appeared (a run queued or
    * released, a signal recorded), published by any process sharing the

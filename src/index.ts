@@ -43,6 +43,9 @@ export * as RunStatus from "./RunStatus.js"
 /** The persistence service and its in-memory implementation. @since 0.1.0 */
 export * as SnapshotStore from "./SnapshotStore.js"
 
+/** Runs that start themselves: cron schedules, webhooks, event triggers. @since 0.3.0 */
+export * as Trigger from "./Trigger.js"
+
 /** Workers: execute runs queued on named queues. @since 0.2.0 */
 export * as Worker from "./Worker.js"
 

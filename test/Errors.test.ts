@@ -41,7 +41,11 @@ const samples: ReadonlyArray<Errors.WeftError> = [
   new Errors.RunNotPausable({ runId: "r1", reason: "finished", status: "completed", rootId: "r1" }),
   new Errors.RunNotPaused({ runId: "r1", status: "running" }),
   new Errors.RunPaused({ runId: "r1" }),
-  new Errors.RecoveryAttemptsExceeded({ runId: "r1", attempts: 5, maxRecoveryAttempts: 5 })
+  new Errors.RecoveryAttemptsExceeded({ runId: "r1", attempts: 5, maxRecoveryAttempts: 5 }),
+  new Errors.InvalidSchedule({ schedule: "nightly", reason: "cron \"61 * * * *\": invalid" }),
+  new Errors.ScheduleNotFound({ schedule: "nightly" }),
+  new Errors.ScheduleExists({ schedule: "nightly" }),
+  new Errors.DeliveryRejected({ hook: "orders", reason: "invalid-body", detail: "the body does not decode", issues })
 ]
 
 describe("Errors", () => {
@@ -81,7 +85,11 @@ describe("Errors", () => {
       "TemplateNotRegistered",
       "RunNotPausable",
       "RunNotPaused",
-      "RunPaused"
+      "RunPaused",
+      "InvalidSchedule",
+      "ScheduleNotFound",
+      "ScheduleExists",
+      "DeliveryRejected"
     ])
     expect(Errors.kindOf(new Errors.PersistenceError({ operation: "createRun", reason: "duplicate", detail: "r1" })))
       .toBe("input")

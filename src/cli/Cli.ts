@@ -32,6 +32,7 @@ import { graphCommand, schemaCommand, templatesCommand, validateCommand } from "
 import { pauseCommand, unpauseCommand } from "./internal/commands/control.js"
 import { cancelCommand, resumeCommand, runCommand, signalCommand, startCommand } from "./internal/commands/runs.js"
 import { serveCommand, stopsGracefully, workerCommand } from "./internal/commands/serve.js"
+import { schedulesCommand, triggersCommand } from "./internal/commands/triggers.js"
 import { CommandConsole, contextLayer, rootFlags, rootOptions } from "./internal/context.js"
 import { fromError } from "./internal/errors.js"
 
@@ -62,7 +63,9 @@ const subcommands = [
   validateCommand,
   schemaCommand,
   serveCommand,
-  workerCommand
+  workerCommand,
+  schedulesCommand,
+  triggersCommand
 ] as const
 
 /** The subcommands' names: where the root options end. */

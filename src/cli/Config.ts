@@ -24,7 +24,7 @@
  * @since 0.2.0
  */
 import type { Layer } from "effect"
-import type { Engine, Step, Template } from "../index.js"
+import type { Engine, Step, Template, Trigger } from "../index.js"
 
 /**
  * What a project file exports (as its default export).
@@ -61,6 +61,13 @@ export interface Config {
    * off).
    */
   readonly engine?: Layer.Layer<Engine.Engine, unknown, never> | undefined
+  /**
+   * Runs that start themselves (`Trigger.cron`, `Trigger.webhook`,
+   * `Trigger.onEnd`): declared with the engine of `weft worker` and `weft
+   * serve` (a schedule is saved in the store, idempotently), listed by
+   * `weft triggers`.
+   */
+  readonly triggers?: ReadonlyArray<Trigger.Trigger<unknown>> | undefined
 }
 
 type ServicesOf<T> = T extends { readonly "~types": { readonly context: infer R } } ? R : never

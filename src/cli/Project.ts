@@ -22,7 +22,7 @@ import { existsSync, readdirSync, statSync } from "node:fs"
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from "node:path"
 import { pathToFileURL } from "node:url"
 import { Data, Effect, Layer } from "effect"
-import { Engine, Step, Template } from "../index.js"
+import { Engine, Step, Template, type Trigger } from "../index.js"
 import type { Config } from "./Config.js"
 import { type Builtins, formatFlowError, loadYaml } from "./internal/yaml.js"
 
@@ -50,6 +50,8 @@ export interface Project {
   readonly layer: Layer.Layer<never, unknown, never>
   /** The engine the project asks for; `undefined`: the default engine (from the settings). */
   readonly engine: Layer.Layer<Engine.Engine, unknown, never> | undefined
+  /** The project's triggers (declared with the engine of `weft worker` and `weft serve`). */
+  readonly triggers: ReadonlyArray<Trigger.Trigger<unknown>>
 }
 
 /**
@@ -149,7 +151,7 @@ const importFile = (file: string): Effect.Effect<Record<string, unknown>, Projec
 
 class TsxMissing extends Error {}
 
-const configFields = new Set(["templates", "steps", "flows", "yaml", "layer", "engine"])
+const configFields = new Set(["templates", "steps", "flows", "yaml", "layer", "engine", "triggers"])
 
 /** The default export, unwrapped from the CommonJS interop shape tsx gives a `.ts` file outside an ESM package. */
 const defaultExport = (module: Record<string, unknown>): unknown => {
@@ -227,8 +229,17 @@ const checkConfig = (value: unknown): Config | string => {
     const layer = config[key]
     if (layer !== undefined && !Layer.isLayer(layer)) return `"${key}" must be a Layer, got ${describe(layer)}`
   }
+  const triggers = config["triggers"]
+  if (triggers !== undefined) {
+    if (!Array.isArray(triggers)) return `"triggers" must be an array of triggers (Trigger.cron, .webhook, .onEnd)`
+    const bad = triggers.findIndex((t) => !isTrigger(t))
+    if (bad >= 0) return `triggers[${bad}] is not a trigger (Trigger.cron, .webhook, .onEnd), got ${describe(triggers[bad])}`
+  }
   return config as Config
 }
+
+const isTrigger = (u: unknown): boolean =>
+  typeof u === "object" && u !== null && ["Cron", "Webhook", "OnEnd"].includes((u as { readonly _tag?: unknown })._tag as string)
 
 /** A glob segment as a regular expression (`*`, `?`; `**` is handled by the walker). */
 const segmentPattern = (segment: string): RegExp =>
@@ -379,7 +390,8 @@ export const load = (options: LoadOptions = {}): Effect.Effect<Project, ProjectE
       builtins,
       flows: flowFiles,
       layer: checked.layer ?? Layer.empty,
-      engine: checked.engine
+      engine: checked.engine,
+      triggers: checked.triggers ?? []
     }
   })
 

@@ -43,10 +43,12 @@ import {
   TemplateDetail,
   TemplateSummary
 } from "./internal/api/templates.js"
+import { CreateSchedule, Schedule, TriggerInfo } from "./internal/api/triggers.js"
 
 export * from "./internal/api/errors.js"
 export * from "./internal/api/runs.js"
 export * from "./internal/api/templates.js"
+export * from "./internal/api/triggers.js"
 
 /**
  * A path segment that the client percent-encodes (run ids of sub-flows
@@ -247,6 +249,61 @@ export class EventsGroup extends HttpApiGroup.make("events")
   .middleware(Authorization)
 {}
 
+const scheduleName = Schema.Struct({ name: Segment })
+const scheduleNotFound = withMessage(Errors.ScheduleNotFound)
+
+/**
+ * Runs that start themselves: the stored schedules (list, create, pause,
+ * resume, delete) and the triggers declared with the engine. Webhook
+ * deliveries are served at `/hooks/<name>`, outside the API.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export class SchedulesGroup extends HttpApiGroup.make("schedules")
+  .add(
+    HttpApiEndpoint.get("list", "/schedules")
+      .addSuccess(Schema.Array(Schedule))
+      .annotate(OpenApi.Summary, "The stored schedules, with their next ticks")
+  )
+  .add(
+    HttpApiEndpoint.post("create", "/schedules")
+      .setPayload(CreateSchedule)
+      .addSuccess(Schedule, { status: 201 })
+      .addError(withMessage(Errors.InvalidSchedule), { status: 400 })
+      .addError(withMessage(Errors.ScheduleExists), { status: 409 })
+      .addError(scheduleNotFound, { status: 404 })
+      .annotate(OpenApi.Summary, "Creates a schedule (its cron, time zone and input checked)")
+  )
+  .add(
+    HttpApiEndpoint.post("pause", "/schedules/:name/pause")
+      .setPath(scheduleName)
+      .addSuccess(Schedule)
+      .addError(scheduleNotFound, { status: 404 })
+      .annotate(OpenApi.Summary, "Pauses a schedule: its ticks start nothing until it is resumed")
+  )
+  .add(
+    HttpApiEndpoint.post("resume", "/schedules/:name/resume")
+      .setPath(scheduleName)
+      .addSuccess(Schedule)
+      .addError(scheduleNotFound, { status: 404 })
+      .annotate(OpenApi.Summary, "Resumes a paused schedule")
+  )
+  .add(
+    HttpApiEndpoint.del("delete", "/schedules/:name")
+      .setPath(scheduleName)
+      .addSuccess(Schema.Struct({ name: Schema.String }))
+      .addError(scheduleNotFound, { status: 404 })
+      .annotate(OpenApi.Summary, "Deletes a schedule (its runs stay)")
+  )
+  .add(
+    HttpApiEndpoint.get("triggers", "/triggers")
+      .addSuccess(Schema.Array(TriggerInfo))
+      .annotate(OpenApi.Summary, "The triggers declared with the engine: schedules, webhooks, event triggers")
+  )
+  .middleware(Authorization)
+{}
+
 /**
  * The weft HTTP API, under `/api`. Derive a typed client with
  * `HttpApiClient.make(Api, { baseUrl })`.
@@ -270,6 +327,7 @@ export class Api extends HttpApi.make("weft")
   .add(TemplatesGroup)
   .add(RunsGroup)
   .add(EventsGroup)
+  .add(SchedulesGroup)
   .addError(BadRequest)
   .addError(Forbidden)
   .addError(NotFound)

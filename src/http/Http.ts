@@ -43,6 +43,7 @@ import * as Engine from "../Engine.js"
 import type { TemplateConflict } from "../Errors.js"
 import type * as Template from "../Template.js"
 import * as handlers from "./internal/handlers.js"
+import * as hooks from "./internal/hooks.js"
 import { subflowTemplatesOf } from "./internal/templates.js"
 import { guard, isLoopback, refuseLargeBeforeContinue } from "./internal/security.js"
 import { served } from "./internal/view.js"
@@ -195,6 +196,7 @@ export const layer = <const Templates extends ReadonlyArray<Template.Template.An
       Layer.provide(HttpApiScalar.layer({ path: "/docs", scalar: { withDefaultFonts: false } })),
       Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/api/openapi.json" })),
       Layer.provide(web.layer),
+      Layer.provide(hooks.layer),
       Layer.provide(api),
       Layer.provide(NodeHttpServer.layer(() => refuseLargeBeforeContinue(createServer(), maxBodySize), { host, port }))
     )

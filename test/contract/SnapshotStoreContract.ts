@@ -18,6 +18,7 @@ import type {
   StoredState
 } from "../../src/SnapshotStore.js"
 import { SnapshotStore } from "../../src/SnapshotStore.js"
+import { triggersSuite } from "./TriggersContract.js"
 
 export const t0 = 1_700_000_000_000
 const lease60 = t0 + 60_000
@@ -124,7 +125,8 @@ export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): vo
           templateFingerprint: "f1a2",
           priority: 0,
           recoveryAttempts: 0,
-          pausedFrom: null
+          pausedFrom: null,
+          triggeredBy: null
         } satisfies RunRecord)
         const r2 = yield* get("r2")
         expect([r2.status, r2.owner, r2.leaseUntil, r2.generation, r2.templateFingerprint]).toEqual(["queued", null, null, 0, null])
@@ -805,6 +807,7 @@ export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): vo
         expect(ids(page)).toEqual(["r2"])
       }).pipe(Effect.provide(layer)))
   })
+  triggersSuite(name, layer)
 }
 
 const hasNegativeZero = (value: unknown): boolean =>

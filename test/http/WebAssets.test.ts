@@ -25,6 +25,7 @@ describe("the web view's files", () => {
       "/",
       "/",
       "/templates",
+      "/schedules",
       "/docs",
       "/assets/app.js"
     ])

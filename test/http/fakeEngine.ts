@@ -150,7 +150,17 @@ export const fakeEngine = (held: FakeRuns): Layer.Layer<Engine.Engine> =>
         resumeDue: Effect.succeed(0),
         serve: () => Effect.void,
         events: Stream.fromPubSub(hub),
-        subscribe: Effect.map(PubSub.subscribe(hub), Stream.fromQueue)
+        subscribe: Effect.map(PubSub.subscribe(hub), Stream.fromQueue),
+        trigger: () => notInThisFake("declare triggers"),
+        triggers: Effect.succeed([]),
+        schedules: {
+          list: Effect.succeed([]),
+          create: () => notInThisFake("create schedules"),
+          pause: () => notInThisFake("pause schedules"),
+          resume: () => notInThisFake("resume schedules"),
+          delete: () => notInThisFake("delete schedules")
+        },
+        deliver: () => notInThisFake("take webhook deliveries")
       }
       return service
     })

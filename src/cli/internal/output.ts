@@ -38,6 +38,8 @@ export interface RunJson {
   readonly priority: number
   /** What a paused run returns to when unpaused (on a running run: a pause asked of its engine). */
   readonly pausedFrom: SnapshotStore.PausedFrom | null
+  /** What started the run by itself (a schedule's tick, a webhook delivery, another run's end); absent otherwise. */
+  readonly triggeredBy?: SnapshotStore.TriggeredBy | undefined
 }
 
 /** One step of a trace. */
@@ -102,8 +104,17 @@ export const runJson = (record: SnapshotStore.RunRecord): RunJson => ({
   wakeAt: iso(record.wakeAt),
   expiresAt: iso(record.expiresAt),
   priority: record.priority ?? 0,
-  pausedFrom: record.pausedFrom ?? null
+  pausedFrom: record.pausedFrom ?? null,
+  ...(record.triggeredBy === null || record.triggeredBy === undefined ? {} : { triggeredBy: record.triggeredBy })
 })
+
+/** What started a run, in words. */
+const originText = (origin: SnapshotStore.TriggeredBy): string =>
+  origin._tag === "Schedule"
+    ? `schedule ${origin.schedule}, tick ${new Date(origin.tick).toISOString()}`
+    : origin._tag === "Webhook"
+    ? `webhook ${origin.hook}, delivery ${origin.delivery}`
+    : `trigger ${origin.trigger}, after run ${origin.runId} ${origin.status}`
 
 export const stepJson = (entry: Trace.Entry): StepJson => ({
   step: entry.step,
@@ -277,6 +288,7 @@ export const runFields = (run: RunJson, extra: ReadonlyArray<readonly [string, s
     ...(run.wakeAt === null ? [] : [["wakes at", run.wakeAt] as const]),
     ...(run.error === null ? [] : [["error", errorText(run.error)] as const]),
     ...(run.expiresAt === null ? [] : [["expires", run.expiresAt] as const]),
+    ...(run.triggeredBy === undefined ? [] : [["triggered by", originText(run.triggeredBy)] as const]),
     ...extra
   ])
 

@@ -7,9 +7,11 @@
  */
 import { Console, Effect } from "effect"
 import { RunStatus } from "../../index.js"
+import type { Trigger } from "../../index.js"
 import type * as Graph from "../../Graph.js"
+import type { ScheduleJson } from "./commands/triggers.js"
 import type { RunJson, StepJson, TemplateJson } from "./output.js"
-import { runFields, runsTable, stateTable, templatesTable, toJson, traceTable } from "./output.js"
+import { runFields, runsTable, stateTable, table, templatesTable, toJson, traceTable } from "./output.js"
 
 /** `table` (for people) or `json` (the stable contract). */
 export type Format = "table" | "json"
@@ -62,6 +64,10 @@ export type View =
   }
   | { readonly _tag: "Collected"; readonly collected: number }
   | { readonly _tag: "Printed" }
+  | { readonly _tag: "Schedules"; readonly schedules: ReadonlyArray<ScheduleJson> }
+  | { readonly _tag: "Schedule"; readonly action: "created"; readonly schedule: ScheduleJson }
+  | { readonly _tag: "ScheduleChanged"; readonly name: string; readonly action: "pause" | "resume" | "delete" }
+  | { readonly _tag: "Triggers"; readonly triggers: ReadonlyArray<Trigger.Info> }
 
 /** Prints a line on stdout. */
 export const out = (text: string): Effect.Effect<void> => Console.log(text)
@@ -107,6 +113,14 @@ export const viewJson = (view: View): unknown => {
       return { collected: view.collected }
     case "Printed":
       return undefined
+    case "Schedules":
+      return view.schedules
+    case "Schedule":
+      return view.schedule
+    case "ScheduleChanged":
+      return { name: view.name, action: view.action }
+    case "Triggers":
+      return view.triggers
   }
 }
 
@@ -162,8 +176,37 @@ export const viewText = (view: View): { readonly stdout: ReadonlyArray<string>; 
       return lines(`collected ${view.collected} expired run(s)`)
     case "Printed":
       return lines()
+    case "Schedules":
+      return lines(schedulesTable(view.schedules))
+    case "Schedule":
+      return lines(`schedule ${view.schedule.name} created; next ticks: ${view.schedule.nextTicks.join(", ")}`)
+    case "ScheduleChanged":
+      return lines(`schedule ${view.name}: ${view.action === "delete" ? "deleted" : view.action === "pause" ? "paused" : "resumed"}`)
+    case "Triggers":
+      return lines(triggersTable(view.triggers))
   }
 }
+
+const schedulesTable = (schedules: ReadonlyArray<ScheduleJson>): string =>
+  table(
+    ["name", "template", "cron", "zone", "paused", "next tick", "last run"],
+    schedules.map((s) => [s.name, s.template, s.cron, s.timeZone ?? "UTC", s.paused ? "yes" : "no", s.nextTicks[0] ?? "-", s.lastRunId ?? "-"])
+  )
+
+const triggersTable = (triggers: ReadonlyArray<Trigger.Info>): string =>
+  table(
+    ["name", "kind", "starts", "when"],
+    triggers.map((t) => [
+      t.name,
+      t.kind,
+      t.template,
+      t.kind === "cron"
+        ? `${t.cron}${t.timeZone === undefined ? "" : ` (${t.timeZone})`}`
+        : t.kind === "webhook"
+        ? `POST /hooks/${t.name}${t.signed === true ? " (signed)" : ""}`
+        : `${t.from} ${(t.on ?? []).join("/")}`
+    ])
+  )
 
 const followedText = (view: Extract<View, { readonly _tag: "Followed" }>): ReadonlyArray<string> => {
   const { run, waitingFor } = view

@@ -31,7 +31,8 @@ export const toRun = (run: SnapshotStore.RunRecord): Api.Run => ({
     ? null
     : { runId: run.waitingFor.runId, step: run.waitingFor.step, signal: run.waitingFor.signal, deadline: run.wakeAt },
   priority: run.priority ?? 0,
-  pausedFrom: run.pausedFrom ?? null
+  pausedFrom: run.pausedFrom ?? null,
+  ...(run.triggeredBy === null || run.triggeredBy === undefined ? {} : { triggeredBy: run.triggeredBy })
 })
 
 /** Reads runs for the API. */

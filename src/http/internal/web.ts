@@ -33,6 +33,7 @@ export const layer: Layer.Layer<never> = HttpApiBuilder.Router.use((router) =>
     yield* router.get("/runs/*", html)
     yield* router.get("/templates", html)
     yield* router.get("/templates/*", html)
+    yield* router.get("/schedules", html)
     yield* router.get("/assets/app.js", respond(script, "text/javascript; charset=utf-8"))
     yield* router.get("/assets/app.css", respond(style, "text/css; charset=utf-8"))
     yield* router.get("/favicon.svg", respond(favicon, "image/svg+xml"))

@@ -6,6 +6,7 @@
  */
 import { Clock, Duration, Effect } from "effect"
 import type { RunResult, RunOptions, Service } from "../../Engine.js"
+import type { FollowUp } from "../../SnapshotStore.js"
 import type * as Template from "../../Template.js"
 import * as Trace from "../../Trace.js"
 import { retryTransient } from "../run/checkpoint.js"
@@ -31,7 +32,11 @@ const toResult = (outcome: RunOutcome): RunResult<Record<string, unknown>> => ({
 })
 
 /** The engine service over an engine's parts: the typed edge of the untyped interpreter. */
-export const makeService = (deps: Runs.RunsDeps, events: Events.Events): Service => {
+export const makeService = (
+  deps: Runs.RunsDeps,
+  events: Events.Events,
+  followUps: (runId: string) => Effect.Effect<ReadonlyArray<FollowUp>>
+): Omit<Service, "trigger" | "triggers" | "schedules" | "deliver"> => {
   const { awaiting, executor, settings, store } = deps
   const awaitResult = (runId: string, template: Template.Template.Any) => Effect.map(awaiting(runId, template), toResult)
   const start = (template: Template.Template.Any, input: unknown, options: RunOptions | undefined) =>
@@ -43,7 +48,7 @@ export const makeService = (deps: Runs.RunsDeps, events: Events.Events): Service
         handle.await.pipe(Effect.onInterrupt(() => executor.stop(handle.runId, "shutdown"))))),
     start: (template, input, options) => typed(start(template, input, options)),
     await: (template, runId) => typed(awaitResult(runId, template)),
-    cancel: cancel({ store, settings, executor, publish: events.publish }),
+    cancel: cancel({ store, settings, executor, publish: events.publish, followUps, recorded: deps.env.triggers?.recorded }),
     pause: pause({ store, executor, poller: deps.poller, registry: deps.registry, publish: events.publish }),
     unpause: unpause({ store, executor, poller: deps.poller, registry: deps.registry, publish: events.publish }),
     signal: signal({

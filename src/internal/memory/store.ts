@@ -10,11 +10,14 @@ import { isFinal } from "../../RunStatus.js"
 import type {
   CancelResult,
   ClaimResult,
+  FollowUp,
+  NewRun,
   Lease,
   LoadedRun,
   RecordSignalResult,
   RunFilter,
   RunRecord,
+  ScheduleRecord,
   Service,
   SignalRecord,
   StepRecord,
@@ -23,6 +26,7 @@ import type {
 import { deadLetterError } from "../deadLetter.js"
 import { control } from "./control.js"
 import { isRunnable, matchesFilter, newestFirst } from "./filter.js"
+import { scheduleOps } from "./schedules.js"
 
 /**
  * A stored run. Its record is immutable (handed out as is); a checkpoint
@@ -130,6 +134,38 @@ const descendants = (runs: Runs, runId: string): ReadonlyArray<MemoryRun> => {
   return found
 }
 
+/** A new run's record: queued, claimed (`running` under `claim`), or released (`running`, no owner). */
+const newRecord = (
+  run: NewRun,
+  status: "queued" | "running",
+  claim: { readonly owner: string; readonly leaseUntil: number } | null
+): RunRecord => ({
+  ...run,
+  status,
+  seq: 0,
+  updatedAt: run.createdAt,
+  expiresAt: null,
+  error: null,
+  elapsedMillis: 0,
+  wakeAt: null,
+  waitingFor: null,
+  owner: claim?.owner ?? null,
+  leaseUntil: claim?.leaseUntil ?? null,
+  generation: claim === null ? 0 : 1,
+  templateFingerprint: run.templateFingerprint ?? null,
+  priority: run.priority ?? 0,
+  recoveryAttempts: 0,
+  pausedFrom: null,
+  triggeredBy: run.triggeredBy ?? null
+})
+
+/** Records follow-up runs (released: any engine takes them up); an existing id is left alone. */
+const recordFollowUps = (runs: Runs, followUps: ReadonlyArray<FollowUp> | undefined): void => {
+  for (const { run, state } of followUps ?? []) {
+    if (!runs.has(run.runId)) runs.set(run.runId, new MemoryRun(newRecord(run, "running", null), state))
+  }
+}
+
 /** Creating and claiming runs. */
 const claims = (
   runs: Runs,
@@ -146,25 +182,7 @@ const claims = (
           })
         )
       }
-      const record: RunRecord = {
-        ...run,
-        status: claim === null ? "queued" : "running",
-        seq: 0,
-        updatedAt: run.createdAt,
-        expiresAt: null,
-        error: null,
-        elapsedMillis: 0,
-        wakeAt: null,
-        waitingFor: null,
-        owner: claim?.owner ?? null,
-        leaseUntil: claim?.leaseUntil ?? null,
-        generation: claim === null ? 0 : 1,
-        templateFingerprint: run.templateFingerprint ?? null,
-        priority: run.priority ?? 0,
-        recoveryAttempts: 0,
-        pausedFrom: null
-      }
-      runs.set(run.runId, new MemoryRun(record, state))
+      runs.set(run.runId, new MemoryRun(newRecord(run, claim === null ? "queued" : "running", claim), state))
       return Effect.succeed(claim === null ? null : { owner: claim.owner, generation: 1 })
     }),
 
@@ -323,10 +341,11 @@ const writes = (runs: Runs): Pick<Service, "appendStep" | "pause" | "finish" | "
         updatedAt: at.updatedAt,
         elapsedMillis: run.record.elapsedMillis + at.elapsedMillis
       }
+      recordFollowUps(runs, ending.followUps)
       return Effect.void
     }),
 
-  cancel: (runId, now, expiresAt) =>
+  cancel: (runId, now, expiresAt, followUps) =>
     Effect.sync((): CancelResult => {
       const run = runs.get(runId)
       if (run === undefined) return { _tag: "NotFound" }
@@ -347,6 +366,7 @@ const writes = (runs: Runs): Pick<Service, "appendStep" | "pause" | "finish" | "
         }
         cancelled.push(target.record.runId)
       }
+      recordFollowUps(runs, followUps)
       return { _tag: "Cancelled", runIds: cancelled }
     })
 })
@@ -427,13 +447,15 @@ const signals = (runs: Runs): Pick<Service, "recordSignal" | "takeSignal" | "sig
 /** Builds an empty in-memory store. */
 export const makeMemoryStore: Effect.Effect<Service> = Effect.sync(() => {
   const runs: Runs = new Map()
+  const schedules = new Map<string, ScheduleRecord>()
   const service: Service = {
     durable: false,
     ...claims(runs, new Map()),
     ...writes(runs),
     ...control(runs),
     ...reads(runs),
-    ...signals(runs)
+    ...signals(runs),
+    ...scheduleOps(schedules)
   }
   return service
 })

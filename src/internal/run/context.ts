@@ -11,7 +11,16 @@ import type { Context, Duration, Schedule } from "effect"
 import { Clock, Effect } from "effect"
 import type { Event } from "../../Event.js"
 import type * as Settings from "../../Settings.js"
-import type { Lease, Service as Store, StepRecord, StoredEntry, StoredState } from "../../SnapshotStore.js"
+import type {
+  ErrorSummary,
+  FollowUp,
+  Lease,
+  Service as Store,
+  StepRecord,
+  StoredEntry,
+  StoredState,
+  TriggeredBy
+} from "../../SnapshotStore.js"
 import type * as Template from "../../Template.js"
 import { Hold } from "./hold.js"
 import { isViewKey } from "./keys.js"
@@ -74,6 +83,20 @@ export interface RunEnv {
     policy: Policy
   ) => Effect.Effect<void, unknown, unknown>
   readonly children: ChildRuns
+  /** The engine's event triggers: the runs a top-level run's end starts (recorded with the end). */
+  readonly triggers?: RunTriggers | undefined
+}
+
+/** What event triggers ask of a run's end. */
+export interface RunTriggers {
+  /** The runs to record with the end of `ctx` (none when no trigger listens for it). */
+  readonly followUps: (
+    ctx: RunContext,
+    status: "completed" | "failed",
+    error: ErrorSummary | null
+  ) => Effect.Effect<ReadonlyArray<FollowUp>>
+  /** Called once the end is recorded: takes the follow-up runs up. */
+  readonly recorded: (followUps: ReadonlyArray<FollowUp>) => Effect.Effect<void>
 }
 
 const liveClock = Clock.make()
@@ -111,6 +134,8 @@ export class RunContext {
   leaseUntil = 0
   beatCounted = 0
   traceContext: string | null = null
+  /** What started the run by itself (recorded with it when it is created). */
+  triggeredBy: TriggeredBy | null = null
   /** Whether this execution is traced (spans per run and step; see tracing.ts). */
   tracing = false
   /** Whether this execution went on from a stored checkpoint (rather than starting the run). */

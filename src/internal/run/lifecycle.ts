@@ -25,9 +25,9 @@ import type { ErrorSummary, Lease, LoadedRun, RunRecord, StepRecord, StoredEntry
 import type * as Template from "../../Template.js"
 import { isTransient, retryTransient } from "./checkpoint.js"
 import { inputValidator, keyCodecs } from "./codecs.js"
-import type { Entry, RunEnv, RunOutcome } from "./context.js"
-import { RunContext } from "./context.js"
+import { type Entry, RunContext, type RunEnv, type RunOutcome } from "./context.js"
 import { isSuspended, type Suspended } from "./durable.js"
+import { finishRun } from "./finish.js"
 import { isHeld } from "./hold.js"
 import { summarize } from "./errors.js"
 import { isInternalKey, schemaKeyOf } from "./keys.js"
@@ -116,7 +116,8 @@ export const create = (
       queue: ctx.queue,
       traceContext: ctx.traceContext,
       templateFingerprint: fingerprintDigest(ctx.template),
-      priority: ctx.priority
+      priority: ctx.priority,
+      triggeredBy: ctx.triggeredBy
     }, ctx.storedState(), claim === null ? null : { owner: ctx.env.owner, leaseUntil: claim.leaseUntil }),
     (lease) => {
       if (lease !== null) ctx.lease = lease
@@ -297,7 +298,7 @@ export const execute = (ctx: RunContext, options: { readonly child: boolean }): 
 
       if (Exit.isSuccess(exit)) {
         const ending = yield* record(
-          store.finish(runId, ctx.lease, { status: "completed", error: null, expiresAt: retentionOf(env, now) }, at),
+          finishRun(ctx, { status: "completed", error: null, expiresAt: retentionOf(env, now) }, at),
           { _tag: "Completed", outcome: outcomeOf(ctx) } as const
         )
         if (ending._tag === "Completed" && env.listening()) {
@@ -340,7 +341,7 @@ export const execute = (ctx: RunContext, options: { readonly child: boolean }): 
       if (refused !== undefined) return refused
       const summary = summarize(failure)
       const ending = yield* record(
-        store.finish(runId, ctx.lease, { status: "failed", error: summary, expiresAt: retentionOf(env, now) }, at),
+        finishRun(ctx, { status: "failed", error: summary, expiresAt: retentionOf(env, now) }, at),
         { _tag: "Failed", error: failure, summary } as const
       )
       if (ending._tag === "Failed") yield* env.publish({ _tag: "RunFailed", runId, error: summary, at: now })

@@ -9,18 +9,26 @@
 import type {
   ErrorSummary,
   RunRecord,
+  ScheduleRecord,
   SignalRecord,
   StateDelta,
   StepRecord,
   StepStatus,
   StoredEntry,
   StoredState,
+  TriggeredBy,
   WaitingFor
 } from "../../SnapshotStore.js"
 import * as RunStatus from "../../RunStatus.js"
 
 /** The tables' names, as the row readers name them in errors. */
-const tables = { runs: "weft_runs", steps: "weft_steps", snapshots: "weft_snapshots", signals: "weft_signals" } as const
+const tables = {
+  runs: "weft_runs",
+  steps: "weft_steps",
+  snapshots: "weft_snapshots",
+  signals: "weft_signals",
+  schedules: "weft_schedules"
+} as const
 
 /** A stored value that does not read back as a record (a corrupt or foreign row). */
 export class RowDecodeError extends Error {
@@ -137,7 +145,71 @@ export const toRunRecord = (row: Row): RunRecord => {
     templateFingerprint: nullableText(t, "template_fingerprint", row.template_fingerprint ?? null),
     priority: integer(t, "priority", row.priority ?? 0),
     recoveryAttempts: integer(t, "recovery_attempts", row.recovery_attempts ?? 0),
-    pausedFrom: pausedFrom(row.paused_from)
+    pausedFrom: pausedFrom(row.paused_from),
+    triggeredBy: triggeredBy(row.triggered_by)
+  }
+}
+
+const endStatuses: ReadonlyArray<unknown> = ["completed", "failed", "cancelled"]
+
+/** Reads `weft_runs.triggered_by`. */
+const triggeredBy = (value: unknown): TriggeredBy | null => {
+  if (value === null || value === undefined) return null
+  const parsed = json(tables.runs, "triggered_by", value)
+  if (isObject(parsed)) {
+    if (parsed._tag === "Schedule" && typeof parsed.schedule === "string" && typeof parsed.tick === "number") {
+      return { _tag: "Schedule", schedule: parsed.schedule, tick: parsed.tick }
+    }
+    if (parsed._tag === "Webhook" && typeof parsed.hook === "string" && typeof parsed.delivery === "string") {
+      return { _tag: "Webhook", hook: parsed.hook, delivery: parsed.delivery }
+    }
+    if (
+      parsed._tag === "Run" && typeof parsed.trigger === "string" && typeof parsed.runId === "string" &&
+      endStatuses.includes(parsed.status)
+    ) {
+      return {
+        _tag: "Run",
+        trigger: parsed.trigger,
+        runId: parsed.runId,
+        status: parsed.status as "completed" | "failed" | "cancelled"
+      }
+    }
+  }
+  throw new RowDecodeError(tables.runs, "triggered_by", "expected a Schedule, Webhook or Run origin")
+}
+
+/** A `triggered_by` value as its column's JSON text (`null` for none). */
+export const triggeredByJson = (origin: TriggeredBy | null | undefined): string | null =>
+  origin === null || origin === undefined ? null : toJson(origin)
+
+/** Reads a `weft_schedules` row (selected as `scheduleColumns`). */
+export const toScheduleRecord = (row: Row): ScheduleRecord => {
+  const t = tables.schedules
+  const overlap = text(t, "overlap", row.overlap)
+  const catchUp = text(t, "catch_up", row.catch_up)
+  if (overlap !== "skip" && overlap !== "allow" && overlap !== "bufferOne") {
+    throw new RowDecodeError(t, "overlap", `unknown policy ${JSON.stringify(overlap)}`)
+  }
+  if (catchUp !== "none" && catchUp !== "last" && catchUp !== "all") {
+    throw new RowDecodeError(t, "catch_up", `unknown policy ${JSON.stringify(catchUp)}`)
+  }
+  return {
+    name: text(t, "name", row.name),
+    templateName: text(t, "template_name", row.template_name),
+    templateVersion: text(t, "template_version", row.template_version),
+    cron: text(t, "cron", row.cron),
+    timeZone: nullableText(t, "time_zone", row.time_zone),
+    input: row.input === null || row.input === undefined ? null : json(t, "input", row.input),
+    overlap,
+    catchUp,
+    catchUpMax: integer(t, "catch_up_max", row.catch_up_max),
+    queue: text(t, "queue", row.queue),
+    paused: integer(t, "paused", row.paused) !== 0,
+    createdAt: integer(t, "created_at", row.created_at),
+    updatedAt: integer(t, "updated_at", row.updated_at),
+    lastTick: nullableInteger(t, "last_tick", row.last_tick),
+    lastRunId: nullableText(t, "last_run_id", row.last_run_id),
+    bufferedTick: nullableInteger(t, "buffered_tick", row.buffered_tick)
   }
 }
 

@@ -48,13 +48,18 @@ export const tables = {
   snapshots: "weft_snapshots",
   signals: "weft_signals",
   starts: "weft_queue_starts",
+  schedules: "weft_schedules",
   migrations: "weft_migrations"
 } as const
 
 /** The columns of `weft_runs`, in the order the row readers expect them (`SELECT ${runColumns}`). */
 export const runColumns = "run_id, template_name, template_version, status, seq, created_at, updated_at, " +
   "expires_at, error, timeout_ms, elapsed_ms, wake_at, waiting_for, parent_id, root_id, queue, owner, " +
-  "lease_until, generation, trace_context, template_fingerprint, priority, recovery_attempts, paused_from"
+  "lease_until, generation, trace_context, template_fingerprint, priority, recovery_attempts, paused_from, triggered_by"
+
+/** The columns of `weft_schedules`, in the order {@link toScheduleRecord} reads them. */
+export const scheduleColumns = "name, template_name, template_version, cron, time_zone, input, overlap, catch_up, " +
+  "catch_up_max, queue, paused, created_at, updated_at, last_tick, last_run_id, buffered_tick"
 
 /** The columns of `weft_steps`. */
 export const stepColumns =
@@ -199,6 +204,26 @@ export const runIndexes: ReadonlyArray<string> = [
   ...runIndexesOf(activeTerm),
   `CREATE INDEX IF NOT EXISTS weft_runs_queued ON weft_runs (queue, priority DESC, created_at, run_id) WHERE status = 'queued'`
 ]
+
+/** The schedules table (migration 9). */
+const schedulesTable = (bigint: string) => `CREATE TABLE IF NOT EXISTS weft_schedules (
+  name TEXT PRIMARY KEY NOT NULL,
+  template_name TEXT NOT NULL,
+  template_version TEXT NOT NULL,
+  cron TEXT NOT NULL,
+  time_zone TEXT,
+  input TEXT,
+  overlap TEXT NOT NULL CHECK (overlap IN ('skip', 'allow', 'bufferOne')),
+  catch_up TEXT NOT NULL CHECK (catch_up IN ('none', 'last', 'all')),
+  catch_up_max ${bigint} NOT NULL,
+  queue TEXT NOT NULL,
+  paused INTEGER NOT NULL DEFAULT 0,
+  created_at ${bigint} NOT NULL,
+  updated_at ${bigint} NOT NULL,
+  last_tick ${bigint},
+  last_run_id TEXT,
+  buffered_tick ${bigint}
+)`
 
 /** The state key under which weft 0.1 kept a child run's parent id. */
 const legacyParentPath = `'$.entries."~durable/~parent".value'`
@@ -384,6 +409,15 @@ SELECT ${v3Copied} FROM weft_runs`,
       ...runIndexes,
       ...queueStarts("BIGINT")
     ]
+  })),
+  /**
+   * Runs that start themselves: what started a run (`triggered_by`, JSON:
+   * a schedule's tick, a webhook delivery, another run's end) and the
+   * stored schedules. A column added, never a table rebuilt.
+   */
+  "9_triggers": statements(() => ({
+    sqlite: [`ALTER TABLE weft_runs ADD COLUMN triggered_by TEXT`, schedulesTable("INTEGER")],
+    pg: [`ALTER TABLE weft_runs ADD COLUMN IF NOT EXISTS triggered_by TEXT`, schedulesTable("BIGINT")]
   }))
 }
 
@@ -441,6 +475,7 @@ export {
   RowDecodeError,
   toJson,
   toRunRecord,
+  toScheduleRecord,
   toSignalRecord,
   toStepRecord,
   toStoredState

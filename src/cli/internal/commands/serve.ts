@@ -13,6 +13,7 @@ import { decoded, usage } from "../errors.js"
 import { parseQueues, parseRates } from "../decode.js"
 import { or } from "../options.js"
 import { out } from "../render.js"
+import { declareTriggers } from "./triggers.js"
 
 /** Set once a long-running command (serve, worker) is up. */
 let up = false
@@ -43,6 +44,7 @@ export const serveCommand = command("serve", {
       try: () => import("../../../http/index.js"),
       catch: (error) => usage(`the HTTP server is not available: ${error instanceof Error ? error.message : String(error)}`)
     })
+    yield* declareTriggers
     const context = yield* Layer.build(Http.layer({ templates: project.templates, port: args.port, host: args.host })).pipe(
       Effect.catchTag("ListenRefused", (error) => usage(error.message))
     )
@@ -90,6 +92,7 @@ export const workerCommand = command("worker", {
     const rateLimits = Object.fromEntries(
       Object.entries(rates).map(([queue, rate]) => [queue, { limit: rate.limit, period: Duration.millis(rate.periodMillis) }])
     )
+    yield* declareTriggers
     // what the worker executes, as it happens
     const events = yield* engine.subscribe
     yield* Effect.forkScoped(Stream.runForEach(events, (event) => out(Event.format(event))))

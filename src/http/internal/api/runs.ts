@@ -7,6 +7,7 @@
  */
 import { ParseResult, Schema } from "effect"
 import { RunStatus as RunStatusSchema } from "../../../RunStatus.js"
+import { TriggeredBy } from "./triggers.js"
 
 /**
  * A run's status (the core's `RunStatus` Schema).
@@ -73,7 +74,9 @@ export const Run = Schema.Struct({
   /** Its priority within its queue (higher is claimed first). */
   priority: Schema.optional(Schema.Number),
   /** What a paused run returns to when unpaused; on a running run, `running`: a pause asked of its engine. */
-  pausedFrom: Schema.optional(Schema.NullOr(Schema.Literal("queued", "running", "suspended")))
+  pausedFrom: Schema.optional(Schema.NullOr(Schema.Literal("queued", "running", "suspended"))),
+  /** What started the run by itself (a schedule, a webhook, another run's end); absent for a run somebody started. */
+  triggeredBy: Schema.optional(TriggeredBy)
 }).annotations({ identifier: "Run" })
 
 /**

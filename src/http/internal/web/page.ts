@@ -19,6 +19,7 @@ export const page = `<!doctype html>
   <nav>
     <a href="/" data-link data-nav="runs">Runs</a>
     <a href="/templates" data-link data-nav="templates">Templates</a>
+    <a href="/schedules" data-link data-nav="schedules">Schedules</a>
     <a href="/docs">API</a>
   </nav>
   <span id="live" class="live off">connecting</span>

@@ -19,6 +19,7 @@ import type {
   UnpauseResult
 } from "../../../SnapshotStore.js"
 import type { Row, RowDecodeError } from "../schema.js"
+import type { ScheduleQueries } from "./schedules.js"
 
 /** A new run's row. */
 export interface InsertRun {
@@ -100,6 +101,7 @@ export interface Queries {
     readonly wakeAt: number | null
     readonly waitingFor: string | null
   }) => Effect.Effect<boolean, SqlError>
+  /** Ends the run while the fence holds, and records the follow-up runs in the same transaction. */
   readonly finish: (p: {
     readonly runId: string
     readonly generation: number
@@ -108,9 +110,19 @@ export interface Queries {
     readonly expiresAt: number | null
     readonly updatedAt: number
     readonly elapsedMillis: number
-  }) => Effect.Effect<boolean, SqlError>
-  /** Cancels the run and its active descendants if the run is active; the ids cancelled (none otherwise). */
-  readonly cancel: (runId: string, now: number, expiresAt: number | null) => Effect.Effect<ReadonlyArray<unknown>, SqlError>
+  }, followUps: ReadonlyArray<InsertRun>) => Effect.Effect<boolean, SqlError>
+  /**
+   * Cancels the run and its active descendants if the run is active; the ids cancelled (none otherwise).
+   * The follow-up runs are recorded in the same transaction when it was.
+   */
+  readonly cancel: (
+    runId: string,
+    now: number,
+    expiresAt: number | null,
+    followUps: ReadonlyArray<InsertRun>
+  ) => Effect.Effect<ReadonlyArray<unknown>, SqlError>
+  /** The schedules' queries. */
+  readonly schedules: ScheduleQueries
   readonly selectRun: (runId: string) => Effect.Effect<Row | undefined, SqlError>
   /** The run's row with its snapshot (`snapshot_seq`, `snapshot_state`). */
   readonly selectLoad: (runId: string) => Effect.Effect<Row | undefined, SqlError>

@@ -30,11 +30,13 @@ import type { PausedFrom, PauseResult, RecordSignalResult, UnpauseResult } from 
 import type { Queries, StatusRow } from "./dialect.js"
 import { type Row, RowDecodeError } from "../schema.js"
 import { listStatement } from "./list.js"
+import { scheduleQueries } from "./schedules.js"
+import { triggeredByJson } from "../rows.js"
 import { type Bound, type Names, number } from "./sql.js"
 import { claimStatements, controlStatements, readStatements, signalStatements, writeStatements } from "./statements.js"
 
 /** Sending statements on the client: their rows, or the count one returns; the channel wake-ups go to. */
-interface Exec {
+export interface Exec {
   readonly sql: SqlClient.SqlClient
   readonly rows: (bound: Bound) => Effect.Effect<ReadonlyArray<Row>, SqlError>
   readonly count: (bound: Bound) => Effect.Effect<number, SqlError>
@@ -76,30 +78,41 @@ const writeQueries = (
   const { claim, claimNext, heartbeat, holders, insertClaimed, insertQueued, lockQueue, startsCount, startsInsert, statusOf } =
     claimStatements(n)
   const { appendPlain, appendWithSnapshot, cancel, finish, release, suspend } = writeStatements(n)
+  // a run nobody holds (queued, or released: an event trigger's) wakes the workers
+  const insertRun = (p: Parameters<Queries["insertRun"]>[0]) =>
+    Effect.suspend(() =>
+      count((p.owner === null ? insertQueued : insertClaimed)({
+        runId: p.run.runId,
+        templateName: p.run.templateName,
+        templateVersion: p.run.templateVersion,
+        status: p.status,
+        createdAt: p.run.createdAt,
+        timeoutMillis: p.run.timeoutMillis,
+        parentId: p.run.parentId,
+        rootId: p.run.rootId,
+        queue: p.run.queue,
+        owner: p.owner,
+        leaseUntil: p.leaseUntil,
+        generation: p.generation,
+        traceContext: p.run.traceContext,
+        templateFingerprint: p.run.templateFingerprint ?? null,
+        priority: p.run.priority ?? 0,
+        triggeredBy: triggeredByJson(p.run.triggeredBy),
+        state: p.state,
+        channel
+      }))
+    ).pipe(Effect.map((inserted) => inserted === 1))
+  /** `write`, then (when it did something) the follow-ups, in one transaction when there are any. */
+  const withFollowUps = <A>(
+    write: Effect.Effect<A, SqlError>,
+    did: (a: A) => boolean,
+    followUps: ReadonlyArray<Parameters<Queries["insertRun"]>[0]>
+  ) =>
+    followUps.length === 0 ? write : sql.withTransaction(
+      Effect.tap(write, (a) => did(a) ? Effect.forEach(followUps, insertRun, { discard: true }) : Effect.void)
+    )
   return {
-    insertRun: (p) =>
-      Effect.suspend(() =>
-        count((p.status === "queued" ? insertQueued : insertClaimed)({
-          runId: p.run.runId,
-          templateName: p.run.templateName,
-          templateVersion: p.run.templateVersion,
-          status: p.status,
-          createdAt: p.run.createdAt,
-          timeoutMillis: p.run.timeoutMillis,
-          parentId: p.run.parentId,
-          rootId: p.run.rootId,
-          queue: p.run.queue,
-          owner: p.owner,
-          leaseUntil: p.leaseUntil,
-          generation: p.generation,
-          traceContext: p.run.traceContext,
-          templateFingerprint: p.run.templateFingerprint ?? null,
-          priority: p.run.priority ?? 0,
-          state: p.state,
-          channel
-        }))
-      ).pipe(Effect.map((inserted) => inserted === 1)),
-
+    insertRun,
     claim: (p) => Effect.suspend(() => Effect.map(rows(claim(p)), (r) => r[0])),
 
     statusOf: (runId) => statusRow(Effect.suspend(() => rows(statusOf({ runId })))),
@@ -165,10 +178,15 @@ const writeQueries = (
         Effect.map((changed) => changed === 1)
       ),
 
-    finish: (p) => Effect.suspend(() => Effect.map(rows(finish(p)), (r) => r.length === 1)),
+    finish: (p, followUps) =>
+      withFollowUps(Effect.suspend(() => Effect.map(rows(finish(p)), (r) => r.length === 1)), (done) => done, followUps),
 
-    cancel: (runId, now, expiresAt) =>
-      Effect.suspend(() => Effect.map(rows(cancel({ runId, now, expiresAt })), (r) => r.map((row) => row.run_id)))
+    cancel: (runId, now, expiresAt, followUps) =>
+      withFollowUps(
+        Effect.suspend(() => Effect.map(rows(cancel({ runId, now, expiresAt })), (r) => r.map((row) => row.run_id))),
+        (ids) => ids.length > 0,
+        followUps
+      )
   }
 }
 
@@ -178,7 +196,7 @@ const readQueries = (
   n: Names
 ): Omit<
   Queries,
-  "insertRun" | "claim" | "statusOf" | "claimNext" | "holders" | "heartbeat" | "appendStep" | "pause" | "finish" | "cancel"
+  "insertRun" | "claim" | "statusOf" | "claimNext" | "holders" | "heartbeat" | "appendStep" | "pause" | "finish" | "cancel" | "schedules"
 > => {
   const { collectExpired, selectLoad, selectRun, steps, stepsForLoad } = readStatements(n)
   const { insertSignal, lockRun, signals, takeSignal } = signalStatements(n)
@@ -272,6 +290,6 @@ export const makeQueries = (n: Names, channel: string): Effect.Effect<Queries, n
     const rows = (bound: Bound): Effect.Effect<ReadonlyArray<Row>, SqlError> => sql.unsafe<Row>(bound[0], bound[1])
     const count = (bound: Bound): Effect.Effect<number, SqlError> => Effect.map(rows(bound), (r) => Number(r[0]?.n ?? 0))
     const exec: Exec = { sql, rows, count, channel }
-    const queries: Queries = { ...writeQueries(exec, n), ...readQueries(exec, n) }
+    const queries: Queries = { ...writeQueries(exec, n), ...readQueries(exec, n), schedules: scheduleQueries(exec, n) }
     return queries
   })

@@ -15,7 +15,8 @@ export interface Names {
   readonly steps: string
   readonly snapshots: string
   readonly signals: string
-  readonly starts: string
+  readonly starts: string,
+  readonly schedules: string
 }
 
 /** A PostgreSQL identifier, quoted. */
@@ -29,7 +30,8 @@ export const names = (prefix: string, schema: string | undefined): Names => {
     steps: name("steps"),
     snapshots: name("snapshots"),
     signals: name("signals"),
-    starts: name("queue_starts")
+    starts: name("queue_starts"),
+    schedules: name("schedules")
   }
 }
 

@@ -13,9 +13,10 @@ export const claimStatements = (n: Names) => {
   const insertRun = (queued: boolean) =>
     statement(`WITH r AS (
   INSERT INTO ${n.runs} (run_id, template_name, template_version, status, seq, created_at, updated_at, timeout_ms,
-    elapsed_ms, parent_id, root_id, queue, owner, lease_until, generation, trace_context, template_fingerprint, priority)
+    elapsed_ms, parent_id, root_id, queue, owner, lease_until, generation, trace_context, template_fingerprint,
+    priority, triggered_by)
   VALUES ($runId, $templateName, $templateVersion, $status, 0, $createdAt, $createdAt, $timeoutMillis, 0, $parentId,
-    $rootId, $queue, $owner, $leaseUntil, $generation, $traceContext, $templateFingerprint, $priority)
+    $rootId, $queue, $owner, $leaseUntil, $generation, $traceContext, $templateFingerprint, $priority, $triggeredBy)
   ON CONFLICT (run_id) DO NOTHING
   RETURNING run_id
 ), done AS (

@@ -19,7 +19,7 @@ export const runSelect = `SELECT r.run_id, r.template_name, r.template_version, 
   COALESCE(s.seq, 0) AS seq, r.created_at, MAX(r.updated_at, COALESCE(s.ended_at, r.updated_at)) AS updated_at,
   r.expires_at, r.error, r.timeout_ms, r.elapsed_ms, r.wake_at, r.waiting_for, r.parent_id, r.root_id, r.queue,
   r.owner, r.lease_until, r.generation, r.trace_context, r.template_fingerprint, r.priority, r.recovery_attempts,
-  r.paused_from
+  r.paused_from, r.triggered_by
 FROM weft_runs r
 LEFT JOIN weft_steps s ON s.run_id = r.run_id AND s.seq = (SELECT MAX(m.seq) FROM weft_steps m WHERE m.run_id = r.run_id)`
 
@@ -35,8 +35,8 @@ const take = "status = 'running', owner = @owner, lease_until = @leaseUntil, gen
 export const statementSql = {
   insertRun: `INSERT INTO weft_runs (run_id, template_name, template_version, status, seq, created_at,
   updated_at, timeout_ms, elapsed_ms, parent_id, root_id, queue, owner, lease_until, generation, trace_context,
-  template_fingerprint, priority)
-VALUES (?, ?, ?, ?, 0, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING`,
+  template_fingerprint, priority, triggered_by)
+VALUES (?, ?, ?, ?, 0, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING`,
   upsertSnapshot: `INSERT INTO weft_snapshots (run_id, seq, state) VALUES (?, ?, ?)
 ON CONFLICT (run_id) DO UPDATE SET seq = excluded.seq, state = excluded.state`,
   selectRun: `${runSelect} WHERE r.run_id = ?`,

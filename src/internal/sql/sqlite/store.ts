@@ -27,7 +27,9 @@ import type {
   Service,
   SignalRecord
 } from "../../../SnapshotStore.js"
-import { activeTerm, errorJson, type Row, toJson, toRunRecord, toSignalRecord, toStepRecord, toStoredState } from "../schema.js"
+import { activeTerm, type Row, toJson, toRunRecord, toSignalRecord, toStepRecord, toStoredState } from "../schema.js"
+import { triggeredByJson } from "../rows.js"
+import { finishRun, insertFollowUps, scheduleOps } from "./schedules.js"
 import * as RunStatus from "../../../RunStatus.js"
 import type { Connection } from "./connection.js"
 import { fromDriver } from "./errors.js"
@@ -102,7 +104,8 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
                 claim === null ? 0 : 1,
                 run.traceContext,
                 run.templateFingerprint ?? null,
-                run.priority ?? 0
+                run.priority ?? 0,
+                triggeredByJson(run.triggeredBy)
               ).changes === 1
               if (inserted) st.upsertSnapshot.run(run.runId, 0, stateJson)
               return inserted
@@ -160,21 +163,9 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
           return changes === 1 ? undefined : refusal(st, runId, lease)
         }),
 
-      finish: (runId, lease, ending, at) =>
-        fencedOp("finish", () => {
-          const changes = st.finish.run(
-            ending.status,
-            errorJson(ending.error),
-            ending.expiresAt,
-            at.updatedAt,
-            at.elapsedMillis,
-            runId,
-            lease.generation
-          ).changes
-          return changes === 1 ? undefined : refusal(st, runId, lease)
-        }),
+      finish: (runId, lease, ending, at) => fencedOp("finish", () => finishRun(connection, st, runId, lease, ending, at)),
 
-      cancel: (runId, now, expiresAt) =>
+      cancel: (runId, now, expiresAt, followUps) =>
         op("cancel", () =>
           connection.write((): CancelResult => {
             const row = statusOf(runId)
@@ -183,6 +174,7 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
               return { _tag: "Finished", status: row.status }
             }
             const rows = st.cancel.all(runId, now, expiresAt) as ReadonlyArray<{ readonly run_id: string }>
+            if (rows.length > 0) insertFollowUps(connection, st, followUps)
             return { _tag: "Cancelled", runIds: rows.map((r) => r.run_id) }
           })),
 
@@ -259,7 +251,9 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
           (result) => isFenced(result) ? Effect.fail(result) : Effect.succeed(result)
         ),
 
-      signals: (runId) => op("signals", () => (st.signals.all(runId) as ReadonlyArray<Row>).map(toSignalRecord))
+      signals: (runId) => op("signals", () => (st.signals.all(runId) as ReadonlyArray<Row>).map(toSignalRecord)),
+
+      ...scheduleOps(connection, op)
     }
 
     /** `list` through the `SqlClient` on the same connection (filters composed with its fragments). */

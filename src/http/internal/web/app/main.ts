@@ -10,12 +10,15 @@ import { errorBox } from "./api"
 import { app, fill, page } from "./dom"
 import { runPage } from "./run"
 import { runsPage } from "./runs"
+import { schedulesPage } from "./schedules"
 import { templatePage, templatesPage } from "./templates"
 
 function setNav(path: string): void {
   document.querySelectorAll("[data-nav]").forEach((a) => {
     const section = a.getAttribute("data-nav")
-    const active = section === "templates" ? path.indexOf("/templates") === 0 : path.indexOf("/templates") !== 0
+    const active = section === "templates" || section === "schedules"
+      ? path.indexOf("/" + section) === 0
+      : path.indexOf("/templates") !== 0 && path.indexOf("/schedules") !== 0
     a.className = active ? "active" : ""
   })
 }
@@ -29,6 +32,7 @@ function route(): void {
   setNav(path)
   if (path === "/" || path === "/runs" || path === "/runs/") return runsPage(params)
   if (path.indexOf("/runs/") === 0) return runPage(decodeURIComponent(path.slice(6)))
+  if (path === "/schedules" || path === "/schedules/") return schedulesPage()
   if (path === "/templates" || path === "/templates/") return templatesPage()
   if (path.indexOf("/templates/") === 0) return templatePage(decodeURIComponent(path.slice(11)), params.get("version"))
   fill(app, errorBox({ tag: "NotFound", message: "No page at " + path }))

@@ -24,7 +24,23 @@ import {
   time
 } from "./dom"
 import { schemaForm } from "./forms"
-import type { ErrorSummary, EventData, RunDetail, TemplateDetail, TraceEntry, Wait } from "./types"
+import type { ErrorSummary, EventData, Run, RunDetail, TemplateDetail, TraceEntry, Wait } from "./types"
+
+/** A run's parent (a sub-flow's child run) and what started it by itself, as description items. */
+function lineage(run: Run): ReadonlyArray<HTMLElement> {
+  const items: Array<HTMLElement> = []
+  if (run.parentId) items.push(h("dt", null, "Parent"), h("dd", null, link(runHref(run.parentId), h("code", null, run.parentId))))
+  const origin = run.triggeredBy
+  if (origin) {
+    items.push(h("dt", null, "Triggered by"), h("dd", { "data-triggered-by": origin._tag },
+      origin._tag === "Schedule"
+        ? ["schedule ", h("code", null, origin.schedule), ", tick " + time(origin.tick)]
+        : origin._tag === "Webhook"
+        ? ["webhook ", h("code", null, origin.hook), ", delivery ", h("code", null, origin.delivery)]
+        : ["trigger ", h("code", null, origin.trigger), " after ", link(runHref(origin.runId), h("code", null, origin.runId)), " " + origin.status]))
+  }
+  return items
+}
 
 /** A step in flight, from the run's events. */
 interface Active {
@@ -129,7 +145,7 @@ export function runPage(runId: string): void {
       h("dt", null, "Updated"), h("dd", null, time(run.updatedAt)),
       h("dt", null, isFinal(run.status) ? "Took" : "Age"), h("dd", null, duration(end - run.createdAt)),
       h("dt", null, "Steps"), h("dd", null, String(view.trace.length)),
-      run.parentId ? [h("dt", null, "Parent"), h("dd", null, link(runHref(run.parentId), h("code", null, run.parentId)))] : null,
+      lineage(run),
       run.queue && run.queue !== "default" ? [h("dt", null, "Queue"), h("dd", null, run.queue)] : null,
       (run.status === "suspended" || run.pausedFrom === "suspended") && detail.waitingFor ? [h("dt", null, "Waiting for"), h("dd", null,
         detail.waitingFor.signal ? ["signal ", h("code", null, detail.waitingFor.signal)] : "a timer",

@@ -31,6 +31,10 @@ export interface Run {
   /** What a paused run returns to; on a running run, `running`: a pause asked of its engine. */
   readonly pausedFrom?: "queued" | "running" | "suspended" | null
   readonly priority?: number
+  readonly triggeredBy?:
+    | { readonly _tag: "Schedule"; readonly schedule: string; readonly tick: number }
+    | { readonly _tag: "Webhook"; readonly hook: string; readonly delivery: string }
+    | { readonly _tag: "Run"; readonly trigger: string; readonly runId: string; readonly status: string }
 }
 
 /** A run as it stands. */
@@ -112,4 +116,29 @@ export interface EventData {
   readonly at?: number
   readonly attempt?: number
   readonly error?: ErrorSummary
+}
+
+/** A stored schedule, as the API sends it. */
+export interface Schedule {
+  readonly name: string
+  readonly templateName: string
+  readonly templateVersion: string
+  readonly cron: string
+  readonly timeZone: string | null
+  readonly paused: boolean
+  readonly lastTick: number | null
+  readonly lastRunId: string | null
+  readonly nextTicks: ReadonlyArray<number>
+}
+
+/** A declared trigger, as the API sends it. */
+export interface TriggerInfo {
+  readonly name: string
+  readonly kind: "cron" | "webhook" | "on-end"
+  readonly template: string
+  readonly from?: string
+  readonly on?: ReadonlyArray<string>
+  readonly cron?: string
+  readonly timeZone?: string
+  readonly signed?: boolean
 }

@@ -10,15 +10,40 @@ import type { SqlError } from "@effect/sql/SqlError"
 import { Effect } from "effect"
 import type { PersistenceError } from "../../../../Errors.js"
 import { duplicateRun } from "../../faults.js"
-import type { ClaimResult, Lease, Service } from "../../../../SnapshotStore.js"
+import type { ClaimResult, FollowUp, Lease, NewRun, Service } from "../../../../SnapshotStore.js"
 import { isFinal } from "../../../../RunStatus.js"
-import type { StatusRow } from "../dialect.js"
+import type { InsertRun, StatusRow } from "../dialect.js"
 import { type Row, RowDecodeError } from "../../schema.js"
 import { type Io, runText } from "./io.js"
 
+/** A new run with its text columns encoded. */
+export const encodeRun = ({ encode, encodeNullable }: Io, run: NewRun): NewRun => ({
+  ...run,
+  runId: encode(run.runId),
+  templateName: encode(run.templateName),
+  templateVersion: encode(run.templateVersion),
+  parentId: encodeNullable(run.parentId),
+  rootId: encode(run.rootId),
+  queue: encode(run.queue),
+  traceContext: encodeNullable(run.traceContext),
+  templateFingerprint: encodeNullable(run.templateFingerprint ?? null)
+})
+
+/** Follow-up runs as rows: released (`running`, no owner, generation 0), their states as JSON. */
+export const followUpRows = (io: Io, operation: string, followUps: ReadonlyArray<FollowUp> | undefined) =>
+  Effect.forEach(followUps ?? [], ({ run, state }) =>
+    Effect.map(io.json(operation, state), (stateJson): InsertRun => ({
+      run: encodeRun(io, run),
+      status: "running",
+      owner: null,
+      leaseUntil: null,
+      generation: 0,
+      state: stateJson
+    })))
+
 /** Creating and claiming runs. */
 export const claims = (io: Io): Pick<Service, "createRun" | "claim" | "claimNext" | "holders" | "heartbeat"> => {
-  const { decode, decodeRow, decoded, encode, encodeNullable, json, op, q, runOf } = io
+  const { decode, decodeRow, decoded, encode, json, op, q, runOf } = io
   return {
     createRun: (run, state, claim) =>
       Effect.flatMap(
@@ -26,17 +51,7 @@ export const claims = (io: Io): Pick<Service, "createRun" | "claim" | "claimNext
           op(
             "createRun",
             q.insertRun({
-              run: {
-                ...run,
-                runId: encode(run.runId),
-                templateName: encode(run.templateName),
-                templateVersion: encode(run.templateVersion),
-                parentId: encodeNullable(run.parentId),
-                rootId: encode(run.rootId),
-                queue: encode(run.queue),
-                traceContext: encodeNullable(run.traceContext),
-                templateFingerprint: encodeNullable(run.templateFingerprint ?? null)
-              },
+              run: encodeRun(io, run),
               status: claim === null ? "queued" : "running",
               owner: claim === null ? null : encode(claim.owner),
               leaseUntil: claim?.leaseUntil ?? null,

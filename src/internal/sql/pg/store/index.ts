@@ -19,11 +19,12 @@ import type { Dialect } from "../dialect.js"
 import { claims } from "./claims.js"
 import { makeIo } from "./io.js"
 import { reads } from "./reads.js"
+import { schedules } from "./schedules.js"
 import { signals } from "./signals.js"
 import { writes } from "./writes.js"
 
 /** Builds a store over a dialect. */
 export const makeSqlStore = (dialect: Dialect): Service => {
   const io = makeIo(dialect)
-  return { ...claims(io), ...writes(io), ...reads(io), ...signals(io), wakeups: dialect.wakeups }
+  return { ...claims(io), ...writes(io), ...reads(io), ...signals(io), ...schedules(io), wakeups: dialect.wakeups }
 }

@@ -10,6 +10,8 @@ import { PersistenceError } from "../../../../Errors.js"
 import type { CancelResult, Service } from "../../../../SnapshotStore.js"
 import { isFinal } from "../../../../RunStatus.js"
 import { RowDecodeError } from "../../schema.js"
+import type { InsertRun } from "../dialect.js"
+import { followUpRows } from "./claims.js"
 import type { Io } from "./io.js"
 
 /**
@@ -22,13 +24,14 @@ const cancelRun = (
   runId: string,
   now: number,
   expiresAt: number | null,
-  attempts: number
+  attempts: number,
+  followUps: ReadonlyArray<InsertRun>
 ): Effect.Effect<CancelResult, PersistenceError> => {
   const { decode, decoded, encode, q } = io
   return Effect.flatMap(
     decoded(
       "cancel",
-      Effect.flatMap(q.cancel(encode(runId), now, expiresAt), (ids) =>
+      Effect.flatMap(q.cancel(encode(runId), now, expiresAt, followUps), (ids) =>
         ids.length > 0
           ? Effect.succeed({ ids, status: undefined })
           : Effect.map(q.statusOf(encode(runId)), (status) => ({ ids, status }))),
@@ -50,7 +53,7 @@ const cancelRun = (
       result !== undefined
         ? Effect.succeed(result)
         : attempts > 1
-        ? cancelRun(io, runId, now, expiresAt, attempts - 1)
+        ? cancelRun(io, runId, now, expiresAt, attempts - 1, followUps)
         : Effect.fail(
           new PersistenceError({
             operation: "cancel",
@@ -137,8 +140,8 @@ export const writes = (
 
     finish: (runId, lease, ending, at) =>
       Effect.flatMap(
-        json("finish", ending.error),
-        (error) =>
+        Effect.all([json("finish", ending.error), followUpRows(io, "finish", ending.followUps)]),
+        ([error, followUps]) =>
           fenced(
             "finish",
             runId,
@@ -151,10 +154,11 @@ export const writes = (
               expiresAt: ending.expiresAt,
               updatedAt: at.updatedAt,
               elapsedMillis: at.elapsedMillis
-            })
+            }, followUps)
           )
       ),
 
-    cancel: (runId, now, expiresAt) => cancelRun(io, runId, now, expiresAt, 3)
+    cancel: (runId, now, expiresAt, followUps) =>
+      Effect.flatMap(followUpRows(io, "cancel", followUps), (rows) => cancelRun(io, runId, now, expiresAt, 3, rows))
   }
 }
