@@ -33,7 +33,10 @@ const samples: ReadonlyArray<Errors.WeftError> = [
   new Errors.SignalRejected({ runId: "r1", signal: "approved", reason: "run-ended", detail: "the run is completed" }),
   new Errors.InvalidSignalPayload({ runId: "r1", signal: "approved", issues }),
   new Errors.TemplateNotRegistered({ runId: "r1", template: "order", version: "1" }),
-  new Errors.SubflowFailed({ runId: "r1", step: "child", childRunId: "r1/child", childStatus: "failed", childError: null })
+  new Errors.SubflowFailed({ runId: "r1", step: "child", childRunId: "r1/child", childStatus: "failed", childError: null }),
+  new Errors.StepNotFound({ runId: "r1", step: "ship", reason: "unknown-step" }),
+  new Errors.InvalidPatch({ runId: "r1", issues }),
+  new Errors.MigrationRefused({ runId: "r1", reason: "unmapped", detail: "it stands at \"approval\"" })
 ]
 
 describe("Errors", () => {
@@ -70,7 +73,10 @@ describe("Errors", () => {
       "RunNotResumable",
       "SignalRejected",
       "InvalidSignalPayload",
-      "TemplateNotRegistered"
+      "TemplateNotRegistered",
+      "StepNotFound",
+      "InvalidPatch",
+      "MigrationRefused"
     ])
     expect(Errors.kindOf(new Errors.PersistenceError({ operation: "createRun", reason: "duplicate", detail: "r1" })))
       .toBe("input")

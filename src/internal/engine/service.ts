@@ -11,7 +11,10 @@ import * as Trace from "../../Trace.js"
 import { retryTransient } from "../run/checkpoint.js"
 import type { RunOutcome } from "../run/context.js"
 import type * as Events from "./events.js"
+import { fork, rerun, rerunAll } from "./fork.js"
+import { stateAt } from "./history.js"
 import { cancel } from "./lineage.js"
+import { migrateAll } from "./migrate.js"
 import * as Runs from "./runs.js"
 import { signal } from "./signals.js"
 import { trace } from "./trace.js"
@@ -59,6 +62,12 @@ export const makeService = (deps: Runs.RunsDeps, events: Events.Events): Service
     list: (filter) => retryTransient(store.list(filter ?? {})),
     trace: ((runId: string, template?: Template.Template.Any) => trace(deps)(runId, template)) as Service["trace"],
     result: (template, runId) => typed(Effect.map(Runs.result(deps)(template, runId), toResult)),
+    stateAt: ((runId: string, step: string, template?: Template.Template.Any) =>
+      stateAt(deps)(runId, step, template)) as Service["stateAt"],
+    fork: (template, runId, options) => typed(fork(deps)(template, runId, options)),
+    rerun: (runId, options) => typed(rerun(deps)(runId, options)),
+    rerunAll: (filter) => typed(rerunAll(deps)(filter)),
+    migrate: (migration, options) => typed(migrateAll(deps)(migration, options)),
     collectExpired: Effect.flatMap(Clock.currentTimeMillis, (now) => retryTransient(store.collectExpired(now))),
     resumeDue: Runs.resumeDue(deps),
     serve: (queues) => deps.poller.serve(new Map(Object.entries(queues))),

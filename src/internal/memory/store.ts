@@ -195,6 +195,49 @@ const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" |
     })
 })
 
+/** Re-opening a finished run (a re-run) and moving a claimed run to another version (a migration). */
+const versions = (runs: Runs): Pick<Service, "reopen" | "retarget"> => ({
+  reopen: (runId, owner, now, leaseUntil) =>
+    Effect.sync((): ClaimResult => {
+      const run = runs.get(runId)
+      if (run === undefined) return { claimed: false, reason: "not-found", owner: null, leaseUntil: null }
+      const record = run.record
+      if ((record.status !== "failed" && record.status !== "cancelled") || record.parentId !== null) {
+        return { claimed: false, reason: isFinal(record.status) ? "finished" : "held", owner: record.owner, leaseUntil: record.leaseUntil }
+      }
+      const generation = record.generation + 1
+      run.record = {
+        ...record,
+        status: "running",
+        owner,
+        leaseUntil,
+        generation,
+        error: null,
+        expiresAt: null,
+        wakeAt: null,
+        waitingFor: null,
+        elapsedMillis: 0,
+        updatedAt: Math.max(record.updatedAt, now)
+      }
+      return { claimed: true, lease: { owner, generation }, run: run.record }
+    }),
+
+  retarget: (step, lease, template) =>
+    Effect.suspend(() => {
+      const run = held(runs, step.runId, lease)
+      if (!("record" in run)) return Effect.fail(run)
+      run.steps.push(step)
+      run.advance(step.seq, step.endedAt)
+      run.record = {
+        ...run.record,
+        templateName: template.name,
+        templateVersion: template.version,
+        templateFingerprint: template.fingerprint
+      }
+      return Effect.void
+    })
+})
+
 /** The fenced writes of a run's owner, and cancellation. */
 const writes = (runs: Runs): Pick<Service, "appendStep" | "pause" | "finish" | "cancel"> => ({
   appendStep: (step, lease, snapshot) =>
@@ -346,6 +389,6 @@ const signals = (runs: Runs): Pick<Service, "recordSignal" | "takeSignal" | "sig
 /** Builds an empty in-memory store. */
 export const makeMemoryStore: Effect.Effect<Service> = Effect.sync(() => {
   const runs: Runs = new Map()
-  const service: Service = { durable: false, ...claims(runs), ...writes(runs), ...reads(runs), ...signals(runs) }
+  const service: Service = { durable: false, ...claims(runs), ...writes(runs), ...versions(runs), ...reads(runs), ...signals(runs) }
   return service
 })

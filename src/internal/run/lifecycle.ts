@@ -33,6 +33,7 @@ import { RunContext } from "./context.js"
 import { isSuspended, type Suspended } from "./durable.js"
 import { summarize } from "./errors.js"
 import { isInternalKey, schemaKeyOf } from "./keys.js"
+import { positionKey, restoredCompleted } from "./position.js"
 import { isTracing, runSpan } from "./tracing.js"
 import { checkJson } from "./values.js"
 
@@ -168,7 +169,6 @@ export const restore = (
     ctx.elapsedBefore = run.elapsedMillis
     ctx.leaseUntil = run.leaseUntil ?? 0
     ctx.traceContext = run.traceContext
-    ctx.completed = new Set(completedStepKeys)
     ctx.records.push(...records)
     ctx.restored = true
     const codecs = keyCodecs(template)
@@ -194,6 +194,7 @@ export const restore = (
       for (const key of step.delta.unset) ctx.unset(key)
       ctx.bytesSinceSnapshot += 64
     }
+    ctx.completed = restoredCompleted(ctx.entries.get(positionKey)?.value, completedStepKeys, records)
     return ctx
   })
 
@@ -446,5 +447,4 @@ export const childRuns = (leaseMillis: () => number): ChildRuns => ({
     })
 })
 
-/** A restored run's entries, for reading a run's state without executing it. */
-export type { Entry }
+export type { Entry } // a restored run's entries, for reading a run's state without executing it

@@ -119,6 +119,17 @@ export interface Queries {
     readonly stepKey: string
   }) => Effect.Effect<{ readonly held: boolean; readonly signal: Row | undefined }, SqlError>
   readonly signals: (runId: string) => Effect.Effect<ReadonlyArray<Row>, SqlError>
+  /** Re-opens a failed or cancelled top-level run, claimed; its row, or nothing when it is not one. */
+  readonly reopen: (p: {
+    readonly runId: string
+    readonly owner: string
+    readonly now: number
+    readonly leaseUntil: number
+  }) => Effect.Effect<Row | undefined, SqlError>
+  /** Writes the step and moves the run to another template while the fence holds; `false` when it does not. */
+  readonly retarget: (
+    p: InsertStep & { readonly templateName: string; readonly templateVersion: string; readonly templateFingerprint: string | null }
+  ) => Effect.Effect<boolean, SqlError>
 }
 
 /** One database's way of storing runs. */

@@ -31,7 +31,7 @@ import type { Queries, StatusRow } from "./dialect.js"
 import { type Row, RowDecodeError } from "../schema.js"
 import { listStatement } from "./list.js"
 import { type Bound, type Names, number } from "./sql.js"
-import { claimStatements, readStatements, signalStatements, writeStatements } from "./statements.js"
+import { claimStatements, readStatements, signalStatements, versionStatements, writeStatements } from "./statements.js"
 
 /** Sending statements on the client: their rows, or the count one returns; the channel wake-ups go to. */
 interface Exec {
@@ -156,7 +156,18 @@ const readQueries = (
   n: Names
 ): Omit<
   Queries,
-  "insertRun" | "claim" | "statusOf" | "claimNext" | "holders" | "heartbeat" | "appendStep" | "pause" | "finish" | "cancel"
+  | "insertRun"
+  | "claim"
+  | "statusOf"
+  | "claimNext"
+  | "holders"
+  | "heartbeat"
+  | "appendStep"
+  | "pause"
+  | "finish"
+  | "cancel"
+  | "reopen"
+  | "retarget"
 > => {
   const { collectExpired, selectLoad, selectRun, steps, stepsForLoad } = readStatements(n)
   const { insertSignal, lockRun, signals, takeSignal } = signalStatements(n)
@@ -199,6 +210,34 @@ const readQueries = (
   }
 }
 
+/** The queries of re-runs and migrations. */
+const versionQueries = ({ rows }: Exec, n: Names): Pick<Queries, "reopen" | "retarget"> => {
+  const { reopen, retarget } = versionStatements(n)
+  return {
+    reopen: (p) => Effect.suspend(() => Effect.map(rows(reopen(p)), (r) => r[0])),
+    retarget: ({ delta, error, generation, step, templateFingerprint, templateName, templateVersion }) =>
+      Effect.suspend(() =>
+        rows(retarget({
+          runId: step.runId,
+          generation,
+          seq: step.seq,
+          stepKey: step.stepKey,
+          stepName: step.stepName,
+          status: step.status,
+          attempts: step.attempts,
+          startedAt: step.startedAt,
+          endedAt: step.endedAt,
+          delta,
+          error,
+          idempotencyKey: step.idempotencyKey,
+          templateName,
+          templateVersion,
+          templateFingerprint
+        }))
+      ).pipe(Effect.map((r) => r.length === 1))
+  }
+}
+
 /** The PostgreSQL queries over the `SqlClient` in context, on the tables `n`, notifying `channel`. */
 export const makeQueries = (n: Names, channel: string): Effect.Effect<Queries, never, SqlClient.SqlClient> =>
   Effect.map(SqlClient.SqlClient, (client) => {
@@ -206,6 +245,6 @@ export const makeQueries = (n: Names, channel: string): Effect.Effect<Queries, n
     const rows = (bound: Bound): Effect.Effect<ReadonlyArray<Row>, SqlError> => sql.unsafe<Row>(bound[0], bound[1])
     const count = (bound: Bound): Effect.Effect<number, SqlError> => Effect.map(rows(bound), (r) => Number(r[0]?.n ?? 0))
     const exec: Exec = { sql, rows, count, channel }
-    const queries: Queries = { ...writeQueries(exec, n), ...readQueries(exec, n) }
+    const queries: Queries = { ...writeQueries(exec, n), ...readQueries(exec, n), ...versionQueries(exec, n) }
     return queries
   })

@@ -129,6 +129,27 @@ RETURNING run_id`)
   return { appendPlain, appendWithSnapshot, suspend, release, finish, cancel }
 }
 
+/** A re-run (a finished run re-opened) and a migration (a claimed run moved to another template version). */
+export const versionStatements = (n: Names) => {
+  const reopen = statement(`UPDATE ${n.runs} SET status = 'running', owner = $owner, lease_until = $leaseUntil,
+  generation = generation + 1, error = NULL, expires_at = NULL, wake_at = NULL, waiting_for = NULL, elapsed_ms = 0,
+  updated_at = GREATEST(updated_at, $now)
+WHERE run_id = $runId AND status IN ('failed', 'cancelled') AND parent_id IS NULL
+RETURNING ${runColumns}`)
+  const retarget = statement(`WITH r AS (
+  UPDATE ${n.runs} SET seq = $seq, updated_at = $endedAt, template_name = $templateName,
+    template_version = $templateVersion, template_fingerprint = $templateFingerprint
+  WHERE run_id = $runId AND status = 'running' AND generation = $generation
+  RETURNING run_id
+)
+INSERT INTO ${n.steps} (${stepColumns})
+SELECT run_id, $seq, $stepKey::text, $stepName::text, $status::text, $attempts::integer, $startedAt::bigint,
+  $endedAt, $delta::text, $error::text, $idempotencyKey::text
+FROM r
+RETURNING seq`)
+  return { reopen, retarget }
+}
+
 /** Reading runs and their steps, and collecting expired ones. */
 export const readStatements = (n: Names) => {
   const selectRun = statement(`SELECT ${runColumns} FROM ${n.runs} WHERE run_id = $runId`)

@@ -79,6 +79,14 @@ WHERE run_id = ? AND name = ? AND consumed_by = ? ORDER BY id LIMIT 1`,
   consumeSignal: `UPDATE weft_signals SET consumed_by = ? WHERE id = (SELECT id FROM weft_signals
   WHERE run_id = ? AND name = ? AND consumed_by IS NULL ORDER BY id LIMIT 1) RETURNING ${signalColumns}`,
   signals: `SELECT ${signalColumns} FROM weft_signals WHERE run_id = ? ORDER BY id`,
+  /** A re-run: a failed or cancelled top-level run running again, claimed, under a new generation. */
+  reopen: `UPDATE weft_runs SET status = 'running', owner = @owner, lease_until = @leaseUntil,
+  generation = generation + 1, error = NULL, expires_at = NULL, wake_at = NULL, waiting_for = NULL, elapsed_ms = 0,
+  updated_at = MAX(updated_at, @now)
+WHERE run_id = @runId AND status IN ('failed', 'cancelled') AND parent_id IS NULL`,
+  /** A migration: the run's template, while the lease's generation holds the running run. */
+  retarget: `UPDATE weft_runs SET template_name = ?, template_version = ?, template_fingerprint = ?
+WHERE run_id = ? AND status = 'running' AND generation = ?`,
   steps: `SELECT ${stepColumns} FROM weft_steps WHERE run_id = ? ORDER BY seq`
 } as const
 

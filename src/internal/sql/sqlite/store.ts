@@ -33,6 +33,7 @@ import type { Connection } from "./connection.js"
 import { fromDriver } from "./errors.js"
 import { makeGroupCommit, refusal } from "./groupCommit.js"
 import { claimNextSql, prepareStatements, runSelect } from "./statements.js"
+import { versionOps } from "./versions.js"
 
 type Fenced = RunCancelled | LeaseLost
 
@@ -168,7 +169,7 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
         }),
 
       appendStep: group.appendStep,
-
+      ...versionOps({ connection, st, op, fenced, claimed, statusOf }),
       pause: (runId, lease, pause, at) =>
         fencedOp("pause", () => {
           const suspend = pause._tag === "Suspend"
