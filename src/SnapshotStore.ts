@@ -555,6 +555,14 @@ export interface Service {
     lease: Lease,
     template: { readonly name: string; readonly version: string; readonly fingerprint: string | null }
   ) => Effect.Effect<void, PersistenceError | RunCancelled | LeaseLost>
+  /**
+   * A run's first state (its input, as recorded by `createRun`), kept when
+   * later full snapshots replace it, so that its state after any step can
+   * be rebuilt from its step records' deltas; none for a run that does not
+   * exist, or whose first state was replaced before the store kept it (a
+   * run recorded by an older weft).
+   */
+  readonly initialState: (runId: string) => Effect.Effect<Option.Option<StoredState>, PersistenceError>
   /** Loads a run for resuming. */
   readonly load: (runId: string) => Effect.Effect<Option.Option<LoadedRun>, PersistenceError>
   /** A run's record only. */

@@ -854,6 +854,18 @@ export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): vo
         expect(missing.claimed ? "claimed" : missing.reason).toBe("not-found")
       }).pipe(Effect.provide(layer)))
 
+    it.effect("initialState: the first state, kept when later full snapshots replace it; none for a missing run", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        const lease = yield* started("r1", {}, storedState({ input: "first" }))
+        expect(Option.getOrThrow(yield* s.initialState("r1")).entries.input?.value).toBe("first")
+        yield* s.appendStep(stepRecord("r1", 1), lease, storedState({ input: "first", k1: 1 }, t0 + 1500))
+        yield* s.appendStep(stepRecord("r1", 2), lease, storedState({ input: "first", k1: 1, k2: 2 }, t0 + 2500))
+        expect(Option.getOrThrow(yield* s.load("r1")).snapshotSeq).toBe(2)
+        expect(Option.getOrThrow(yield* s.initialState("r1"))).toEqual(storedState({ input: "first" }))
+        expect(Option.isNone(yield* s.initialState("nope"))).toBe(true)
+      }).pipe(Effect.provide(layer)))
+
     it.effect("retarget: the step and the new template in one fenced write; a stale lease writes neither", () =>
       Effect.gen(function*() {
         const s = yield* SnapshotStore

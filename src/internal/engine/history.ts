@@ -5,10 +5,11 @@
  *
  * @internal
  */
-import { Effect, Either } from "effect"
+import { Effect, Either, Option } from "effect"
 import * as Errors from "../../Errors.js"
 import type { LoadedRun, RunRecord, StepRecord, StoredEntry } from "../../SnapshotStore.js"
 import type * as Template from "../../Template.js"
+import { retryTransient } from "../run/checkpoint.js"
 import { keyCodecs } from "../run/codecs.js"
 import { isInternalKey, schemaKeyOf } from "../run/keys.js"
 import { load } from "../run/lifecycle.js"
@@ -48,12 +49,18 @@ export const stateAfter = (deps: RunsDeps, runId: string, step: string) =>
     const { loaded, records } = yield* load(deps.env, runId)
     const target = recordOf(records, step)
     if (target === undefined) return yield* new Errors.StepNotFound({ runId, step, reason: "unknown-step" })
-    if (loaded.snapshotSeq > target.seq) {
-      return yield* new Errors.StepNotFound({ runId, step, reason: "history-unavailable" })
+    // from the latest snapshot when it was taken by then, else from the run's first state
+    let base = loaded.snapshot
+    let baseSeq = loaded.snapshotSeq
+    if (baseSeq > target.seq) {
+      const initial = yield* retryTransient(deps.store.initialState(runId))
+      if (Option.isNone(initial)) return yield* new Errors.StepNotFound({ runId, step, reason: "history-unavailable" })
+      base = initial.value
+      baseSeq = 0
     }
-    const entries: Record<string, StoredEntry> = { ...loaded.snapshot.entries }
+    const entries: Record<string, StoredEntry> = { ...base.entries }
     for (const record of records) {
-      if (record.seq <= loaded.snapshotSeq || record.seq > target.seq) continue
+      if (record.seq <= baseSeq || record.seq > target.seq) continue
       for (const [key, stored] of Object.entries(record.delta.set)) entries[key] = stored
       for (const key of record.delta.unset) delete entries[key]
     }

@@ -32,10 +32,13 @@ class MemoryRun {
   private seq: number
   private updatedAt: number
   snapshotSeq = 0
+  /** The run's first state, whatever snapshots came after. */
+  readonly initial: StoredState
   /** Appended to in place; handed out as copies. */
   readonly steps: Array<StepRecord> = []
   signals: Array<SignalRecord> = []
   constructor(record: RunRecord, public snapshot: StoredState) {
+    this.initial = snapshot
     this.current = record
     this.seq = record.seq
     this.updatedAt = record.updatedAt
@@ -196,7 +199,9 @@ const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" |
 })
 
 /** Re-opening a finished run (a re-run) and moving a claimed run to another version (a migration). */
-const versions = (runs: Runs): Pick<Service, "reopen" | "retarget"> => ({
+const versions = (runs: Runs): Pick<Service, "reopen" | "retarget" | "initialState"> => ({
+  initialState: (runId) => Effect.sync(() => Option.fromNullable(runs.get(runId)?.initial)),
+
   reopen: (runId, owner, now, leaseUntil) =>
     Effect.sync((): ClaimResult => {
       const run = runs.get(runId)

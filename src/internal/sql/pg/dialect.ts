@@ -119,6 +119,8 @@ export interface Queries {
     readonly stepKey: string
   }) => Effect.Effect<{ readonly held: boolean; readonly signal: Row | undefined }, SqlError>
   readonly signals: (runId: string) => Effect.Effect<ReadonlyArray<Row>, SqlError>
+  /** A run's first state (JSON text), if kept. */
+  readonly initialState: (runId: string) => Effect.Effect<Row | undefined, SqlError>
   /** Re-opens a failed or cancelled top-level run, claimed; its row, or nothing when it is not one. */
   readonly reopen: (p: {
     readonly runId: string

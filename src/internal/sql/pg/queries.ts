@@ -168,6 +168,7 @@ const readQueries = (
   | "cancel"
   | "reopen"
   | "retarget"
+  | "initialState"
 > => {
   const { collectExpired, selectLoad, selectRun, steps, stepsForLoad } = readStatements(n)
   const { insertSignal, lockRun, signals, takeSignal } = signalStatements(n)
@@ -211,9 +212,10 @@ const readQueries = (
 }
 
 /** The queries of re-runs and migrations. */
-const versionQueries = ({ rows }: Exec, n: Names): Pick<Queries, "reopen" | "retarget"> => {
-  const { reopen, retarget } = versionStatements(n)
+const versionQueries = ({ rows }: Exec, n: Names): Pick<Queries, "reopen" | "retarget" | "initialState"> => {
+  const { initialState, reopen, retarget } = versionStatements(n)
   return {
+    initialState: (runId) => Effect.suspend(() => Effect.map(rows(initialState({ runId })), (r) => r[0])),
     reopen: (p) => Effect.suspend(() => Effect.map(rows(reopen(p)), (r) => r[0])),
     retarget: ({ delta, error, generation, step, templateFingerprint, templateName, templateVersion }) =>
       Effect.suspend(() =>

@@ -86,7 +86,8 @@ export const writeStatements = (n: Names) => {
       withSnapshot
         ? `, s AS (
   INSERT INTO ${n.snapshots} (run_id, seq, state) SELECT run_id, $seq, $snapshot::text FROM r
-  ON CONFLICT (run_id) DO UPDATE SET seq = excluded.seq, state = excluded.state
+  ON CONFLICT (run_id) DO UPDATE SET seq = excluded.seq, state = excluded.state,
+    initial = COALESCE(${n.snapshots}.initial, CASE WHEN ${n.snapshots}.seq = 0 THEN ${n.snapshots}.state END)
 )`
         : ""
     }
@@ -147,7 +148,9 @@ SELECT run_id, $seq, $stepKey::text, $stepName::text, $status::text, $attempts::
   $endedAt, $delta::text, $error::text, $idempotencyKey::text
 FROM r
 RETURNING seq`)
-  return { reopen, retarget }
+  const initialState = statement(`SELECT COALESCE(initial, CASE WHEN seq = 0 THEN state END) AS state
+FROM ${n.snapshots} WHERE run_id = $runId`)
+  return { reopen, retarget, initialState }
 }
 
 /** Reading runs and their steps, and collecting expired ones. */

@@ -5,11 +5,11 @@
  *
  * @internal
  */
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import type { LeaseLost, PersistenceError, RunCancelled } from "../../../Errors.js"
 import * as RunStatus from "../../../RunStatus.js"
 import type { ClaimResult, Lease, RunRecord, Service } from "../../../SnapshotStore.js"
-import { errorJson, toJson } from "../schema.js"
+import { errorJson, toJson, toStoredState } from "../schema.js"
 import type { Connection } from "./connection.js"
 import { refusal } from "./groupCommit.js"
 import type { Statements } from "./statements.js"
@@ -29,7 +29,13 @@ export interface VersionDeps {
 }
 
 /** Re-runs and migrations. */
-export const versionOps = ({ claimed, connection, fenced, op, st, statusOf }: VersionDeps): Pick<Service, "reopen" | "retarget"> => ({
+export const versionOps = ({ claimed, connection, fenced, op, st, statusOf }: VersionDeps): Pick<Service, "reopen" | "retarget" | "initialState"> => ({
+  initialState: (runId) =>
+    op("initialState", () => {
+      const row = st.initialState.get(runId) as { readonly state: unknown } | undefined
+      return row === undefined || row.state === null ? Option.none() : Option.some(toStoredState(row.state))
+    }),
+
   reopen: (runId, owner, now, leaseUntil) =>
     op("reopen", () =>
       connection.write((): ClaimResult => {

@@ -5,17 +5,24 @@
  * @internal
  */
 import type { SqlError } from "@effect/sql/SqlError"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
 import type { ClaimResult, Service } from "../../../../SnapshotStore.js"
 import { isFinal } from "../../../../RunStatus.js"
 import type { StatusRow } from "../dialect.js"
-import type { Row, RowDecodeError } from "../../schema.js"
+import { type Row, type RowDecodeError, toStoredState } from "../../schema.js"
 import type { Io } from "./io.js"
 
 /** Re-runs and migrations. */
-export const versions = (io: Io): Pick<Service, "reopen" | "retarget"> => {
+export const versions = (io: Io): Pick<Service, "reopen" | "retarget" | "initialState"> => {
   const { decode, decoded, encode, encodeNullable, fenced, json, q, runOf } = io
   return {
+    initialState: (runId) =>
+      decoded(
+        "initialState",
+        q.initialState(encode(runId)),
+        (row) => row === undefined || row.state === null || row.state === undefined ? Option.none() : Option.some(toStoredState(row.state))
+      ),
+
     reopen: (runId, owner, now, leaseUntil) =>
       decoded(
         "reopen",
