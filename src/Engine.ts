@@ -375,8 +375,10 @@ export interface Service {
    * A run's state as it was right after one of its steps (its key, as the
    * trace names it), reconstructed from the stored deltas — nothing is
    * executed — and decoded with the template's Schemas (given, or
-   * registered here; else as stored). A step the run has no record of, or
-   * whose history a later full snapshot replaced, is `StepNotFound`.
+   * registered here; else as stored). With `before`, the state the step
+   * started from (as its last execution saw it). A step the run has no
+   * record of, or whose history is not kept (a run recorded by an older
+   * weft), is `StepNotFound`.
    *
    * @since 0.4.0
    */
@@ -384,7 +386,8 @@ export interface Service {
     <Req extends object, Prov extends object, E, R>(
       runId: string,
       step: string,
-      template: Template.Template<Req, Prov, E, R>
+      template: Template.Template<Req, Prov, E, R>,
+      options?: { readonly before?: boolean | undefined }
     ): Effect.Effect<
       Partial<Template.FinalState<Template.Template<Req, Prov, E, R>>>,
       RunNotFound | Errors.StepNotFound | PersistenceError

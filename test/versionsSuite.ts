@@ -9,7 +9,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Duration, Effect, Layer, Schema, TestClock } from "effect"
 import type { Scope } from "effect"
-import { Durable, Errors, SnapshotStore, Step, Template } from "weftjs"
+import { Durable, Engine, Errors, SnapshotStore, Step, Template, Testing } from "weftjs"
 import { awaitStatusIn, engineProcess } from "./support.js"
 
 const settings = { workflowTimeout: Duration.infinity, maxRetries: 0, stateTtl: Duration.infinity }
@@ -155,6 +155,24 @@ export const versionsSuite = (
         expect((yield* Effect.flip(b.engine.rerun("o2")))._tag).toBe("RunNotResumable")
       }))
 
+    it.scoped("Testing.replayStep: one step of a stored run, on the state it started from, in isolation", () =>
+      Effect.gen(function*() {
+        executions = {}
+        failBill = true
+        const { a } = yield* twoProcesses
+        yield* Effect.flip(a.engine.run(order, { sku: "abcd" }, { runId: "o4" }))
+        const replay = Testing.replayStep(order, "o4", "bill", { settings: { maxRetries: 0 } }).pipe(Effect.provideService(Engine.Engine, a.engine))
+        // the production failure, reproduced
+        expect(yield* Effect.flip(replay)).toBeInstanceOf(Declined)
+        failBill = false
+        expect(yield* replay).toEqual({ invoice: "INV-35" })
+        expect(executions).toEqual({ quote: 1, discount: 1, bill: 3 })
+        // nothing was written to the run
+        expect((yield* a.engine.trace("o4")).length).toBe(3)
+        const unknown = yield* Effect.flip(Testing.replayStep(order, "o4", "ship").pipe(Effect.provideService(Engine.Engine, a.engine)))
+        expect(unknown).toBeInstanceOf(Errors.StepNotFound)
+      }))
+
     it.scoped("migrating a run suspended in a wait: it goes on under v2 at the mapped wait, keeps its deadline, gets its signal", () =>
       Effect.gen(function*() {
         executions = {}
@@ -171,9 +189,14 @@ export const versionsSuite = (
         const run = yield* b.engine.status("w1")
         expect([run.templateVersion, run.status, run.waitingFor?.step]).toEqual(["2", "suspended", "approval"])
         // taken up by the engine that knows v2, it waits again, until the same deadline
+        const migrated = run.generation
         yield* b.engine.resumeDue
-        yield* awaitStatusIn(b.engine, "w1", "suspended")
-        expect((yield* b.engine.status("w1")).wakeAt).toBe(deadline)
+        let again = yield* b.engine.status("w1")
+        for (let i = 0; i < 200 && !(again.generation > migrated && again.status === "suspended"); i++) {
+          yield* awaitStatusIn(b.engine, "w1", "suspended")
+          again = yield* b.engine.status("w1")
+        }
+        expect([again.generation > migrated, again.wakeAt]).toEqual([true, deadline])
         yield* b.engine.signal("w1", "approval", { ok: true })
         const result = yield* b.engine.await(approved2, "w1")
         expect(result.state.invoice).toBe("INV-35-EUR")

@@ -44,15 +44,16 @@ const recordOf = (records: ReadonlyArray<StepRecord>, step: string): StepRecord 
  * latest full snapshot, when taken before the step) with the deltas of
  * every record up to the step's applied in order.
  */
-export const stateAfter = (deps: RunsDeps, runId: string, step: string) =>
+export const stateAfter = (deps: RunsDeps, runId: string, step: string, before = false) =>
   Effect.gen(function*() {
     const { loaded, records } = yield* load(deps.env, runId)
-    const target = recordOf(records, step)
+    const target = before ? records.filter((record) => record.stepKey === step).at(-1) : recordOf(records, step)
     if (target === undefined) return yield* new Errors.StepNotFound({ runId, step, reason: "unknown-step" })
     // from the latest snapshot when it was taken by then, else from the run's first state
     let base = loaded.snapshot
     let baseSeq = loaded.snapshotSeq
-    if (baseSeq > target.seq) {
+    const last = before ? target.seq - 1 : target.seq
+    if (baseSeq > last) {
       const initial = yield* retryTransient(deps.store.initialState(runId))
       if (Option.isNone(initial)) return yield* new Errors.StepNotFound({ runId, step, reason: "history-unavailable" })
       base = initial.value
@@ -60,12 +61,12 @@ export const stateAfter = (deps: RunsDeps, runId: string, step: string) =>
     }
     const entries: Record<string, StoredEntry> = { ...base.entries }
     for (const record of records) {
-      if (record.seq <= baseSeq || record.seq > target.seq) continue
+      if (record.seq <= baseSeq || record.seq > last) continue
       for (const [key, stored] of Object.entries(record.delta.set)) entries[key] = stored
       for (const key of record.delta.unset) delete entries[key]
     }
     const marker = entries[positionKey]?.value
-    const completed = completedOf(isPosition(marker) ? marker : undefined, records.filter((r) => r.seq <= target.seq))
+    const completed = completedOf(isPosition(marker) ? marker : undefined, records.filter((r) => r.seq <= last))
     return { run: loaded.run, loaded, records, target, entries, completed } satisfies StateAfter
   })
 
@@ -89,8 +90,14 @@ export const visibleState = (
 }
 
 /** A run's state as it was right after `step` (see `Engine.Service.stateAt`). */
-export const stateAt = (deps: RunsDeps) => (runId: string, step: string, template?: Template.Template.Any) =>
-  Effect.map(stateAfter(deps, runId, step), ({ entries, run }) =>
+export const stateAt = (deps: RunsDeps) =>
+(
+  runId: string,
+  step: string,
+  template?: Template.Template.Any,
+  options?: { readonly before?: boolean | undefined }
+) =>
+  Effect.map(stateAfter(deps, runId, step, options?.before === true), ({ entries, run }) =>
     visibleState(entries, template ?? deps.registry.get(run.templateName, run.templateVersion)?.template))
 
 /** The lineage a run's state records: the forks and migrations that led to it. */

@@ -62,8 +62,8 @@ export const makeService = (deps: Runs.RunsDeps, events: Events.Events): Service
     list: (filter) => retryTransient(store.list(filter ?? {})),
     trace: ((runId: string, template?: Template.Template.Any) => trace(deps)(runId, template)) as Service["trace"],
     result: (template, runId) => typed(Effect.map(Runs.result(deps)(template, runId), toResult)),
-    stateAt: ((runId: string, step: string, template?: Template.Template.Any) =>
-      stateAt(deps)(runId, step, template)) as Service["stateAt"],
+    stateAt: ((runId: string, step: string, template?: Template.Template.Any, options?: { readonly before?: boolean }) =>
+      stateAt(deps)(runId, step, template, options)) as Service["stateAt"],
     fork: (template, runId, options) => typed(fork(deps)(template, runId, options)),
     rerun: (runId, options) => typed(rerun(deps)(runId, options)),
     rerunAll: (filter) => typed(rerunAll(deps)(filter)),

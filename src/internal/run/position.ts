@@ -131,3 +131,35 @@ export const standsAt = (template: Template.Template.Any, completed: ReadonlySet
   for (let i = 0; i < keys.length; i++) if (!isFinished(template.steps[i]!, keys[i]!, completed)) return i
   return undefined
 }
+
+/** The templates a control-flow node runs, each with the path segment its runs take (`*`: any one segment). */
+const bodiesOf = (node: Template.Node): ReadonlyArray<readonly [string, Template.Template.Any]> => {
+  if (node._tag !== "Flow") return node._tag === "Template" ? [["", node]] : []
+  const spec = node.spec
+  switch (spec.kind) {
+    case "branch":
+      return spec.labels.flatMap((label) => spec.arms[label] === undefined ? [] : [[label, spec.arms[label]!] as const])
+    case "parallel":
+      return spec.labels.map((label) => [label, spec.branches[label]!] as const)
+    default:
+      return [["*", spec.body]]
+  }
+}
+
+/** The step whose key in a run of `template` is `key` (a path of nested templates, arms, iterations), if any. */
+export const findStep = (template: Template.Template.Any, key: string, path = ""): Template.Node | undefined => {
+  const keys = childKeys(template, path)
+  for (let i = 0; i < keys.length; i++) {
+    const node = template.steps[i]!
+    const at = keys[i]!
+    if (at === key) return node._tag === "Template" || node._tag === "Flow" ? undefined : node
+    if (!key.startsWith(`${at}/`)) continue
+    for (const [segment, body] of bodiesOf(node)) {
+      const rest = key.slice(at.length + 1)
+      const next = segment === "" ? at : segment === "*" ? join(at, rest.split("/")[0]!) : join(at, segment)
+      const found = findStep(body, key, next)
+      if (found !== undefined) return found
+    }
+  }
+  return undefined
+}
