@@ -31,6 +31,7 @@ import { gcCommand, listCommand, resultCommand, statusCommand, traceCommand, wat
 import { graphCommand, schemaCommand, templatesCommand, validateCommand } from "./internal/commands/project.js"
 import { cancelCommand, resumeCommand, runCommand, signalCommand, startCommand } from "./internal/commands/runs.js"
 import { serveCommand, stopsGracefully, workerCommand } from "./internal/commands/serve.js"
+import { forkCommand, migrateCommand, rerunCommand, stateCommand } from "./internal/commands/versions.js"
 import { CommandConsole, contextLayer, rootFlags, rootOptions } from "./internal/context.js"
 import { fromError } from "./internal/errors.js"
 
@@ -56,6 +57,10 @@ const subcommands = [
   resultCommand,
   watchCommand,
   gcCommand,
+  stateCommand,
+  rerunCommand,
+  forkCommand,
+  migrateCommand,
   validateCommand,
   schemaCommand,
   serveCommand,

@@ -48,6 +48,8 @@ export interface Project {
   readonly layer: Layer.Layer<never, unknown, never>
   /** The engine the project asks for; `undefined`: the default engine (from the settings). */
   readonly engine: Layer.Layer<Engine.Engine, unknown, never> | undefined
+  /** The migrations between versions of its templates. */
+  readonly migrations: ReadonlyArray<Template.Migration>
 }
 
 /**
@@ -147,7 +149,7 @@ const importFile = (file: string): Effect.Effect<Record<string, unknown>, Projec
 
 class TsxMissing extends Error {}
 
-const configFields = new Set(["templates", "steps", "flows", "layer", "engine"])
+const configFields = new Set(["templates", "steps", "flows", "layer", "engine", "migrations"])
 
 /** The default export, unwrapped from the CommonJS interop shape tsx gives a `.ts` file outside an ESM package. */
 const defaultExport = (module: Record<string, unknown>): unknown => {
@@ -189,6 +191,12 @@ const checkConfig = (value: unknown): Config | string => {
     if (!Array.isArray(templates)) return `"templates" must be an array of templates, got ${describe(templates)}`
     const bad = templates.findIndex((t) => !Template.isTemplate(t))
     if (bad >= 0) return `templates[${bad}] is not a template (Template.make), got ${describe(templates[bad])}`
+  }
+  const migrations = config["migrations"]
+  if (migrations !== undefined) {
+    if (!Array.isArray(migrations)) return `"migrations" must be an array of migrations, got ${describe(migrations)}`
+    const bad = migrations.findIndex((m) => typeof m !== "object" || m === null || m._tag !== "Migration")
+    if (bad >= 0) return `migrations[${bad}] is not a migration (Template.migration), got ${describe(migrations[bad])}`
   }
   const steps = config["steps"]
   if (steps !== undefined) {
@@ -356,7 +364,8 @@ export const load = (options: LoadOptions = {}): Effect.Effect<Project, ProjectE
       steps,
       flows: flowFiles,
       layer: checked.layer ?? Layer.empty,
-      engine: checked.engine
+      engine: checked.engine,
+      migrations: checked.migrations ?? []
     }
   })
 
