@@ -560,8 +560,9 @@ export interface At<V1, V2> {
  *   provides: { billed: Schema.Boolean }, run: () => Effect.succeed({ billed: true }) })
  * const v1 = Template.make({ name: "order", version: "1", steps: [quote, bill] })
  * const v2 = Template.make({ name: "order", version: "2", steps: [quote, billIn] })
+ * // a run standing at quote or at bill goes on there under v2, billed in euros
  * const upgrade = Template.migration(v1, v2, (at) => [
- *   at(quote, quote),
+ *   at(quote, quote, () => ({ currency: "EUR" })),
  *   at(bill, billIn, () => ({ currency: "EUR" }))
  * ])
  * ```
