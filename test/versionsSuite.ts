@@ -271,6 +271,34 @@ export const versionsSuite = (
         expect([run.templateVersion, run.owner]).toEqual(["2", null])
       }))
 
+    it.scoped("a run sleeping in a process that died is migrated at its sleep, and sleeps only what remained", () =>
+      Effect.gen(function*() {
+        executions = {}
+        const nap = Durable.sleep("nap", "1 hour")
+        const v1 = Template.make({ name: "napping", version: "1", steps: [quote, discount, nap, bill] })
+        const v2 = Template.make({ name: "napping", version: "2", steps: [quote, discount, nap, billApproved] })
+        const m = Template.migration(v1, v2, (at) => [at(nap, nap, () => ({ approval: { ok: true } }))])
+        failBill = false
+        const { a, b } = yield* twoProcesses
+        yield* a.engine.start(v1, { sku: "abcd" }, { runId: "n1" })
+        yield* TestClock.adjust("1 second")
+        const held = yield* b.engine.migrate(m)
+        expect(held.map((o) => [o.result, o.from])).toEqual([["held", "nap"]])
+        yield* TestClock.adjust("20 minutes")
+        // the process dies 20 minutes into its sleep; its lease runs out
+        yield* a.stop
+        yield* TestClock.adjust("1 minute")
+        const moved = yield* b.engine.migrate(m)
+        expect(moved.map((o) => [o.result, o.from, o.to])).toEqual([["migrated", "nap", "nap"]])
+        yield* b.engine.resumeDue
+        yield* TestClock.adjust("38 minutes")
+        expect((yield* b.engine.status("n1")).status).toBe("running")
+        yield* TestClock.adjust("1 minute")
+        const result = yield* b.engine.await(v2, "n1")
+        expect(result.state.invoice).toBe("INV-35")
+        expect(executions).toEqual({ quote: 1, discount: 1, bill1: 1 })
+      }))
+
     it.scoped("positions the migration does not map are reported, and those runs stay on the old version", () =>
       Effect.gen(function*() {
         const { a, b } = yield* twoProcesses
