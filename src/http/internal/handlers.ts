@@ -161,6 +161,26 @@ const runs = (options: HandlerOptions) =>
           Effect.as(engine.signal(path.runId, path.signal, payload), { runId: path.runId, signal: path.signal }))
         .handle("cancel", ({ path }) =>
           Effect.zipRight(engine.cancel(path.runId), reader.run(path.runId)))
+        .handle("state", ({ path, urlParams }) =>
+          Effect.gen(function*() {
+            const { template } = yield* templateOfRun(path.runId)
+            const state = yield* engine.stateAt(path.runId, urlParams.at, asTemplate(template))
+            return { runId: path.runId, step: urlParams.at, state: codec.encodeState(template, state) }
+          }))
+        .handle("rerun", ({ path }) =>
+          Effect.zipRight(Effect.zipRight(templateOfRun(path.runId), engine.rerun(path.runId)), reader.run(path.runId)))
+        .handle("fork", ({ path, payload }) =>
+          Effect.gen(function*() {
+            const { template } = yield* templateOfRun(path.runId)
+            const patch = codec.decodePatch(template, payload.patch ?? {})
+            if (Either.isLeft(patch)) return yield* new Errors.InvalidPatch({ runId: path.runId, issues: patch.left })
+            const runId = yield* engine.fork(asTemplate(template), path.runId, {
+              after: payload.after,
+              patch: patch.right,
+              runId: payload.runId
+            })
+            return { runId }
+          }))
         .handle("resume", ({ path }) =>
           Effect.gen(function*() {
             const { run, template } = yield* templateOfRun(path.runId)

@@ -12,16 +12,19 @@ import { Effect, ParseResult, Schema } from "effect"
 
 export {
   InvalidInput,
+  InvalidPatch,
   InvalidRunId,
   InvalidSignalPayload,
   InvalidTemplate,
   Issue,
   PersistenceError,
+  MigrationRefused,
   RunAlreadyActive,
   RunNotCompleted,
   RunNotFound,
   RunNotResumable,
   SignalRejected,
+  StepNotFound,
   TemplateConflict,
   TemplateMismatch,
   TemplateNotRegistered
