@@ -38,6 +38,8 @@ import {
   RunResult,
   RunStarted,
   StartRun,
+  MigrateRuns,
+  Migrated,
   StateAt,
   StateQuery,
   TraceEntry
@@ -240,6 +242,16 @@ export class RunsGroup extends HttpApiGroup.make("runs")
       .addError(withMessage(Errors.MigrationRefused), { status: 409 })
       .addError(withMessage(Errors.TemplateConflict), { status: 500 })
       .annotate(OpenApi.Summary, "Starts a new run from a run's state right after a step, with a patch; 201 with its id")
+  )
+  .add(
+    HttpApiEndpoint.post("migrate", "/migrations")
+      .setPayload(MigrateRuns)
+      .addSuccess(Migrated)
+      .addError(withMessage(Errors.TemplateConflict), { status: 500 })
+      .annotate(
+        OpenApi.Summary,
+        "Applies a migration the server knows to the stored runs of the old version: each run's result (migrated, held, unmapped, ...)"
+      )
   )
   .middleware(Authorization)
 {}

@@ -4,11 +4,22 @@
  * real server, over memory and SQLite.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Either } from "effect"
+import { Effect, Either, Schema } from "effect"
+import { Step, Template } from "weftjs"
 import * as fc from "fast-check"
 import { Http } from "weftjs/http"
 import { decodePatch } from "../../src/http/internal/codec.js"
-import { awaitStatus, hello, memoryStore, setup, sqliteStore, type StoreLayer } from "./fixtures.js"
+import {
+  approval,
+  awaitStatus,
+  Decision,
+  hello,
+  memoryStore,
+  requestApproval,
+  setup,
+  sqliteStore,
+  type StoreLayer
+} from "./fixtures.js"
 
 const suite = (name: string, store: StoreLayer) =>
   describe(`HTTP API of versions over ${name}`, () => {
@@ -54,6 +65,35 @@ const suite = (name: string, store: StoreLayer) =>
         expect(bad).toBeInstanceOf(Http.InvalidPatch)
         expect(bad.message).toContain("greting")
         expect(bad.message).toContain("times")
+      }))
+
+    it.scopedLive("POST /migrations applies a migration the server knows; a dry run writes nothing; an unknown one is a 404", () =>
+      Effect.gen(function*() {
+        const wait = approval.steps[1]!
+        const settleIn = Step.make({
+          name: "settle",
+          requires: { approval: Decision, currency: Schema.String },
+          provides: { outcome: Schema.Literal("paid", "rejected"), decidedBy: Schema.String },
+          run: ({ approval: decision }) =>
+            Effect.succeed({ outcome: decision.approved ? "paid" as const : "rejected" as const, decidedBy: decision.by })
+        })
+        const approval2 = Template.make({ name: "expense_approval", version: "2", steps: [requestApproval, wait, settleIn] })
+        const toV2 = Template.migration(approval, approval2, (at) => [at(wait, wait, () => ({ currency: "EUR" }))])
+        const { client } = yield* setup(store, { migrations: [toV2] })
+        const { runId } = yield* client.runs.start({
+          payload: { template: "expense_approval", input: { amount: 5, requester: "ada" } }
+        })
+        yield* awaitStatus(client, runId, "suspended")
+        const dry = yield* client.runs.migrate({ payload: { from: "expense_approval@1", to: "expense_approval@2", dryRun: true } })
+        expect(dry.runs.map((r) => [r.runId, r.result, r.from, r.to])).toEqual([[runId, "migrated", "approval", "approval"]])
+        expect((yield* client.runs.get({ path: { runId } })).run.templateVersion).toBe("1")
+        const done = yield* client.runs.migrate({
+          payload: { from: "expense_approval@1", to: "expense_approval@2", status: "suspended" }
+        })
+        expect(done.runs.map((r) => r.result)).toEqual(["migrated"])
+        expect((yield* client.runs.get({ path: { runId } })).run.templateVersion).toBe("2")
+        const unknown = yield* Effect.flip(client.runs.migrate({ payload: { from: "expense_approval@2", to: "expense_approval@3" } }))
+        expect(unknown).toBeInstanceOf(Http.NotFound)
       }))
   })
 

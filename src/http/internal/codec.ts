@@ -77,7 +77,9 @@ export const decodePatch = (
   const decoded: Record<string, unknown> = {}
   const issues: Array<Issue> = []
   for (const [key, value] of Object.entries(patch)) {
-    const schema = template.provides[key] ?? template.requirements.find(([name]) => name === key)?.[1]
+    // own keys only: "valueOf" or "constructor" is a key like any other
+    const schema = (Object.hasOwn(template.provides, key) ? template.provides[key] : undefined) ??
+      template.requirements.find(([name]) => name === key)?.[1]
     if (schema === undefined) {
       issues.push({ path: [key], message: `"${key}" is not a key of ${template.name}@${template.version}` })
       continue

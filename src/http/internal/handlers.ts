@@ -25,6 +25,8 @@ export interface HandlerOptions {
   readonly keepAlive: Duration.Duration
   /** Ends the event streams when the server stops. */
   readonly shutdown: Effect.Effect<void>
+  /** The migrations `POST /api/migrations` may apply. */
+  readonly migrations: ReadonlyArray<Template.Migration>
 }
 
 // ---------------------------------------------------------------------------
@@ -180,6 +182,16 @@ const runs = (options: HandlerOptions) =>
               runId: payload.runId
             })
             return { runId }
+          }))
+        .handle("migrate", ({ payload }) =>
+          Effect.gen(function*() {
+            const label = (t: Template.Template.Any) => `${t.name}@${t.version}`
+            const migration = options.migrations.find((m) => label(m.from) === payload.from && label(m.to) === payload.to)
+            if (migration === undefined) {
+              return yield* new Api.NotFound({ message: `This server has no migration from ${payload.from} to ${payload.to}` })
+            }
+            const outcomes = yield* engine.migrate(migration, { dryRun: payload.dryRun, status: payload.status })
+            return { dryRun: payload.dryRun ?? false, runs: outcomes }
           }))
         .handle("resume", ({ path }) =>
           Effect.gen(function*() {

@@ -171,6 +171,11 @@ const eligible = (migration: Template.Migration, run: RunRecord): Either.Either<
   if (run.templateName !== from.name || run.templateVersion !== from.version) {
     return Either.left(refused(run.runId, "mismatch", `it is a run of ${run.templateName}@${run.templateVersion}, not of ${Template.label(from)}`))
   }
+  if (run.templateFingerprint !== null && run.templateFingerprint !== fingerprintDigest(from)) {
+    return Either.left(
+      refused(run.runId, "mismatch", `it was started with another structure of ${Template.label(from)} than the migration's`)
+    )
+  }
   if (isFinal(run.status)) return Either.left(refused(run.runId, "finished", `it is ${run.status}`))
   if (run.parentId !== null) return Either.left(refused(run.runId, "subflow", "it is a sub-flow's run: migrate its top-level run"))
   if (run.waitingFor !== null && run.waitingFor.runId !== run.runId) {

@@ -148,7 +148,9 @@ export const forkCommand = command("fork", {
     // JSON values read with each key's Schema (a key the template does not know is the engine's InvalidPatch)
     const patch: Record<string, unknown> = {}
     for (const [key, value] of Object.entries(raw)) {
-      const schema = template.provides[key] ?? template.requirements.find(([name]) => name === key)?.[1]
+      // own keys only: "valueOf" or "constructor" is a key like any other
+    const schema = (Object.hasOwn(template.provides, key) ? template.provides[key] : undefined) ??
+      template.requirements.find(([name]) => name === key)?.[1]
       const read = schema === undefined ? Either.right({ [key]: value }) : Schema.decodeUnknownEither(schema)({ [key]: value })
       if (Either.isLeft(read)) return yield* usage(`--patch: ${key}: ${read.left.message}`)
       patch[key] = (read.right as Record<string, unknown>)[key]

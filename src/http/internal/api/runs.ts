@@ -259,3 +259,34 @@ export const ForkRun = Schema.Struct({
   patch: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
   runId: Schema.optional(Schema.String)
 })
+
+/**
+ * The body of `POST /api/migrations`: the versions (`name@version`), and
+ * which runs (a status; default every run that has not ended).
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export const MigrateRuns = Schema.Struct({
+  from: Schema.String,
+  to: Schema.String,
+  status: Schema.optional(Schema.Literal("queued", "running", "suspended")),
+  dryRun: Schema.optional(Schema.Boolean)
+})
+
+/**
+ * How each run fared in a migration (see `Engine.MigrationOutcome`).
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export const Migrated = Schema.Struct({
+  dryRun: Schema.Boolean,
+  runs: Schema.Array(Schema.Struct({
+    runId: Schema.String,
+    result: Schema.Literal("migrated", "unmapped", "held", "subflow", "mismatch", "finished"),
+    from: Schema.NullOr(Schema.String),
+    to: Schema.NullOr(Schema.String),
+    detail: Schema.String
+  }))
+})
