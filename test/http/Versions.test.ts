@@ -9,6 +9,7 @@ import { Step, Template } from "weftjs"
 import * as fc from "fast-check"
 import { Http } from "weftjs/http"
 import { decodePatch } from "../../src/http/internal/codec.js"
+import type { NodesOf } from "../../src/internal/types/positions.js"
 import {
   approval,
   awaitStatus,
@@ -69,7 +70,8 @@ const suite = (name: string, store: StoreLayer) =>
 
     it.scopedLive("POST /migrations applies a migration the server knows; a dry run writes nothing; an unknown one is a 404", () =>
       Effect.gen(function*() {
-        const wait = approval.steps[1]!
+        // the fixture's wait, typed as the node it is in its template
+        const wait = approval.steps[1] as NodesOf<typeof approval>[1]
         const settleIn = Step.make({
           name: "settle",
           requires: { approval: Decision, currency: Schema.String },
