@@ -158,6 +158,13 @@ export interface RunView<S> {
     readonly lastStep: string | null
     readonly completedSteps: number
   }
+  /**
+   * How the run came to be what it is: the forks and migrations in its
+   * past, oldest first (empty for a run started as it is).
+   *
+   * @since 0.4.0
+   */
+  readonly lineage: ReadonlyArray<Lineage>
   /** What a suspended run waits for, and until when; `null` otherwise. */
   readonly waitingFor:
     | {
@@ -167,6 +174,73 @@ export interface RunView<S> {
       readonly deadline: Date | null
     }
     | null
+}
+
+/**
+ * One crossing in a run's past: it was forked from another run after a
+ * step, or migrated from one template version to another (at a position of
+ * the old version, to one of the new; `seq`: its checkpoint in the trace).
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export type Lineage =
+  | { readonly kind: "fork"; readonly from: string; readonly step: string }
+  | {
+    readonly kind: "migration"
+    readonly from: string
+    readonly to: string
+    readonly fromStep: string
+    readonly toStep: string
+    readonly seq: number
+  }
+
+/**
+ * How one run fared in `engine.migrate`: `"migrated"` (or, in a dry run,
+ * would be), or why not (see `MigrationRefused`), with the position it
+ * stands at in the old version and the one it goes on at in the new.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface MigrationOutcome {
+  readonly runId: string
+  readonly result: "migrated" | Errors.MigrationRefused["reason"]
+  readonly from: string | null
+  readonly to: string | null
+  readonly detail: string
+}
+
+/**
+ * Options of `engine.fork`.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface ForkOptions<S> {
+  /** The step after which the fork starts: its key in the original run (as its trace names it). */
+  readonly after: string
+  /** Keys to set in the fork's first state (typed values, encoded with the template's Schemas). */
+  readonly patch?: Partial<S> | undefined
+  /** Starts the fork on another version, through a declared migration. */
+  readonly migration?: Template.Migration | undefined
+  /** The fork's id (default: a random UUID). */
+  readonly runId?: string | undefined
+}
+
+/**
+ * Which runs `engine.rerunAll` re-runs: `failed` ones by default.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface RerunFilter {
+  readonly status?: "failed" | "cancelled" | ReadonlyArray<"failed" | "cancelled"> | undefined
+  readonly templateName?: string | undefined
+  /** Runs created at or after this time (epoch ms). */
+  readonly createdAfter?: number | undefined
+  /** Count them, re-run nothing. */
+  readonly dryRun?: boolean | undefined
 }
 
 /**
@@ -339,6 +413,112 @@ export interface Service {
     RunResult<Template.FinalState<Template.Template<Req, Prov, E, R>>>,
     RunNotFound | RunNotCompleted | TemplateMismatch | PersistenceError
   >
+  /**
+   * A run's state as it was right after one of its steps (its key, as the
+   * trace names it), reconstructed from the stored deltas — nothing is
+   * executed — and decoded with the template's Schemas (given, or
+   * registered here; else as stored). With `before`, the state the step
+   * started from (as its last execution saw it). A step the run has no
+   * record of, or whose history is not kept (a run recorded by an older
+   * weft), is `StepNotFound`.
+   *
+   * @since 0.4.0
+   */
+  readonly stateAt: {
+    <Req extends object, Prov extends object, E, R>(
+      runId: string,
+      step: string,
+      template: Template.Template<Req, Prov, E, R>,
+      options?: { readonly before?: boolean | undefined }
+    ): Effect.Effect<
+      Partial<Template.FinalState<Template.Template<Req, Prov, E, R>>>,
+      RunNotFound | Errors.StepNotFound | PersistenceError
+    >
+    (runId: string, step: string): Effect.Effect<
+      Readonly<Record<string, unknown>>,
+      RunNotFound | Errors.StepNotFound | PersistenceError
+    >
+  }
+  /**
+   * Forks a run after one of its steps: a new run (executed here) whose
+   * first state is the original's right after `after` (from the stored
+   * deltas), with `patch` applied (checked by the compiler against the
+   * template's keys, and decoded with their Schemas: a wrong key or value is
+   * `InvalidPatch`), whose completed steps are the original's by then, on
+   * the same version or, with `migration`, on a newer one. The fork records
+   * its lineage (`inspect(...).lineage`). Succeeds with the fork's id.
+   *
+   * @since 0.4.0
+   */
+  readonly fork: <Req extends object, Prov extends object, E, R>(
+    template: Template.Template<Req, Prov, E, R>,
+    runId: string,
+    options: ForkOptions<Template.FinalState<Template.Template<Req, Prov, E, R>>>
+  ) => Effect.Effect<
+    string,
+    | RunNotFound
+    | TemplateMismatch
+    | Errors.StepNotFound
+    | Errors.InvalidPatch
+    | Errors.MigrationRefused
+    | Errors.InvalidRunId
+    | TemplateConflict
+    | PersistenceError,
+    R
+  >
+  /**
+   * Re-runs a `failed` or `cancelled` run from its last checkpoint: the
+   * steps it completed are not run again, the one that failed is; the
+   * original failure stays in its trace; its id stays, a new execution
+   * generation starts (the only operation that changes a final status),
+   * here, with its template registered. With `migration`, it is first moved
+   * to the newer version (where it stands must be mapped). Succeeds once
+   * it executes: `await` it for its end.
+   *
+   * @since 0.4.0
+   */
+  readonly rerun: (
+    runId: string,
+    options?: { readonly migration?: Template.Migration | undefined }
+  ) => Effect.Effect<
+    void,
+    | RunNotFound
+    | RunNotResumable
+    | Errors.TemplateNotRegistered
+    | Errors.MigrationRefused
+    | TemplateConflict
+    | TemplateMismatch
+    | PersistenceError
+  >
+  /**
+   * Re-runs every run a filter selects (`failed` by default), as
+   * {@link Service.rerun} does; with `dryRun`, only counts them. Succeeds
+   * with the ids re-run (or that would be), skipping those that cannot be
+   * (their template is not registered here, they changed meanwhile).
+   *
+   * @since 0.4.0
+   */
+  readonly rerunAll: (filter?: RerunFilter) => Effect.Effect<ReadonlyArray<string>, PersistenceError>
+  /**
+   * Applies a migration to the stored runs of its old version that have not
+   * ended (or to `runIds`, or to those of `status`): each is claimed and
+   * moved in one fenced write — a run another engine executes is not
+   * touched (`"held"`: it goes on under the old version), a run standing
+   * at a position the migration does not map stays on the old version
+   * (`"unmapped"`). A migrated run records both versions (its lineage, and
+   * a checkpoint in its trace where it crossed); a wait keeps its deadline
+   * and gets a signal sent meanwhile. With `dryRun`, nothing is written.
+   *
+   * @since 0.4.0
+   */
+  readonly migrate: (
+    migration: Template.Migration,
+    options?: {
+      readonly runIds?: ReadonlyArray<string> | undefined
+      readonly status?: SnapshotStore.RunStatus | ReadonlyArray<SnapshotStore.RunStatus> | undefined
+      readonly dryRun?: boolean | undefined
+    }
+  ) => Effect.Effect<ReadonlyArray<MigrationOutcome>, PersistenceError | TemplateConflict>
   /** Deletes finished runs kept longer than the `stateTtl` setting; returns how many. */
   readonly collectExpired: Effect.Effect<number, PersistenceError>
   /**

@@ -18,7 +18,10 @@
  * run (a paused process, an expired lease taken over by another engine)
  * changes nothing: its write fails with `LeaseLost` (or `RunCancelled` when
  * the run was cancelled). A final status (`completed`, `failed`,
- * `cancelled`) is never overwritten.
+ * `cancelled`) is never overwritten, with one explicit exception:
+ * `reopen`, which a re-run (`engine.rerun`) calls to continue a failed or
+ * cancelled run from its last checkpoint, atomically and under a new
+ * generation.
  *
  * @since 0.1.0
  */
@@ -712,6 +715,40 @@ export interface Service {
     expiresAt: number | null,
     followUps?: ReadonlyArray<FollowUp> | undefined
   ) => Effect.Effect<CancelResult, PersistenceError>
+  /**
+   * Re-opens a `failed` or `cancelled` top-level run for a re-run, in one
+   * atomic step: `running`, claimed by `owner` until `leaseUntil`, its
+   * generation incremented, its error, expiry, wake-up and elapsed time
+   * cleared (its steps, state and signals are kept: the re-run continues
+   * from its last checkpoint). The only write that changes a final status.
+   * A run that is not failed or cancelled is not touched: `"held"` when it
+   * is active, `"finished"` when it completed.
+   */
+  readonly reopen: (
+    runId: string,
+    owner: string,
+    now: number,
+    leaseUntil: number
+  ) => Effect.Effect<ClaimResult, PersistenceError>
+  /**
+   * Moves a claimed run to another version of its template (a migration):
+   * records `step` (the migration's checkpoint) and sets the run's template
+   * name, version and fingerprint, atomically; only while `lease` holds the
+   * `running` run (else `RunCancelled` / `LeaseLost`, nothing written).
+   */
+  readonly retarget: (
+    step: StepRecord,
+    lease: Lease,
+    template: { readonly name: string; readonly version: string; readonly fingerprint: string | null }
+  ) => Effect.Effect<void, PersistenceError | RunCancelled | LeaseLost>
+  /**
+   * A run's first state (its input, as recorded by `createRun`), kept when
+   * later full snapshots replace it, so that its state after any step can
+   * be rebuilt from its step records' deltas; none for a run that does not
+   * exist, or whose first state was replaced before the store kept it (a
+   * run recorded by an older weft).
+   */
+  readonly initialState: (runId: string) => Effect.Effect<Option.Option<StoredState>, PersistenceError>
   /** Loads a run for resuming. */
   readonly load: (runId: string) => Effect.Effect<Option.Option<LoadedRun>, PersistenceError>
   /** A run's record only. */

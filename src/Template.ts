@@ -49,6 +49,7 @@ import type {
   RequiresOf,
   Simplify
 } from "./internal/types/wiring.js"
+import type { CheckMapping, Positioned, StateAtNode } from "./internal/types/positions.js"
 import type * as Step from "./Step.js"
 
 /**
@@ -315,12 +316,14 @@ export const make = <
   const Nodes extends ReadonlyArray<Node>,
   const Local extends ReadonlyArray<keyof FoldProvides<Nodes, Inputs<IF>> & string> = readonly [],
   const IF extends Schema.Struct.Fields | undefined = undefined
->(options: Options<Nodes, Local, IF>): Template<
-  Simplify<FoldRequires<Nodes, Inputs<IF>>>,
-  Simplify<Omit<FoldProvides<Nodes, Inputs<IF>>, Local[number]>>,
-  ErrorOf<Nodes[number]>,
-  ContextOf<Nodes[number]>
-> => unsafeMake(options) as never
+>(options: Options<Nodes, Local, IF>):
+  & Template<
+    Simplify<FoldRequires<Nodes, Inputs<IF>>>,
+    Simplify<Omit<FoldProvides<Nodes, Inputs<IF>>, Local[number]>>,
+    ErrorOf<Nodes[number]>,
+    ContextOf<Nodes[number]>
+  >
+  & Positioned<Nodes, Inputs<IF>> => unsafeMake(options) as never
 
 /**
  * Every node under a template (not the template itself), depth first, a
@@ -462,3 +465,120 @@ const isComposite = (template: Template.Any): boolean => {
  * @category guards
  */
 export const isTemplate = (u: unknown): u is Template.Any => typeof u === "object" && u !== null && TypeId in u
+
+// ---------------------------------------------------------------------------
+// migrations
+// ---------------------------------------------------------------------------
+
+/**
+ * A template's top-level nodes as types: what `make` (and `composeWorkflow`)
+ * give a template besides its `Template` type, so that a
+ * {@link migration} can be checked at every node.
+ *
+ * @since 0.4.0
+ * @category type helpers
+ */
+export type { Positioned } from "./internal/types/positions.js"
+
+/**
+ * The state a run of `T` has when it stands at its top-level node `P`
+ * (before `P` runs): its input and what the nodes before `P` provided.
+ *
+ * @since 0.4.0
+ * @category type helpers
+ */
+export type StateAt<T, P> = StateAtNode<T, P>
+
+/**
+ * One position of a {@link migration}: a run of the old template standing at
+ * its node `from` (about to run it, or waiting or sleeping in it) goes on at
+ * the new template's node `to`, with what `state` adds to its state.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface Mapping {
+  readonly from: Node
+  readonly to: Node
+  /** Given the run's state at `from` (decoded), the keys to add or replace (encoded with the new Schemas). */
+  readonly state: ((state: never) => object) | undefined
+}
+
+/**
+ * How runs of one version of a template go on under another: a map from
+ * the old template's top-level nodes to the new one's. Made by
+ * {@link migration}; applied to stored runs by `engine.migrate`.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface Migration<out V1 = Template.Any, out V2 = Template.Any> {
+  readonly _tag: "Migration"
+  readonly from: Template.Any
+  readonly to: Template.Any
+  readonly mappings: ReadonlyArray<Mapping>
+  readonly "~versions"?: readonly [V1, V2] | undefined
+}
+
+/**
+ * The `at` of {@link migration}: maps one node of the old template to one
+ * of the new, with an optional state function. It compiles only when, at
+ * `from`, the keys the old template has provided by then (and its input),
+ * with what `state` returns, cover what `to` and every node after it
+ * require, with compatible types; otherwise the error on `to` ends with a
+ * sentence naming both positions and the key.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface At<V1, V2> {
+  <P, Q>(from: P, to: Q & NoInfer<CheckMapping<V1, V2, P, Q, {}>>): Mapping
+  <P, Q, A extends object>(
+    from: P,
+    to: Q,
+    state: (state: StateAtNode<V1, P>) => A & NoInfer<CheckMapping<V1, V2, P, Q, A>>
+  ): Mapping
+}
+
+/**
+ * Declares how runs of `from` go on under `to` (usually the next version of
+ * the same template): `map` receives `at` and returns the mapped positions.
+ * Each is checked by the compiler (see {@link At}); positions not mapped are
+ * left alone (runs there stay on the old version, and `engine.migrate`
+ * reports them).
+ *
+ * @example
+ * ```ts
+ * import { Effect, Schema } from "effect"
+ * import { Step, Template } from "weftjs"
+ *
+ * const quote = Step.make({ name: "quote", requires: { sku: Schema.String }, provides: { price: Schema.Number },
+ *   run: () => Effect.succeed({ price: 10 }) })
+ * const bill = Step.make({ name: "bill", requires: { price: Schema.Number }, provides: { billed: Schema.Boolean },
+ *   run: () => Effect.succeed({ billed: true }) })
+ * const billIn = Step.make({ name: "bill", requires: { price: Schema.Number, currency: Schema.String },
+ *   provides: { billed: Schema.Boolean }, run: () => Effect.succeed({ billed: true }) })
+ * const v1 = Template.make({ name: "order", version: "1", steps: [quote, bill] })
+ * const v2 = Template.make({ name: "order", version: "2", steps: [quote, billIn] })
+ * // a run standing at quote or at bill goes on there under v2, billed in euros
+ * const upgrade = Template.migration(v1, v2, (at) => [
+ *   at(quote, quote, () => ({ currency: "EUR" })),
+ *   at(bill, billIn, () => ({ currency: "EUR" }))
+ * ])
+ * ```
+ *
+ * @since 0.4.0
+ * @category constructors
+ */
+export const migration = <V1 extends Template.Any, V2 extends Template.Any>(
+  from: V1,
+  to: V2,
+  map: (at: At<V1, V2>) => ReadonlyArray<Mapping>
+): Migration<V1, V2> => {
+  const at = (fromNode: unknown, toNode: unknown, state?: (state: never) => object): Mapping => ({
+    from: fromNode as Node,
+    to: toNode as Node,
+    state
+  })
+  return { _tag: "Migration", from, to, mappings: map(at as At<V1, V2>) }
+}

@@ -25,9 +25,11 @@
  * @since 0.1.0
  */
 import { Duration, Effect, Fiber, Layer, Option, TestClock, TestContext } from "effect"
-import type { RunAlreadyActive, RunError } from "./Errors.js"
+import { StepNotFound } from "./Errors.js"
+import type { PersistenceError, RunAlreadyActive, RunError, RunNotFound } from "./Errors.js"
 import * as Engine from "./Engine.js"
 import { nextWakeUp, tracking, underlying } from "./internal/engine/clock.js"
+import { findStep } from "./internal/run/position.js"
 import * as Settings from "./Settings.js"
 import * as SnapshotStore from "./SnapshotStore.js"
 import type * as Step from "./Step.js"
@@ -167,6 +169,54 @@ export const runStep = <Req extends object, Prov extends object, E, R>(
     return written as Prov
   })
 }
+
+/**
+ * Replays one step of a stored run in isolation, as {@link runStep} runs a
+ * step: the step of `template` at `stepKey` (its key in the run, as the
+ * trace names it), on exactly the state its last execution started from —
+ * read from the store of the `Engine` in context (SQLite, PostgreSQL) and
+ * decoded with the template's Schemas — with the services provided here
+ * (test layers), so that a production failure becomes a unit test in one
+ * line. Nothing is written to that store. A step the run or the template
+ * does not have is `StepNotFound`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { Engine, Template, Testing } from "weftjs"
+ *
+ * declare const checkout: Template.Template<{ readonly cart: string }, { readonly paid: boolean }>
+ * // the failed step of run "r-1042", on its recorded state, with this test's services
+ * const replay = Testing.replayStep(checkout, "r-1042", "pay")
+ * ```
+ *
+ * @since 0.4.0
+ * @category running
+ */
+export const replayStep = <Req extends object, Prov extends object, E, R>(
+  template: Template.Template<Req, Prov, E, R>,
+  runId: string,
+  stepKey: string,
+  options?: Options
+): Effect.Effect<
+  Readonly<Record<string, unknown>>,
+  E | RunError | RunAlreadyActive | RunNotFound | StepNotFound | PersistenceError,
+  R | Engine.Engine
+> =>
+  Effect.gen(function*() {
+    const node = findStep(template, stepKey)
+    if (node === undefined || node._tag !== "Step") {
+      return yield* new StepNotFound({ runId, step: stepKey, reason: "unknown-step" })
+    }
+    const engine = yield* Engine.Engine
+    const state = yield* engine.stateAt(runId, stepKey, template, { before: true })
+    const step = node as Step.Step<object, Readonly<Record<string, unknown>>, E, R>
+    const input: Record<string, unknown> = {}
+    for (const key of Object.keys(step.requires)) {
+      if (Object.hasOwn(state, key)) input[key] = (state as Record<string, unknown>)[key]
+    }
+    return yield* runStep(step, input, options)
+  })
 
 /**
  * Lets background fibers run until the run `runId` has `status`: for tests

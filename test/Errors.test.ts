@@ -45,7 +45,10 @@ const samples: ReadonlyArray<Errors.WeftError> = [
   new Errors.InvalidSchedule({ schedule: "nightly", reason: "cron \"61 * * * *\": invalid" }),
   new Errors.ScheduleNotFound({ schedule: "nightly" }),
   new Errors.ScheduleExists({ schedule: "nightly" }),
-  new Errors.DeliveryRejected({ hook: "orders", reason: "invalid-body", detail: "the body does not decode", issues })
+  new Errors.DeliveryRejected({ hook: "orders", reason: "invalid-body", detail: "the body does not decode", issues }),
+  new Errors.StepNotFound({ runId: "r1", step: "ship", reason: "unknown-step" }),
+  new Errors.InvalidPatch({ runId: "r1", issues }),
+  new Errors.MigrationRefused({ runId: "r1", reason: "unmapped", detail: "it stands at \"approval\"" })
 ]
 
 describe("Errors", () => {
@@ -89,7 +92,10 @@ describe("Errors", () => {
       "InvalidSchedule",
       "ScheduleNotFound",
       "ScheduleExists",
-      "DeliveryRejected"
+      "DeliveryRejected",
+      "StepNotFound",
+      "InvalidPatch",
+      "MigrationRefused"
     ])
     expect(Errors.kindOf(new Errors.PersistenceError({ operation: "createRun", reason: "duplicate", detail: "r1" })))
       .toBe("input")

@@ -33,6 +33,7 @@ import { pauseCommand, unpauseCommand } from "./internal/commands/control.js"
 import { cancelCommand, resumeCommand, runCommand, signalCommand, startCommand } from "./internal/commands/runs.js"
 import { serveCommand, stopsGracefully, workerCommand } from "./internal/commands/serve.js"
 import { schedulesCommand, triggersCommand } from "./internal/commands/triggers.js"
+import { forkCommand, migrateCommand, rerunCommand, stateCommand } from "./internal/commands/versions.js"
 import { CommandConsole, contextLayer, rootFlags, rootOptions } from "./internal/context.js"
 import { fromError } from "./internal/errors.js"
 
@@ -60,6 +61,10 @@ const subcommands = [
   resultCommand,
   watchCommand,
   gcCommand,
+  stateCommand,
+  rerunCommand,
+  forkCommand,
+  migrateCommand,
   validateCommand,
   schemaCommand,
   serveCommand,

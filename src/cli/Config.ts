@@ -68,6 +68,14 @@ export interface Config {
    * `weft triggers`.
    */
   readonly triggers?: ReadonlyArray<Trigger.Trigger<unknown>> | undefined
+  /**
+   * Migrations between versions of the project's templates
+   * (`Template.migration`): what `weft migrate name@1 name@2` and
+   * `weft rerun --to name@2` apply.
+   *
+   * @since 0.4.0
+   */
+  readonly migrations?: ReadonlyArray<Template.Migration> | undefined
 }
 
 type ServicesOf<T> = T extends { readonly "~types": { readonly context: infer R } } ? R : never

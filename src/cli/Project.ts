@@ -52,6 +52,8 @@ export interface Project {
   readonly engine: Layer.Layer<Engine.Engine, unknown, never> | undefined
   /** The project's triggers (declared with the engine of `weft worker` and `weft serve`). */
   readonly triggers: ReadonlyArray<Trigger.Trigger<unknown>>
+  /** The migrations between versions of its templates. */
+  readonly migrations: ReadonlyArray<Template.Migration>
 }
 
 /**
@@ -151,7 +153,7 @@ const importFile = (file: string): Effect.Effect<Record<string, unknown>, Projec
 
 class TsxMissing extends Error {}
 
-const configFields = new Set(["templates", "steps", "flows", "yaml", "layer", "engine", "triggers"])
+const configFields = new Set(["templates", "steps", "flows", "yaml", "layer", "engine", "triggers", "migrations"])
 
 /** The default export, unwrapped from the CommonJS interop shape tsx gives a `.ts` file outside an ESM package. */
 const defaultExport = (module: Record<string, unknown>): unknown => {
@@ -193,6 +195,12 @@ const checkConfig = (value: unknown): Config | string => {
     if (!Array.isArray(templates)) return `"templates" must be an array of templates, got ${describe(templates)}`
     const bad = templates.findIndex((t) => !Template.isTemplate(t))
     if (bad >= 0) return `templates[${bad}] is not a template (Template.make), got ${describe(templates[bad])}`
+  }
+  const migrations = config["migrations"]
+  if (migrations !== undefined) {
+    if (!Array.isArray(migrations)) return `"migrations" must be an array of migrations, got ${describe(migrations)}`
+    const bad = migrations.findIndex((m) => typeof m !== "object" || m === null || m._tag !== "Migration")
+    if (bad >= 0) return `migrations[${bad}] is not a migration (Template.migration), got ${describe(migrations[bad])}`
   }
   const steps = config["steps"]
   if (steps !== undefined) {
@@ -391,7 +399,8 @@ export const load = (options: LoadOptions = {}): Effect.Effect<Project, ProjectE
       flows: flowFiles,
       layer: checked.layer ?? Layer.empty,
       engine: checked.engine,
-      triggers: checked.triggers ?? []
+      triggers: checked.triggers ?? [],
+      migrations: checked.migrations ?? []
     }
   })
 

@@ -30,6 +30,7 @@ import {
   withMessage
 } from "./internal/api/errors.js"
 import {
+  ForkRun,
   Run,
   RunDetail,
   RunPage,
@@ -37,6 +38,10 @@ import {
   RunResult,
   RunStarted,
   StartRun,
+  MigrateRuns,
+  Migrated,
+  StateAt,
+  StateQuery,
   TraceEntry
 } from "./internal/api/runs.js"
 import {
@@ -125,7 +130,8 @@ export class TemplatesGroup extends HttpApiGroup.make("templates")
 {}
 
 /**
- * Runs: start, list, get, trace, result, signal, cancel, pause, unpause, resume.
+ * Runs: start, list, get, trace, result, signal, cancel, pause, unpause,
+ * resume, the state after a step, re-run, fork.
  *
  * @since 0.2.0
  * @category models
@@ -220,6 +226,53 @@ export class RunsGroup extends HttpApiGroup.make("runs")
       .addError(templateMismatch, { status: 409 })
       .addError(templateNotRegistered, { status: 409 })
       .annotate(OpenApi.Summary, "Resumes a stored run in the background, from its last checkpoint")
+  )
+  .add(
+    HttpApiEndpoint.get("state", "/runs/:runId/state")
+      .setPath(runIdPath)
+      .setUrlParams(StateQuery)
+      .addSuccess(StateAt)
+      .addError(runNotFound, { status: 404 })
+      .addError(withMessage(Errors.StepNotFound), { status: 404 })
+      .addError(templateNotRegistered, { status: 409 })
+      .annotate(OpenApi.Summary, "A run's state right after one of its steps, rebuilt from the stored deltas")
+  )
+  .add(
+    HttpApiEndpoint.post("rerun", "/runs/:runId/rerun")
+      .setPath(runIdPath)
+      .addSuccess(Run, { status: 202 })
+      .addError(runNotFound, { status: 404 })
+      .addError(runNotResumable, { status: 409 })
+      .addError(templateMismatch, { status: 409 })
+      .addError(templateNotRegistered, { status: 409 })
+      .addError(withMessage(Errors.MigrationRefused), { status: 409 })
+      .addError(withMessage(Errors.TemplateConflict), { status: 500 })
+      .annotate(OpenApi.Summary, "Re-runs a failed or cancelled run from its last checkpoint, in the background")
+  )
+  .add(
+    HttpApiEndpoint.post("fork", "/runs/:runId/fork")
+      .setPath(runIdPath)
+      .setPayload(ForkRun)
+      .addSuccess(RunStarted, { status: 201 })
+      .addError(withMessage(Errors.InvalidPatch), { status: 400 })
+      .addError(withMessage(Errors.InvalidRunId), { status: 400 })
+      .addError(runNotFound, { status: 404 })
+      .addError(withMessage(Errors.StepNotFound), { status: 404 })
+      .addError(templateMismatch, { status: 409 })
+      .addError(templateNotRegistered, { status: 409 })
+      .addError(withMessage(Errors.MigrationRefused), { status: 409 })
+      .addError(withMessage(Errors.TemplateConflict), { status: 500 })
+      .annotate(OpenApi.Summary, "Starts a new run from a run's state right after a step, with a patch; 201 with its id")
+  )
+  .add(
+    HttpApiEndpoint.post("migrate", "/migrations")
+      .setPayload(MigrateRuns)
+      .addSuccess(Migrated)
+      .addError(withMessage(Errors.TemplateConflict), { status: 500 })
+      .annotate(
+        OpenApi.Summary,
+        "Applies a migration the server knows to the stored runs of the old version: each run's result (migrated, held, unmapped, ...)"
+      )
   )
   .middleware(Authorization)
 {}

@@ -82,6 +82,13 @@ export interface Options<Templates extends ReadonlyArray<Template.Template.Any>>
    * processes execute (default 1 second).
    */
   readonly pollInterval?: Duration.DurationInput | undefined
+  /**
+   * Migrations between versions of the served templates
+   * (`Template.migration`): what `POST /api/migrations` applies.
+   *
+   * @since 0.4.0
+   */
+  readonly migrations?: ReadonlyArray<Template.Migration> | undefined
 }
 
 /**
@@ -176,7 +183,8 @@ export const layer = <const Templates extends ReadonlyArray<Template.Template.An
       token,
       pollInterval: Duration.decode(options.pollInterval ?? "1 second"),
       keepAlive: Duration.seconds(15),
-      shutdown: Deferred.await(shutdown)
+      shutdown: Deferred.await(shutdown),
+      migrations: options.migrations ?? []
     })
     const address = Layer.scoped(
       Server,

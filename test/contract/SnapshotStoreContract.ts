@@ -806,6 +806,93 @@ export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): vo
         const page = yield* s.list({ queue: "even", status: ["queued"], after: { createdAt: t0 + 4, runId: "r4" }, limit: 1 })
         expect(ids(page)).toEqual(["r2"])
       }).pipe(Effect.provide(layer)))
+
+    // -------------------------------------------------------------------------
+    // re-runs and migrations (issue 21)
+    // -------------------------------------------------------------------------
+
+    it.effect("reopen: a failed run runs again, claimed under a new generation, error and expiry cleared, steps kept", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        const lease = yield* started("r1")
+        yield* s.appendStep(stepRecord("r1", 1), lease)
+        yield* s.appendStep(stepRecord("r1", 2, { status: "failed", error: { tag: "Boom", message: "boom" } }), lease)
+        yield* s.finish("r1", lease, { status: "failed", error: { tag: "Boom", message: "boom" }, expiresAt: t0 + 5 }, {
+          updatedAt: t0 + 3000,
+          elapsedMillis: 700
+        })
+        const reopened = yield* s.reopen("r1", other, t0 + 4000, t0 + 64_000)
+        expect(reopened.claimed).toBe(true)
+        if (!reopened.claimed) return
+        expect(reopened.lease).toEqual({ owner: other, generation: lease.generation + 1 })
+        const run = yield* get("r1")
+        expect([run.status, run.owner, run.error, run.expiresAt, run.elapsedMillis, run.seq]).toEqual([
+          "running",
+          other,
+          null,
+          null,
+          0,
+          2
+        ])
+        // the old generation is fenced out; the new one writes
+        expect((yield* Effect.flip(s.appendStep(stepRecord("r1", 3), lease)))._tag).toBe("LeaseLost")
+        yield* s.appendStep(stepRecord("r1", 3), reopened.lease)
+        const loaded = Option.getOrThrow(yield* s.load("r1"))
+        expect(loaded.completedStepKeys).toEqual(["flow/s1", "flow/s3"])
+        expect((yield* s.steps("r1")).map((step) => step.status)).toEqual(["completed", "failed", "completed"])
+      }).pipe(Effect.provide(layer)))
+
+    it.effect("reopen: a cancelled run too; an active, a completed or a missing run is not touched", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        yield* started("cancelled")
+        yield* s.cancel("cancelled", t0, null)
+        expect((yield* s.reopen("cancelled", owner, t0, lease60)).claimed).toBe(true)
+        const active = yield* started("active")
+        const held = yield* s.reopen("active", other, t0, lease60)
+        expect(held.claimed ? "claimed" : held.reason).toBe("held")
+        yield* s.finish("active", active, { status: "completed", error: null, expiresAt: null }, { updatedAt: t0, elapsedMillis: 0 })
+        const finished = yield* s.reopen("active", other, t0, lease60)
+        expect(finished.claimed ? "claimed" : finished.reason).toBe("finished")
+        expect((yield* get("active")).status).toBe("completed")
+        const missing = yield* s.reopen("nope", other, t0, lease60)
+        expect(missing.claimed ? "claimed" : missing.reason).toBe("not-found")
+      }).pipe(Effect.provide(layer)))
+
+    it.effect("initialState: the first state, kept when later full snapshots replace it; none for a missing run", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        const lease = yield* started("r1", {}, storedState({ input: "first" }))
+        expect(Option.getOrThrow(yield* s.initialState("r1")).entries.input?.value).toBe("first")
+        yield* s.appendStep(stepRecord("r1", 1), lease, storedState({ input: "first", k1: 1 }, t0 + 1500))
+        yield* s.appendStep(stepRecord("r1", 2), lease, storedState({ input: "first", k1: 1, k2: 2 }, t0 + 2500))
+        expect(Option.getOrThrow(yield* s.load("r1")).snapshotSeq).toBe(2)
+        expect(Option.getOrThrow(yield* s.initialState("r1"))).toEqual(storedState({ input: "first" }))
+        expect(Option.isNone(yield* s.initialState("nope"))).toBe(true)
+      }).pipe(Effect.provide(layer)))
+
+    it.effect("retarget: the step and the new template in one fenced write; a stale lease writes neither", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        const first = yield* started("r1", { templateFingerprint: "v1" })
+        yield* s.appendStep(stepRecord("r1", 1), first)
+        yield* s.pause("r1", first, { _tag: "Release" }, { updatedAt: t0, elapsedMillis: 0 })
+        const claimed = yield* s.claim("r1", other, t0, lease60)
+        if (!claimed.claimed) return expect.unreachable()
+        const target = { name: "order_processing", version: "2.0.0", fingerprint: "v2" }
+        const refused = yield* Effect.flip(s.retarget(stepRecord("r1", 2, { stepKey: "~migrate/2" }), first, target))
+        expect(refused._tag).toBe("LeaseLost")
+        expect((yield* get("r1")).templateVersion).toBe("1.0.0")
+        yield* s.retarget(stepRecord("r1", 2, { stepKey: "~migrate/2" }), claimed.lease, target)
+        const run = yield* get("r1")
+        expect([run.templateName, run.templateVersion, run.templateFingerprint, run.seq]).toEqual([
+          "order_processing",
+          "2.0.0",
+          "v2",
+          2
+        ])
+        expect((yield* s.steps("r1")).map((step) => step.stepKey)).toEqual(["flow/s1", "~migrate/2"])
+      }).pipe(Effect.provide(layer)))
   })
   triggersSuite(name, layer)
 }

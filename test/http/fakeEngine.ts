@@ -103,12 +103,18 @@ export const fakeEngine = (held: FakeRuns): Layer.Layer<Engine.Engine> =>
         result: () => notInThisFake("read results"),
         register: () => Effect.void,
         templates: Effect.succeed([]),
+        stateAt: () => notInThisFake("read past states"),
+        fork: () => notInThisFake("fork runs"),
+        rerun: () => notInThisFake("re-run runs"),
+        rerunAll: () => notInThisFake("re-run runs"),
+        migrate: () => notInThisFake("migrate runs"),
         status: find,
         inspect: ((runId: string) =>
           Effect.map(find(runId), (run) => ({
             run,
             state: held.states.get(runId) ?? {},
             position: { lastStep: held.traces.get(runId)?.at(-1)?.step ?? null, completedSteps: held.traces.get(runId)?.length ?? 0 },
+            lineage: [],
             waitingFor: run.waitingFor === null ? null : { ...run.waitingFor, deadline: null }
           }))) as Engine.Service["inspect"],
         trace: ((runId: string) => Effect.map(find(runId), () => held.traces.get(runId) ?? [])) as Engine.Service["trace"],

@@ -263,7 +263,9 @@ describe("Step.orElse", () => {
 
   it("a step with a fallback wires into a template like the primary", () => {
     const t = Template.make({ name: "pricing", version: "1", steps: [live.pipe(Step.orElse(cached))] })
-    expectTypeOf(t).toEqualTypeOf<Template.Template<{ readonly sku: string }, { readonly price: number }>>()
+    expectTypeOf<Template.Requires<typeof t>>().toEqualTypeOf<{ readonly sku: string }>()
+    expectTypeOf<Template.Provides<typeof t>>().toEqualTypeOf<{ readonly price: number }>()
+    expectTypeOf(t).toMatchTypeOf<Template.Template<{ readonly sku: string }, { readonly price: number }>>()
   })
 })
 
@@ -276,7 +278,7 @@ describe("templates nested as steps", () => {
       version: "1",
       steps: [inner, step("archive", { report: Schema.String, operator: Schema.String }, { archived: Schema.Boolean })]
     })
-    expectTypeOf(outer).toEqualTypeOf<
+    expectTypeOf(outer).toMatchTypeOf<
       Template.Template<
         { readonly equipmentId: string; readonly operator: string },
         {

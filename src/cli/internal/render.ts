@@ -7,7 +7,7 @@
  */
 import { Console, Effect } from "effect"
 import { RunStatus } from "../../index.js"
-import type { Trigger } from "../../index.js"
+import type { Engine, Trigger } from "../../index.js"
 import type * as Graph from "../../Graph.js"
 import type { ScheduleJson } from "./commands/triggers.js"
 import type { RunJson, StepJson, TemplateJson } from "./output.js"
@@ -63,6 +63,9 @@ export type View =
     readonly waitingFor: WaitingJson | null
   }
   | { readonly _tag: "Collected"; readonly collected: number }
+  | { readonly _tag: "State"; readonly runId: string; readonly step: string; readonly state: Readonly<Record<string, unknown>> }
+  | { readonly _tag: "Migrated"; readonly dryRun: boolean; readonly outcomes: ReadonlyArray<Engine.MigrationOutcome> }
+  | { readonly _tag: "Rerun"; readonly dryRun: boolean; readonly runIds: ReadonlyArray<string> }
   | { readonly _tag: "Printed" }
   | { readonly _tag: "Schedules"; readonly schedules: ReadonlyArray<ScheduleJson> }
   | { readonly _tag: "Schedule"; readonly action: "created"; readonly schedule: ScheduleJson }
@@ -111,6 +114,14 @@ export const viewJson = (view: View): unknown => {
       return { run: view.run, trace: view.trace, state: view.state, waitingFor: view.waitingFor }
     case "Collected":
       return { collected: view.collected }
+    case "State":
+      return { runId: view.runId, step: view.step, state: view.state }
+    case "Migrated": {
+      const count = (result: string) => view.outcomes.filter((o) => o.result === result).length
+      return { dryRun: view.dryRun, migrated: count("migrated"), unmapped: count("unmapped"), held: count("held"), runs: view.outcomes }
+    }
+    case "Rerun":
+      return { dryRun: view.dryRun, count: view.runIds.length, runIds: view.runIds }
     case "Printed":
       return undefined
     case "Schedules":
@@ -174,6 +185,23 @@ export const viewText = (view: View): { readonly stdout: ReadonlyArray<string>; 
       return lines("", traceTable(view.trace), "", ...followedText(view))
     case "Collected":
       return lines(`collected ${view.collected} expired run(s)`)
+    case "State":
+      return lines(stateTable(view.state))
+    case "Migrated": {
+      const migrated = view.outcomes.filter((o) => o.result === "migrated").length
+      return lines(
+        table(["RUN", "RESULT", "FROM", "TO", "DETAIL"], view.outcomes.map((o) => [o.runId, o.result, o.from ?? "", o.to ?? "", o.detail])),
+        "",
+        `${view.dryRun ? "would migrate" : "migrated"} ${migrated} of ${view.outcomes.length} run(s)` +
+          (view.outcomes.length > migrated ? `; ${view.outcomes.length - migrated} stay on the old version` : "")
+      )
+    }
+    case "Rerun":
+      return lines(
+        ...view.runIds,
+        `${view.dryRun ? "would re-run" : "re-running"} ${view.runIds.length} run(s)` +
+          (view.dryRun || view.runIds.length === 0 ? "" : " (each goes on from its last checkpoint)")
+      )
     case "Printed":
       return lines()
     case "Schedules":

@@ -65,6 +65,32 @@ const jsonSafe = (value: unknown): unknown => {
 export const jsonSafeRecord = (record: Readonly<Record<string, unknown>>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(record).map(([key, value]) => [key, jsonSafe(value)]))
 
+/**
+ * Decodes a fork's patch, given as JSON, with the Schema of each key (a key
+ * the template does not know is an issue naming it): the typed patch, or
+ * every issue.
+ */
+export const decodePatch = (
+  template: Template.Template.Any,
+  patch: Readonly<Record<string, unknown>>
+): Either.Either<Readonly<Record<string, unknown>>, ReadonlyArray<Issue>> => {
+  const decoded: Record<string, unknown> = {}
+  const issues: Array<Issue> = []
+  for (const [key, value] of Object.entries(patch)) {
+    // own keys only: "valueOf" or "constructor" is a key like any other
+    const schema = (Object.hasOwn(template.provides, key) ? template.provides[key] : undefined) ??
+      template.requirements.find(([name]) => name === key)?.[1]
+    if (schema === undefined) {
+      issues.push({ path: [key], message: `"${key}" is not a key of ${template.name}@${template.version}` })
+      continue
+    }
+    const result = Schema.decodeUnknownEither(schema)({ [key]: value }, decodeOptions)
+    if (Either.isLeft(result)) issues.push(...toIssues(result.left))
+    else if (isRecord(result.right)) decoded[key] = result.right[key]
+  }
+  return issues.length === 0 ? Either.right(decoded) : Either.left(issues)
+}
+
 /** Encodes one typed state value with the Schema of its key (a one-key Struct). */
 const encodeKey = (schema: Schema.Schema.AnyNoContext | undefined, key: string, value: unknown): unknown => {
   if (schema === undefined) return jsonSafe(value)

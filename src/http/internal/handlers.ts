@@ -26,6 +26,8 @@ export interface HandlerOptions {
   readonly keepAlive: Duration.Duration
   /** Ends the event streams when the server stops. */
   readonly shutdown: Effect.Effect<void>
+  /** The migrations `POST /api/migrations` may apply. */
+  readonly migrations: ReadonlyArray<Template.Migration>
 }
 
 // ---------------------------------------------------------------------------
@@ -167,6 +169,36 @@ const runs = (options: HandlerOptions) =>
           Effect.zipRight(engine.cancel(path.runId), reader.run(path.runId)))
         .handle("pause", ({ path }) => Effect.zipRight(engine.pause(path.runId), reader.run(path.runId)))
         .handle("unpause", ({ path }) => Effect.zipRight(engine.unpause(path.runId), reader.run(path.runId)))
+        .handle("state", ({ path, urlParams }) =>
+          Effect.gen(function*() {
+            const { template } = yield* templateOfRun(path.runId)
+            const state = yield* engine.stateAt(path.runId, urlParams.at, asTemplate(template))
+            return { runId: path.runId, step: urlParams.at, state: codec.encodeState(template, state) }
+          }))
+        .handle("rerun", ({ path }) =>
+          Effect.zipRight(Effect.zipRight(templateOfRun(path.runId), engine.rerun(path.runId)), reader.run(path.runId)))
+        .handle("fork", ({ path, payload }) =>
+          Effect.gen(function*() {
+            const { template } = yield* templateOfRun(path.runId)
+            const patch = codec.decodePatch(template, payload.patch ?? {})
+            if (Either.isLeft(patch)) return yield* new Errors.InvalidPatch({ runId: path.runId, issues: patch.left })
+            const runId = yield* engine.fork(asTemplate(template), path.runId, {
+              after: payload.after,
+              patch: patch.right,
+              runId: payload.runId
+            })
+            return { runId }
+          }))
+        .handle("migrate", ({ payload }) =>
+          Effect.gen(function*() {
+            const label = (t: Template.Template.Any) => `${t.name}@${t.version}`
+            const migration = options.migrations.find((m) => label(m.from) === payload.from && label(m.to) === payload.to)
+            if (migration === undefined) {
+              return yield* new Api.NotFound({ message: `This server has no migration from ${payload.from} to ${payload.to}` })
+            }
+            const outcomes = yield* engine.migrate(migration, { dryRun: payload.dryRun, status: payload.status })
+            return { dryRun: payload.dryRun ?? false, runs: outcomes }
+          }))
         .handle("resume", ({ path }) =>
           Effect.gen(function*() {
             const { run, template } = yield* templateOfRun(path.runId)

@@ -17,6 +17,7 @@ import { retryTransient } from "../run/checkpoint.js"
 import type { RunEnv, RunOutcome } from "../run/context.js"
 import { isInternalKey } from "../run/keys.js"
 import { checkPinned, create, load, prepare, restore } from "../run/lifecycle.js"
+import { type Crossing, isPosition, positionKey } from "../run/position.js"
 import { newTraceContext } from "../run/tracing.js"
 import { readBack } from "./awaiting.js"
 import { type Executor, visibleRecords } from "./executor.js"
@@ -181,13 +182,17 @@ export const inspect = (deps: RunsDeps) => (runId: string, template?: Template.T
     if (template !== undefined) yield* checkPinned(template, run)
     const known = template ?? registry.get(run.templateName, run.templateVersion)?.template
     const state: Record<string, unknown> = {}
+    let lineage: ReadonlyArray<Crossing> = []
     if (known !== undefined) {
       const ctx = yield* restore(env, known, loaded, [], { owner: env.owner, generation: -1 })
       for (const [key, entry] of ctx.entries) if (!isInternalKey(key)) state[key] = entry.value
+      const marker = ctx.entries.get(positionKey)?.value
+      if (isPosition(marker)) lineage = marker.lineage
     } else {
       // not known here: the values as stored (JSON)
       const put = (key: string, value: unknown) => {
         if (!isInternalKey(key)) state[key] = value
+        else if (key === positionKey && isPosition(value)) lineage = value.lineage
       }
       for (const [key, stored] of Object.entries(loaded.snapshot.entries)) put(key, stored.value)
       for (const step of loaded.stepsAfterSnapshot) {
@@ -204,6 +209,7 @@ export const inspect = (deps: RunsDeps) => (runId: string, template?: Template.T
         lastStep: visible.length === 0 ? null : visible[visible.length - 1]!.step,
         completedSteps: visible.length
       },
+      lineage,
       waitingFor: waiting === null ? null : {
         runId: waiting.runId,
         step: waiting.step,

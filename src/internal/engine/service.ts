@@ -13,7 +13,10 @@ import { retryTransient } from "../run/checkpoint.js"
 import type { RunOutcome } from "../run/context.js"
 import type * as Events from "./events.js"
 import { pause, unpause } from "./control.js"
+import { fork, rerun, rerunAll } from "./fork.js"
+import { stateAt } from "./history.js"
 import { cancel } from "./lineage.js"
+import { migrateAll } from "./migrate.js"
 import * as Runs from "./runs.js"
 import { signal } from "./signals.js"
 import { trace } from "./trace.js"
@@ -67,6 +70,12 @@ export const makeService = (
     list: (filter) => retryTransient(store.list(filter ?? {})),
     trace: ((runId: string, template?: Template.Template.Any) => trace(deps)(runId, template)) as Service["trace"],
     result: (template, runId) => typed(Effect.map(Runs.result(deps)(template, runId), toResult)),
+    stateAt: ((runId: string, step: string, template?: Template.Template.Any, options?: { readonly before?: boolean }) =>
+      stateAt(deps)(runId, step, template, options)) as Service["stateAt"],
+    fork: (template, runId, options) => typed(fork(deps)(template, runId, options)),
+    rerun: (runId, options) => typed(rerun(deps)(runId, options)),
+    rerunAll: (filter) => typed(rerunAll(deps)(filter)),
+    migrate: (migration, options) => typed(migrateAll(deps)(migration, options)),
     collectExpired: Effect.flatMap(Clock.currentTimeMillis, (now) => retryTransient(store.collectExpired(now))),
     resumeDue: Runs.resumeDue(deps),
     serve: (queues, options) =>

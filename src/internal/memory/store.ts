@@ -38,10 +38,13 @@ export class MemoryRun {
   private seq: number
   private updatedAt: number
   snapshotSeq = 0
+  /** The run's first state, whatever snapshots came after. */
+  readonly initial: StoredState
   /** Appended to in place; handed out as copies. */
   readonly steps: Array<StepRecord> = []
   signals: Array<SignalRecord> = []
   constructor(record: RunRecord, public snapshot: StoredState) {
+    this.initial = snapshot
     this.current = record
     this.seq = record.seq
     this.updatedAt = record.updatedAt
@@ -284,6 +287,51 @@ const claims = (
     })
 })
 
+/** Re-opening a finished run (a re-run) and moving a claimed run to another version (a migration). */
+const versions = (runs: Runs): Pick<Service, "reopen" | "retarget" | "initialState"> => ({
+  initialState: (runId) => Effect.sync(() => Option.fromNullable(runs.get(runId)?.initial)),
+
+  reopen: (runId, owner, now, leaseUntil) =>
+    Effect.sync((): ClaimResult => {
+      const run = runs.get(runId)
+      if (run === undefined) return { claimed: false, reason: "not-found", owner: null, leaseUntil: null }
+      const record = run.record
+      if ((record.status !== "failed" && record.status !== "cancelled") || record.parentId !== null) {
+        return { claimed: false, reason: isFinal(record.status) ? "finished" : "held", owner: record.owner, leaseUntil: record.leaseUntil }
+      }
+      const generation = record.generation + 1
+      run.record = {
+        ...record,
+        status: "running",
+        owner,
+        leaseUntil,
+        generation,
+        error: null,
+        expiresAt: null,
+        wakeAt: null,
+        waitingFor: null,
+        elapsedMillis: 0,
+        updatedAt: Math.max(record.updatedAt, now)
+      }
+      return { claimed: true, lease: { owner, generation }, run: run.record }
+    }),
+
+  retarget: (step, lease, template) =>
+    Effect.suspend(() => {
+      const run = held(runs, step.runId, lease)
+      if (!("record" in run)) return Effect.fail(run)
+      run.steps.push(step)
+      run.advance(step.seq, step.endedAt)
+      run.record = {
+        ...run.record,
+        templateName: template.name,
+        templateVersion: template.version,
+        templateFingerprint: template.fingerprint
+      }
+      return Effect.void
+    })
+})
+
 /** The fenced writes of a run's owner, and cancellation. */
 const writes = (runs: Runs): Pick<Service, "appendStep" | "pause" | "finish" | "cancel"> => ({
   appendStep: (step, lease, snapshot) =>
@@ -453,6 +501,7 @@ export const makeMemoryStore: Effect.Effect<Service> = Effect.sync(() => {
     ...claims(runs, new Map()),
     ...writes(runs),
     ...control(runs),
+    ...versions(runs),
     ...reads(runs),
     ...signals(runs),
     ...scheduleOps(schedules)

@@ -31,6 +31,7 @@ import { finishRun } from "./finish.js"
 import { isHeld } from "./hold.js"
 import { summarize } from "./errors.js"
 import { isInternalKey, schemaKeyOf } from "./keys.js"
+import { positionKey, restoredCompleted } from "./position.js"
 import { isTracing, runSpan } from "./tracing.js"
 import { checkJson } from "./values.js"
 
@@ -171,7 +172,6 @@ export const restore = (
     ctx.elapsedBefore = run.elapsedMillis
     ctx.leaseUntil = run.leaseUntil ?? 0
     ctx.traceContext = run.traceContext
-    ctx.completed = new Set(completedStepKeys)
     ctx.records.push(...records)
     ctx.restored = true
     const codecs = keyCodecs(template)
@@ -197,6 +197,7 @@ export const restore = (
       for (const key of step.delta.unset) ctx.unset(key)
       ctx.bytesSinceSnapshot += 64
     }
+    ctx.completed = restoredCompleted(ctx.entries.get(positionKey)?.value, completedStepKeys, records)
     return ctx
   })
 

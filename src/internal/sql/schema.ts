@@ -10,7 +10,8 @@
  *   claim (`owner`, `lease_until`, `generation`: the fencing token), lineage
  *   (`parent_id`, `root_id`), `queue`, timing, what it waits for;
  * - `weft_steps`: one row per checkpoint, keyed by `(run_id, seq)`;
- * - `weft_snapshots`: each run's latest full state and the `seq` it was taken at;
+ * - `weft_snapshots`: each run's latest full state and the `seq` it was taken at (and its first
+ *   state, once a later snapshot replaced it);
  * - `weft_signals`: signals sent to runs, pending until a step consumes them;
  * - `weft_queue_starts`: when queued runs of each queue started, for rate limits (kept one period).
  *
@@ -418,6 +419,14 @@ SELECT ${v3Copied} FROM weft_runs`,
   "9_triggers": statements(() => ({
     sqlite: [`ALTER TABLE weft_runs ADD COLUMN triggered_by TEXT`, schedulesTable("INTEGER")],
     pg: [`ALTER TABLE weft_runs ADD COLUMN IF NOT EXISTS triggered_by TEXT`, schedulesTable("BIGINT")]
+  })),
+  /**
+   * A run's first state, kept when its first full snapshot replaces it (`NULL` while the snapshot at seq 0
+   * is still the first state), so that its state after any step can be rebuilt from its deltas.
+   */
+  "10_versions": statements(() => ({
+    sqlite: [`ALTER TABLE weft_snapshots ADD COLUMN initial TEXT`],
+    pg: [`ALTER TABLE weft_snapshots ADD COLUMN IF NOT EXISTS initial TEXT`]
   }))
 }
 

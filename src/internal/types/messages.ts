@@ -191,3 +191,18 @@ export type FallbackMismatch<K, Primary, Fallback> = [Fallback] extends [never]
 export type FallbackReads<K, Primary, Fallback> = [Primary] extends [never]
   ? `weft: the fallback reads ${ShowKey<K>}, which the step does not read`
   : `weft: the fallback reads ${ShowKey<K>} as ${Show<Fallback>} but the step reads it as ${Show<Primary>}`
+
+/** A migration's target node requires (from there on) a key the old version has not provided by then. */
+export type MigrationMissingKey<From extends string, To extends string, K> =
+  `weft: a run migrated at ${From} goes on at ${To}, which (or a node after it) requires ${ShowKey<K>}, but the old version has not provided it by then and the state function does not add it`
+
+/** A key the old version has at a mapped position with a type the new version does not accept from there on. */
+export type MigrationIncompatibleKey<From extends string, To extends string, K, Have, Need> = undefined extends Have
+  ? [Exclude<Have, undefined>] extends [Need]
+    ? `weft: a run migrated at ${From} goes on at ${To}, which (or a node after it) requires ${ShowKey<K>}, but it may be missing there (a step that may be skipped, or a branch or loop that may not run, writes it): add it in the state function`
+  : `weft: a run migrated at ${From} goes on at ${To}, which (or a node after it) requires ${ShowKey<K>} as ${Show<Need>}, but it is ${Show<Have>} there: convert it in the state function`
+  : `weft: a run migrated at ${From} goes on at ${To}, which (or a node after it) requires ${ShowKey<K>} as ${Show<Need>}, but it is ${Show<Have>} there: convert it in the state function`
+
+/** A migration mapping a node that is not one of its template's top-level nodes. */
+export type MigrationNotANode<Side extends string> =
+  `weft: the ${Side} position is not a top-level node of the ${Side extends "from" ? "old" : "new"} template (pass one of its steps' values)`

@@ -12,11 +12,13 @@ import { Effect, ParseResult, Schema } from "effect"
 
 export {
   InvalidInput,
+  InvalidPatch,
   InvalidRunId,
   InvalidSignalPayload,
   InvalidTemplate,
   Issue,
   PersistenceError,
+  MigrationRefused,
   RunAlreadyActive,
   RunNotCompleted,
   RunNotFound,
@@ -24,6 +26,7 @@ export {
   RunNotPaused,
   RunNotResumable,
   SignalRejected,
+  StepNotFound,
   TemplateConflict,
   TemplateMismatch,
   TemplateNotRegistered

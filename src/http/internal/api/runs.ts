@@ -234,3 +234,68 @@ export const RunQuery = Schema.Struct({
  * @category models
  */
 export type RunQuery = typeof RunQuery.Type
+
+/**
+ * The query of `GET /api/runs/:runId/state`: the step after which to read
+ * the run's state.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export const StateQuery = Schema.Struct({ at: Schema.String.pipe(Schema.minLength(1)) })
+
+/**
+ * A run's state right after one of its steps (each key as its Schema encodes it).
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export const StateAt = Schema.Struct({
+  runId: Schema.String,
+  step: Schema.String,
+  state: Schema.Record({ key: Schema.String, value: Schema.Unknown })
+})
+
+/**
+ * The body of `POST /api/runs/:runId/fork`: the step after which the fork
+ * starts, keys to set (JSON, decoded with their Schemas), and the fork's id.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export const ForkRun = Schema.Struct({
+  after: Schema.String.pipe(Schema.minLength(1)),
+  patch: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
+  runId: Schema.optional(Schema.String)
+})
+
+/**
+ * The body of `POST /api/migrations`: the versions (`name@version`), and
+ * which runs (a status; default every run that has not ended).
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export const MigrateRuns = Schema.Struct({
+  from: Schema.String,
+  to: Schema.String,
+  status: Schema.optional(Schema.Literal("queued", "running", "suspended")),
+  dryRun: Schema.optional(Schema.Boolean)
+})
+
+/**
+ * How each run fared in a migration (see `Engine.MigrationOutcome`).
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export const Migrated = Schema.Struct({
+  dryRun: Schema.Boolean,
+  runs: Schema.Array(Schema.Struct({
+    runId: Schema.String,
+    result: Schema.Literal("migrated", "unmapped", "held", "subflow", "mismatch", "finished"),
+    from: Schema.NullOr(Schema.String),
+    to: Schema.NullOr(Schema.String),
+    detail: Schema.String
+  }))
+})

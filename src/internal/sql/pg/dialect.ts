@@ -150,6 +150,19 @@ export interface Queries {
   readonly pauseRun: (runId: string, now: number) => Effect.Effect<PauseResult, SqlError | RowDecodeError>
   /** Unpauses the run; its status row read when nothing was paused. */
   readonly unpauseRun: (runId: string, now: number) => Effect.Effect<UnpauseResult, SqlError | RowDecodeError>
+  /** A run's first state (JSON text), if kept. */
+  readonly initialState: (runId: string) => Effect.Effect<Row | undefined, SqlError>
+  /** Re-opens a failed or cancelled top-level run, claimed; its row, or nothing when it is not one. */
+  readonly reopen: (p: {
+    readonly runId: string
+    readonly owner: string
+    readonly now: number
+    readonly leaseUntil: number
+  }) => Effect.Effect<Row | undefined, SqlError>
+  /** Writes the step and moves the run to another template while the fence holds; `false` when it does not. */
+  readonly retarget: (
+    p: InsertStep & { readonly templateName: string; readonly templateVersion: string; readonly templateFingerprint: string | null }
+  ) => Effect.Effect<boolean, SqlError>
 }
 
 /** One database's way of storing runs. */

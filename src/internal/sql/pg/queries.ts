@@ -33,7 +33,7 @@ import { listStatement } from "./list.js"
 import { scheduleQueries } from "./schedules.js"
 import { triggeredByJson } from "../rows.js"
 import { type Bound, type Names, number } from "./sql.js"
-import { claimStatements, controlStatements, readStatements, signalStatements, writeStatements } from "./statements.js"
+import { claimStatements, controlStatements, readStatements, signalStatements, versionStatements, writeStatements } from "./statements.js"
 
 /** Sending statements on the client: their rows, or the count one returns; the channel wake-ups go to. */
 export interface Exec {
@@ -196,7 +196,20 @@ const readQueries = (
   n: Names
 ): Omit<
   Queries,
-  "insertRun" | "claim" | "statusOf" | "claimNext" | "holders" | "heartbeat" | "appendStep" | "pause" | "finish" | "cancel" | "schedules"
+  | "insertRun"
+  | "claim"
+  | "statusOf"
+  | "claimNext"
+  | "holders"
+  | "heartbeat"
+  | "appendStep"
+  | "pause"
+  | "finish"
+  | "cancel"
+  | "reopen"
+  | "retarget"
+  | "initialState"
+  | "schedules"
 > => {
   const { collectExpired, selectLoad, selectRun, steps, stepsForLoad } = readStatements(n)
   const { insertSignal, lockRun, signals, takeSignal } = signalStatements(n)
@@ -283,6 +296,35 @@ const controlQueries = (
   }
 }
 
+/** The queries of re-runs and migrations. */
+const versionQueries = ({ rows }: Exec, n: Names): Pick<Queries, "reopen" | "retarget" | "initialState"> => {
+  const { initialState, reopen, retarget } = versionStatements(n)
+  return {
+    initialState: (runId) => Effect.suspend(() => Effect.map(rows(initialState({ runId })), (r) => r[0])),
+    reopen: (p) => Effect.suspend(() => Effect.map(rows(reopen(p)), (r) => r[0])),
+    retarget: ({ delta, error, generation, step, templateFingerprint, templateName, templateVersion }) =>
+      Effect.suspend(() =>
+        rows(retarget({
+          runId: step.runId,
+          generation,
+          seq: step.seq,
+          stepKey: step.stepKey,
+          stepName: step.stepName,
+          status: step.status,
+          attempts: step.attempts,
+          startedAt: step.startedAt,
+          endedAt: step.endedAt,
+          delta,
+          error,
+          idempotencyKey: step.idempotencyKey,
+          templateName,
+          templateVersion,
+          templateFingerprint
+        }))
+      ).pipe(Effect.map((r) => r.length === 1))
+  }
+}
+
 /** The PostgreSQL queries over the `SqlClient` in context, on the tables `n`, notifying `channel`. */
 export const makeQueries = (n: Names, channel: string): Effect.Effect<Queries, never, SqlClient.SqlClient> =>
   Effect.map(SqlClient.SqlClient, (client) => {
@@ -290,6 +332,11 @@ export const makeQueries = (n: Names, channel: string): Effect.Effect<Queries, n
     const rows = (bound: Bound): Effect.Effect<ReadonlyArray<Row>, SqlError> => sql.unsafe<Row>(bound[0], bound[1])
     const count = (bound: Bound): Effect.Effect<number, SqlError> => Effect.map(rows(bound), (r) => Number(r[0]?.n ?? 0))
     const exec: Exec = { sql, rows, count, channel }
-    const queries: Queries = { ...writeQueries(exec, n), ...readQueries(exec, n), schedules: scheduleQueries(exec, n) }
+    const queries: Queries = {
+      ...writeQueries(exec, n),
+      ...readQueries(exec, n),
+      ...versionQueries(exec, n),
+      schedules: scheduleQueries(exec, n)
+    }
     return queries
   })

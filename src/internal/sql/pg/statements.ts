@@ -114,7 +114,8 @@ export const writeStatements = (n: Names) => {
       withSnapshot
         ? `, s AS (
   INSERT INTO ${n.snapshots} (run_id, seq, state) SELECT run_id, $seq, $snapshot::text FROM r
-  ON CONFLICT (run_id) DO UPDATE SET seq = excluded.seq, state = excluded.state
+  ON CONFLICT (run_id) DO UPDATE SET seq = excluded.seq, state = excluded.state,
+    initial = COALESCE(${n.snapshots}.initial, CASE WHEN ${n.snapshots}.seq = 0 THEN ${n.snapshots}.state END)
 )`
         : ""
     }
@@ -157,6 +158,29 @@ UPDATE ${n.runs} SET status = 'cancelled', updated_at = $now, expires_at = $expi
 WHERE run_id IN (SELECT run_id FROM tree) AND status IN ${active}
 RETURNING run_id`)
   return { appendPlain, appendWithSnapshot, suspend, release, finish, cancel }
+}
+
+/** A re-run (a finished run re-opened) and a migration (a claimed run moved to another template version). */
+export const versionStatements = (n: Names) => {
+  const reopen = statement(`UPDATE ${n.runs} SET status = 'running', owner = $owner, lease_until = $leaseUntil,
+  generation = generation + 1, error = NULL, expires_at = NULL, wake_at = NULL, waiting_for = NULL, elapsed_ms = 0,
+  updated_at = GREATEST(updated_at, $now)
+WHERE run_id = $runId AND status IN ('failed', 'cancelled') AND parent_id IS NULL
+RETURNING ${runColumns}`)
+  const retarget = statement(`WITH r AS (
+  UPDATE ${n.runs} SET seq = $seq, updated_at = $endedAt, template_name = $templateName,
+    template_version = $templateVersion, template_fingerprint = $templateFingerprint
+  WHERE run_id = $runId AND status = 'running' AND generation = $generation
+  RETURNING run_id
+)
+INSERT INTO ${n.steps} (${stepColumns})
+SELECT run_id, $seq, $stepKey::text, $stepName::text, $status::text, $attempts::integer, $startedAt::bigint,
+  $endedAt, $delta::text, $error::text, $idempotencyKey::text
+FROM r
+RETURNING seq`)
+  const initialState = statement(`SELECT COALESCE(initial, CASE WHEN seq = 0 THEN state END) AS state
+FROM ${n.snapshots} WHERE run_id = $runId`)
+  return { reopen, retarget, initialState }
 }
 
 /** Reading runs and their steps, and collecting expired ones. */

@@ -37,8 +37,10 @@ export const statementSql = {
   updated_at, timeout_ms, elapsed_ms, parent_id, root_id, queue, owner, lease_until, generation, trace_context,
   template_fingerprint, priority, triggered_by)
 VALUES (?, ?, ?, ?, 0, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING`,
+  /** The run's first state (seq 0) is kept in `initial` when a later snapshot first replaces it. */
   upsertSnapshot: `INSERT INTO weft_snapshots (run_id, seq, state) VALUES (?, ?, ?)
-ON CONFLICT (run_id) DO UPDATE SET seq = excluded.seq, state = excluded.state`,
+ON CONFLICT (run_id) DO UPDATE SET seq = excluded.seq, state = excluded.state,
+  initial = COALESCE(weft_snapshots.initial, CASE WHEN weft_snapshots.seq = 0 THEN weft_snapshots.state END)`,
   selectRun: `${runSelect} WHERE r.run_id = ?`,
   statusOf: `SELECT status, owner, lease_until, generation, root_id, paused_from FROM weft_runs WHERE run_id = ?`,
   claim: `UPDATE weft_runs SET ${take} WHERE run_id = @runId AND status IN ${active} AND status <> 'paused'
@@ -101,6 +103,16 @@ WHERE run_id = ? AND name = ? AND consumed_by = ? ORDER BY id LIMIT 1`,
   consumeSignal: `UPDATE weft_signals SET consumed_by = ? WHERE id = (SELECT id FROM weft_signals
   WHERE run_id = ? AND name = ? AND consumed_by IS NULL ORDER BY id LIMIT 1) RETURNING ${signalColumns}`,
   signals: `SELECT ${signalColumns} FROM weft_signals WHERE run_id = ? ORDER BY id`,
+  /** A run's first state: kept aside, or the snapshot still at seq 0. */
+  initialState: `SELECT COALESCE(initial, CASE WHEN seq = 0 THEN state END) AS state FROM weft_snapshots WHERE run_id = ?`,
+  /** A re-run: a failed or cancelled top-level run running again, claimed, under a new generation. */
+  reopen: `UPDATE weft_runs SET status = 'running', owner = @owner, lease_until = @leaseUntil,
+  generation = generation + 1, error = NULL, expires_at = NULL, wake_at = NULL, waiting_for = NULL, elapsed_ms = 0,
+  updated_at = MAX(updated_at, @now)
+WHERE run_id = @runId AND status IN ('failed', 'cancelled') AND parent_id IS NULL`,
+  /** A migration: the run's template, while the lease's generation holds the running run. */
+  retarget: `UPDATE weft_runs SET template_name = ?, template_version = ?, template_fingerprint = ?
+WHERE run_id = ? AND status = 'running' AND generation = ?`,
   steps: `SELECT ${stepColumns} FROM weft_steps WHERE run_id = ? ORDER BY seq`
 } as const
 

@@ -36,6 +36,7 @@ import { fromDriver } from "./errors.js"
 import { makeGroupCommit, refusal } from "./groupCommit.js"
 import { claimNextIn, pauseRunIn, type StatusRow, unpauseRunIn } from "./control.js"
 import { prepareStatements, runSelect } from "./statements.js"
+import { versionOps } from "./versions.js"
 
 type Fenced = RunCancelled | LeaseLost
 
@@ -147,7 +148,7 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
         }),
 
       appendStep: group.appendStep,
-
+      ...versionOps({ connection, st, op, fenced, claimed, statusOf }),
       pause: (runId, lease, pause, at) =>
         fencedOp("pause", () => {
           const suspend = pause._tag === "Suspend"

@@ -21,10 +21,19 @@ import { makeIo } from "./io.js"
 import { reads } from "./reads.js"
 import { schedules } from "./schedules.js"
 import { signals } from "./signals.js"
+import { versions } from "./versions.js"
 import { writes } from "./writes.js"
 
 /** Builds a store over a dialect. */
 export const makeSqlStore = (dialect: Dialect): Service => {
   const io = makeIo(dialect)
-  return { ...claims(io), ...writes(io), ...reads(io), ...signals(io), ...schedules(io), wakeups: dialect.wakeups }
+  return {
+    ...claims(io),
+    ...writes(io),
+    ...reads(io),
+    ...signals(io),
+    ...schedules(io),
+    ...versions(io),
+    wakeups: dialect.wakeups
+  }
 }

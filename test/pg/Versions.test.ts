@@ -1,0 +1,12 @@
+/**
+ * Issue 21 through the engine on PostgreSQL: a fresh schema of the scratch
+ * database per test, shared by the test's engines (its "processes").
+ */
+import { Effect } from "effect"
+import { Pg } from "weftjs/pg"
+import { versionsSuite } from "../versionsSuite.js"
+import { describePg, unique } from "./support.js"
+
+describePg("PostgreSQL engine", (scratch) => {
+  versionsSuite("postgresql", Effect.sync(() => Pg.layerStore({ url: scratch.url, schema: `t_${unique()}` })))
+})
