@@ -196,6 +196,67 @@ export interface NewRun {
   readonly traceContext: string | null
   /** A digest of the template's structure (see {@link RunRecord.templateFingerprint}). */
   readonly templateFingerprint?: string | null | undefined
+  /** The run's search attributes from its input (see {@link SearchValue}), recorded with it. */
+  readonly search?: Readonly<Record<string, SearchValue>> | undefined
+}
+
+/**
+ * A search attribute's value as stored in the search index: a number
+ * (compared as a number) or a string (compared as text). A boolean is stored
+ * as `"true"`/`"false"`, any other JSON value as its JSON text.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export type SearchValue = string | number
+
+/**
+ * What a checkpoint changes in a run's search attributes: each changed
+ * attribute's new value, `null` for one removed from the state.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export type SearchUpdate = Readonly<Record<string, SearchValue | null>>
+
+/**
+ * One entry of a run's stored history: a change of the run that no step or
+ * signal record tells (recorded by the store with the change itself).
+ * `kind`: `claimed` (a new generation: `ownerTo` took the run, from
+ * `statusFrom`: `queued`, a due `suspended`, or `running` when recovered
+ * from `ownerFrom` or taken up after a hand-back), `suspended` (with
+ * `wakeAt` and what it waits for in `detail`), `released` (handed back by
+ * `ownerFrom`), `cancelled`, or `status` (another change of status). New
+ * kinds may be added: a reader shows one it does not know as it is.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface HistoryRecord {
+  readonly runId: string
+  readonly at: number
+  readonly kind: string
+  readonly statusFrom: RunStatus | null
+  readonly statusTo: RunStatus | null
+  readonly ownerFrom: string | null
+  readonly ownerTo: string | null
+  readonly generation: number
+  readonly wakeAt: number | null
+  readonly detail: string | null
+}
+
+/**
+ * A condition on a search attribute: `key op value`. A number value compares
+ * numerically (only with attributes stored as numbers), a string value
+ * compares as text.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface SearchCondition {
+  readonly key: string
+  readonly op: "=" | "!=" | "<" | "<=" | ">" | ">="
+  readonly value: SearchValue
 }
 
 /**
@@ -384,6 +445,10 @@ export interface RunFilter {
   readonly parentId?: string | undefined
   /** Runs of this lineage (the top-level run and every descendant). */
   readonly rootId?: string | undefined
+  /** Runs whose id starts with this. */
+  readonly runIdPrefix?: string | undefined
+  /** Runs whose search attributes satisfy every condition (see `Template.make`'s `searchAttributes`). */
+  readonly where?: ReadonlyArray<SearchCondition> | undefined
   /** Only runs after this position (the next page). */
   readonly after?: Cursor | undefined
   readonly limit?: number | undefined
@@ -487,14 +552,16 @@ export interface Service {
   ) => Effect.Effect<ReadonlyArray<{ readonly runId: string; readonly generation: number }>, PersistenceError>
   /**
    * Records a step and advances the run's cursor to its seq, and, when given,
-   * writes a full snapshot at that seq, atomically; only while `lease` holds
-   * the `running` run. Otherwise writes nothing and fails with
-   * `RunCancelled` (the run was cancelled) or `LeaseLost`.
+   * writes a full snapshot at that seq and the changes of the run's search
+   * attributes, atomically; only while `lease` holds the `running` run.
+   * Otherwise writes nothing and fails with `RunCancelled` (the run was
+   * cancelled) or `LeaseLost`.
    */
   readonly appendStep: (
     step: StepRecord,
     lease: Lease,
-    snapshot?: StoredState | undefined
+    snapshot?: StoredState | undefined,
+    search?: SearchUpdate | undefined
   ) => Effect.Effect<void, PersistenceError | RunCancelled | LeaseLost>
   /**
    * Stops executing a run without ending it, releasing the claim: suspended
@@ -530,6 +597,10 @@ export interface Service {
   readonly load: (runId: string) => Effect.Effect<Option.Option<LoadedRun>, PersistenceError>
   /** A run's record only. */
   readonly getRun: (runId: string) => Effect.Effect<Option.Option<RunRecord>, PersistenceError>
+  /** A run's search attributes (empty when it has none, or no such run). */
+  readonly searchAttributes: (runId: string) => Effect.Effect<Readonly<Record<string, SearchValue>>, PersistenceError>
+  /** A run's stored history (claims, hand-backs, suspensions, cancellations), oldest first. */
+  readonly history: (runId: string) => Effect.Effect<ReadonlyArray<HistoryRecord>, PersistenceError>
   /** All step records of a run, in order: its trace. */
   readonly steps: (runId: string) => Effect.Effect<ReadonlyArray<StepRecord>, PersistenceError>
   /** Runs matching a filter, newest first. */

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import Database from "better-sqlite3"
 import { Effect, Option } from "effect"
-import { latestMigration } from "../../src/internal/sql/schema.js"
+import { latestMigration, migrations as allMigrations } from "../../src/internal/sql/schema.js"
 import { newRun, stepRecord, storedState, t0 } from "../contract/SnapshotStoreContract.js"
 import { tempFile } from "../support.js"
 import { legacyDdl, open } from "./fixtures.js"
@@ -53,8 +53,9 @@ describe("SQLite migrations", () => {
       const { connection, store } = yield* open(file)
       const version = connection.db.prepare("SELECT MAX(migration_id) AS v FROM weft_migrations").get()
       expect(version).toEqual({ v: latestMigration })
+      // the 0.1 trigger is gone; the history's trigger (migration 11) is the only one
       const triggers = connection.db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all()
-      expect(triggers).toEqual([])
+      expect(triggers).toEqual([{ name: "weft_runs_history" }])
 
       const get = (id: string) => Effect.map(store.getRun(id), Option.getOrThrow)
       const top = yield* get("top")
@@ -105,7 +106,7 @@ describe("SQLite migrations", () => {
       const { connection, store } = yield* open(file)
       const migrations = connection.db.prepare("SELECT migration_id FROM weft_migrations ORDER BY migration_id")
         .pluck().all()
-      expect(migrations).toEqual(Array.from({ length: latestMigration }, (_, i) => i + 1))
+      expect(migrations).toEqual(Object.keys(allMigrations).map((key) => Number.parseInt(key, 10)).sort((a, b) => a - b))
       const indexes = connection.db.prepare(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'weft_runs' AND name LIKE 'weft_%' ORDER BY name"
       ).pluck().all()

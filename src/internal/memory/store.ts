@@ -15,12 +15,14 @@ import type {
   RecordSignalResult,
   RunFilter,
   RunRecord,
+  HistoryRecord,
+  SearchValue,
   Service,
   SignalRecord,
   StepRecord,
   StoredState
 } from "../../SnapshotStore.js"
-import { isRunnable, matchesFilter, newestFirst } from "./filter.js"
+import { isRunnable, matchesFilter, matchesSearch, newestFirst } from "./filter.js"
 
 /**
  * A stored run. Its record is immutable (handed out as is); a checkpoint
@@ -35,6 +37,8 @@ class MemoryRun {
   /** Appended to in place; handed out as copies. */
   readonly steps: Array<StepRecord> = []
   signals: Array<SignalRecord> = []
+  readonly search = new Map<string, SearchValue>()
+  readonly history: Array<HistoryRecord> = []
   constructor(record: RunRecord, public snapshot: StoredState) {
     this.current = record
     this.seq = record.seq
@@ -85,10 +89,45 @@ const claimable = (record: RunRecord, now: number, takeOverFrom: string | undefi
   !isFinal(record.status) &&
   (record.owner === null || (record.leaseUntil ?? 0) <= now || record.owner === takeOverFrom)
 
+/** Records a change of a run in its history (as the SQL stores' trigger does). */
+const recordChange = (run: MemoryRun, next: RunRecord, at: number): void => {
+  const before = run.claim
+  const kind = next.generation !== before.generation
+    ? "claimed"
+    : next.status === before.status && !(next.owner === null && before.owner !== null && next.status === "running")
+    ? undefined
+    : next.status === "completed" || next.status === "failed"
+    ? undefined
+    : next.status === "suspended" || next.status === "cancelled"
+    ? next.status
+    : next.status === "running" && next.owner === null
+    ? "released"
+    : "status"
+  if (kind !== undefined) {
+    run.history.push({
+      runId: next.runId,
+      at,
+      kind,
+      statusFrom: before.status,
+      statusTo: next.status,
+      ownerFrom: before.owner,
+      ownerTo: next.owner,
+      generation: next.generation,
+      wakeAt: next.wakeAt,
+      detail: next.waitingFor === null ? null : JSON.stringify(next.waitingFor)
+    })
+  }
+  run.record = next
+}
+
 /** Claims a run: running, owned, leased, its generation bumped. */
-const take = (run: MemoryRun, owner: string, leaseUntil: number): Lease => {
+const take = (run: MemoryRun, owner: string, leaseUntil: number, now: number): Lease => {
   const generation = run.record.generation + 1
-  run.record = { ...run.record, status: "running", owner, leaseUntil, generation, wakeAt: null, waitingFor: null }
+  recordChange(
+    run,
+    { ...run.record, status: "running", owner, leaseUntil, generation, wakeAt: null, waitingFor: null },
+    now
+  )
   return { owner, generation }
 }
 
@@ -121,8 +160,9 @@ const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" |
           })
         )
       }
+      const { search, ...fields } = run
       const record: RunRecord = {
-        ...run,
+        ...fields,
         status: claim === null ? "queued" : "running",
         seq: 0,
         updatedAt: run.createdAt,
@@ -136,7 +176,9 @@ const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" |
         generation: claim === null ? 0 : 1,
         templateFingerprint: run.templateFingerprint ?? null
       }
-      runs.set(run.runId, new MemoryRun(record, state))
+      const stored = new MemoryRun(record, state)
+      for (const key in search) stored.search.set(key, search[key]!)
+      runs.set(run.runId, stored)
       return Effect.succeed(claim === null ? null : { owner: claim.owner, generation: 1 })
     }),
 
@@ -151,7 +193,7 @@ const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" |
       if (!claimable(record, now, takeOverFrom)) {
         return { claimed: false, reason: "held", owner: record.owner, leaseUntil: record.leaseUntil }
       }
-      const lease = take(run, owner, leaseUntil)
+      const lease = take(run, owner, leaseUntil, now)
       return { claimed: true, lease, run: run.record }
     }),
 
@@ -167,7 +209,7 @@ const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" |
         isRunnable(record, now, queues, recoverQueues, dead)
       ).sort((a, b) => a.record.createdAt - b.record.createdAt || (a.record.runId < b.record.runId ? -1 : 1))
       return candidates.slice(0, Math.max(0, filter.limit)).map((run) => {
-        const lease = take(run, owner, leaseUntil)
+        const lease = take(run, owner, leaseUntil, now)
         return { lease, run: run.record }
       })
     }),
@@ -197,10 +239,15 @@ const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" |
 
 /** The fenced writes of a run's owner, and cancellation. */
 const writes = (runs: Runs): Pick<Service, "appendStep" | "pause" | "finish" | "cancel"> => ({
-  appendStep: (step, lease, snapshot) =>
+  appendStep: (step, lease, snapshot, search) =>
     Effect.suspend(() => {
       const run = held(runs, step.runId, lease)
       if (!("record" in run)) return Effect.fail(run)
+      for (const key in search) {
+        const value = search[key]!
+        if (value === null) run.search.delete(key)
+        else run.search.set(key, value)
+      }
       run.steps.push(step)
       run.advance(step.seq, step.endedAt)
       if (snapshot !== undefined) {
@@ -221,9 +268,13 @@ const writes = (runs: Runs): Pick<Service, "appendStep" | "pause" | "finish" | "
         updatedAt: at.updatedAt,
         elapsedMillis: run.record.elapsedMillis + at.elapsedMillis
       }
-      run.record = pause._tag === "Suspend"
-        ? { ...base, status: "suspended", wakeAt: pause.wakeAt, waitingFor: pause.waitingFor }
-        : { ...base, wakeAt: null, waitingFor: null }
+      recordChange(
+        run,
+        pause._tag === "Suspend"
+          ? { ...base, status: "suspended", wakeAt: pause.wakeAt, waitingFor: pause.waitingFor }
+          : { ...base, wakeAt: null, waitingFor: null },
+        at.updatedAt
+      )
       return Effect.void
     }),
 
@@ -254,7 +305,7 @@ const writes = (runs: Runs): Pick<Service, "appendStep" | "pause" | "finish" | "
       const cancelled: Array<string> = []
       for (const target of [run, ...descendants(runs, runId)]) {
         if (isFinal(target.record.status)) continue
-        target.record = {
+        recordChange(target, {
           ...target.record,
           status: "cancelled",
           updatedAt: now,
@@ -263,7 +314,7 @@ const writes = (runs: Runs): Pick<Service, "appendStep" | "pause" | "finish" | "
           leaseUntil: null,
           wakeAt: null,
           waitingFor: null
-        }
+        }, now)
         cancelled.push(target.record.runId)
       }
       return { _tag: "Cancelled", runIds: cancelled }
@@ -271,7 +322,13 @@ const writes = (runs: Runs): Pick<Service, "appendStep" | "pause" | "finish" | "
 })
 
 /** Reading runs, and collecting expired ones. */
-const reads = (runs: Runs): Pick<Service, "load" | "getRun" | "steps" | "list" | "collectExpired"> => ({
+const reads = (
+  runs: Runs
+): Pick<Service, "load" | "getRun" | "steps" | "list" | "collectExpired" | "searchAttributes" | "history"> => ({
+  searchAttributes: (runId) => Effect.sync(() => Object.fromEntries(runs.get(runId)?.search ?? [])),
+
+  history: (runId) => Effect.sync(() => runs.get(runId)?.history.slice() ?? []),
+
   load: (runId) =>
     Effect.sync(() => {
       const run = runs.get(runId)
@@ -291,7 +348,9 @@ const reads = (runs: Runs): Pick<Service, "load" | "getRun" | "steps" | "list" |
 
   list: (filter: RunFilter) =>
     Effect.sync(() => {
-      const all = Array.from(runs.values(), (run) => run.record).filter((record) => matchesFilter(record, filter))
+      const all = Array.from(runs.values()).filter((run) =>
+        matchesFilter(run.record, filter) && matchesSearch(run.search, filter.where)
+      ).map((run) => run.record)
       all.sort(newestFirst)
       return filter.limit === undefined ? all : all.slice(0, Math.max(0, Math.floor(filter.limit)))
     }),

@@ -26,10 +26,9 @@ import type { Issue } from "../../Errors.js"
 import type { ErrorSummary, Lease, LoadedRun, RunRecord, StepRecord, StoredEntry } from "../../SnapshotStore.js"
 import type * as Template from "../../Template.js"
 import { isInternal } from "../../Trace.js"
-import { isTransient, retryTransient } from "./checkpoint.js"
+import { initialSearch, isTransient, retryTransient } from "./checkpoint.js"
 import { inputValidator, keyCodecs } from "./codecs.js"
-import type { ChildRuns, Entry, RunEnv, RunOutcome } from "./context.js"
-import { RunContext } from "./context.js"
+import { type ChildRuns, type Entry, RunContext, type RunEnv, type RunOutcome } from "./context.js"
 import { isSuspended, type Suspended } from "./durable.js"
 import { summarize } from "./errors.js"
 import { isInternalKey, schemaKeyOf } from "./keys.js"
@@ -114,7 +113,8 @@ export const create = (
       rootId: ctx.rootId,
       queue: ctx.queue,
       traceContext: ctx.traceContext,
-      templateFingerprint: fingerprintDigest(ctx.template)
+      templateFingerprint: fingerprintDigest(ctx.template),
+      search: initialSearch(ctx)
     }, ctx.storedState(), claim === null ? null : { owner: ctx.env.owner, leaseUntil: claim.leaseUntil }),
     (lease) => {
       if (lease !== null) ctx.lease = lease

@@ -35,6 +35,7 @@ import type { SqlError } from "@effect/sql/SqlError"
 import { Context, Effect } from "effect"
 import * as RunStatus from "../../RunStatus.js"
 import type { SignalRecord } from "../../SnapshotStore.js"
+import { fleetTables, historyTriggerPg, historyTriggerSqlite } from "./fleetSchema.js"
 
 // -----------------------------------------------------------------------------
 // names
@@ -46,6 +47,9 @@ export const tables = {
   steps: "weft_steps",
   snapshots: "weft_snapshots",
   signals: "weft_signals",
+  search: "weft_search",
+  history: "weft_history",
+  workers: "weft_workers",
   migrations: "weft_migrations"
 } as const
 
@@ -311,6 +315,14 @@ WHERE parent_id IS NOT NULL AND run_id IN (SELECT run_id FROM lineage)`,
   "7_template_fingerprint": statements(() => ({
     sqlite: [`ALTER TABLE weft_runs ADD COLUMN template_fingerprint TEXT`],
     pg: [`ALTER TABLE weft_runs ADD COLUMN IF NOT EXISTS template_fingerprint TEXT`]
+  })),
+  "11_fleet": statements(() => ({
+    sqlite: fleetTables("INTEGER", "REAL").concat(historyTriggerSqlite),
+    pg: fleetTables("BIGINT", "DOUBLE PRECISION").concat(
+      // a run-id prefix (`LIKE 'p%'`) on an index whatever the database's collation
+      `CREATE INDEX IF NOT EXISTS weft_runs_prefix ON weft_runs (run_id text_pattern_ops)`,
+      historyTriggerPg
+    )
   }))
 }
 

@@ -20,6 +20,8 @@ export interface InsertRun {
   readonly generation: number
   /** The initial state, as JSON text (the snapshot at seq 0). */
   readonly state: string
+  /** Its search attributes, as the JSON text of `[{ name, t, n }]` (encoded text), if any. */
+  readonly search: string | undefined
 }
 
 /** A step's row, and the fence it is written under. */
@@ -30,6 +32,8 @@ export interface InsertStep {
   readonly generation: number
   /** A full snapshot at the step's seq, as JSON text. */
   readonly snapshot: string | undefined
+  /** Search attributes set (JSON text of `[{ name, t, n }]`) and removed (encoded names), if any changed. */
+  readonly search: { readonly set: string; readonly unset: ReadonlyArray<string> } | undefined
 }
 
 /** What `claim` and `recordSignal` need to know of a run. */
@@ -119,6 +123,8 @@ export interface Queries {
     readonly stepKey: string
   }) => Effect.Effect<{ readonly held: boolean; readonly signal: Row | undefined }, SqlError>
   readonly signals: (runId: string) => Effect.Effect<ReadonlyArray<Row>, SqlError>
+  readonly searchOf: (runId: string) => Effect.Effect<ReadonlyArray<Row>, SqlError>
+  readonly historyOf: (runId: string) => Effect.Effect<ReadonlyArray<Row>, SqlError>
 }
 
 /** One database's way of storing runs. */

@@ -70,12 +70,33 @@ const writeQueries = (
   Queries,
   "insertRun" | "claim" | "statusOf" | "claimNext" | "holders" | "heartbeat" | "appendStep" | "pause" | "finish" | "cancel"
 > => {
-  const { claim, claimNext, heartbeat, holders, insertClaimed, insertQueued, statusOf } = claimStatements(n)
-  const { appendPlain, appendWithSnapshot, cancel, finish, release, suspend } = writeStatements(n)
+  const {
+    claim,
+    claimNext,
+    heartbeat,
+    holders,
+    insertClaimed,
+    insertClaimedSearch,
+    insertQueued,
+    insertQueuedSearch,
+    statusOf
+  } = claimStatements(n)
+  const {
+    appendPlain,
+    appendPlainSearch,
+    appendWithSnapshot,
+    appendWithSnapshotSearch,
+    cancel,
+    finish,
+    release,
+    suspend
+  } = writeStatements(n)
   return {
     insertRun: (p) =>
       Effect.suspend(() =>
-        count((p.status === "queued" ? insertQueued : insertClaimed)({
+        count((p.status === "queued"
+          ? (p.search === undefined ? insertQueued : insertQueuedSearch)
+          : (p.search === undefined ? insertClaimed : insertClaimedSearch))({
           runId: p.run.runId,
           templateName: p.run.templateName,
           templateVersion: p.run.templateVersion,
@@ -91,7 +112,8 @@ const writeQueries = (
           traceContext: p.run.traceContext,
           templateFingerprint: p.run.templateFingerprint ?? null,
           state: p.state,
-          channel
+          channel,
+          ...(p.search === undefined ? {} : { search: p.search })
         }))
       ).pipe(Effect.map((inserted) => inserted === 1)),
 
@@ -119,9 +141,11 @@ const writeQueries = (
 
     heartbeat: (owner, leaseUntil) => Effect.suspend(() => rows(heartbeat({ owner, leaseUntil }))),
 
-    appendStep: ({ delta, error, generation, snapshot, step }) =>
+    appendStep: ({ delta, error, generation, search, snapshot, step }) =>
       Effect.suspend(() =>
-        rows((snapshot === undefined ? appendPlain : appendWithSnapshot)({
+        rows((snapshot === undefined
+          ? (search === undefined ? appendPlain : appendPlainSearch)
+          : (search === undefined ? appendWithSnapshot : appendWithSnapshotSearch))({
           runId: step.runId,
           generation,
           seq: step.seq,
@@ -134,7 +158,8 @@ const writeQueries = (
           delta,
           error,
           idempotencyKey: step.idempotencyKey,
-          ...(snapshot === undefined ? {} : { snapshot })
+          ...(snapshot === undefined ? {} : { snapshot }),
+          ...(search === undefined ? {} : { search: search.set, searchUnset: search.unset })
         }))
       ).pipe(Effect.map((r) => r.length === 1)),
 
@@ -158,7 +183,7 @@ const readQueries = (
   Queries,
   "insertRun" | "claim" | "statusOf" | "claimNext" | "holders" | "heartbeat" | "appendStep" | "pause" | "finish" | "cancel"
 > => {
-  const { collectExpired, selectLoad, selectRun, steps, stepsForLoad } = readStatements(n)
+  const { collectExpired, historyOf, searchOf, selectLoad, selectRun, steps, stepsForLoad } = readStatements(n)
   const { insertSignal, lockRun, signals, takeSignal } = signalStatements(n)
   return {
     selectRun: (runId) => Effect.suspend(() => Effect.map(rows(selectRun({ runId })), (r) => r[0])),
@@ -195,7 +220,11 @@ const readQueries = (
         }))
       ),
 
-    signals: (runId) => Effect.suspend(() => rows(signals({ runId })))
+    signals: (runId) => Effect.suspend(() => rows(signals({ runId }))),
+
+    searchOf: (runId) => Effect.suspend(() => rows(searchOf({ runId }))),
+
+    historyOf: (runId) => Effect.suspend(() => rows(historyOf({ runId })))
   }
 }
 

@@ -15,6 +15,9 @@ export interface Names {
   readonly steps: string
   readonly snapshots: string
   readonly signals: string
+  readonly search: string
+  readonly history: string
+  readonly workers: string
 }
 
 /** A PostgreSQL identifier, quoted. */
@@ -23,7 +26,15 @@ export const quote = (identifier: string): string => `"${identifier.replaceAll("
 /** The tables of `prefix` (e.g. `weft_`) in `schema` (the connection's search path when `undefined`). */
 export const names = (prefix: string, schema: string | undefined): Names => {
   const name = (table: string) => schema === undefined ? quote(prefix + table) : `${quote(schema)}.${quote(prefix + table)}`
-  return { runs: name("runs"), steps: name("steps"), snapshots: name("snapshots"), signals: name("signals") }
+  return {
+    runs: name("runs"),
+    steps: name("steps"),
+    snapshots: name("snapshots"),
+    signals: name("signals"),
+    search: name("search"),
+    history: name("history"),
+    workers: name("workers")
+  }
 }
 
 /** The statuses of an active run, as an SQL list. */

@@ -6,11 +6,12 @@
  *
  * @internal
  */
+import { searchParams } from "../../fleetRows.js"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Effect } from "effect"
 import type { PersistenceError } from "../../../../Errors.js"
 import { duplicateRun } from "../../faults.js"
-import type { ClaimResult, Lease, Service } from "../../../../SnapshotStore.js"
+import type { ClaimResult, Lease, NewRun, Service } from "../../../../SnapshotStore.js"
 import { isFinal } from "../../../../RunStatus.js"
 import type { StatusRow } from "../dialect.js"
 import { type Row, RowDecodeError } from "../../schema.js"
@@ -27,7 +28,7 @@ export const claims = (io: Io): Pick<Service, "createRun" | "claim" | "claimNext
             "createRun",
             q.insertRun({
               run: {
-                ...run,
+                ...withoutSearch(run),
                 runId: encode(run.runId),
                 templateName: encode(run.templateName),
                 templateVersion: encode(run.templateVersion),
@@ -41,7 +42,10 @@ export const claims = (io: Io): Pick<Service, "createRun" | "claim" | "claimNext
               owner: claim === null ? null : encode(claim.owner),
               leaseUntil: claim?.leaseUntil ?? null,
               generation: claim === null ? 0 : 1,
-              state: stateJson
+              state: stateJson,
+              search: run.search === undefined || Object.keys(run.search).length === 0
+                ? undefined
+                : searchParams(run.search, encode).set
             })
           )),
         (inserted): Effect.Effect<Lease | null, PersistenceError> =>
@@ -123,3 +127,6 @@ export const claims = (io: Io): Pick<Service, "createRun" | "claim" | "claimNext
         }))
   }
 }
+
+/** A new run without its search attributes (sent apart). */
+const withoutSearch = ({ search: _search, ...run }: NewRun): NewRun => run

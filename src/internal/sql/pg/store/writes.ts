@@ -11,6 +11,7 @@ import type { CancelResult, Service } from "../../../../SnapshotStore.js"
 import { isFinal } from "../../../../RunStatus.js"
 import { RowDecodeError } from "../../schema.js"
 import type { Io } from "./io.js"
+import { searchParams } from "../../fleetRows.js"
 
 /**
  * Cancels the run and its active descendants, or says why not. A run that
@@ -66,7 +67,7 @@ const cancelRun = (
 export const writes = (io: Io): Pick<Service, "appendStep" | "pause" | "finish" | "cancel"> => {
   const { encode, fenced, json, q } = io
   return {
-    appendStep: (step, lease, snapshot) =>
+    appendStep: (step, lease, snapshot, search) =>
       Effect.flatMap(
         Effect.all([
           json("appendStep", step.delta),
@@ -89,7 +90,8 @@ export const writes = (io: Io): Pick<Service, "appendStep" | "pause" | "finish" 
               delta,
               error: step.error === null ? null : error,
               generation: lease.generation,
-              snapshot: snapshotJson
+              snapshot: snapshotJson,
+              search: search === undefined ? undefined : searchParams(search, encode)
             })
           ).pipe(
             Effect.catchIf(
