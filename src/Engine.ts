@@ -35,6 +35,7 @@ import type {
 } from "./Errors.js"
 import type * as Errors from "./Errors.js"
 import type { Event } from "./Event.js"
+import type * as History from "./History.js"
 import { awaitRun } from "./internal/engine/awaiting.js"
 import * as Events from "./internal/engine/events.js"
 import * as Executor from "./internal/engine/executor.js"
@@ -297,6 +298,12 @@ export interface Service {
     RunResult<Template.FinalState<Template.Template<Req, Prov, E, R>>>,
     RunNotFound | RunNotCompleted | TemplateMismatch | PersistenceError
   >
+  /**
+   * A run's full history, in order: created, claims (by which engine,
+   * which generation), steps with attempts and outcome, signals with their
+   * payloads, waits, hand-backs, recoveries, cancellation, its end.
+   */
+  readonly history: (runId: string) => Effect.Effect<History.History, RunNotFound | PersistenceError>
   /** Deletes finished runs kept longer than the `stateTtl` setting; returns how many. */
   readonly collectExpired: Effect.Effect<number, PersistenceError>
   /**

@@ -52,6 +52,9 @@ export * as Deadlines from "./Deadlines.js"
 /** Progress events. @since 0.1.0 */
 export * as Event from "./Event.js"
 
+/** A run's full history: claims, steps, signals, waits, hand-backs, in order. @since 0.4.0 */
+export * as History from "./History.js"
+
 /** Run traces. @since 0.1.0 */
 export * as Trace from "./Trace.js"
 

@@ -27,6 +27,7 @@ import type { CliApp } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Console, Effect, Exit } from "effect"
+import { historyCommand } from "./internal/commands/fleet.js"
 import { gcCommand, listCommand, resultCommand, statusCommand, traceCommand, watchCommand } from "./internal/commands/inspect.js"
 import { graphCommand, schemaCommand, templatesCommand, validateCommand } from "./internal/commands/project.js"
 import { cancelCommand, resumeCommand, runCommand, signalCommand, startCommand } from "./internal/commands/runs.js"
@@ -53,6 +54,7 @@ const subcommands = [
   listCommand,
   statusCommand,
   traceCommand,
+  historyCommand,
   resultCommand,
   watchCommand,
   gcCommand,

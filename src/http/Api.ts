@@ -44,7 +44,10 @@ import {
   TemplateSummary
 } from "./internal/api/templates.js"
 
+import { RunHistory } from "./internal/api/fleet.js"
+
 export * from "./internal/api/errors.js"
+export * from "./internal/api/fleet.js"
 export * from "./internal/api/runs.js"
 export * from "./internal/api/templates.js"
 
@@ -204,6 +207,23 @@ export class RunsGroup extends HttpApiGroup.make("runs")
 {}
 
 /**
+ * The fleet: a run's full history.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export class FleetGroup extends HttpApiGroup.make("fleet")
+  .add(
+    HttpApiEndpoint.get("history", "/runs/:runId/history")
+      .setPath(runIdPath)
+      .addSuccess(RunHistory)
+      .addError(runNotFound, { status: 404 })
+      .annotate(OpenApi.Summary, "A run's full history: claims, steps, signals, waits, hand-backs, recoveries, its end")
+  )
+  .middleware(Authorization)
+{}
+
+/**
  * Server-Sent Events: one run's progress, or every run's.
  *
  * @since 0.2.0
@@ -250,6 +270,7 @@ export class EventsGroup extends HttpApiGroup.make("events")
 export class Api extends HttpApi.make("weft")
   .add(TemplatesGroup)
   .add(RunsGroup)
+  .add(FleetGroup)
   .add(EventsGroup)
   .addError(BadRequest)
   .addError(Forbidden)

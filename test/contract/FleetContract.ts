@@ -142,15 +142,28 @@ export const fleetSuite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>
         expect(history.every((h) => h.runId === "h1")).toBe(true)
       }).pipe(Effect.provide(layer)))
 
-    it.effect("history: a checkpoint, a heartbeat and an end record nothing", () =>
+    it.effect("history: a run created claimed is claimed by its creator; a checkpoint, a heartbeat and an end add nothing", () =>
       Effect.gen(function*() {
         const s = yield* SnapshotStore
         const lease = (yield* s.createRun(newRun("h2"), storedState({}), { owner, leaseUntil: t0 + 60_000 }))!
+        const started = [{
+          runId: "h2",
+          at: t0,
+          kind: "claimed",
+          statusFrom: null,
+          statusTo: "running",
+          ownerFrom: null,
+          ownerTo: owner,
+          generation: 1,
+          wakeAt: null,
+          detail: null
+        }]
+        expect(yield* s.history("h2")).toEqual(started)
         yield* s.appendStep(stepRecord("h2", 1), lease, undefined, { k: 2 })
         expect(yield* s.searchAttributes("h2")).toEqual({ k: 2 })
         yield* s.heartbeat(owner, t0 + 120_000)
         yield* s.finish("h2", lease, { status: "completed", error: null, expiresAt: t0 }, { updatedAt: t0 + 5, elapsedMillis: 1 })
-        expect(yield* s.history("h2")).toEqual([])
+        expect(yield* s.history("h2")).toEqual(started)
         // collected with the run; an active run keeps its own
         yield* s.createRun(newRun("h3", { search: { k: 1 } }), storedState({}), null)
         expect(yield* s.collectExpired(t0 + 1)).toBe(1)

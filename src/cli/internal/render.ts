@@ -59,6 +59,8 @@ export type View =
     readonly waitingFor: WaitingJson | null
   }
   | { readonly _tag: "Collected"; readonly collected: number }
+  /** A view built by its command: its JSON and its lines of text (history, workers, stats, ...). */
+  | { readonly _tag: "Lines"; readonly json: unknown; readonly lines: ReadonlyArray<string> }
   | { readonly _tag: "Printed" }
 
 /** Prints a line on stdout. */
@@ -101,6 +103,8 @@ export const viewJson = (view: View): unknown => {
       return { run: view.run, trace: view.trace, state: view.state, waitingFor: view.waitingFor }
     case "Collected":
       return { collected: view.collected }
+    case "Lines":
+      return view.json
     case "Printed":
       return undefined
   }
@@ -148,6 +152,8 @@ export const viewText = (view: View): { readonly stdout: ReadonlyArray<string>; 
       return lines("", traceTable(view.trace), "", ...followedText(view))
     case "Collected":
       return lines(`collected ${view.collected} expired run(s)`)
+    case "Lines":
+      return lines(...view.lines)
     case "Printed":
       return lines()
   }

@@ -14,6 +14,7 @@ import type * as Events from "./events.js"
 import { cancel } from "./lineage.js"
 import * as Runs from "./runs.js"
 import { signal } from "./signals.js"
+import { history } from "./history.js"
 import { trace } from "./trace.js"
 
 /** The interpreter is untyped inside: templates are typed at the edges, here. */
@@ -57,6 +58,7 @@ export const makeService = (deps: Runs.RunsDeps, events: Events.Events): Service
     status: Runs.getRun(store),
     inspect: ((runId: string, template?: Template.Template.Any) => Runs.inspect(deps)(runId, template)) as Service["inspect"],
     list: (filter) => retryTransient(store.list(filter ?? {})),
+    history: history(store),
     trace: ((runId: string, template?: Template.Template.Any) => trace(deps)(runId, template)) as Service["trace"],
     result: (template, runId) => typed(Effect.map(Runs.result(deps)(template, runId), toResult)),
     collectExpired: Effect.flatMap(Clock.currentTimeMillis, (now) => retryTransient(store.collectExpired(now))),

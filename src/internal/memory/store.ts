@@ -177,6 +177,20 @@ const claims = (runs: Runs): Pick<Service, "createRun" | "claim" | "claimNext" |
         templateFingerprint: run.templateFingerprint ?? null
       }
       const stored = new MemoryRun(record, state)
+      if (claim !== null) {
+        stored.history.push({
+          runId: run.runId,
+          at: run.createdAt,
+          kind: "claimed",
+          statusFrom: null,
+          statusTo: "running",
+          ownerFrom: null,
+          ownerTo: claim.owner,
+          generation: 1,
+          wakeAt: null,
+          detail: null
+        })
+      }
       for (const key in search) stored.search.set(key, search[key]!)
       runs.set(run.runId, stored)
       return Effect.succeed(claim === null ? null : { owner: claim.owner, generation: 1 })

@@ -59,7 +59,7 @@ export const fleetTables = (bigint: string, real: string): ReadonlyArray<string>
 
 /**
  * The history's `kind` of a change of a run row: `claimed` (a new
- * generation), `suspended`, `released` (handed back: running, no owner),
+ * generation; a run created claimed is recorded so too, by an insert trigger), `suspended`, `released` (handed back: running, no owner),
  * `cancelled`, or `status` for any other change of status (a later feature's).
  * Completions and failures are not recorded (the run record has them).
  */
@@ -79,11 +79,20 @@ const historyInsert = (now: string) =>
   VALUES (NEW.run_id, CASE WHEN NEW.generation <> OLD.generation THEN ${now} ELSE NEW.updated_at END, ${historyKind},
     OLD.status, NEW.status, OLD.owner, NEW.owner, NEW.generation, NEW.wake_at, NEW.waiting_for)`
 
+/** A run created claimed (generation 1) is recorded as claimed by its creator, in the creating statement. */
+const createdClaimed = `INSERT INTO weft_history (run_id, at, kind, status_from, status_to, owner_from, owner_to, generation, wake_at, detail)
+  VALUES (NEW.run_id, NEW.created_at, 'claimed', NULL, NEW.status, NULL, NEW.owner, NEW.generation, NULL, NULL)`
+
 export const historyTriggerSqlite: ReadonlyArray<string> = [
+  `CREATE TRIGGER IF NOT EXISTS weft_runs_history_created AFTER INSERT ON weft_runs
+FOR EACH ROW WHEN NEW.owner IS NOT NULL
+BEGIN
+  ${createdClaimed};
+END`,
   `CREATE TRIGGER IF NOT EXISTS weft_runs_history AFTER UPDATE OF status, owner, generation ON weft_runs
 FOR EACH ROW WHEN ${historyWhen("IS NOT")}
 BEGIN
-  ${historyInsert("CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)")};
+  ${historyInsert("CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)")};
 END`
 ]
 
@@ -94,6 +103,15 @@ BEGIN
   RETURN NULL;
 END
 $$`,
+  `CREATE OR REPLACE FUNCTION weft_runs_history_created() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+  ${createdClaimed};
+  RETURN NULL;
+END
+$$`,
+  `DROP TRIGGER IF EXISTS weft_runs_history_created ON weft_runs`,
+  `CREATE TRIGGER weft_runs_history_created AFTER INSERT ON weft_runs
+FOR EACH ROW WHEN (NEW.owner IS NOT NULL) EXECUTE FUNCTION weft_runs_history_created()`,
   `DROP TRIGGER IF EXISTS weft_runs_history ON weft_runs`,
   `CREATE TRIGGER weft_runs_history AFTER UPDATE OF status, owner, generation ON weft_runs
 FOR EACH ROW WHEN ${historyWhen("IS DISTINCT FROM")} EXECUTE FUNCTION weft_runs_history()`
