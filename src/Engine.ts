@@ -53,6 +53,8 @@ import * as Settings from "./Settings.js"
 import * as SnapshotStore from "./SnapshotStore.js"
 import type * as State from "./State.js"
 import type * as Template from "./Template.js"
+import type * as Worker from "./Worker.js"
+import type * as Metrics from "./Metrics.js"
 import * as Trace from "./Trace.js"
 
 /**
@@ -304,6 +306,20 @@ export interface Service {
    * payloads, waits, hand-backs, recoveries, cancellation, its end.
    */
   readonly history: (runId: string) => Effect.Effect<History.History, RunNotFound | PersistenceError>
+  /**
+   * The workers recorded in the store (every engine serving queues records
+   * itself and beats), with the runs each holds; a dead one is shown until
+   * its runs are taken over.
+   */
+  readonly workers: Effect.Effect<ReadonlyArray<Worker.Status>, PersistenceError>
+  /** The queues with active runs or live workers: depth, oldest queued run's age, who serves them. */
+  readonly queues: Effect.Effect<ReadonlyArray<Worker.Queue>, PersistenceError>
+  /**
+   * Metrics of the runs created in a window (default: the last hour):
+   * counts by status and template, failure rate, duration percentiles per
+   * template and per step, retries and timeouts per step, queue depths.
+   */
+  readonly metrics: (options?: Metrics.Options) => Effect.Effect<Metrics.Metrics, PersistenceError>
   /** Deletes finished runs kept longer than the `stateTtl` setting; returns how many. */
   readonly collectExpired: Effect.Effect<number, PersistenceError>
   /**

@@ -246,6 +246,70 @@ export interface HistoryRecord {
 }
 
 /**
+ * A worker process as it records itself (one row per engine serving
+ * queues): renewed at every beat, marked stopped when it stops.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface WorkerRecord {
+  /** The engine's owner id (`host:pid:nonce`): the runs it holds carry it. */
+  readonly workerId: string
+  readonly host: string
+  readonly pid: number
+  /** The queues it serves, each with how many of its runs it executes at once. */
+  readonly queues: Readonly<Record<string, number>>
+  readonly startedAt: number
+  readonly heartbeatAt: number
+  /** Until when it counts as alive without another beat. */
+  readonly leaseUntil: number
+  /** When it stopped (its layer closed); `null` while it serves. */
+  readonly stoppedAt: number | null
+}
+
+/**
+ * A worker with the runs it holds now (`running`, claimed by it).
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface WorkerInHand extends WorkerRecord {
+  readonly runsInHand: number
+}
+
+/**
+ * The active runs of one queue: how many wait to be claimed (`queued`),
+ * execute (`running`) or wait (`suspended`), and when the oldest queued
+ * one was created.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface QueueStats {
+  readonly queue: string
+  readonly queued: number
+  readonly running: number
+  readonly suspended: number
+  readonly oldestQueuedAt: number | null
+}
+
+/**
+ * A step record with its run's template, for metrics.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface StepSample {
+  readonly templateName: string
+  readonly stepName: string
+  readonly status: StepStatus
+  readonly attempts: number
+  readonly startedAt: number
+  readonly endedAt: number
+  readonly errorTag: string | null
+}
+
+/**
  * A condition on a search attribute: `key op value`. A number value compares
  * numerically (only with attributes stored as numbers), a string value
  * compares as text.
@@ -601,6 +665,14 @@ export interface Service {
   readonly searchAttributes: (runId: string) => Effect.Effect<Readonly<Record<string, SearchValue>>, PersistenceError>
   /** A run's stored history (claims, hand-backs, suspensions, cancellations), oldest first. */
   readonly history: (runId: string) => Effect.Effect<ReadonlyArray<HistoryRecord>, PersistenceError>
+  /** Records (inserts or replaces) a worker's row: when it starts, at each beat, when it stops. */
+  readonly recordWorker: (worker: WorkerRecord) => Effect.Effect<void, PersistenceError>
+  /** Every recorded worker, with the runs it holds now; `forget` deletes rows whose lease passed before it with no run in hand. */
+  readonly workers: (forget?: number | undefined) => Effect.Effect<ReadonlyArray<WorkerInHand>, PersistenceError>
+  /** The active runs by queue (top-level and child runs alike). */
+  readonly queueStats: Effect.Effect<ReadonlyArray<QueueStats>, PersistenceError>
+  /** Up to `limit` step records of the runs created in `[since, until)`, newest runs first, with their template. */
+  readonly stepSample: (since: number, until: number, limit: number) => Effect.Effect<ReadonlyArray<StepSample>, PersistenceError>
   /** All step records of a run, in order: its trace. */
   readonly steps: (runId: string) => Effect.Effect<ReadonlyArray<StepRecord>, PersistenceError>
   /** Runs matching a filter, newest first. */

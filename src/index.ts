@@ -55,6 +55,9 @@ export * as Event from "./Event.js"
 /** A run's full history: claims, steps, signals, waits, hand-backs, in order. @since 0.4.0 */
 export * as History from "./History.js"
 
+/** Metrics of runs over a window: counts, failure rate, percentiles, retries, timeouts, queues. @since 0.4.0 */
+export * as Metrics from "./Metrics.js"
+
 /** Run traces. @since 0.1.0 */
 export * as Trace from "./Trace.js"
 

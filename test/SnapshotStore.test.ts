@@ -1,6 +1,7 @@
 import * as SnapshotStore from "../src/SnapshotStore.js"
-import { fleetSuite } from "./contract/FleetContract.js"
+import { fleetSuite, workersSuite } from "./contract/FleetContract.js"
 import { suite } from "./contract/SnapshotStoreContract.js"
 
 suite("memory", SnapshotStore.layerMemory)
 fleetSuite("memory", SnapshotStore.layerMemory)
+workersSuite("memory", SnapshotStore.layerMemory)

@@ -27,7 +27,7 @@ import type { CliApp } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Console, Effect, Exit } from "effect"
-import { historyCommand } from "./internal/commands/fleet.js"
+import { historyCommand, queuesCommand, statsCommand, workersCommand } from "./internal/commands/fleet.js"
 import { gcCommand, listCommand, resultCommand, statusCommand, traceCommand, watchCommand } from "./internal/commands/inspect.js"
 import { graphCommand, schemaCommand, templatesCommand, validateCommand } from "./internal/commands/project.js"
 import { cancelCommand, resumeCommand, runCommand, signalCommand, startCommand } from "./internal/commands/runs.js"
@@ -61,7 +61,10 @@ const subcommands = [
   validateCommand,
   schemaCommand,
   serveCommand,
-  workerCommand
+  workerCommand,
+  workersCommand,
+  queuesCommand,
+  statsCommand
 ] as const
 
 /** The subcommands' names: where the root options end. */

@@ -44,7 +44,7 @@ import {
   TemplateSummary
 } from "./internal/api/templates.js"
 
-import { RunHistory } from "./internal/api/fleet.js"
+import { MetricsQuery, MetricsView, QueueView, RunHistory, WorkerView } from "./internal/api/fleet.js"
 
 export * from "./internal/api/errors.js"
 export * from "./internal/api/fleet.js"
@@ -207,7 +207,7 @@ export class RunsGroup extends HttpApiGroup.make("runs")
 {}
 
 /**
- * The fleet: a run's full history.
+ * The fleet: a run's full history, workers, queues, metrics.
  *
  * @since 0.4.0
  * @category models
@@ -219,6 +219,22 @@ export class FleetGroup extends HttpApiGroup.make("fleet")
       .addSuccess(RunHistory)
       .addError(runNotFound, { status: 404 })
       .annotate(OpenApi.Summary, "A run's full history: claims, steps, signals, waits, hand-backs, recoveries, its end")
+  )
+  .add(
+    HttpApiEndpoint.get("workers", "/workers")
+      .addSuccess(Schema.Array(WorkerView))
+      .annotate(OpenApi.Summary, "The workers recorded in the store, with their runs in hand; dead ones until their runs are taken over")
+  )
+  .add(
+    HttpApiEndpoint.get("queues", "/queues")
+      .addSuccess(Schema.Array(QueueView))
+      .annotate(OpenApi.Summary, "The queues: depth by status, the oldest queued run's age, the workers serving each")
+  )
+  .add(
+    HttpApiEndpoint.get("metrics", "/metrics")
+      .setUrlParams(MetricsQuery)
+      .addSuccess(MetricsView)
+      .annotate(OpenApi.Summary, "Metrics of the runs created in a window (default the last hour)")
   )
   .middleware(Authorization)
 {}

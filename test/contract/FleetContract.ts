@@ -172,3 +172,58 @@ export const fleetSuite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>
       }).pipe(Effect.provide(layer)))
   })
 }
+
+/** Registers the contract tests of workers, queue statistics and step samples (a fresh store per test). */
+export const workersSuite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): void => {
+  describe(`SnapshotStore workers and queues: ${name}`, () => {
+    it.effect("workers record themselves; runs in hand counted; a dead worker without runs is forgotten", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        const worker = {
+          workerId: owner,
+          host: "box-1",
+          pid: 4242,
+          queues: { orders: 5, default: 10 },
+          startedAt: t0,
+          heartbeatAt: t0,
+          leaseUntil: t0 + 30_000,
+          stoppedAt: null
+        }
+        yield* s.recordWorker(worker)
+        yield* s.recordWorker({ ...worker, workerId: other, host: "box-2", startedAt: t0 + 1, leaseUntil: t0 + 5_000 })
+        yield* s.createRun(newRun("w1"), storedState({}), { owner, leaseUntil: t0 + 30_000 })
+        yield* s.createRun(newRun("w2"), storedState({}), { owner, leaseUntil: t0 + 30_000 })
+        yield* s.createRun(newRun("w3", { queue: "orders", createdAt: t0 + 7 }), storedState({}), null)
+        yield* s.createRun(newRun("w4", { queue: "orders", createdAt: t0 + 3 }), storedState({}), null)
+        // a beat
+        yield* s.recordWorker({ ...worker, heartbeatAt: t0 + 10_000, leaseUntil: t0 + 40_000 })
+        const listed = yield* s.workers()
+        expect(listed.map((w) => [w.workerId, w.host, w.pid, w.queues, w.heartbeatAt, w.runsInHand])).toEqual([
+          [owner, "box-1", 4242, { orders: 5, default: 10 }, t0 + 10_000, 2],
+          [other, "box-2", 4242, { orders: 5, default: 10 }, t0, 0]
+        ])
+        // the other's lease passed and it holds nothing: forgotten; the first stays
+        expect((yield* s.workers(t0 + 20_000)).map((w) => w.workerId)).toEqual([owner])
+        expect(yield* s.queueStats).toEqual([
+          { queue: "default", queued: 0, running: 2, suspended: 0, oldestQueuedAt: null },
+          { queue: "orders", queued: 2, running: 0, suspended: 0, oldestQueuedAt: t0 + 3 }
+        ])
+      }).pipe(Effect.provide(layer)))
+
+    it.effect("stepSample: the steps of runs created in a window, with their template and error tag", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        const lease = (yield* s.createRun(newRun("m1", { createdAt: t0 + 10 }), storedState({}), { owner, leaseUntil: t0 + 60_000 }))!
+        yield* s.appendStep(stepRecord("m1", 1, { attempts: 3 }), lease)
+        yield* s.appendStep(stepRecord("m1", 2, { status: "failed", error: { tag: "StepTimeout", message: "slow" } }), lease)
+        yield* s.createRun(newRun("m0", { createdAt: t0 - 10 }), storedState({}), null)
+        const sample = yield* s.stepSample(t0, t0 + 100, 100)
+        expect(sample.map((x) => [x.templateName, x.stepName, x.status, x.attempts, x.endedAt - x.startedAt, x.errorTag])).toEqual([
+          ["order_processing", "s1", "completed", 3, 500, null],
+          ["order_processing", "s2", "failed", 1, 500, "StepTimeout"]
+        ])
+        expect(yield* s.stepSample(t0, t0 + 100, 1)).toHaveLength(1)
+        expect(yield* s.stepSample(t0 + 100, t0 + 200, 100)).toEqual([])
+      }).pipe(Effect.provide(layer)))
+  })
+}

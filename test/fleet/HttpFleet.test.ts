@@ -27,6 +27,15 @@ describe("HTTP fleet endpoints", () => {
       expect(signal).toMatchObject({ name: "approval", payload: { approved: true, by: "bob" } })
       const missing = yield* Effect.flip(client.fleet.history({ path: { runId: "nope" } }))
       expect(missing._tag).toBe("RunNotFound")
+      // metrics, workers, queues of the same server
+      const metrics = yield* client.fleet.metrics({ urlParams: {} })
+      expect(metrics.total).toBe(1)
+      expect(metrics.byStatus).toEqual({ completed: 1 })
+      expect(metrics.templates[0]).toMatchObject({ template: "expense_approval@1", total: 1, failureRate: 0 })
+      expect(metrics.steps.map((s) => s.step)).toEqual(["approval", "request_approval", "settle"])
+      expect(metrics.steps.every((s) => s.durationMs.count === 1 && s.durationMs.p50 !== null)).toBe(true)
+      expect(yield* client.fleet.workers()).toEqual([])
+      expect(yield* client.fleet.queues()).toEqual([])
     }), 30_000)
 
   it.scopedLive("the runs list by run-id prefix; a bad where is a 400 naming it", () =>

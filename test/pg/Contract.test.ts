@@ -2,7 +2,7 @@
  * The SnapshotStore contract on the PostgreSQL store: a fresh schema of the
  * scratch database per test, and once more with a table prefix.
  */
-import { fleetSuite } from "../contract/FleetContract.js"
+import { fleetSuite, workersSuite } from "../contract/FleetContract.js"
 import { suite } from "../contract/SnapshotStoreContract.js"
 import { describePg, freshStore } from "./support.js"
 
@@ -11,4 +11,5 @@ describePg("PostgreSQL store", (scratch) => {
   suite("postgresql (prefix app_)", freshStore(scratch, { prefix: "app_" }))
   fleetSuite("postgresql", freshStore(scratch))
   fleetSuite("postgresql (prefix app_)", freshStore(scratch, { prefix: "app_" }))
+  workersSuite("postgresql", freshStore(scratch))
 })

@@ -3,7 +3,7 @@
  */
 import { Effect, Layer } from "effect"
 import { Sqlite } from "weftjs/sqlite"
-import { fleetSuite } from "../contract/FleetContract.js"
+import { fleetSuite, workersSuite } from "../contract/FleetContract.js"
 import { suite } from "../contract/SnapshotStoreContract.js"
 import { tempFile } from "../support.js"
 
@@ -17,3 +17,4 @@ suite(
 suite("sqlite (:memory:)", Sqlite.layerStore({ filename: ":memory:" }))
 
 fleetSuite("sqlite", Layer.unwrapScoped(Effect.map(tempFile, (filename) => Sqlite.layerStore({ filename }))))
+workersSuite("sqlite", Layer.unwrapScoped(Effect.map(tempFile, (filename) => Sqlite.layerStore({ filename }))))

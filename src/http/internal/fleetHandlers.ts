@@ -12,5 +12,9 @@ import * as Api from "../Api.js"
 export const fleet = HttpApiBuilder.group(Api.Api, "fleet", (handlers) =>
   Effect.gen(function*() {
     const engine = yield* Engine.Engine
-    return handlers.handle("history", ({ path }) => engine.history(path.runId))
+    return handlers
+      .handle("history", ({ path }) => engine.history(path.runId))
+      .handle("workers", () => engine.workers)
+      .handle("queues", () => engine.queues)
+      .handle("metrics", ({ urlParams }) => engine.metrics({ since: urlParams.since, until: urlParams.until }))
   }))

@@ -15,6 +15,8 @@ import { cancel } from "./lineage.js"
 import * as Runs from "./runs.js"
 import { signal } from "./signals.js"
 import { history } from "./history.js"
+import { metrics } from "./metrics.js"
+import * as Workers from "./workers.js"
 import { trace } from "./trace.js"
 
 /** The interpreter is untyped inside: templates are typed at the edges, here. */
@@ -63,7 +65,14 @@ export const makeService = (deps: Runs.RunsDeps, events: Events.Events): Service
     result: (template, runId) => typed(Effect.map(Runs.result(deps)(template, runId), toResult)),
     collectExpired: Effect.flatMap(Clock.currentTimeMillis, (now) => retryTransient(store.collectExpired(now))),
     resumeDue: Runs.resumeDue(deps),
-    serve: (queues) => deps.poller.serve(new Map(Object.entries(queues))),
+    serve: (queues) =>
+      Effect.zipRight(
+        Workers.announce({ store, owner: deps.env.owner, leaseMillis: deps.leaseMillis, queues }),
+        deps.poller.serve(new Map(Object.entries(queues)))
+      ),
+    workers: Workers.workers(store),
+    metrics: metrics(store),
+    queues: Workers.queues(store),
     events: events.stream,
     subscribe: events.subscribe
   }

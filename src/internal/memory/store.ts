@@ -20,8 +20,10 @@ import type {
   Service,
   SignalRecord,
   StepRecord,
+
   StoredState
 } from "../../SnapshotStore.js"
+import { fleet } from "./fleet.js"
 import { isRunnable, matchesFilter, matchesSearch, newestFirst } from "./filter.js"
 
 /**
@@ -419,6 +421,13 @@ const signals = (runs: Runs): Pick<Service, "recordSignal" | "takeSignal" | "sig
 /** Builds an empty in-memory store. */
 export const makeMemoryStore: Effect.Effect<Service> = Effect.sync(() => {
   const runs: Runs = new Map()
-  const service: Service = { durable: false, ...claims(runs), ...writes(runs), ...reads(runs), ...signals(runs) }
+  const service: Service = {
+    durable: false,
+    ...claims(runs),
+    ...writes(runs),
+    ...reads(runs),
+    ...signals(runs),
+    ...fleet(runs, new Map())
+  }
   return service
 })

@@ -5,7 +5,16 @@
  * @internal
  */
 import * as RunStatus from "../../RunStatus.js"
-import type { HistoryRecord, RunFilter, SearchCondition, SearchValue } from "../../SnapshotStore.js"
+import type {
+  HistoryRecord,
+  QueueStats,
+  RunFilter,
+  SearchCondition,
+  SearchValue,
+  StepSample,
+  WorkerInHand
+} from "../../SnapshotStore.js"
+import { activeTerm } from "./schema.js"
 import { integer, nullableInteger, nullableText, type Row, RowDecodeError, text } from "./rows.js"
 
 const status = (column: string, value: unknown): RunStatus.RunStatus | null => {
@@ -110,3 +119,91 @@ export const searchPage = (filter: RunFilter): boolean =>
   filter.status === undefined && filter.templateName === undefined && filter.wakeBefore === undefined &&
   filter.claimableAt === undefined && filter.queue === undefined && filter.parentId === undefined &&
   filter.rootId === undefined && filter.runIdPrefix === undefined
+
+/** Reads a `weft_workers` row with its `runs_in_hand` count. */
+export const toWorker = (row: Row, decode: (s: string) => string = (s) => s): WorkerInHand => {
+  const t = "weft_workers"
+  let queues: unknown
+  try {
+    queues = JSON.parse(decode(text(t, "queues", row.queues)))
+  } catch {
+    throw new RowDecodeError(t, "queues", "not JSON")
+  }
+  if (typeof queues !== "object" || queues === null || Array.isArray(queues)) throw new RowDecodeError(t, "queues", "not an object")
+  return {
+    workerId: decode(text(t, "worker_id", row.worker_id)),
+    host: decode(text(t, "host", row.host)),
+    pid: integer(t, "pid", row.pid),
+    queues: queues as Readonly<Record<string, number>>,
+    startedAt: integer(t, "started_at", row.started_at),
+    heartbeatAt: integer(t, "heartbeat_at", row.heartbeat_at),
+    leaseUntil: integer(t, "lease_until", row.lease_until),
+    stoppedAt: nullableInteger(t, "stopped_at", row.stopped_at),
+    runsInHand: integer(t, "runs_in_hand", row.runs_in_hand)
+  }
+}
+
+/** Reads a queue's statistics row (`queue`, `queued`, `running`, `suspended`, `oldest_queued_at`). */
+export const toQueueStats = (row: Row, decode: (s: string) => string = (s) => s): QueueStats => {
+  const t = "weft_runs"
+  return {
+    queue: decode(text(t, "queue", row.queue)),
+    queued: integer(t, "queued", row.queued ?? 0),
+    running: integer(t, "running", row.running ?? 0),
+    suspended: integer(t, "suspended", row.suspended ?? 0),
+    oldestQueuedAt: nullableInteger(t, "oldest_queued_at", row.oldest_queued_at)
+  }
+}
+
+/** Reads a step sample row (`template_name`, `step_name`, `status`, `attempts`, `started_at`, `ended_at`, `error`). */
+export const toStepSample = (row: Row, decode: (s: string) => string = (s) => s): StepSample => {
+  const t = "weft_steps"
+  let errorTag: string | null = null
+  if (typeof row.error === "string") {
+    try {
+      const parsed: unknown = JSON.parse(row.error)
+      if (typeof parsed === "object" && parsed !== null && typeof (parsed as { tag?: unknown }).tag === "string") {
+        errorTag = decode((parsed as { tag: string }).tag)
+      }
+    } catch {
+      errorTag = null
+    }
+  }
+  return {
+    templateName: decode(text(t, "template_name", row.template_name)),
+    stepName: decode(text(t, "step_name", row.step_name)),
+    status: text(t, "status", row.status) as StepSample["status"],
+    attempts: integer(t, "attempts", row.attempts),
+    startedAt: integer(t, "started_at", row.started_at),
+    endedAt: integer(t, "ended_at", row.ended_at),
+    errorTag
+  }
+}
+
+/**
+ * The fleet statements' SQL for `weft_` tables named `n` (SQLite with `?`
+ * placeholders; PostgreSQL through its named-placeholder writer).
+ */
+export const fleetSql = (n: { readonly runs: string; readonly steps: string; readonly workers: string }, p: (name: string) => string) => ({
+  recordWorker: `INSERT INTO ${n.workers} (worker_id, host, pid, queues, started_at, heartbeat_at, lease_until, stopped_at)
+VALUES (${["workerId", "host", "pid", "queues", "startedAt", "heartbeatAt", "leaseUntil", "stoppedAt"].map(p).join(", ")})
+ON CONFLICT (worker_id) DO UPDATE SET host = excluded.host, pid = excluded.pid, queues = excluded.queues,
+  started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at, lease_until = excluded.lease_until,
+  stopped_at = excluded.stopped_at`,
+  workers: `SELECT w.worker_id, w.host, w.pid, w.queues, w.started_at, w.heartbeat_at, w.lease_until, w.stopped_at,
+  (SELECT count(*) FROM ${n.runs} r WHERE r.owner = w.worker_id AND r.status = 'running' AND r.${activeTerm}) AS runs_in_hand
+FROM ${n.workers} w ORDER BY w.started_at, w.worker_id`,
+  forgetWorkers: `DELETE FROM ${n.workers} WHERE lease_until < ${p("forget")} AND NOT EXISTS
+  (SELECT 1 FROM ${n.runs} r WHERE r.owner = ${n.workers}.worker_id AND r.status = 'running' AND r.${activeTerm})`,
+  queueStats: `SELECT queue,
+  sum(CASE WHEN status = 'queued' THEN 1 ELSE 0 END) AS queued,
+  sum(CASE WHEN status = 'running' THEN 1 ELSE 0 END) AS running,
+  sum(CASE WHEN status = 'suspended' THEN 1 ELSE 0 END) AS suspended,
+  min(CASE WHEN status = 'queued' THEN created_at END) AS oldest_queued_at
+FROM ${n.runs} WHERE ${activeTerm} GROUP BY queue ORDER BY queue`,
+  stepSample: `SELECT r.template_name, s.step_name, s.status, s.attempts, s.started_at, s.ended_at, s.error
+FROM (SELECT run_id, template_name, created_at FROM ${n.runs} WHERE created_at >= ${p("since")} AND created_at < ${p("until")}
+  ORDER BY created_at DESC LIMIT ${p("limit")}) r
+JOIN ${n.steps} s ON s.run_id = r.run_id
+ORDER BY r.created_at DESC, s.seq LIMIT ${p("limit")}`
+})

@@ -30,3 +30,90 @@ export const RunHistory = Schema.Struct({
   status: RunStatusSchema,
   entries: Schema.Array(HistoryEntry)
 }).annotations({ identifier: "RunHistory" })
+
+/**
+ * A queue: active runs by status, the oldest queued run's age, the live workers serving it.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export const QueueView = Schema.Struct({
+  queue: Schema.String,
+  queued: Schema.Number,
+  running: Schema.Number,
+  suspended: Schema.Number,
+  oldestQueuedAt: Schema.NullOr(Schema.Number),
+  oldestQueuedAgeMs: Schema.NullOr(Schema.Number),
+  workers: Schema.Array(Schema.String)
+}).annotations({ identifier: "Queue" })
+
+/**
+ * A worker: what it recorded of itself, its runs in hand, and whether it is alive, dead or stopped.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export const WorkerView = Schema.Struct({
+  workerId: Schema.String,
+  host: Schema.String,
+  pid: Schema.Number,
+  queues: Schema.Record({ key: Schema.String, value: Schema.Number }),
+  startedAt: Schema.Number,
+  heartbeatAt: Schema.Number,
+  leaseUntil: Schema.Number,
+  stoppedAt: Schema.NullOr(Schema.Number),
+  runsInHand: Schema.Number,
+  state: Schema.Literal("alive", "dead", "stopped")
+}).annotations({ identifier: "Worker" })
+
+const Percentiles = Schema.Struct({
+  count: Schema.Number,
+  p50: Schema.NullOr(Schema.Number),
+  p95: Schema.NullOr(Schema.Number),
+  p99: Schema.NullOr(Schema.Number)
+})
+
+const ByStatus = Schema.Record({ key: Schema.String, value: Schema.Number })
+
+/**
+ * Metrics of the runs created in a window (see the `Metrics` module).
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export const MetricsView = Schema.Struct({
+  since: Schema.Number,
+  until: Schema.Number,
+  sampled: Schema.Boolean,
+  total: Schema.Number,
+  byStatus: ByStatus,
+  failureRate: Schema.Number,
+  templates: Schema.Array(Schema.Struct({
+    template: Schema.String,
+    total: Schema.Number,
+    byStatus: ByStatus,
+    failureRate: Schema.Number,
+    durationMs: Percentiles
+  })),
+  steps: Schema.Array(Schema.Struct({
+    template: Schema.String,
+    step: Schema.String,
+    count: Schema.Number,
+    failed: Schema.Number,
+    retries: Schema.Number,
+    timeouts: Schema.Number,
+    durationMs: Percentiles
+  })),
+  queues: Schema.Array(QueueView)
+}).annotations({ identifier: "Metrics" })
+
+/**
+ * The query of `GET /api/metrics`: the window (epoch ms); default the last hour.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export const MetricsQuery = Schema.Struct({
+  since: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())),
+  until: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative()))
+})

@@ -125,6 +125,11 @@ export interface Queries {
   readonly signals: (runId: string) => Effect.Effect<ReadonlyArray<Row>, SqlError>
   readonly searchOf: (runId: string) => Effect.Effect<ReadonlyArray<Row>, SqlError>
   readonly historyOf: (runId: string) => Effect.Effect<ReadonlyArray<Row>, SqlError>
+  /** A fleet statement (`fleetSql`) with its named values (text encoded). */
+  readonly fleet: (
+    name: "recordWorker" | "workers" | "forgetWorkers" | "queueStats" | "stepSample",
+    values: Readonly<Record<string, unknown>>
+  ) => Effect.Effect<ReadonlyArray<Row>, SqlError>
 }
 
 /** One database's way of storing runs. */

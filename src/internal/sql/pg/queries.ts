@@ -29,8 +29,9 @@ import * as RunStatus from "../../../RunStatus.js"
 import type { RecordSignalResult } from "../../../SnapshotStore.js"
 import type { Queries, StatusRow } from "./dialect.js"
 import { type Row, RowDecodeError } from "../schema.js"
+import { fleetSql } from "../fleetRows.js"
 import { listStatement } from "./list.js"
-import { type Bound, type Names, number } from "./sql.js"
+import { type Bound, type Names, number, statement } from "./sql.js"
 import { claimStatements, readStatements, signalStatements, writeStatements } from "./statements.js"
 
 /** Sending statements on the client: their rows, or the count one returns; the channel wake-ups go to. */
@@ -185,6 +186,14 @@ const readQueries = (
 > => {
   const { collectExpired, historyOf, searchOf, selectLoad, selectRun, steps, stepsForLoad } = readStatements(n)
   const { insertSignal, lockRun, signals, takeSignal } = signalStatements(n)
+  const fleetText = fleetSql(n, (name) => `$${name}`)
+  const fleet = {
+    recordWorker: statement(fleetText.recordWorker),
+    workers: statement(fleetText.workers),
+    forgetWorkers: statement(fleetText.forgetWorkers),
+    queueStats: statement(fleetText.queueStats),
+    stepSample: statement(fleetText.stepSample)
+  }
   return {
     selectRun: (runId) => Effect.suspend(() => Effect.map(rows(selectRun({ runId })), (r) => r[0])),
 
@@ -224,7 +233,9 @@ const readQueries = (
 
     searchOf: (runId) => Effect.suspend(() => rows(searchOf({ runId }))),
 
-    historyOf: (runId) => Effect.suspend(() => rows(historyOf({ runId })))
+    historyOf: (runId) => Effect.suspend(() => rows(historyOf({ runId }))),
+
+    fleet: (name, values) => Effect.suspend(() => rows(fleet[name](values)))
   }
 }
 

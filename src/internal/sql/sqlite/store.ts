@@ -34,6 +34,7 @@ import { fromDriver } from "./errors.js"
 import { makeGroupCommit, refusal } from "./groupCommit.js"
 import { claimNextSql, prepareStatements } from "./statements.js"
 import { searchColumns, toHistoryRecord, toSearchAttributes } from "../fleetRows.js"
+import { fleetOps } from "./fleet.js"
 import { listStatement } from "./list.js"
 
 type Fenced = RunCancelled | LeaseLost
@@ -88,6 +89,7 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
     }
 
     const service: Service = {
+      ...fleetOps(connection, op),
       createRun: (run, state, claim) =>
         Effect.flatMap(
           op("createRun", () => {

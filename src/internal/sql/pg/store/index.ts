@@ -17,6 +17,7 @@
 import type { Service } from "../../../../SnapshotStore.js"
 import type { Dialect } from "../dialect.js"
 import { claims } from "./claims.js"
+import { fleet } from "./fleet.js"
 import { makeIo } from "./io.js"
 import { reads } from "./reads.js"
 import { signals } from "./signals.js"
@@ -25,5 +26,5 @@ import { writes } from "./writes.js"
 /** Builds a store over a dialect. */
 export const makeSqlStore = (dialect: Dialect): Service => {
   const io = makeIo(dialect)
-  return { ...claims(io), ...writes(io), ...reads(io), ...signals(io), wakeups: dialect.wakeups }
+  return { ...claims(io), ...writes(io), ...reads(io), ...signals(io), ...fleet(io), wakeups: dialect.wakeups }
 }
