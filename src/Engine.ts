@@ -55,6 +55,7 @@ import type * as State from "./State.js"
 import type * as Template from "./Template.js"
 import type * as Worker from "./Worker.js"
 import type * as Metrics from "./Metrics.js"
+import type * as Export from "./Export.js"
 import * as Trace from "./Trace.js"
 
 /**
@@ -320,6 +321,17 @@ export interface Service {
    * template and per step, retries and timeouts per step, queue depths.
    */
   readonly metrics: (options?: Metrics.Options) => Effect.Effect<Metrics.Metrics, PersistenceError>
+  /**
+   * Cancels every active run the filter matches (its `status`, if given,
+   * narrowed to active statuses), as `cancel` does each; with `dryRun`,
+   * only counts them.
+   */
+  readonly cancelMatching: (
+    filter: SnapshotStore.RunFilter,
+    options?: { readonly dryRun?: boolean | undefined }
+  ) => Effect.Effect<Export.BulkCancel, PersistenceError>
+  /** A run as one JSON document: record, search attributes, history, steps with their deltas, current state. */
+  readonly export: (runId: string) => Effect.Effect<Export.RunExport, RunNotFound | PersistenceError>
   /** Deletes finished runs kept longer than the `stateTtl` setting; returns how many. */
   readonly collectExpired: Effect.Effect<number, PersistenceError>
   /**

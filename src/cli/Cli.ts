@@ -27,6 +27,7 @@ import type { CliApp } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Console, Effect, Exit } from "effect"
+import { cancelAllCommand, exportCommand } from "./internal/commands/bulk.js"
 import { historyCommand, queuesCommand, statsCommand, workersCommand } from "./internal/commands/fleet.js"
 import { gcCommand, listCommand, resultCommand, statusCommand, traceCommand, watchCommand } from "./internal/commands/inspect.js"
 import { graphCommand, schemaCommand, templatesCommand, validateCommand } from "./internal/commands/project.js"
@@ -64,7 +65,9 @@ const subcommands = [
   workerCommand,
   workersCommand,
   queuesCommand,
-  statsCommand
+  statsCommand,
+  cancelAllCommand,
+  exportCommand
 ] as const
 
 /** The subcommands' names: where the root options end. */

@@ -44,7 +44,16 @@ import {
   TemplateSummary
 } from "./internal/api/templates.js"
 
-import { MetricsQuery, MetricsView, QueueView, RunHistory, WorkerView } from "./internal/api/fleet.js"
+import {
+  BulkCancelled,
+  CancelMatching,
+  MetricsQuery,
+  MetricsView,
+  QueueView,
+  RunExport,
+  RunHistory,
+  WorkerView
+} from "./internal/api/fleet.js"
 
 export * from "./internal/api/errors.js"
 export * from "./internal/api/fleet.js"
@@ -219,6 +228,19 @@ export class FleetGroup extends HttpApiGroup.make("fleet")
       .addSuccess(RunHistory)
       .addError(runNotFound, { status: 404 })
       .annotate(OpenApi.Summary, "A run's full history: claims, steps, signals, waits, hand-backs, recoveries, its end")
+  )
+  .add(
+    HttpApiEndpoint.get("export", "/runs/:runId/export")
+      .setPath(runIdPath)
+      .addSuccess(RunExport)
+      .addError(runNotFound, { status: 404 })
+      .annotate(OpenApi.Summary, "A run as one JSON document: record, search attributes, history, steps with deltas, state")
+  )
+  .add(
+    HttpApiEndpoint.post("cancelMatching", "/runs/cancel-matching")
+      .setPayload(CancelMatching)
+      .addSuccess(BulkCancelled)
+      .annotate(OpenApi.Summary, "Cancels every active run a filter matches (or the given ids); dryRun counts them")
   )
   .add(
     HttpApiEndpoint.get("workers", "/workers")

@@ -56,5 +56,18 @@ describe("weft fleet commands", () => {
     const bad = await weft(["list", "--where", "orderId"])
     expect(bad.code).toBe(2)
     expect(bad.stderr).toContain("--where: expected key<op>value")
+
+    // export: one document, or JSON lines
+    const doc = json<{ run: { runId: string }; history: { entries: ReadonlyArray<unknown> } }>(await weft(["export", "r1", "--format", "json"]))
+    expect(doc.run.runId).toBe("r1")
+    const exported = await weft(["export", "--prefix", "r"])
+    expect(exported.stdout.trim().split("\n").map((line) => (JSON.parse(line) as { run: { runId: string } }).run.runId)).toEqual(["r3", "r2", "r1"])
+    expect(exported.stderr).toContain("exported 3 run(s)")
+
+    // cancel-all: a filter is needed; a dry run counts; then the suspended run is cancelled
+    expect((await weft(["cancel-all"])).code).toBe(2)
+    expect((await weft(["cancel-all", "--prefix", "r", "--dry-run"])).stdout).toContain("1 active run(s) match: nothing cancelled (dry run)")
+    expect((await weft(["cancel-all", "--prefix", "r"])).stdout).toContain("cancelled 1 of 1 matching run(s)")
+    expect(json<{ status: string }>(await weft(["status", "r3", "--format", "json"])).status).toBe("cancelled")
   }, 120_000)
 })

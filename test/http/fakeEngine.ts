@@ -113,6 +113,8 @@ export const fakeEngine = (held: FakeRuns): Layer.Layer<Engine.Engine> =>
           }))) as Engine.Service["inspect"],
         trace: ((runId: string) => Effect.map(find(runId), () => held.traces.get(runId) ?? [])) as Engine.Service["trace"],
         workers: Effect.succeed([]),
+        cancelMatching: (_, options) => Effect.succeed({ dryRun: options?.dryRun === true, matched: 0, cancelled: [] }),
+        export: (runId) => notInThisFake(`export ${runId}`),
         metrics: () => Effect.succeed(Metrics.summarize({ since: 0, until: 1, sampled: false, runs: [], steps: [], queues: [] })),
         queues: Effect.succeed([]),
         history: (runId) => Effect.map(find(runId), (run) => History.fromRecords(run, [], [], [])),

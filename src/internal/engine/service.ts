@@ -14,6 +14,7 @@ import type * as Events from "./events.js"
 import { cancel } from "./lineage.js"
 import * as Runs from "./runs.js"
 import { signal } from "./signals.js"
+import { cancelMatching, exportRun } from "./bulk.js"
 import { history } from "./history.js"
 import { metrics } from "./metrics.js"
 import * as Workers from "./workers.js"
@@ -38,14 +39,17 @@ export const makeService = (deps: Runs.RunsDeps, events: Events.Events): Service
   const awaitResult = (runId: string, template: Template.Template.Any) => Effect.map(awaiting(runId, template), toResult)
   const start = (template: Template.Template.Any, input: unknown, options: RunOptions | undefined) =>
     Effect.map(Runs.start(deps)(template, input, options), (runId) => ({ runId, await: awaitResult(runId, template) }))
+  const cancelOne = cancel({ store, settings, executor, publish: events.publish })
+  const bulkCancel = cancelMatching(store, cancelOne)
   return {
     settings,
+    cancelMatching: (filter, options) => bulkCancel(filter, { dryRun: options?.dryRun === true }),
     run: (template, input, options) =>
       typed(Effect.flatMap(start(template, input, options), (handle) =>
         handle.await.pipe(Effect.onInterrupt(() => executor.stop(handle.runId, "shutdown"))))),
     start: (template, input, options) => typed(start(template, input, options)),
     await: (template, runId) => typed(awaitResult(runId, template)),
-    cancel: cancel({ store, settings, executor, publish: events.publish }),
+    cancel: cancelOne,
     signal: signal({
       store,
       registry: deps.registry,
@@ -72,6 +76,7 @@ export const makeService = (deps: Runs.RunsDeps, events: Events.Events): Service
       ),
     workers: Workers.workers(store),
     metrics: metrics(store),
+    export: exportRun(store),
     queues: Workers.queues(store),
     events: events.stream,
     subscribe: events.subscribe

@@ -117,3 +117,47 @@ export const MetricsQuery = Schema.Struct({
   since: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative())),
   until: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.nonNegative()))
 })
+
+/**
+ * The body of `POST /api/runs/cancel-matching`: a filter (at least one
+ * field) and `dryRun` to count the matching active runs without cancelling.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export const CancelMatching = Schema.Struct({
+  where: Schema.optional(Schema.Array(Schema.String)),
+  prefix: Schema.optional(Schema.String.pipe(Schema.minLength(1))),
+  status: Schema.optional(Schema.Array(RunStatusSchema)),
+  template: Schema.optional(Schema.String.pipe(Schema.minLength(1))),
+  since: Schema.optional(Schema.Number),
+  until: Schema.optional(Schema.Number),
+  runIds: Schema.optional(Schema.Array(Schema.String).pipe(Schema.maxItems(1000))),
+  dryRun: Schema.optional(Schema.Boolean)
+}).annotations({ identifier: "CancelMatching" })
+
+/**
+ * What a bulk cancellation did.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export const BulkCancelled = Schema.Struct({
+  dryRun: Schema.Boolean,
+  matched: Schema.Number,
+  cancelled: Schema.Array(Schema.String)
+}).annotations({ identifier: "BulkCancelled" })
+
+/**
+ * A run as one JSON document (see the `Export` module).
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export const RunExport = Schema.Struct({
+  run: Schema.Unknown,
+  searchAttributes: Schema.Record({ key: Schema.String, value: Schema.Union(Schema.String, Schema.Number) }),
+  history: Schema.Unknown,
+  steps: Schema.Array(Schema.Unknown),
+  state: Schema.Unknown
+}).annotations({ identifier: "RunExport" })
