@@ -65,7 +65,8 @@ const systemFiles = [
   "test/cli/built.test.ts",
   "test/browser/**/*.test.ts",
   "test/docs/**/*.test.ts",
-  "test/readme/**/*.test.ts"
+  "test/readme/**/*.test.ts",
+  "test/fleet/**/*.system.test.ts"
 ]
 
 const smokeFiles = ["test/smoke/**/*.test.ts"]

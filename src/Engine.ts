@@ -35,6 +35,7 @@ import type {
 } from "./Errors.js"
 import type * as Errors from "./Errors.js"
 import type { Event } from "./Event.js"
+import type * as History from "./History.js"
 import { awaitRun } from "./internal/engine/awaiting.js"
 import * as Events from "./internal/engine/events.js"
 import * as Executor from "./internal/engine/executor.js"
@@ -52,6 +53,9 @@ import * as Settings from "./Settings.js"
 import * as SnapshotStore from "./SnapshotStore.js"
 import type * as State from "./State.js"
 import type * as Template from "./Template.js"
+import type * as Worker from "./Worker.js"
+import type * as Metrics from "./Metrics.js"
+import type * as Export from "./Export.js"
 import * as Trace from "./Trace.js"
 import type * as Trigger from "./Trigger.js"
 import { runTicker } from "./internal/engine/schedules.js"
@@ -519,6 +523,37 @@ export interface Service {
       readonly dryRun?: boolean | undefined
     }
   ) => Effect.Effect<ReadonlyArray<MigrationOutcome>, PersistenceError | TemplateConflict>
+  /**
+   * A run's full history, in order: created, claims (by which engine,
+   * which generation), steps with attempts and outcome, signals with their
+   * payloads, waits, hand-backs, recoveries, cancellation, its end.
+   */
+  readonly history: (runId: string) => Effect.Effect<History.History, RunNotFound | PersistenceError>
+  /**
+   * The workers recorded in the store (every engine serving queues records
+   * itself and beats), with the runs each holds; a dead one is shown until
+   * its runs are taken over.
+   */
+  readonly workers: Effect.Effect<ReadonlyArray<Worker.Status>, PersistenceError>
+  /** The queues with active runs or live workers: depth, oldest queued run's age, who serves them. */
+  readonly queues: Effect.Effect<ReadonlyArray<Worker.Queue>, PersistenceError>
+  /**
+   * Metrics of the runs created in a window (default: the last hour):
+   * counts by status and template, failure rate, duration percentiles per
+   * template and per step, retries and timeouts per step, queue depths.
+   */
+  readonly metrics: (options?: Metrics.Options) => Effect.Effect<Metrics.Metrics, PersistenceError>
+  /**
+   * Cancels every active run the filter matches (its `status`, if given,
+   * narrowed to active statuses), as `cancel` does each; with `dryRun`,
+   * only counts them.
+   */
+  readonly cancelMatching: (
+    filter: SnapshotStore.RunFilter,
+    options?: { readonly dryRun?: boolean | undefined }
+  ) => Effect.Effect<Export.BulkCancel, PersistenceError>
+  /** A run as one JSON document: record, search attributes, history, steps with their deltas, current state. */
+  readonly export: (runId: string) => Effect.Effect<Export.RunExport, RunNotFound | PersistenceError>
   /** Deletes finished runs kept longer than the `stateTtl` setting; returns how many. */
   readonly collectExpired: Effect.Effect<number, PersistenceError>
   /**

@@ -304,6 +304,131 @@ export interface NewRun {
   readonly priority?: number | undefined
   /** What started it by itself (see {@link RunRecord.triggeredBy}). */
   readonly triggeredBy?: TriggeredBy | null | undefined
+  /** The run's search attributes from its input (see {@link SearchValue}), recorded with it. */
+  readonly search?: Readonly<Record<string, SearchValue>> | undefined
+}
+
+/**
+ * A search attribute's value as stored in the search index: a number
+ * (compared as a number) or a string (compared as text). A boolean is stored
+ * as `"true"`/`"false"`, any other JSON value as its JSON text.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export type SearchValue = string | number
+
+/**
+ * What a checkpoint changes in a run's search attributes: each changed
+ * attribute's new value, `null` for one removed from the state.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export type SearchUpdate = Readonly<Record<string, SearchValue | null>>
+
+/**
+ * One entry of a run's stored history: a change of the run that no step or
+ * signal record tells (recorded by the store with the change itself).
+ * `kind`: `claimed` (a new generation: `ownerTo` took the run, from
+ * `statusFrom`: `queued`, a due `suspended`, or `running` when recovered
+ * from `ownerFrom` or taken up after a hand-back), `suspended` (with
+ * `wakeAt` and what it waits for in `detail`), `released` (handed back by
+ * `ownerFrom`), `cancelled`, or `status` (another change of status). New
+ * kinds may be added: a reader shows one it does not know as it is.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface HistoryRecord {
+  readonly runId: string
+  readonly at: number
+  readonly kind: string
+  readonly statusFrom: RunStatus | null
+  readonly statusTo: RunStatus | null
+  readonly ownerFrom: string | null
+  readonly ownerTo: string | null
+  readonly generation: number
+  readonly wakeAt: number | null
+  readonly detail: string | null
+}
+
+/**
+ * A worker process as it records itself (one row per engine serving
+ * queues): renewed at every beat, marked stopped when it stops.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface WorkerRecord {
+  /** The engine's owner id (`host:pid:nonce`): the runs it holds carry it. */
+  readonly workerId: string
+  readonly host: string
+  readonly pid: number
+  /** The queues it serves, each with how many of its runs it executes at once. */
+  readonly queues: Readonly<Record<string, number>>
+  readonly startedAt: number
+  readonly heartbeatAt: number
+  /** Until when it counts as alive without another beat. */
+  readonly leaseUntil: number
+  /** When it stopped (its layer closed); `null` while it serves. */
+  readonly stoppedAt: number | null
+}
+
+/**
+ * A worker with the runs it holds now (`running`, claimed by it).
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface WorkerInHand extends WorkerRecord {
+  readonly runsInHand: number
+}
+
+/**
+ * The active runs of one queue: how many wait to be claimed (`queued`),
+ * execute (`running`) or wait (`suspended`), and when the oldest queued
+ * one was created.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface QueueStats {
+  readonly queue: string
+  readonly queued: number
+  readonly running: number
+  readonly suspended: number
+  readonly oldestQueuedAt: number | null
+}
+
+/**
+ * A step record with its run's template, for metrics.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface StepSample {
+  readonly templateName: string
+  readonly stepName: string
+  readonly status: StepStatus
+  readonly attempts: number
+  readonly startedAt: number
+  readonly endedAt: number
+  readonly errorTag: string | null
+}
+
+/**
+ * A condition on a search attribute: `key op value`. A number value compares
+ * numerically (only with attributes stored as numbers), a string value
+ * compares as text.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface SearchCondition {
+  readonly key: string
+  readonly op: "=" | "!=" | "<" | "<=" | ">" | ">="
+  readonly value: SearchValue
 }
 
 /**
@@ -538,6 +663,10 @@ export interface RunFilter {
   readonly parentId?: string | undefined
   /** Runs of this lineage (the top-level run and every descendant). */
   readonly rootId?: string | undefined
+  /** Runs whose id starts with this. */
+  readonly runIdPrefix?: string | undefined
+  /** Runs whose search attributes satisfy every condition (see `Template.make`'s `searchAttributes`). */
+  readonly where?: ReadonlyArray<SearchCondition> | undefined
   /** Only runs after this position (the next page). */
   readonly after?: Cursor | undefined
   readonly limit?: number | undefined
@@ -665,14 +794,16 @@ export interface Service {
   readonly unpauseRun: (runId: string, now: number) => Effect.Effect<UnpauseResult, PersistenceError>
   /**
    * Records a step and advances the run's cursor to its seq, and, when given,
-   * writes a full snapshot at that seq, atomically; only while `lease` holds
-   * the `running` run. Otherwise writes nothing and fails with
-   * `RunCancelled` (the run was cancelled) or `LeaseLost`.
+   * writes a full snapshot at that seq and the changes of the run's search
+   * attributes, atomically; only while `lease` holds the `running` run.
+   * Otherwise writes nothing and fails with `RunCancelled` (the run was
+   * cancelled) or `LeaseLost`.
    */
   readonly appendStep: (
     step: StepRecord,
     lease: Lease,
-    snapshot?: StoredState | undefined
+    snapshot?: StoredState | undefined,
+    search?: SearchUpdate | undefined
   ) => Effect.Effect<void, PersistenceError | RunCancelled | LeaseLost>
   /**
    * Stops executing a run without ending it, releasing the claim: suspended
@@ -753,6 +884,18 @@ export interface Service {
   readonly load: (runId: string) => Effect.Effect<Option.Option<LoadedRun>, PersistenceError>
   /** A run's record only. */
   readonly getRun: (runId: string) => Effect.Effect<Option.Option<RunRecord>, PersistenceError>
+  /** A run's search attributes (empty when it has none, or no such run). */
+  readonly searchAttributes: (runId: string) => Effect.Effect<Readonly<Record<string, SearchValue>>, PersistenceError>
+  /** A run's stored history (claims, hand-backs, suspensions, cancellations), oldest first. */
+  readonly history: (runId: string) => Effect.Effect<ReadonlyArray<HistoryRecord>, PersistenceError>
+  /** Records (inserts or replaces) a worker's row: when it starts, at each beat, when it stops. */
+  readonly recordWorker: (worker: WorkerRecord) => Effect.Effect<void, PersistenceError>
+  /** Every recorded worker, with the runs it holds now; `forget` deletes rows whose lease passed before it with no run in hand. */
+  readonly workers: (forget?: number | undefined) => Effect.Effect<ReadonlyArray<WorkerInHand>, PersistenceError>
+  /** The active runs by queue (top-level and child runs alike). */
+  readonly queueStats: Effect.Effect<ReadonlyArray<QueueStats>, PersistenceError>
+  /** Up to `limit` step records of the runs created in `[since, until)`, newest runs first, with their template. */
+  readonly stepSample: (since: number, until: number, limit: number) => Effect.Effect<ReadonlyArray<StepSample>, PersistenceError>
   /** All step records of a run, in order: its trace. */
   readonly steps: (runId: string) => Effect.Effect<ReadonlyArray<StepRecord>, PersistenceError>
   /** Runs matching a filter, newest first. */

@@ -50,6 +50,7 @@ import type {
   Simplify
 } from "./internal/types/wiring.js"
 import type { CheckMapping, Positioned, StateAtNode } from "./internal/types/positions.js"
+import type { ShowKeys } from "./internal/types/messages.js"
 import type * as Step from "./Step.js"
 
 /**
@@ -107,6 +108,11 @@ export interface Template<in out Req, in out Prov, out E = never, out R = never>
   readonly requirements: ReadonlyArray<readonly [key: string, schema: Schema.Schema.AnyNoContext]>
   /** The Schema (a one-key Struct) of each provided key: the last writer's. */
   readonly provides: Readonly<Record<string, Schema.Schema.AnyNoContext>>
+  /**
+   * The keys of its state promoted to the store's search index on every
+   * checkpoint that changes them (`engine.list({ where })`, `weft list --where`).
+   */
+  readonly searchAttributes: ReadonlyArray<string>
   /** Checks what types cannot: an empty template, duplicate step names. */
   readonly validate: () => Effect.Effect<void, InvalidTemplate>
 }
@@ -135,6 +141,7 @@ export declare namespace Template {
     readonly providedState: ReadonlyArray<string>
     readonly requirements: ReadonlyArray<readonly [key: string, schema: Schema.Schema.AnyNoContext]>
     readonly provides: Readonly<Record<string, Schema.Schema.AnyNoContext>>
+    readonly searchAttributes?: ReadonlyArray<string> | undefined
     readonly validate: () => Effect.Effect<void, InvalidTemplate>
   }
 }
@@ -197,7 +204,8 @@ export type Inputs<IF> = IF extends Schema.Struct.Fields ? Step.Slice<IF> : unde
 export interface Options<
   Nodes extends ReadonlyArray<Node>,
   Local extends ReadonlyArray<string>,
-  IF extends Schema.Struct.Fields | undefined = undefined
+  IF extends Schema.Struct.Fields | undefined = undefined,
+  SA extends ReadonlyArray<string> = readonly []
 > {
   readonly name: string
   readonly version: string
@@ -223,7 +231,39 @@ export interface Options<
   readonly retry?: Schedule.Schedule<unknown, unknown> | undefined
   /** Per-attempt timeout for steps that declare none. */
   readonly stepTimeout?: Duration.DurationInput | undefined
+  /**
+   * Search attributes: keys of the template's state (ones it requires or
+   * provides, not local ones) promoted to the store's search index when a
+   * checkpoint changes them, so that runs can be found by them
+   * (`engine.list({ where: [{ key: "orderId", op: "=", value: 4711 }] })`).
+   * A key the template neither requires nor provides is a compile error
+   * naming it.
+   */
+  readonly searchAttributes?: SA & SearchChecked<SA, StateKeys<Nodes, Local, IF>>
 }
+
+/**
+ * The keys of a template's state a search attribute may name: what it
+ * requires or provides, less its local keys.
+ *
+ * @since 0.4.0
+ * @category type helpers
+ */
+export type StateKeys<
+  Nodes extends ReadonlyArray<Node>,
+  Local extends ReadonlyArray<string>,
+  IF extends Schema.Struct.Fields | undefined
+> = Exclude<(keyof FoldRequires<Nodes, Inputs<IF>> | keyof FoldProvides<Nodes, Inputs<IF>>) & string, Local[number]>
+
+/**
+ * The check of declared search attributes: `unknown` when every key is one
+ * of `Keys`, else a sentence naming the keys that are not.
+ *
+ * @since 0.4.0
+ * @category type helpers
+ */
+export type SearchChecked<SA extends ReadonlyArray<string>, Keys> = [Exclude<SA[number], Keys>] extends [never] ? unknown
+  : `weft: search attribute ${ShowKeys<Exclude<SA[number], Keys>>} is neither required nor provided by the template`
 
 const proto = {
   [TypeId]: TypeId,
@@ -267,6 +307,7 @@ const unsafeMake = (options: {
   readonly local?: ReadonlyArray<string> | undefined
   readonly retry?: Schedule.Schedule<unknown, never> | undefined
   readonly stepTimeout?: Duration.DurationInput | undefined
+  readonly searchAttributes?: ReadonlyArray<string> | undefined
 }): Template.Any => {
   const requirements: Array<readonly [string, Schema.Schema.AnyNoContext]> = []
   const required = new Set<string>()
@@ -301,6 +342,7 @@ const unsafeMake = (options: {
   template.providedState = Object.keys(provides)
   template.requirements = requirements
   template.provides = provides
+  template.searchAttributes = options.searchAttributes ?? []
   template.validate = () => validate(template)
   return template
 }
@@ -315,8 +357,9 @@ const unsafeMake = (options: {
 export const make = <
   const Nodes extends ReadonlyArray<Node>,
   const Local extends ReadonlyArray<keyof FoldProvides<Nodes, Inputs<IF>> & string> = readonly [],
-  const IF extends Schema.Struct.Fields | undefined = undefined
->(options: Options<Nodes, Local, IF>):
+  const IF extends Schema.Struct.Fields | undefined = undefined,
+  const SA extends ReadonlyArray<string> = readonly []
+>(options: Options<Nodes, Local, IF, SA>):
   & Template<
     Simplify<FoldRequires<Nodes, Inputs<IF>>>,
     Simplify<Omit<FoldProvides<Nodes, Inputs<IF>>, Local[number]>>,

@@ -37,6 +37,34 @@
  */
 import { Effect, Layer } from "effect"
 import * as Engine from "./Engine.js"
+import type { QueueStats, WorkerInHand } from "./SnapshotStore.js"
+
+/**
+ * A worker as `engine.workers` shows it: what it recorded of itself, the
+ * runs it holds now, and whether it is `alive` (beating), `dead` (its beats
+ * stopped without it stopping: shown until its runs are taken over) or
+ * `stopped` (it stopped, with runs still in its hand).
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface Status extends WorkerInHand {
+  readonly state: "alive" | "dead" | "stopped"
+}
+
+/**
+ * A queue as `engine.queues` shows it: its active runs by status, how long
+ * its oldest queued run has waited, and the live workers serving it.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface Queue extends QueueStats {
+  /** How long the oldest queued run has waited (ms), `null` when none waits. */
+  readonly oldestQueuedAgeMs: number | null
+  /** The ids of the live workers serving it. */
+  readonly workers: ReadonlyArray<string>
+}
 
 /**
  * Options of {@link layer}.

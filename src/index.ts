@@ -58,6 +58,15 @@ export * as Deadlines from "./Deadlines.js"
 /** Progress events. @since 0.1.0 */
 export * as Event from "./Event.js"
 
+/** A run's full history: claims, steps, signals, waits, hand-backs, in order. @since 0.4.0 */
+export * as History from "./History.js"
+
+/** Metrics of runs over a window: counts, failure rate, percentiles, retries, timeouts, queues. @since 0.4.0 */
+export * as Metrics from "./Metrics.js"
+
+/** A run as one JSON document; what a bulk cancellation did. @since 0.4.0 */
+export * as Export from "./Export.js"
+
 /** Run traces. @since 0.1.0 */
 export * as Trace from "./Trace.js"
 

@@ -43,10 +43,12 @@
 import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
 import * as Resource from "@effect/opentelemetry/Resource"
 import * as OtelTracer from "@effect/opentelemetry/Tracer"
-import type { Attributes } from "@opentelemetry/api"
+import { type Attributes, metrics, type MeterProvider } from "@opentelemetry/api"
 import { BatchSpanProcessor, type SpanExporter, type SpanProcessor, type TracerConfig } from "@opentelemetry/sdk-trace-base"
 import type { Duration } from "effect"
 import { Effect, Layer } from "effect"
+import { Engine } from "./Engine.js"
+import { recordMetrics } from "./internal/otel/metrics.js"
 import { RunTracing } from "./internal/run/tracing.js"
 
 /**
@@ -176,3 +178,50 @@ export const layer = (options: Options): Layer.Layer<Resource.Resource> =>
  * @since 0.2.0
  */
 export * as Otel from "./otel.js"
+
+/**
+ * Options of {@link layerMetrics}.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export interface MetricsOptions {
+  /** Where the instruments are created (default: the global `MeterProvider` of `@opentelemetry/api`). */
+  readonly meterProvider?: MeterProvider | undefined
+  /** How often the queues are read from the store for the queue gauges (default 10 s). */
+  readonly queuesInterval?: Duration.DurationInput | undefined
+}
+
+/**
+ * OpenTelemetry metrics of the engine in context, for as long as the layer
+ * lives: counters `weft.runs.started`, `weft.runs.ended` (by
+ * `weft.run.status`), `weft.step.retries`, `weft.step.failures`,
+ * `weft.step.timeouts`; histograms `weft.run.duration` and
+ * `weft.step.duration` (ms, by `weft.template.name`, and
+ * `weft.step.key`); gauges `weft.queue.depth` (by `weft.queue` and
+ * `weft.run.status`) and `weft.queue.oldest_age` (ms). The counters and
+ * histograms see the runs this engine executes; the gauges, every run in the store.
+ *
+ * @example
+ * ```ts
+ * import { Layer } from "effect"
+ * import { MeterProvider } from "@opentelemetry/sdk-metrics"
+ * import { Engine } from "weftjs"
+ * import { Otel } from "weftjs/otel"
+ *
+ * const meterProvider = new MeterProvider({ readers: [] })
+ * export const Live = Layer.provideMerge(Otel.layerMetrics({ meterProvider }), Engine.layerMemory)
+ * ```
+ *
+ * @since 0.4.0
+ * @category layers
+ */
+export const layerMetrics = (options: MetricsOptions = {}): Layer.Layer<never, never, Engine> =>
+  Layer.scopedDiscard(
+    Effect.flatMap(Engine, (engine) =>
+      recordMetrics(
+        (options.meterProvider ?? metrics.getMeterProvider()).getMeter("weftjs"),
+        engine,
+        options.queuesInterval ?? "10 seconds"
+      ))
+  )

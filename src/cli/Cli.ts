@@ -27,6 +27,8 @@ import type { CliApp } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Console, Effect, Exit } from "effect"
+import { cancelAllCommand, exportCommand } from "./internal/commands/bulk.js"
+import { historyCommand, queuesCommand, statsCommand, workersCommand } from "./internal/commands/fleet.js"
 import { gcCommand, listCommand, resultCommand, statusCommand, traceCommand, watchCommand } from "./internal/commands/inspect.js"
 import { graphCommand, schemaCommand, templatesCommand, validateCommand } from "./internal/commands/project.js"
 import { pauseCommand, unpauseCommand } from "./internal/commands/control.js"
@@ -58,6 +60,7 @@ const subcommands = [
   listCommand,
   statusCommand,
   traceCommand,
+  historyCommand,
   resultCommand,
   watchCommand,
   gcCommand,
@@ -70,7 +73,12 @@ const subcommands = [
   serveCommand,
   workerCommand,
   schedulesCommand,
-  triggersCommand
+  triggersCommand,
+  workersCommand,
+  queuesCommand,
+  statsCommand,
+  cancelAllCommand,
+  exportCommand
 ] as const
 
 /** The subcommands' names: where the root options end. */

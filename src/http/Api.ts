@@ -50,7 +50,19 @@ import {
 } from "./internal/api/templates.js"
 import { CreateSchedule, Schedule, TriggerInfo } from "./internal/api/triggers.js"
 
+import {
+  BulkCancelled,
+  CancelMatching,
+  MetricsQuery,
+  MetricsView,
+  QueueView,
+  RunExport,
+  RunHistory,
+  WorkerView
+} from "./internal/api/fleet.js"
+
 export * from "./internal/api/errors.js"
+export * from "./internal/api/fleet.js"
 export * from "./internal/api/runs.js"
 export * from "./internal/api/templates.js"
 export * from "./internal/api/triggers.js"
@@ -278,6 +290,52 @@ export class RunsGroup extends HttpApiGroup.make("runs")
 {}
 
 /**
+ * The fleet: a run's full history, workers, queues, metrics.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export class FleetGroup extends HttpApiGroup.make("fleet")
+  .add(
+    HttpApiEndpoint.get("history", "/runs/:runId/history")
+      .setPath(runIdPath)
+      .addSuccess(RunHistory)
+      .addError(runNotFound, { status: 404 })
+      .annotate(OpenApi.Summary, "A run's full history: claims, steps, signals, waits, hand-backs, recoveries, its end")
+  )
+  .add(
+    HttpApiEndpoint.get("export", "/runs/:runId/export")
+      .setPath(runIdPath)
+      .addSuccess(RunExport)
+      .addError(runNotFound, { status: 404 })
+      .annotate(OpenApi.Summary, "A run as one JSON document: record, search attributes, history, steps with deltas, state")
+  )
+  .add(
+    HttpApiEndpoint.post("cancelMatching", "/runs/cancel-matching")
+      .setPayload(CancelMatching)
+      .addSuccess(BulkCancelled)
+      .annotate(OpenApi.Summary, "Cancels every active run a filter matches (or the given ids); dryRun counts them")
+  )
+  .add(
+    HttpApiEndpoint.get("workers", "/workers")
+      .addSuccess(Schema.Array(WorkerView))
+      .annotate(OpenApi.Summary, "The workers recorded in the store, with their runs in hand; dead ones until their runs are taken over")
+  )
+  .add(
+    HttpApiEndpoint.get("queues", "/queues")
+      .addSuccess(Schema.Array(QueueView))
+      .annotate(OpenApi.Summary, "The queues: depth by status, the oldest queued run's age, the workers serving each")
+  )
+  .add(
+    HttpApiEndpoint.get("metrics", "/metrics")
+      .setUrlParams(MetricsQuery)
+      .addSuccess(MetricsView)
+      .annotate(OpenApi.Summary, "Metrics of the runs created in a window (default the last hour)")
+  )
+  .middleware(Authorization)
+{}
+
+/**
  * Server-Sent Events: one run's progress, or every run's.
  *
  * @since 0.2.0
@@ -379,6 +437,7 @@ export class SchedulesGroup extends HttpApiGroup.make("schedules")
 export class Api extends HttpApi.make("weft")
   .add(TemplatesGroup)
   .add(RunsGroup)
+  .add(FleetGroup)
   .add(EventsGroup)
   .add(SchedulesGroup)
   .addError(BadRequest)

@@ -5,7 +5,7 @@
  * is in their context).
  */
 import { Effect, Layer, PubSub, Stream } from "effect"
-import { Engine, Errors, Event, Settings, type SnapshotStore, type Trace } from "weftjs"
+import { Engine, Errors, Event, History, Metrics, Settings, type SnapshotStore, type Trace } from "weftjs"
 
 const t0 = Date.parse("2030-01-01T10:00:00.000Z")
 
@@ -118,6 +118,12 @@ export const fakeEngine = (held: FakeRuns): Layer.Layer<Engine.Engine> =>
             waitingFor: run.waitingFor === null ? null : { ...run.waitingFor, deadline: null }
           }))) as Engine.Service["inspect"],
         trace: ((runId: string) => Effect.map(find(runId), () => held.traces.get(runId) ?? [])) as Engine.Service["trace"],
+        workers: Effect.succeed([]),
+        cancelMatching: (_, options) => Effect.succeed({ dryRun: options?.dryRun === true, matched: 0, cancelled: [] }),
+        export: (runId) => notInThisFake(`export ${runId}`),
+        metrics: () => Effect.succeed(Metrics.summarize({ since: 0, until: 1, sampled: false, runs: [], steps: [], queues: [] })),
+        queues: Effect.succeed([]),
+        history: (runId) => Effect.map(find(runId), (run) => History.fromRecords(run, [], [], [])),
         list: () => Effect.succeed(Array.from(held.runs.values()).sort((a, b) => b.createdAt - a.createdAt)),
         signal: (runId, name, payload) =>
           Effect.flatMap(find(runId), (run) => {

@@ -3,6 +3,7 @@
  * scratch database per test, and once more with a table prefix.
  */
 import { controlSuite } from "../contract/RunControlContract.js"
+import { fleetSuite, workersSuite } from "../contract/FleetContract.js"
 import { suite } from "../contract/SnapshotStoreContract.js"
 import { describePg, freshStore } from "./support.js"
 
@@ -11,4 +12,7 @@ describePg("PostgreSQL store", (scratch) => {
   suite("postgresql (prefix app_)", freshStore(scratch, { prefix: "app_" }))
   controlSuite("postgresql", freshStore(scratch))
   controlSuite("postgresql (prefix app_)", freshStore(scratch, { prefix: "app_" }))
+  fleetSuite("postgresql", freshStore(scratch))
+  fleetSuite("postgresql (prefix app_)", freshStore(scratch, { prefix: "app_" }))
+  workersSuite("postgresql", freshStore(scratch))
 })

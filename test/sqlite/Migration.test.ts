@@ -53,8 +53,9 @@ describe("SQLite migrations", () => {
       const { connection, store } = yield* open(file)
       const version = connection.db.prepare("SELECT MAX(migration_id) AS v FROM weft_migrations").get()
       expect(version).toEqual({ v: latestMigration })
-      const triggers = connection.db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger'").all()
-      expect(triggers).toEqual([])
+      // the 0.1 trigger is gone; the history's triggers (migration 11) are the only ones
+      const triggers = connection.db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all()
+      expect(triggers).toEqual([{ name: "weft_runs_history" }, { name: "weft_runs_history_created" }])
 
       const get = (id: string) => Effect.map(store.getRun(id), Option.getOrThrow)
       const top = yield* get("top")

@@ -8,6 +8,8 @@
  */
 import { Either } from "effect"
 import { RunStatus } from "../../index.js"
+import { parseWheres } from "../../internal/fleet/where.js"
+import type { SearchCondition } from "../../SnapshotStore.js"
 
 /** Why an argument was refused: a message that names the option. */
 export class ArgumentError {
@@ -180,6 +182,8 @@ export interface ListArguments {
   readonly until: string | undefined
   readonly limit: number
   readonly cursor: string | undefined
+  readonly where?: ReadonlyArray<string> | undefined
+  readonly prefix?: string | undefined
 }
 
 /** The store filter for `weft list`. */
@@ -190,6 +194,8 @@ export interface ListFilter {
   readonly createdBefore: number | undefined
   readonly limit: number
   readonly after: Cursor | undefined
+  readonly where: ReadonlyArray<SearchCondition> | undefined
+  readonly runIdPrefix: string | undefined
 }
 
 /** The most runs one page lists. */
@@ -209,7 +215,10 @@ export const parseListFilter = (args: ListArguments, now: number): Either.Either
     }
     const after = args.cursor === undefined ? undefined : yield* parseCursor(args.cursor)
     const template = args.template?.trim()
+    const where = yield* Either.mapLeft(parseWheres(args.where ?? []), (message) => new ArgumentError(`--where: ${message}`))
     return {
+      where: where.length === 0 ? undefined : where,
+      runIdPrefix: args.prefix === undefined || args.prefix === "" ? undefined : args.prefix,
       status,
       templateName: template === undefined || template === "" ? undefined : template,
       createdAfter,

@@ -66,6 +66,8 @@ export type View =
   | { readonly _tag: "State"; readonly runId: string; readonly step: string; readonly state: Readonly<Record<string, unknown>> }
   | { readonly _tag: "Migrated"; readonly dryRun: boolean; readonly outcomes: ReadonlyArray<Engine.MigrationOutcome> }
   | { readonly _tag: "Rerun"; readonly dryRun: boolean; readonly runIds: ReadonlyArray<string> }
+  /** A view built by its command: its JSON and its lines of text (history, workers, stats, ...). */
+  | { readonly _tag: "Lines"; readonly json: unknown; readonly lines: ReadonlyArray<string> }
   | { readonly _tag: "Printed" }
   | { readonly _tag: "Schedules"; readonly schedules: ReadonlyArray<ScheduleJson> }
   | { readonly _tag: "Schedule"; readonly action: "created"; readonly schedule: ScheduleJson }
@@ -122,6 +124,8 @@ export const viewJson = (view: View): unknown => {
     }
     case "Rerun":
       return { dryRun: view.dryRun, count: view.runIds.length, runIds: view.runIds }
+    case "Lines":
+      return view.json
     case "Printed":
       return undefined
     case "Schedules":
@@ -202,6 +206,8 @@ export const viewText = (view: View): { readonly stdout: ReadonlyArray<string>; 
         `${view.dryRun ? "would re-run" : "re-running"} ${view.runIds.length} run(s)` +
           (view.dryRun || view.runIds.length === 0 ? "" : " (each goes on from its last checkpoint)")
       )
+    case "Lines":
+      return lines(...view.lines)
     case "Printed":
       return lines()
     case "Schedules":

@@ -204,7 +204,9 @@ export const toFilter = (query: RunQuery, cursor: Cursor | undefined): SnapshotS
   createdAfter: query.since,
   createdBefore: query.until,
   after: cursor,
-  limit: (query.limit ?? defaultLimit) + 1
+  limit: (query.limit ?? defaultLimit) + 1,
+  where: query.where,
+  runIdPrefix: query.prefix
 })
 
 /** One page of a listing from the runs the store returned for {@link toFilter}. */

@@ -14,6 +14,7 @@ import * as Api from "../Api.js"
 import * as codec from "./codec.js"
 import * as events from "./events.js"
 import * as schedules from "./schedules.js"
+import { fleet } from "./fleetHandlers.js"
 import { toSvg } from "./diagram.js"
 import { waitsOf } from "./templates.js"
 import { bearerOf, tokensMatch } from "./security.js"
@@ -257,6 +258,6 @@ const authorization = (token: Option.Option<Redacted.Redacted<string>>) =>
 /** The API, implemented over the engine in context. */
 export const layer = (options: HandlerOptions) =>
   HttpApiBuilder.api(Api.Api).pipe(
-    Layer.provide([templates(options), runs(options), eventGroup(options), schedules.group]),
+    Layer.provide([templates(options), runs(options), fleet, eventGroup(options), schedules.group]),
     Layer.provide(authorization(options.token))
   )

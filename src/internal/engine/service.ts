@@ -14,11 +14,15 @@ import type { RunOutcome } from "../run/context.js"
 import type * as Events from "./events.js"
 import { pause, unpause } from "./control.js"
 import { fork, rerun, rerunAll } from "./fork.js"
-import { stateAt } from "./history.js"
+import { stateAt } from "./states.js"
 import { cancel } from "./lineage.js"
 import { migrateAll } from "./migrate.js"
 import * as Runs from "./runs.js"
 import { signal } from "./signals.js"
+import { cancelMatching, exportRun } from "./bulk.js"
+import { history } from "./history.js"
+import { metrics } from "./metrics.js"
+import * as Workers from "./workers.js"
 import { trace } from "./trace.js"
 
 /** The interpreter is untyped inside: templates are typed at the edges, here. */
@@ -44,14 +48,17 @@ export const makeService = (
   const awaitResult = (runId: string, template: Template.Template.Any) => Effect.map(awaiting(runId, template), toResult)
   const start = (template: Template.Template.Any, input: unknown, options: RunOptions | undefined) =>
     Effect.map(Runs.start(deps)(template, input, options), (runId) => ({ runId, await: awaitResult(runId, template) }))
+  const cancelOne = cancel({ store, settings, executor, publish: events.publish, followUps, recorded: deps.env.triggers?.recorded })
+  const bulkCancel = cancelMatching(store, cancelOne)
   return {
     settings,
+    cancelMatching: (filter, options) => bulkCancel(filter, { dryRun: options?.dryRun === true }),
     run: (template, input, options) =>
       typed(Effect.flatMap(start(template, input, options), (handle) =>
         handle.await.pipe(Effect.onInterrupt(() => executor.stop(handle.runId, "shutdown"))))),
     start: (template, input, options) => typed(start(template, input, options)),
     await: (template, runId) => typed(awaitResult(runId, template)),
-    cancel: cancel({ store, settings, executor, publish: events.publish, followUps, recorded: deps.env.triggers?.recorded }),
+    cancel: cancelOne,
     pause: pause({ store, executor, poller: deps.poller, registry: deps.registry, publish: events.publish }),
     unpause: unpause({ store, executor, poller: deps.poller, registry: deps.registry, publish: events.publish }),
     signal: signal({
@@ -68,6 +75,7 @@ export const makeService = (
     status: Runs.getRun(store),
     inspect: ((runId: string, template?: Template.Template.Any) => Runs.inspect(deps)(runId, template)) as Service["inspect"],
     list: (filter) => retryTransient(store.list(filter ?? {})),
+    history: history(store),
     trace: ((runId: string, template?: Template.Template.Any) => trace(deps)(runId, template)) as Service["trace"],
     result: (template, runId) => typed(Effect.map(Runs.result(deps)(template, runId), toResult)),
     stateAt: ((runId: string, step: string, template?: Template.Template.Any, options?: { readonly before?: boolean }) =>
@@ -79,13 +87,20 @@ export const makeService = (
     collectExpired: Effect.flatMap(Clock.currentTimeMillis, (now) => retryTransient(store.collectExpired(now))),
     resumeDue: Runs.resumeDue(deps),
     serve: (queues, options) =>
-      deps.poller.serve(
-        new Map(Object.entries(queues)),
-        new Map(Object.entries(options?.rateLimits ?? {}).map(([queue, rate]) => [queue, {
-          limit: Math.max(0, Math.floor(rate.limit)),
-          periodMillis: Math.max(1, Duration.toMillis(Duration.decode(rate.period)))
-        }]))
+      Effect.zipRight(
+        Workers.announce({ store, owner: deps.env.owner, leaseMillis: deps.leaseMillis, queues }),
+        deps.poller.serve(
+          new Map(Object.entries(queues)),
+          new Map(Object.entries(options?.rateLimits ?? {}).map(([queue, rate]) => [queue, {
+            limit: Math.max(0, Math.floor(rate.limit)),
+            periodMillis: Math.max(1, Duration.toMillis(Duration.decode(rate.period)))
+          }]))
+        )
       ),
+    workers: Workers.workers(store),
+    metrics: metrics(store),
+    export: exportRun(store),
+    queues: Workers.queues(store),
     events: events.stream,
     subscribe: events.subscribe
   }

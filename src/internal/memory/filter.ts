@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import type { RunFilter, RunRecord } from "../../SnapshotStore.js"
+import type { RunFilter, RunRecord, SearchCondition, SearchValue } from "../../SnapshotStore.js"
 
 /** Newest first: by `createdAt`, then `runId`, descending. */
 export const newestFirst = (a: RunRecord, b: RunRecord): number =>
@@ -31,6 +31,27 @@ export const matchesFilter = (r: RunRecord, f: RunFilter): boolean => {
   if (f.parentId !== undefined && r.parentId !== f.parentId) return false
   if (f.rootId !== undefined && r.rootId !== f.rootId) return false
   if (f.after !== undefined && !isAfter(r, f.after)) return false
+  if (f.runIdPrefix !== undefined && !r.runId.startsWith(f.runIdPrefix)) return false
+  return true
+}
+
+/**
+ * Whether a run's search attributes satisfy every condition: a number
+ * compares only with a number, a string only with a string (as the SQL
+ * stores' columns do).
+ */
+export const matchesSearch = (
+  attributes: ReadonlyMap<string, SearchValue>,
+  where: ReadonlyArray<SearchCondition> | undefined
+): boolean => {
+  if (where === undefined) return true
+  for (const { key, op, value } of where) {
+    const actual = attributes.get(key)
+    if (actual === undefined || typeof actual !== typeof value) return false
+    const c = actual < value ? -1 : actual > value ? 1 : 0
+    const ok = op === "=" ? c === 0 : op === "!=" ? c !== 0 : op === "<" ? c < 0 : op === "<=" ? c <= 0 : op === ">" ? c > 0 : c >= 0
+    if (!ok) return false
+  }
   return true
 }
 

@@ -18,14 +18,18 @@ import type {
   RunFilter,
   RunRecord,
   ScheduleRecord,
+  HistoryRecord,
+  SearchValue,
   Service,
   SignalRecord,
   StepRecord,
+
   StoredState
 } from "../../SnapshotStore.js"
 import { deadLetterError } from "../deadLetter.js"
 import { control } from "./control.js"
-import { isRunnable, matchesFilter, newestFirst } from "./filter.js"
+import { fleet } from "./fleet.js"
+import { isRunnable, matchesFilter, matchesSearch, newestFirst } from "./filter.js"
 import { scheduleOps } from "./schedules.js"
 
 /**
@@ -43,6 +47,8 @@ export class MemoryRun {
   /** Appended to in place; handed out as copies. */
   readonly steps: Array<StepRecord> = []
   signals: Array<SignalRecord> = []
+  readonly search = new Map<string, SearchValue>()
+  readonly history: Array<HistoryRecord> = []
   constructor(record: RunRecord, public snapshot: StoredState) {
     this.initial = snapshot
     this.current = record
@@ -100,20 +106,46 @@ const claimable = (record: RunRecord, now: number, takeOverFrom: string | undefi
 /** Whether claiming the run now is taking it up after its execution died (a recovery attempt). */
 const isOrphaned = (record: RunRecord): boolean => record.status === "running" && record.owner !== null
 
+/** Records a change of a run in its history (as the SQL stores' trigger does). */
+const recordChange = (run: MemoryRun, next: RunRecord, at: number): void => {
+  const before = run.claim
+  const kind = next.generation !== before.generation
+    ? "claimed"
+    : next.status === before.status && !(next.owner === null && before.owner !== null && next.status === "running")
+    ? undefined
+    : next.status === "completed" || next.status === "failed"
+    ? undefined
+    : next.status === "suspended" || next.status === "cancelled"
+    ? next.status
+    : next.status === "running" && next.owner === null
+    ? "released"
+    : "status"
+  if (kind !== undefined) {
+    run.history.push({
+      runId: next.runId,
+      at,
+      kind,
+      statusFrom: before.status,
+      statusTo: next.status,
+      ownerFrom: before.owner,
+      ownerTo: next.owner,
+      generation: next.generation,
+      wakeAt: next.wakeAt,
+      detail: next.waitingFor === null ? null : JSON.stringify(next.waitingFor)
+    })
+  }
+  run.record = next
+}
+
 /** Claims a run: running, owned, leased, its generation bumped (and its recovery attempts, when orphaned). */
-const take = (run: MemoryRun, owner: string, leaseUntil: number): Lease => {
+const take = (run: MemoryRun, owner: string, leaseUntil: number, now: number): Lease => {
   const generation = run.record.generation + 1
   const recoveryAttempts = (run.record.recoveryAttempts ?? 0) + (isOrphaned(run.record) ? 1 : 0)
-  run.record = {
-    ...run.record,
-    status: "running",
-    owner,
-    leaseUntil,
-    generation,
-    wakeAt: null,
-    waitingFor: null,
-    recoveryAttempts
-  }
+  recordChange(
+    run,
+    { ...run.record, status: "running", owner, leaseUntil, generation, wakeAt: null, waitingFor: null, recoveryAttempts },
+    now
+  )
   return { owner, generation }
 }
 
@@ -185,7 +217,24 @@ const claims = (
           })
         )
       }
-      runs.set(run.runId, new MemoryRun(newRecord(run, claim === null ? "queued" : "running", claim), state))
+      const { search, ...fields } = run
+      const stored = new MemoryRun(newRecord(fields, claim === null ? "queued" : "running", claim), state)
+      if (claim !== null) {
+        stored.history.push({
+          runId: run.runId,
+          at: run.createdAt,
+          kind: "claimed",
+          statusFrom: null,
+          statusTo: "running",
+          ownerFrom: null,
+          ownerTo: claim.owner,
+          generation: 1,
+          wakeAt: null,
+          detail: null
+        })
+      }
+      for (const key in search) stored.search.set(key, search[key]!)
+      runs.set(run.runId, stored)
       return Effect.succeed(claim === null ? null : { owner: claim.owner, generation: 1 })
     }),
 
@@ -201,7 +250,7 @@ const claims = (
       if (!claimable(record, now, takeOverFrom)) {
         return { claimed: false, reason: "held", owner: record.owner, leaseUntil: record.leaseUntil }
       }
-      const lease = take(run, owner, leaseUntil)
+      const lease = take(run, owner, leaseUntil, now)
       return { claimed: true, lease, run: run.record }
     }),
 
@@ -242,7 +291,7 @@ const claims = (
         taken++
         const attempts = run.record.recoveryAttempts ?? 0
         if (filter.deadLetter !== undefined && isOrphaned(run.record) && attempts >= filter.deadLetter.maxRecoveryAttempts) {
-          run.record = {
+          recordChange(run, {
             ...run.record,
             status: "failed",
             error: deadLetterError(run.record.runId, attempts, filter.deadLetter.maxRecoveryAttempts),
@@ -250,10 +299,10 @@ const claims = (
             owner: null,
             leaseUntil: null,
             updatedAt: now
-          }
+          }, now)
           continue
         }
-        const lease = take(run, owner, leaseUntil)
+        const lease = take(run, owner, leaseUntil, now)
         claimed.push({ lease, run: run.record })
       }
       if (rate !== undefined) starts.set(rate.queue, started)
@@ -334,10 +383,15 @@ const versions = (runs: Runs): Pick<Service, "reopen" | "retarget" | "initialSta
 
 /** The fenced writes of a run's owner, and cancellation. */
 const writes = (runs: Runs): Pick<Service, "appendStep" | "pause" | "finish" | "cancel"> => ({
-  appendStep: (step, lease, snapshot) =>
+  appendStep: (step, lease, snapshot, search) =>
     Effect.suspend(() => {
       const run = held(runs, step.runId, lease)
       if (!("record" in run)) return Effect.fail(run)
+      for (const key in search) {
+        const value = search[key]!
+        if (value === null) run.search.delete(key)
+        else run.search.set(key, value)
+      }
       run.steps.push(step)
       run.advance(step.seq, step.endedAt)
       if (snapshot !== undefined) {
@@ -359,16 +413,20 @@ const writes = (runs: Runs): Pick<Service, "appendStep" | "pause" | "finish" | "
         elapsedMillis: run.record.elapsedMillis + at.elapsedMillis
       }
       const asked = (run.record.pausedFrom ?? null) !== null
-      run.record = pause._tag === "Suspend"
-        ? {
-          ...base,
-          status: asked ? "paused" : "suspended",
-          pausedFrom: asked ? "suspended" : null,
-          wakeAt: pause.wakeAt,
-          waitingFor: pause.waitingFor,
-          recoveryAttempts: 0
-        }
-        : { ...base, status: asked ? "paused" : "running", wakeAt: null, waitingFor: null, recoveryAttempts: 0 }
+      recordChange(
+        run,
+        pause._tag === "Suspend"
+          ? {
+            ...base,
+            status: asked ? "paused" : "suspended",
+            pausedFrom: asked ? "suspended" : null,
+            wakeAt: pause.wakeAt,
+            waitingFor: pause.waitingFor,
+            recoveryAttempts: 0
+          }
+          : { ...base, status: asked ? "paused" : "running", wakeAt: null, waitingFor: null, recoveryAttempts: 0 },
+        at.updatedAt
+      )
       return Effect.void
     }),
 
@@ -401,7 +459,7 @@ const writes = (runs: Runs): Pick<Service, "appendStep" | "pause" | "finish" | "
       const cancelled: Array<string> = []
       for (const target of [run, ...descendants(runs, runId)]) {
         if (isFinal(target.record.status)) continue
-        target.record = {
+        recordChange(target, {
           ...target.record,
           status: "cancelled",
           updatedAt: now,
@@ -411,7 +469,7 @@ const writes = (runs: Runs): Pick<Service, "appendStep" | "pause" | "finish" | "
           wakeAt: null,
           waitingFor: null,
           pausedFrom: null
-        }
+        }, now)
         cancelled.push(target.record.runId)
       }
       recordFollowUps(runs, followUps)
@@ -420,7 +478,13 @@ const writes = (runs: Runs): Pick<Service, "appendStep" | "pause" | "finish" | "
 })
 
 /** Reading runs, and collecting expired ones. */
-const reads = (runs: Runs): Pick<Service, "load" | "getRun" | "steps" | "list" | "collectExpired"> => ({
+const reads = (
+  runs: Runs
+): Pick<Service, "load" | "getRun" | "steps" | "list" | "collectExpired" | "searchAttributes" | "history"> => ({
+  searchAttributes: (runId) => Effect.sync(() => Object.fromEntries(runs.get(runId)?.search ?? [])),
+
+  history: (runId) => Effect.sync(() => runs.get(runId)?.history.slice() ?? []),
+
   load: (runId) =>
     Effect.sync(() => {
       const run = runs.get(runId)
@@ -440,7 +504,9 @@ const reads = (runs: Runs): Pick<Service, "load" | "getRun" | "steps" | "list" |
 
   list: (filter: RunFilter) =>
     Effect.sync(() => {
-      const all = Array.from(runs.values(), (run) => run.record).filter((record) => matchesFilter(record, filter))
+      const all = Array.from(runs.values()).filter((run) =>
+        matchesFilter(run.record, filter) && matchesSearch(run.search, filter.where)
+      ).map((run) => run.record)
       all.sort(newestFirst)
       return filter.limit === undefined ? all : all.slice(0, Math.max(0, Math.floor(filter.limit)))
     }),
@@ -504,7 +570,8 @@ export const makeMemoryStore: Effect.Effect<Service> = Effect.sync(() => {
     ...versions(runs),
     ...reads(runs),
     ...signals(runs),
-    ...scheduleOps(schedules)
+    ...scheduleOps(schedules),
+    ...fleet(runs, new Map())
   }
   return service
 })

@@ -11,6 +11,10 @@ import type { LeaseLost, PersistenceError, RunCancelled } from "../../Errors.js"
 import type { StateDelta, StepRecord, StoredEntry, StoredState } from "../../SnapshotStore.js"
 import type { RunContext } from "./context.js"
 import { idempotencyKey } from "./keys.js"
+import { searchKeys, searchUpdate } from "./search.js"
+
+// the search attributes of a new run, for the run's creation (lifecycle.ts)
+export { initialSearch } from "./search.js"
 
 /** Full snapshots are written once the deltas since the last one weigh this much, or the state's size. */
 const minSnapshotBytes = 64 * 1024
@@ -152,7 +156,7 @@ const write = (
     if (input.status !== "failed") run.completed.add(input.stepKey)
     run.records.push(record)
   }
-  const append = ctx.env.store.appendStep(record, run.lease, snapshot)
+  const append = ctx.env.store.appendStep(record, run.lease, snapshot, searchUpdate(searchKeys(run.template), delta))
   // `retryTransient(append)` then `applied`, in one continuation
   return Effect.matchEffect(append, {
     onSuccess: () => {

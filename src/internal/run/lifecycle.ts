@@ -23,7 +23,7 @@ import {
 import type { Issue } from "../../Errors.js"
 import type { ErrorSummary, Lease, LoadedRun, RunRecord, StepRecord, StoredEntry } from "../../SnapshotStore.js"
 import type * as Template from "../../Template.js"
-import { isTransient, retryTransient } from "./checkpoint.js"
+import { initialSearch, isTransient, retryTransient } from "./checkpoint.js"
 import { inputValidator, keyCodecs } from "./codecs.js"
 import { type Entry, RunContext, type RunEnv, type RunOutcome } from "./context.js"
 import { isSuspended, type Suspended } from "./durable.js"
@@ -118,7 +118,8 @@ export const create = (
       traceContext: ctx.traceContext,
       templateFingerprint: fingerprintDigest(ctx.template),
       priority: ctx.priority,
-      triggeredBy: ctx.triggeredBy
+      triggeredBy: ctx.triggeredBy,
+      search: initialSearch(ctx)
     }, ctx.storedState(), claim === null ? null : { owner: ctx.env.owner, leaseUntil: claim.leaseUntil }),
     (lease) => {
       if (lease !== null) ctx.lease = lease

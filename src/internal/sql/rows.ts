@@ -41,7 +41,7 @@ export class RowDecodeError extends Error {
 /** A row as a driver returns it. */
 export type Row = Readonly<Record<string, unknown>>
 
-const integer = (table: string, column: string, value: unknown): number => {
+export const integer = (table: string, column: string, value: unknown): number => {
   const n = typeof value === "number"
     ? value
     : typeof value === "bigint"
@@ -53,15 +53,15 @@ const integer = (table: string, column: string, value: unknown): number => {
   return n
 }
 
-const nullableInteger = (table: string, column: string, value: unknown): number | null =>
+export const nullableInteger = (table: string, column: string, value: unknown): number | null =>
   value === null || value === undefined ? null : integer(table, column, value)
 
-const text = (table: string, column: string, value: unknown): string => {
+export const text = (table: string, column: string, value: unknown): string => {
   if (typeof value !== "string") throw new RowDecodeError(table, column, `expected text, got ${typeof value}`)
   return value
 }
 
-const nullableText = (table: string, column: string, value: unknown): string | null =>
+export const nullableText = (table: string, column: string, value: unknown): string | null =>
   value === null || value === undefined ? null : text(table, column, value)
 
 const json = (table: string, column: string, value: unknown): unknown => {

@@ -37,6 +37,7 @@ import type { SqlError } from "@effect/sql/SqlError"
 import { Context, Effect } from "effect"
 import * as RunStatus from "../../RunStatus.js"
 import type { SignalRecord } from "../../SnapshotStore.js"
+import { fleetTables, historyTriggerPg, historyTriggerSqlite } from "./fleetSchema.js"
 
 // -----------------------------------------------------------------------------
 // names
@@ -50,6 +51,9 @@ export const tables = {
   signals: "weft_signals",
   starts: "weft_queue_starts",
   schedules: "weft_schedules",
+  search: "weft_search",
+  history: "weft_history",
+  workers: "weft_workers",
   migrations: "weft_migrations"
 } as const
 
@@ -427,6 +431,14 @@ SELECT ${v3Copied} FROM weft_runs`,
   "10_versions": statements(() => ({
     sqlite: [`ALTER TABLE weft_snapshots ADD COLUMN initial TEXT`],
     pg: [`ALTER TABLE weft_snapshots ADD COLUMN IF NOT EXISTS initial TEXT`]
+  })),
+  "11_fleet": statements(() => ({
+    sqlite: fleetTables("INTEGER", "REAL").concat(historyTriggerSqlite),
+    pg: fleetTables("BIGINT", "DOUBLE PRECISION").concat(
+      // a run-id prefix (`LIKE 'p%'`) on an index whatever the database's collation
+      `CREATE INDEX IF NOT EXISTS weft_runs_prefix ON weft_runs (run_id text_pattern_ops)`,
+      historyTriggerPg
+    )
   }))
 }
 

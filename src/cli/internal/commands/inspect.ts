@@ -43,8 +43,16 @@ export const listCommand = command("list", {
   cursor: Options.text("cursor").pipe(
     Options.withDescription("The next page: the nextCursor of the previous page."),
     Options.optional
-  )
-}, { engine: "read", description: "List runs, newest first, with filters and pages." }, (args) =>
+  ),
+  where: Options.text("where").pipe(
+    Options.withAlias("w"),
+    Options.withDescription(
+      "Only runs whose search attribute satisfies key<op>value (op: = != < <= > >=; a number compares as one, \"…\" forces text), e.g. orderId=4711 or amount>100; repeat it (all must hold)."
+    ),
+    Options.repeated
+  ),
+  prefix: Options.text("prefix").pipe(Options.withDescription("Only runs whose id starts with this."), Options.optional)
+}, { engine: "read", description: "List runs, newest first, with filters (search attributes, id prefix, time) and pages." }, (args) =>
   Effect.gen(function*() {
     const filter = yield* decoded(parseListFilter({
       status: args.status,
@@ -52,7 +60,9 @@ export const listCommand = command("list", {
       since: or(args.since),
       until: or(args.until),
       limit: args.limit,
-      cursor: or(args.cursor)
+      cursor: or(args.cursor),
+      where: args.where,
+      prefix: or(args.prefix)
     }, yield* Clock.currentTimeMillis))
     const engine = yield* Engine.Engine
     const runs = yield* engine.list({
@@ -61,7 +71,9 @@ export const listCommand = command("list", {
       createdAfter: filter.createdAfter,
       createdBefore: filter.createdBefore,
       after: filter.after,
-      limit: filter.limit
+      limit: filter.limit,
+      where: filter.where,
+      runIdPrefix: filter.runIdPrefix
     })
     const last = runs[runs.length - 1]
     const nextCursor = runs.length === filter.limit && last !== undefined

@@ -5,7 +5,8 @@
  *
  * @internal
  */
-import { ParseResult, Schema } from "effect"
+import { Either, ParseResult, Schema } from "effect"
+import { formatWhere, parseWheres } from "../../../internal/fleet/where.js"
 import { RunStatus as RunStatusSchema } from "../../../RunStatus.js"
 import { TriggeredBy } from "./triggers.js"
 
@@ -211,6 +212,31 @@ export const TimeParam = Schema.transformOrFail(Schema.String, Schema.Number, {
 }).annotations({ description: "epoch milliseconds, or an ISO 8601 date" })
 
 /**
+ * A search condition `key<op>value` (`orderId=4711`, `amount>100`; op one of
+ * `=`, `!=`, `<`, `<=`, `>`, `>=`), decoded to a condition on a search attribute.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export const WhereParam = Schema.transformOrFail(
+  Schema.Union(Schema.String, Schema.Array(Schema.String)),
+  Schema.Array(Schema.Struct({
+    key: Schema.String,
+    op: Schema.Literal("=", "!=", "<", "<=", ">", ">="),
+    value: Schema.Union(Schema.String, Schema.Number)
+  })),
+  {
+    strict: true,
+    decode: (input, _, ast) =>
+      Either.match(parseWheres(typeof input === "string" ? [input] : input), {
+        onLeft: (message) => ParseResult.fail(new ParseResult.Type(ast, input, message)),
+        onRight: (conditions) => ParseResult.succeed(conditions)
+      }),
+    encode: (conditions) => ParseResult.succeed(conditions.map(formatWhere))
+  }
+).annotations({ description: "key<op>value, e.g. orderId=4711 or amount>100 (repeat it: all must hold)" })
+
+/**
  * The query of `GET /api/runs`.
  *
  * @since 0.2.0
@@ -226,7 +252,11 @@ export const RunQuery = Schema.Struct({
   /** Page size: 1 to 500 (default 50). */
   limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 500))),
   /** The `nextCursor` of the previous page. */
-  cursor: Schema.optional(Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_-]{1,400}$/)))
+  cursor: Schema.optional(Schema.String.pipe(Schema.pattern(/^[A-Za-z0-9_-]{1,400}$/))),
+  /** Conditions on search attributes (`where=orderId%3D4711`), all of which must hold. */
+  where: Schema.optional(WhereParam),
+  /** Runs whose id starts with this. */
+  prefix: Schema.optional(Schema.String.pipe(Schema.minLength(1)))
 })
 
 /**

@@ -30,6 +30,8 @@ export interface InsertRun {
   readonly generation: number
   /** The initial state, as JSON text (the snapshot at seq 0). */
   readonly state: string
+  /** Its search attributes, as the JSON text of `[{ name, t, n }]` (encoded text), if any. */
+  readonly search: string | undefined
 }
 
 /** A step's row, and the fence it is written under. */
@@ -40,6 +42,8 @@ export interface InsertStep {
   readonly generation: number
   /** A full snapshot at the step's seq, as JSON text. */
   readonly snapshot: string | undefined
+  /** Search attributes set (JSON text of `[{ name, t, n }]`) and removed (encoded names), if any changed. */
+  readonly search: { readonly set: string; readonly unset: ReadonlyArray<string> } | undefined
 }
 
 /** What `claim` and `recordSignal` need to know of a run. */
@@ -163,6 +167,13 @@ export interface Queries {
   readonly retarget: (
     p: InsertStep & { readonly templateName: string; readonly templateVersion: string; readonly templateFingerprint: string | null }
   ) => Effect.Effect<boolean, SqlError>
+  readonly searchOf: (runId: string) => Effect.Effect<ReadonlyArray<Row>, SqlError>
+  readonly historyOf: (runId: string) => Effect.Effect<ReadonlyArray<Row>, SqlError>
+  /** A fleet statement (`fleetSql`) with its named values (text encoded). */
+  readonly fleet: (
+    name: "recordWorker" | "workers" | "forgetWorkers" | "queueStats" | "stepSample",
+    values: Readonly<Record<string, unknown>>
+  ) => Effect.Effect<ReadonlyArray<Row>, SqlError>
 }
 
 /** One database's way of storing runs. */

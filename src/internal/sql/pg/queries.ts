@@ -29,10 +29,11 @@ import * as RunStatus from "../../../RunStatus.js"
 import type { PausedFrom, PauseResult, RecordSignalResult, UnpauseResult } from "../../../SnapshotStore.js"
 import type { Queries, StatusRow } from "./dialect.js"
 import { type Row, RowDecodeError } from "../schema.js"
+import { fleetSql } from "../fleetRows.js"
 import { listStatement } from "./list.js"
 import { scheduleQueries } from "./schedules.js"
 import { triggeredByJson } from "../rows.js"
-import { type Bound, type Names, number } from "./sql.js"
+import { type Bound, type Names, number, statement } from "./sql.js"
 import { claimStatements, controlStatements, readStatements, signalStatements, versionStatements, writeStatements } from "./statements.js"
 
 /** Sending statements on the client: their rows, or the count one returns; the channel wake-ups go to. */
@@ -75,13 +76,36 @@ const writeQueries = (
   Queries,
   "insertRun" | "claim" | "statusOf" | "claimNext" | "holders" | "heartbeat" | "appendStep" | "pause" | "finish" | "cancel"
 > => {
-  const { claim, claimNext, heartbeat, holders, insertClaimed, insertQueued, lockQueue, startsCount, startsInsert, statusOf } =
-    claimStatements(n)
-  const { appendPlain, appendWithSnapshot, cancel, finish, release, suspend } = writeStatements(n)
+  const {
+    claim,
+    claimNext,
+    heartbeat,
+    holders,
+    insertClaimed,
+    insertClaimedSearch,
+    insertQueued,
+    insertQueuedSearch,
+    lockQueue,
+    startsCount,
+    startsInsert,
+    statusOf
+  } = claimStatements(n)
+  const {
+    appendPlain,
+    appendPlainSearch,
+    appendWithSnapshot,
+    appendWithSnapshotSearch,
+    cancel,
+    finish,
+    release,
+    suspend
+  } = writeStatements(n)
   // a run nobody holds (queued, or released: an event trigger's) wakes the workers
   const insertRun = (p: Parameters<Queries["insertRun"]>[0]) =>
     Effect.suspend(() =>
-      count((p.owner === null ? insertQueued : insertClaimed)({
+      count((p.owner === null
+        ? (p.search === undefined ? insertQueued : insertQueuedSearch)
+        : (p.search === undefined ? insertClaimed : insertClaimedSearch))({
         runId: p.run.runId,
         templateName: p.run.templateName,
         templateVersion: p.run.templateVersion,
@@ -99,7 +123,8 @@ const writeQueries = (
         priority: p.run.priority ?? 0,
         triggeredBy: triggeredByJson(p.run.triggeredBy),
         state: p.state,
-        channel
+        channel,
+        ...(p.search === undefined ? {} : { search: p.search })
       }))
     ).pipe(Effect.map((inserted) => inserted === 1))
   /** `write`, then (when it did something) the follow-ups, in one transaction when there are any. */
@@ -154,9 +179,11 @@ const writeQueries = (
 
     heartbeat: (owner, leaseUntil) => Effect.suspend(() => rows(heartbeat({ owner, leaseUntil }))),
 
-    appendStep: ({ delta, error, generation, snapshot, step }) =>
+    appendStep: ({ delta, error, generation, search, snapshot, step }) =>
       Effect.suspend(() =>
-        rows((snapshot === undefined ? appendPlain : appendWithSnapshot)({
+        rows((snapshot === undefined
+          ? (search === undefined ? appendPlain : appendPlainSearch)
+          : (search === undefined ? appendWithSnapshot : appendWithSnapshotSearch))({
           runId: step.runId,
           generation,
           seq: step.seq,
@@ -169,7 +196,8 @@ const writeQueries = (
           delta,
           error,
           idempotencyKey: step.idempotencyKey,
-          ...(snapshot === undefined ? {} : { snapshot })
+          ...(snapshot === undefined ? {} : { snapshot }),
+          ...(search === undefined ? {} : { search: search.set, searchUnset: search.unset })
         }))
       ).pipe(Effect.map((r) => r.length === 1)),
 
@@ -211,8 +239,16 @@ const readQueries = (
   | "initialState"
   | "schedules"
 > => {
-  const { collectExpired, selectLoad, selectRun, steps, stepsForLoad } = readStatements(n)
+  const { collectExpired, historyOf, searchOf, selectLoad, selectRun, steps, stepsForLoad } = readStatements(n)
   const { insertSignal, lockRun, signals, takeSignal } = signalStatements(n)
+  const fleetText = fleetSql(n, (name) => `$${name}`)
+  const fleet = {
+    recordWorker: statement(fleetText.recordWorker),
+    workers: statement(fleetText.workers),
+    forgetWorkers: statement(fleetText.forgetWorkers),
+    queueStats: statement(fleetText.queueStats),
+    stepSample: statement(fleetText.stepSample)
+  }
   return {
     selectRun: (runId) => Effect.suspend(() => Effect.map(rows(selectRun({ runId })), (r) => r[0])),
 
@@ -249,6 +285,12 @@ const readQueries = (
       ),
 
     signals: (runId) => Effect.suspend(() => rows(signals({ runId }))),
+
+    searchOf: (runId) => Effect.suspend(() => rows(searchOf({ runId }))),
+
+    historyOf: (runId) => Effect.suspend(() => rows(historyOf({ runId }))),
+
+    fleet: (name, values) => Effect.suspend(() => rows(fleet[name](values))),
 
     ...controlQueries({ channel, count, rows, sql }, n, lockRun)
   }

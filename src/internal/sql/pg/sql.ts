@@ -15,8 +15,11 @@ export interface Names {
   readonly steps: string
   readonly snapshots: string
   readonly signals: string
-  readonly starts: string,
+  readonly starts: string
   readonly schedules: string
+  readonly search: string
+  readonly history: string
+  readonly workers: string
 }
 
 /** A PostgreSQL identifier, quoted. */
@@ -31,7 +34,10 @@ export const names = (prefix: string, schema: string | undefined): Names => {
     snapshots: name("snapshots"),
     signals: name("signals"),
     starts: name("queue_starts"),
-    schedules: name("schedules")
+    schedules: name("schedules"),
+    search: name("search"),
+    history: name("history"),
+    workers: name("workers")
   }
 }
 

@@ -8,9 +8,18 @@
 import { runColumns, signalColumns, stepColumns } from "../schema.js"
 import { active, final, leasePassed, type Names, notify, notifyCount, qualified, statement, take } from "./sql.js"
 
+/**
+ * The upsert of search attributes (`$search`: a JSON array of `{ name, t, n }`)
+ * for the run of CTE `r`, created at `createdAt`.
+ */
+const searchInsert = (n: Names, createdAt: string) =>
+  `INSERT INTO ${n.search} (run_id, name, value_text, value_num, created_at)
+  SELECT r.run_id, x.name, x.t, x.n, ${createdAt} FROM r, json_to_recordset($search::json) AS x(name text, t text, n double precision)
+  ON CONFLICT (run_id, name) DO UPDATE SET value_text = excluded.value_text, value_num = excluded.value_num`
+
 /** Creating runs, claiming them, and leases. */
 export const claimStatements = (n: Names) => {
-  const insertRun = (queued: boolean) =>
+  const insertRun = (queued: boolean, search = false) =>
     statement(`WITH r AS (
   INSERT INTO ${n.runs} (run_id, template_name, template_version, status, seq, created_at, updated_at, timeout_ms,
     elapsed_ms, parent_id, root_id, queue, owner, lease_until, generation, trace_context, template_fingerprint,
@@ -23,10 +32,12 @@ export const claimStatements = (n: Names) => {
   INSERT INTO ${n.snapshots} (run_id, seq, state) SELECT run_id, 0, $state::text FROM r
   ON CONFLICT (run_id) DO UPDATE SET seq = excluded.seq, state = excluded.state
   RETURNING run_id
-)${queued ? notify : ""}
+)${search ? `, a AS (${searchInsert(n, "$createdAt::bigint")})` : ""}${queued ? notify : ""}
 SELECT (SELECT count(*) FROM done)${queued ? ` + 0 * ${notifyCount}` : ""} AS n`)
   const insertQueued = insertRun(true)
   const insertClaimed = insertRun(false)
+  const insertQueuedSearch = insertRun(true, true)
+  const insertClaimedSearch = insertRun(false, true)
 
   const claim = statement(`UPDATE ${n.runs} SET ${take}
 WHERE run_id = $runId AND status IN ${active} AND status <> 'paused' AND paused_from IS NULL
@@ -100,17 +111,32 @@ RETURNING run_id, generation, paused_from`)
 SELECT count(*) AS n FROM ${n.starts} WHERE queue = $queue AND started_at > $since`)
   const startsInsert = statement(`INSERT INTO ${n.starts} (queue, started_at)
 SELECT $queue::text, $now::bigint FROM generate_series(1, $count::integer)`)
-  return { insertQueued, insertClaimed, claim, statusOf, claimNext, heartbeat, holders, lockQueue, startsCount, startsInsert }
+  return {
+    insertQueued,
+    insertClaimed,
+    insertQueuedSearch,
+    insertClaimedSearch,
+    claim,
+    statusOf,
+    claimNext,
+    heartbeat,
+    holders,
+    lockQueue,
+    startsCount,
+    startsInsert
+  }
 }
 
 /** The fenced writes of a run's owner, and cancellation. */
 export const writeStatements = (n: Names) => {
-  const appendStep = (withSnapshot: boolean) =>
+  const appendStep = (withSnapshot: boolean, search = false) =>
     statement(`WITH r AS (
   UPDATE ${n.runs} SET seq = $seq, updated_at = $endedAt
   WHERE run_id = $runId AND status = 'running' AND generation = $generation
-  RETURNING run_id
-)${
+  RETURNING run_id${search ? ", created_at" : ""}
+)${search ? `, a AS (${searchInsert(n, "r.created_at")}), d AS (
+  DELETE FROM ${n.search} WHERE run_id IN (SELECT run_id FROM r) AND name = ANY ($searchUnset::text[])
+)` : ""}${
       withSnapshot
         ? `, s AS (
   INSERT INTO ${n.snapshots} (run_id, seq, state) SELECT run_id, $seq, $snapshot::text FROM r
@@ -126,6 +152,8 @@ FROM r
 RETURNING seq`)
   const appendPlain = appendStep(false)
   const appendWithSnapshot = appendStep(true)
+  const appendPlainSearch = appendStep(false, true)
+  const appendWithSnapshotSearch = appendStep(true, true)
 
   const pause = (release: boolean) =>
     statement(`WITH done AS (
@@ -157,7 +185,7 @@ UPDATE ${n.runs} SET status = 'cancelled', updated_at = $now, expires_at = $expi
   lease_until = NULL, wake_at = NULL, waiting_for = NULL, paused_from = NULL
 WHERE run_id IN (SELECT run_id FROM tree) AND status IN ${active}
 RETURNING run_id`)
-  return { appendPlain, appendWithSnapshot, suspend, release, finish, cancel }
+  return { appendPlain, appendWithSnapshot, appendPlainSearch, appendWithSnapshotSearch, suspend, release, finish, cancel }
 }
 
 /** A re-run (a finished run re-opened) and a migration (a claimed run moved to another template version). */
@@ -202,9 +230,16 @@ FROM ${n.steps} WHERE run_id = $runId ORDER BY seq`)
   DELETE FROM ${n.snapshots} WHERE run_id IN (SELECT run_id FROM gone)
 ), g AS (
   DELETE FROM ${n.signals} WHERE run_id IN (SELECT run_id FROM gone)
+), a AS (
+  DELETE FROM ${n.search} WHERE run_id IN (SELECT run_id FROM gone)
+), h AS (
+  DELETE FROM ${n.history} WHERE run_id IN (SELECT run_id FROM gone)
 )
 SELECT count(*) AS n FROM gone`)
-  return { selectRun, selectLoad, stepsForLoad, steps, collectExpired }
+  const searchOf = statement(`SELECT name, value_text, value_num FROM ${n.search} WHERE run_id = $runId ORDER BY name`)
+  const historyOf = statement(`SELECT run_id, at, kind, status_from, status_to, owner_from, owner_to, generation, wake_at,
+  detail FROM ${n.history} WHERE run_id = $runId ORDER BY id`)
+  return { selectRun, selectLoad, stepsForLoad, steps, collectExpired, searchOf, historyOf }
 }
 
 /** Signals: recording (under a lock of the run), taking, listing. */

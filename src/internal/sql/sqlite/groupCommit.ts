@@ -17,7 +17,7 @@
  */
 import { Effect } from "effect"
 import { LeaseLost, PersistenceError, RunCancelled } from "../../../Errors.js"
-import type { Lease, StepRecord, StoredState } from "../../../SnapshotStore.js"
+import type { Lease, SearchUpdate, StepRecord, StoredState } from "../../../SnapshotStore.js"
 import { errorJson, toJson } from "../schema.js"
 import { type Connection, countBatch } from "./connection.js"
 import { fromDriver, sqliteErrorOf } from "./errors.js"
@@ -30,6 +30,7 @@ interface Pending {
   readonly step: StepRecord
   readonly lease: Lease
   readonly snapshot: string | undefined
+  readonly search: SearchUpdate | undefined
   readonly resume: (outcome: Outcome) => void
 }
 
@@ -52,6 +53,15 @@ const isRowFault = (error: unknown, connection: Connection, batched: boolean): b
   if (code === undefined) return error instanceof TypeError || error instanceof RangeError
   return code.startsWith("SQLITE_CONSTRAINT") || code === "SQLITE_TOOBIG" || code === "SQLITE_MISMATCH" ||
     code === "SQLITE_RANGE"
+}
+
+/** Writes what a checkpoint changed in its run's search attributes (in the checkpoint's transaction). */
+const writeSearch = (statements: Statements, runId: string, search: SearchUpdate): void => {
+  for (const name in search) {
+    const value = search[name]!
+    if (value === null) statements.deleteSearch.run(runId, name)
+    else statements.stepSearch.run(name, typeof value === "string" ? value : null, typeof value === "number" ? value : null, runId)
+  }
 }
 
 /** The store's `appendStep`, committing concurrent calls together. */
@@ -81,6 +91,7 @@ export const makeGroupCommit = (connection: Connection, statements: Statements) 
       )
     }
     if (pending.snapshot !== undefined) statements.upsertSnapshot.run(step.runId, step.seq, pending.snapshot)
+    if (pending.search !== undefined) writeSearch(statements, step.runId, pending.search)
     return Effect.void
   }
 
@@ -88,7 +99,7 @@ export const makeGroupCommit = (connection: Connection, statements: Statements) 
     let outcomes: ReadonlyArray<Outcome>
     try {
       connection.checkFile("appendStep", false)
-      if (batch.length === 1 && batch[0]!.snapshot === undefined) {
+      if (batch.length === 1 && batch[0]!.snapshot === undefined && batch[0]!.search === undefined) {
         // one fenced INSERT is atomic on its own: no BEGIN/COMMIT around it
         outcomes = [writeRow(batch[0]!, false)]
         connection.stats.commits++
@@ -112,7 +123,12 @@ export const makeGroupCommit = (connection: Connection, statements: Statements) 
     if (batch.length > 0) connection.whenFree(() => flushNow(batch))
   }
 
-  const appendStep = (step: StepRecord, lease: Lease, snapshot?: StoredState | undefined): Outcome =>
+  const appendStep = (
+    step: StepRecord,
+    lease: Lease,
+    snapshot?: StoredState | undefined,
+    search?: SearchUpdate | undefined
+  ): Outcome =>
     Effect.suspend(() => {
       let params: ReadonlyArray<unknown>
       let snapshotJson: string | undefined
@@ -150,7 +166,7 @@ export const makeGroupCommit = (connection: Connection, statements: Statements) 
       // its batch is pending still has its step recorded, which is right,
       // since the step did complete
       return Effect.async<void, PersistenceError | RunCancelled | LeaseLost>((resume) => {
-        queue.push({ params, step, lease, snapshot: snapshotJson, resume })
+        queue.push({ params, step, lease, snapshot: snapshotJson, search, resume })
         if (!scheduled) {
           scheduled = true
           queueMicrotask(flush)

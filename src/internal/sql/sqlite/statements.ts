@@ -78,6 +78,21 @@ WHERE run_id IN (SELECT run_id FROM tree) AND status IN ${active} RETURNING run_
   (SELECT run_id FROM weft_runs WHERE status IN ${final} AND expires_at < ?)`,
   expiredSignals: `DELETE FROM weft_signals WHERE run_id IN
   (SELECT run_id FROM weft_runs WHERE status IN ${final} AND expires_at < ?)`,
+  expiredSearch: `DELETE FROM weft_search WHERE run_id IN
+  (SELECT run_id FROM weft_runs WHERE status IN ${final} AND expires_at < ?)`,
+  expiredHistory: `DELETE FROM weft_history WHERE run_id IN
+  (SELECT run_id FROM weft_runs WHERE status IN ${final} AND expires_at < ?)`,
+  /** A search attribute of a run (run id, name, text, number, the run's creation time). */
+  upsertSearch: `INSERT INTO weft_search (run_id, name, value_text, value_num, created_at) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT (run_id, name) DO UPDATE SET value_text = excluded.value_text, value_num = excluded.value_num`,
+  /** A search attribute set by a checkpoint: the run's creation time read from its row. */
+  stepSearch: `INSERT INTO weft_search (run_id, name, value_text, value_num, created_at)
+SELECT run_id, ?, ?, ?, created_at FROM weft_runs WHERE run_id = ?
+ON CONFLICT (run_id, name) DO UPDATE SET value_text = excluded.value_text, value_num = excluded.value_num`,
+  deleteSearch: `DELETE FROM weft_search WHERE run_id = ? AND name = ?`,
+  searchOf: `SELECT name, value_text, value_num FROM weft_search WHERE run_id = ? ORDER BY name`,
+  historyOf: `SELECT run_id, at, kind, status_from, status_to, owner_from, owner_to, generation, wake_at, detail
+FROM weft_history WHERE run_id = ? ORDER BY id`,
   expiredRuns: `DELETE FROM weft_runs WHERE status IN ${final} AND expires_at < ?`,
   pendingSignal: `SELECT 1 AS one FROM weft_signals WHERE run_id = ? AND name = ? AND consumed_by IS NULL LIMIT 1`,
   insertSignal: `INSERT INTO weft_signals (run_id, name, payload, received_at, consumed_by)

@@ -27,7 +27,7 @@ import type {
   Service,
   SignalRecord
 } from "../../../SnapshotStore.js"
-import { activeTerm, type Row, toJson, toRunRecord, toSignalRecord, toStepRecord, toStoredState } from "../schema.js"
+import { type Row, toJson, toRunRecord, toSignalRecord, toStepRecord, toStoredState } from "../schema.js"
 import { triggeredByJson } from "../rows.js"
 import { finishRun, insertFollowUps, scheduleOps } from "./schedules.js"
 import * as RunStatus from "../../../RunStatus.js"
@@ -35,8 +35,11 @@ import type { Connection } from "./connection.js"
 import { fromDriver } from "./errors.js"
 import { makeGroupCommit, refusal } from "./groupCommit.js"
 import { claimNextIn, pauseRunIn, type StatusRow, unpauseRunIn } from "./control.js"
-import { prepareStatements, runSelect } from "./statements.js"
+import { prepareStatements } from "./statements.js"
 import { versionOps } from "./versions.js"
+import { searchColumns, toHistoryRecord, toSearchAttributes } from "../fleetRows.js"
+import { fleetOps } from "./fleet.js"
+import { listStatement } from "./list.js"
 
 type Fenced = RunCancelled | LeaseLost
 
@@ -84,6 +87,7 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
     }
 
     const service: Service = {
+      ...fleetOps(connection, op),
       createRun: (run, state, claim) =>
         Effect.flatMap(
           op("createRun", () => {
@@ -108,7 +112,13 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
                 run.priority ?? 0,
                 triggeredByJson(run.triggeredBy)
               ).changes === 1
-              if (inserted) st.upsertSnapshot.run(run.runId, 0, stateJson)
+              if (inserted) {
+                st.upsertSnapshot.run(run.runId, 0, stateJson)
+                for (const name in run.search) {
+                  const [text, num] = searchColumns(run.search[name]!)
+                  st.upsertSearch.run(run.runId, name, text, num, run.createdAt)
+                }
+              }
               return inserted
             })
           }),
@@ -209,6 +219,10 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
 
       getRun: (runId) => op("getRun", () => Option.fromNullable(selectRun(runId))),
 
+      searchAttributes: (runId) => op("searchAttributes", () => toSearchAttributes(st.searchOf.all(runId) as ReadonlyArray<Row>)),
+
+      history: (runId) => op("history", () => (st.historyOf.all(runId) as ReadonlyArray<Row>).map((row) => toHistoryRecord(row))),
+
       steps: (runId) => op("steps", () => (st.steps.all(runId) as ReadonlyArray<Row>).map(toStepRecord)),
 
       list: (filter) => list(filter),
@@ -219,6 +233,8 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
             st.expiredSteps.run(now)
             st.expiredSnapshots.run(now)
             st.expiredSignals.run(now)
+            st.expiredSearch.run(now)
+            st.expiredHistory.run(now)
             return st.expiredRuns.run(now).changes
           })),
 
@@ -259,36 +275,8 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
 
     /** `list` through the `SqlClient` on the same connection (filters composed with its fragments). */
     const list = (filter: RunFilter): Effect.Effect<ReadonlyArray<RunRecord>, PersistenceError> => {
-      const sql = connection.client
-      const statuses = typeof filter.status === "string" ? [filter.status] : filter.status
-      if (statuses !== undefined && statuses.length === 0) return Effect.succeed([])
-      const where: Array<ReturnType<typeof sql.and>> = []
-      const { after, claimableAt: at, rootId } = filter
-      if (filter.templateName !== undefined) where.push(sql`r.template_name = ${filter.templateName}`)
-      if (statuses !== undefined) where.push(sql`r.status IN ${sql.in(statuses)}`)
-      // the term of the partial index of active runs, when only active runs can match: that index, not
-      // a scan of every run (the poller asks for claimable runs every poll interval)
-      if (at !== undefined || (statuses !== undefined && statuses.every(RunStatus.isActive))) {
-        where.push(sql.literal(`r.${activeTerm}`))
-      }
-      if (filter.createdAfter !== undefined) where.push(sql`r.created_at >= ${filter.createdAfter}`)
-      if (filter.createdBefore !== undefined) where.push(sql`r.created_at < ${filter.createdBefore}`)
-      if (filter.wakeBefore !== undefined) where.push(sql`r.status = 'suspended' AND r.wake_at <= ${filter.wakeBefore}`)
-      if (at !== undefined) {
-        where.push(sql`(r.status = 'queued'
-  OR (r.status = 'running' AND r.paused_from IS NULL AND (r.owner IS NULL OR COALESCE(r.lease_until, 0) <= ${at}))
-  OR (r.status = 'suspended' AND r.wake_at <= ${at}))`)
-      }
-      if (filter.queue !== undefined) where.push(sql`r.queue = ${filter.queue}`)
-      if (filter.parentId !== undefined) where.push(sql`r.parent_id = ${filter.parentId}`)
-      // the top-level run by its key, its descendants by the partial index of child runs
-      if (rootId !== undefined) where.push(sql`(r.run_id = ${rootId} OR (r.parent_id IS NOT NULL AND r.root_id = ${rootId}))`)
-      if (after !== undefined) {
-        where.push(sql`(r.created_at < ${after.createdAt} OR (r.created_at = ${after.createdAt} AND r.run_id < ${after.runId}))`)
-      }
-      const limit = filter.limit === undefined ? sql.literal("") : sql`LIMIT ${Math.max(0, Math.floor(filter.limit))}`
-      const query = sql<Row>`${sql.literal(runSelect)} WHERE ${sql.and(where)}
-ORDER BY r.created_at DESC, r.run_id DESC ${limit}`
+      const query = listStatement(connection.client, filter)
+      if (query === undefined) return Effect.succeed([])
       return Effect.suspend((): Effect.Effect<ReadonlyArray<RunRecord>, PersistenceError> => {
         try {
           connection.checkFile("list", false)

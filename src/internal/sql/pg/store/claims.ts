@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import { searchParams } from "../../fleetRows.js"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Effect } from "effect"
 import type { PersistenceError } from "../../../../Errors.js"
@@ -18,7 +19,7 @@ import { type Io, runText } from "./io.js"
 
 /** A new run with its text columns encoded. */
 export const encodeRun = ({ encode, encodeNullable }: Io, run: NewRun): NewRun => ({
-  ...run,
+  ...withoutSearch(run),
   runId: encode(run.runId),
   templateName: encode(run.templateName),
   templateVersion: encode(run.templateVersion),
@@ -38,7 +39,8 @@ export const followUpRows = (io: Io, operation: string, followUps: ReadonlyArray
       owner: null,
       leaseUntil: null,
       generation: 0,
-      state: stateJson
+      state: stateJson,
+      search: undefined
     })))
 
 /** Creating and claiming runs. */
@@ -56,7 +58,10 @@ export const claims = (io: Io): Pick<Service, "createRun" | "claim" | "claimNext
               owner: claim === null ? null : encode(claim.owner),
               leaseUntil: claim?.leaseUntil ?? null,
               generation: claim === null ? 0 : 1,
-              state: stateJson
+              state: stateJson,
+              search: run.search === undefined || Object.keys(run.search).length === 0
+                ? undefined
+                : searchParams(run.search, encode).set
             })
           )),
         (inserted): Effect.Effect<Lease | null, PersistenceError> =>
@@ -150,3 +155,6 @@ export const claims = (io: Io): Pick<Service, "createRun" | "claim" | "claimNext
         }))
   }
 }
+
+/** A new run without its search attributes (sent apart). */
+const withoutSearch = ({ search: _search, ...run }: NewRun): NewRun => run

@@ -17,6 +17,7 @@
 import type { Service } from "../../../../SnapshotStore.js"
 import type { Dialect } from "../dialect.js"
 import { claims } from "./claims.js"
+import { fleet } from "./fleet.js"
 import { makeIo } from "./io.js"
 import { reads } from "./reads.js"
 import { schedules } from "./schedules.js"
@@ -34,6 +35,7 @@ export const makeSqlStore = (dialect: Dialect): Service => {
     ...signals(io),
     ...schedules(io),
     ...versions(io),
+    ...fleet(io),
     wakeups: dialect.wakeups
   }
 }

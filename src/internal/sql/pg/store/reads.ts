@@ -10,9 +10,12 @@ import type { LoadedRun, Service, StepRecord } from "../../../../SnapshotStore.j
 import type { StoredFilter } from "../dialect.js"
 import { RowDecodeError, toStoredState } from "../../schema.js"
 import type { Io } from "./io.js"
+import { toHistoryRecord, toSearchAttributes } from "../../fleetRows.js"
 
 /** Reading runs, and collecting expired ones. */
-export const reads = (io: Io): Pick<Service, "load" | "getRun" | "steps" | "list" | "collectExpired"> => {
+export const reads = (
+  io: Io
+): Pick<Service, "load" | "getRun" | "steps" | "list" | "collectExpired" | "searchAttributes" | "history"> => {
   const { decode, decoded, encode, op, q, runOf, stepOf } = io
   return {
     load: (runId) =>
@@ -68,12 +71,20 @@ export const reads = (io: Io): Pick<Service, "load" | "getRun" | "steps" | "list
         queue: filter.queue === undefined ? undefined : encode(filter.queue),
         parentId: filter.parentId === undefined ? undefined : encode(filter.parentId),
         rootId: filter.rootId === undefined ? undefined : encode(filter.rootId),
+        runIdPrefix: filter.runIdPrefix === undefined ? undefined : encode(filter.runIdPrefix),
+        where: filter.where?.map((c) => ({ ...c, key: encode(c.key), value: typeof c.value === "string" ? encode(c.value) : c.value })),
         after: filter.after === undefined ? undefined : { createdAt: filter.after.createdAt, runId: encode(filter.after.runId) },
         limit: filter.limit === undefined ? undefined : Math.floor(filter.limit)
       }
       return decoded("list", q.list(stored), (rows) => rows.map(runOf))
     },
 
-    collectExpired: (now) => op("collectExpired", q.collectExpired(now))
+    collectExpired: (now) => op("collectExpired", q.collectExpired(now)),
+
+    searchAttributes: (runId) =>
+      decoded("searchAttributes", q.searchOf(encode(runId)), (rows) => toSearchAttributes(rows, decode)),
+
+    history: (runId) =>
+      decoded("history", q.historyOf(encode(runId)), (rows) => rows.map((row) => toHistoryRecord(row, decode)))
   }
 }

@@ -68,6 +68,7 @@ export const versions = (io: Io): Pick<Service, "reopen" | "retarget" | "initial
               error: step.error === null ? null : error,
               generation: lease.generation,
               snapshot: undefined,
+              search: undefined,
               templateName: encode(template.name),
               templateVersion: encode(template.version),
               templateFingerprint: encodeNullable(template.fingerprint)

@@ -13,6 +13,7 @@ import { RowDecodeError } from "../../schema.js"
 import type { InsertRun } from "../dialect.js"
 import { followUpRows } from "./claims.js"
 import type { Io } from "./io.js"
+import { searchParams } from "../../fleetRows.js"
 
 /**
  * Cancels the run and its active descendants, or says why not. A run that
@@ -75,7 +76,7 @@ export const writes = (
 
     unpauseRun: (runId, now) => op("unpauseRun", q.unpauseRun(encode(runId), now)),
 
-    appendStep: (step, lease, snapshot) =>
+    appendStep: (step, lease, snapshot, search) =>
       Effect.flatMap(
         Effect.all([
           json("appendStep", step.delta),
@@ -98,7 +99,8 @@ export const writes = (
               delta,
               error: step.error === null ? null : error,
               generation: lease.generation,
-              snapshot: snapshotJson
+              snapshot: snapshotJson,
+              search: search === undefined ? undefined : searchParams(search, encode)
             })
           ).pipe(
             Effect.catchIf(
