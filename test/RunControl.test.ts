@@ -130,3 +130,37 @@ it.scoped("a child run cannot be paused; a queued run pauses at once and returns
     const bad = yield* Effect.flip(engine.start(flow, {}, { priority: 1.5 }))
     expect(bad._tag).toBe("InvalidInput")
   }))
+
+it.scoped("a pause asked through another engine reaches the executing one at its next heartbeat", () =>
+  Effect.gen(function*() {
+    const store = yield* SnapshotStore.makeMemory
+    const shared = Layer.succeed(SnapshotStore.SnapshotStore, store)
+    const steps = { n: 0 }
+    const flow = Template.make({
+      name: "pause_elsewhere",
+      version: "1",
+      steps: Array.from({ length: 5 }, (_, i) =>
+        Step.make({
+          name: `s${i}`,
+          requires: {},
+          provides: {},
+          run: () => Effect.zipRight(Effect.sleep("4 seconds"), Effect.sync(() => (steps.n++, {})))
+        }))
+    })
+    const a = yield* engineProcess(shared, settings)
+    const b = yield* engineProcess(shared, settings)
+    yield* a.engine.start(flow, {}, { runId: "far" })
+    yield* TestClock.adjust("1 second")
+    // asked through b: a learns it at its next heartbeat (every 10 s, a third of the lease)
+    expect(yield* b.engine.pause("far")).toBe("pausing")
+    yield* TestClock.adjust("8 seconds")
+    expect((yield* b.engine.status("far")).status).toBe("running")
+    yield* TestClock.adjust("2 seconds")
+    // the heartbeat at 10 s asked it; the step in flight (8 to 12 s) ends and is recorded; nothing more
+    yield* TestClock.adjust("2 seconds")
+    for (let i = 0; i < 50 && (yield* b.engine.status("far")).status !== "paused"; i++) yield* Effect.yieldNow()
+    const paused = yield* b.engine.status("far")
+    expect([paused.status, paused.seq]).toEqual(["paused", 3])
+    yield* TestClock.adjust("1 minute")
+    expect(steps.n).toBe(3)
+  }))

@@ -75,7 +75,9 @@ describe("SQLite file", () => {
       expect(tables).toEqual([
         "weft_history",
         "weft_migrations",
+        "weft_queue_starts",
         "weft_runs",
+        "weft_schedules",
         "weft_search",
         "weft_signals",
         "weft_snapshots",

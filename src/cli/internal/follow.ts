@@ -58,7 +58,7 @@ export const follow = <A>(options: {
           options.print(Event.format(event)),
           event._tag === "RunSuspended"
             ? Deferred.succeed(done, { _tag: "Suspended", runId: event.runId, step: event.step, signal: event.signal })
-            : event._tag === "RunCancelled" && event.runId === runId
+            : (event._tag === "RunCancelled" || event._tag === "RunPaused") && event.runId === runId
             ? Deferred.succeed(done, { _tag: "Ended" })
             : Effect.void
         )
@@ -85,7 +85,8 @@ export const follow = <A>(options: {
         const record = yield* Effect.option(engine.status(runId))
         if (Option.isNone(record)) continue
         const run = record.value
-        if (isFinal(run.status)) return yield* Deferred.succeed(done, { _tag: "Ended" })
+        // ended, or paused (from anywhere): nothing more to follow here
+        if (isFinal(run.status) || run.status === "paused") return yield* Deferred.succeed(done, { _tag: "Ended" })
         if (run.status === "suspended" && run.seq > options.startSeq) {
           const waiting = run.waitingFor
           return yield* Deferred.succeed(done, {

@@ -254,6 +254,8 @@ const followedText = (view: Extract<View, { readonly _tag: "Followed" }>): Reado
         : `run ${runId} is suspended at ${waitingFor.step}, waiting for signal "${waitingFor.signal}"; send it with:\n` +
           `  weft signal ${waitingFor.runId} ${waitingFor.signal} '<json payload>'`
     )
+  } else if (run.status === "paused") {
+    text.push(`run ${runId} is paused; let it go on with: weft unpause ${runId}`)
   } else if (!RunStatus.isFinal(run.status)) {
     text.push(`run ${runId} is ${run.status}; follow it with: weft watch ${runId}`)
   }

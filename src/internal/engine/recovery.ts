@@ -172,24 +172,34 @@ export const make = (options: PollerOptions): Effect.Effect<Poller, never, Scope
     return {
       nudge: Effect.asVoid(Queue.offer(nudges, undefined)),
       serve: (queues, rateLimits = new Map()) =>
-        Effect.acquireRelease(
-          Effect.zipRight(
-            Effect.sync(() => {
-              slots.served.push(queues)
-              rates.push(rateLimits)
-            }),
-            Queue.offer(nudges, undefined)
-          ),
-          () =>
-            Effect.sync(() => {
-              slots.served.splice(slots.served.indexOf(queues), 1)
-              rates.splice(rates.indexOf(rateLimits), 1)
-            })
-        ),
+        served(slots, rates, queues, rateLimits, Queue.offer(nudges, undefined)),
       serves: (queue) => slots.serves(queue),
       takeUpOnce: claimRound(true)
     }
   })
+
+/** Serves `queues` (with their rate limits) while the scope lives; `nudge` looks for work at once. */
+const served = (
+  slots: Slots.Slots,
+  rates: Array<RateLimits>,
+  queues: Queues,
+  rateLimits: RateLimits,
+  nudge: Effect.Effect<boolean>
+): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.zipRight(
+      Effect.sync(() => {
+        slots.served.push(queues)
+        rates.push(rateLimits)
+      }),
+      nudge
+    ),
+    () =>
+      Effect.sync(() => {
+        slots.served.splice(slots.served.indexOf(queues), 1)
+        rates.splice(rates.indexOf(rateLimits), 1)
+      })
+  )
 
 /** The rate limit of a queue an engine serves (the strictest, if served twice with several). */
 const strictest = (rates: ReadonlyArray<RateLimits>, queue: string) => {

@@ -9,6 +9,7 @@ import { LeaseLost, PersistenceError, RunCancelled } from "../../Errors.js"
 import { isFinal } from "../../RunStatus.js"
 import type {
   CancelResult,
+  ClaimFilter,
   ClaimResult,
   FollowUp,
   NewRun,
@@ -201,6 +202,69 @@ const recordFollowUps = (runs: Runs, followUps: ReadonlyArray<FollowUp> | undefi
   }
 }
 
+/** `claimNext`: orphaned runs asked to pause are paused; dead letters ended; the rest claimed by priority, then age. */
+const claimNextIn = (
+  runs: Runs,
+  starts: Map<string, ReadonlyArray<number>>,
+  owner: string,
+  now: number,
+  leaseUntil: number,
+  filter: ClaimFilter
+): ReadonlyArray<{ readonly lease: Lease; readonly run: RunRecord }> => {
+  const known = new Set(filter.templates.map((t) => JSON.stringify([t.name, t.version])))
+  const queues = filter.queues === undefined ? undefined : new Set(filter.queues)
+  const recoverQueues = filter.recoverQueues === undefined ? undefined : new Set(filter.recoverQueues)
+  const dead = filter.takeOverFrom === undefined ? undefined : new Set(filter.takeOverFrom)
+  // a run whose engine died after a pause was asked of it: paused now
+  for (const run of runs.values()) {
+    const { record } = run
+    if (record.status === "running" && record.pausedFrom === "running" && unheld(record, now, dead)) {
+      run.record = { ...record, status: "paused", owner: null, leaseUntil: null, updatedAt: now }
+    }
+  }
+  const candidates = Array.from(runs.values()).filter(({ record }) =>
+    record.parentId === null &&
+    known.has(JSON.stringify([record.templateName, record.templateVersion])) &&
+    isRunnable(record, now, queues, recoverQueues, dead)
+  ).sort((a, b) =>
+    (b.record.priority ?? 0) - (a.record.priority ?? 0) || a.record.createdAt - b.record.createdAt ||
+    (a.record.runId < b.record.runId ? -1 : 1)
+  )
+  const claimed: Array<{ readonly lease: Lease; readonly run: RunRecord }> = []
+  const rate = filter.rateLimit
+  const started = rate === undefined ? [] : (starts.get(rate.queue) ?? []).filter((t) => t > now - rate.periodMillis)
+  let allowed = rate === undefined ? Infinity : Math.max(0, rate.limit - started.length)
+  let taken = 0
+  for (const run of candidates) {
+    if (taken >= Math.max(0, filter.limit)) break
+    if (rate !== undefined && run.record.status === "queued" && run.record.queue === rate.queue) {
+      // past the queue's rate limit: it stays queued, for a later claim
+      if (allowed <= 0) continue
+      allowed--
+      started.push(now)
+    }
+    taken++
+    const attempts = run.record.recoveryAttempts ?? 0
+    const letter = filter.deadLetter
+    if (letter !== undefined && isOrphaned(run.record) && attempts >= letter.maxRecoveryAttempts) {
+      recordChange(run, {
+        ...run.record,
+        status: "failed",
+        error: deadLetterError(run.record.runId, attempts, letter.maxRecoveryAttempts),
+        expiresAt: letter.expiresAt,
+        owner: null,
+        leaseUntil: null,
+        updatedAt: now
+      }, now)
+      continue
+    }
+    const lease = take(run, owner, leaseUntil, now)
+    claimed.push({ lease, run: run.record })
+  }
+  if (rate !== undefined) starts.set(rate.queue, started)
+  return claimed
+}
+
 /** Creating and claiming runs. */
 const claims = (
   runs: Runs,
@@ -254,60 +318,7 @@ const claims = (
       return { claimed: true, lease, run: run.record }
     }),
 
-  claimNext: (owner, now, leaseUntil, filter) =>
-    Effect.sync(() => {
-      const known = new Set(filter.templates.map((t) => JSON.stringify([t.name, t.version])))
-      const queues = filter.queues === undefined ? undefined : new Set(filter.queues)
-      const recoverQueues = filter.recoverQueues === undefined ? undefined : new Set(filter.recoverQueues)
-      const dead = filter.takeOverFrom === undefined ? undefined : new Set(filter.takeOverFrom)
-      // a run whose engine died after a pause was asked of it: paused now
-      for (const run of runs.values()) {
-        const { record } = run
-        if (record.status === "running" && record.pausedFrom === "running" && unheld(record, now, dead)) {
-          run.record = { ...record, status: "paused", owner: null, leaseUntil: null, updatedAt: now }
-        }
-      }
-      const candidates = Array.from(runs.values()).filter(({ record }) =>
-        record.parentId === null &&
-        known.has(JSON.stringify([record.templateName, record.templateVersion])) &&
-        isRunnable(record, now, queues, recoverQueues, dead)
-      ).sort((a, b) =>
-        (b.record.priority ?? 0) - (a.record.priority ?? 0) || a.record.createdAt - b.record.createdAt ||
-        (a.record.runId < b.record.runId ? -1 : 1)
-      )
-      const claimed: Array<{ readonly lease: Lease; readonly run: RunRecord }> = []
-      const rate = filter.rateLimit
-      const started = rate === undefined ? [] : (starts.get(rate.queue) ?? []).filter((t) => t > now - rate.periodMillis)
-      let allowed = rate === undefined ? Infinity : Math.max(0, rate.limit - started.length)
-      let taken = 0
-      for (const run of candidates) {
-        if (taken >= Math.max(0, filter.limit)) break
-        if (rate !== undefined && run.record.status === "queued" && run.record.queue === rate.queue) {
-          // past the queue's rate limit: it stays queued, for a later claim
-          if (allowed <= 0) continue
-          allowed--
-          started.push(now)
-        }
-        taken++
-        const attempts = run.record.recoveryAttempts ?? 0
-        if (filter.deadLetter !== undefined && isOrphaned(run.record) && attempts >= filter.deadLetter.maxRecoveryAttempts) {
-          recordChange(run, {
-            ...run.record,
-            status: "failed",
-            error: deadLetterError(run.record.runId, attempts, filter.deadLetter.maxRecoveryAttempts),
-            expiresAt: filter.deadLetter.expiresAt,
-            owner: null,
-            leaseUntil: null,
-            updatedAt: now
-          }, now)
-          continue
-        }
-        const lease = take(run, owner, leaseUntil, now)
-        claimed.push({ lease, run: run.record })
-      }
-      if (rate !== undefined) starts.set(rate.queue, started)
-      return claimed
-    }),
+  claimNext: (owner, now, leaseUntil, filter) => Effect.sync(() => claimNextIn(runs, starts, owner, now, leaseUntil, filter)),
 
   holders: (now) =>
     Effect.sync(() => {
