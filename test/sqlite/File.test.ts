@@ -72,7 +72,7 @@ describe("SQLite file", () => {
         }))
       const tables = withRaw(file, (db) =>
         db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all())
-      expect(tables).toEqual(["weft_migrations", "weft_runs", "weft_signals", "weft_snapshots", "weft_steps"])
+      expect(tables).toEqual(["weft_migrations", "weft_runs", "weft_schedules", "weft_signals", "weft_snapshots", "weft_steps"])
       expect(withRaw(file, (db) => db.pragma("journal_mode", { simple: true }))).toBe("wal")
       expect(withRaw(file, (db) => db.pragma("integrity_check", { simple: true }))).toBe("ok")
     }))
