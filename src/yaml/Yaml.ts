@@ -27,13 +27,14 @@
  */
 import { readFile } from "node:fs/promises"
 import { Data, Effect } from "effect"
-import { composeWorkflow, type Step, type Steps, type Template } from "../index.js"
+import { composeWorkflow, type Step, type Steps, type Template, type Trigger } from "../index.js"
 import { isAssignable } from "./internal/assignable.js"
 import { yamlCodec } from "./internal/codec.js"
 import { compile } from "./internal/compile.js"
 import { apply, emptyEnv, type Env, problemMessage, type Requirement } from "./internal/env.js"
 import * as JsonSchemaInternal from "./internal/jsonSchema.js"
 import { defaultLimits, Diagnostics, parse, positionsOfText } from "./internal/source.js"
+import { triggersOf as triggersOfFlow } from "./internal/compile/triggers.js"
 
 /**
  * What YAML flows may use: registered steps and templates by the name
@@ -207,6 +208,16 @@ const loadSync = (text: string, options: LoadOptions): Flow | LoadErrors => {
   if (errors.length === 0) errors.push({ file: options.file, line: 1, column: 1, message: "the flow could not be loaded" })
   return new LoadErrors({ errors })
 }
+
+/**
+ * The triggers a loaded flow declares in its `triggers:` (schedules,
+ * webhooks, runs of another template ending), checked when it was loaded;
+ * declare them with `engine.trigger`. None for any other template.
+ *
+ * @since 0.3.0
+ * @category accessors
+ */
+export const triggersOf = (flow: Template.Template.Any): ReadonlyArray<Trigger.Trigger<unknown>> => triggersOfFlow(flow)
 
 /**
  * Loads a YAML flow into a `Template`: its name is the flow's `name`, its

@@ -73,3 +73,36 @@ describe("weft schedules / weft triggers", () => {
     expect(missing.stderr).toContain("No schedule named")
   }, 120_000)
 })
+
+describe("weft status of a triggered run", () => {
+  it("shows what started it, in the table and the JSON", async () => {
+    const { runFields, runJson } = await import("../../src/cli/internal/output.js")
+    const record = {
+      runId: "after:notify:r1",
+      templateName: "notify",
+      templateVersion: "1",
+      status: "completed" as const,
+      seq: 1,
+      createdAt: 0,
+      updatedAt: 1,
+      expiresAt: null,
+      error: null,
+      timeoutMillis: 0,
+      elapsedMillis: 0,
+      wakeAt: null,
+      waitingFor: null,
+      parentId: null,
+      rootId: "after:notify:r1",
+      queue: "default",
+      owner: null,
+      leaseUntil: null,
+      generation: 1,
+      traceContext: null,
+      templateFingerprint: null,
+      triggeredBy: { _tag: "Run" as const, trigger: "notify", runId: "r1", status: "completed" as const }
+    }
+    expect(runJson(record).triggeredBy).toEqual(record.triggeredBy)
+    expect(runFields(runJson(record))).toContain("trigger notify, after run r1 completed")
+    expect(runJson({ ...record, triggeredBy: null })).not.toHaveProperty("triggeredBy")
+  })
+})

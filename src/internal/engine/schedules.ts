@@ -136,10 +136,13 @@ export const runTicker = (deps: TickerDeps): Effect.Effect<{ readonly nudge: Eff
     const once = (key: string, message: string) =>
       reported.has(key) ? Effect.void : Effect.zipRight(Effect.sync(() => reported.add(key)), Effect.logWarning(message))
 
-    /** One look at every schedule: handles what is due; returns when to look next. */
+    // a store of this process alone (in memory) changes only through this engine, which nudges the ticker:
+    // it then sleeps until the next tick only, not every poll interval
+    const durable = deps.store.durable !== false
+    /** One look at every schedule: handles what is due; returns when to look next (`Infinity`: at a nudge). */
     const round = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      let next = now + pollMillis
+      let next = durable ? now + pollMillis : Infinity
       if (deps.registry.size === 0) return next
       for (const s of yield* deps.store.schedules) {
         if (s.paused) continue
@@ -166,7 +169,9 @@ export const runTicker = (deps: TickerDeps): Effect.Effect<{ readonly nudge: Eff
     const loop = Effect.forever(Effect.gen(function*() {
       const next = yield* round
       const now = yield* Clock.currentTimeMillis
-      yield* Effect.raceFirst(choreSleep(Duration.millis(Math.max(0, next - now))), Queue.take(nudges))
+      yield* next === Infinity
+        ? Queue.take(nudges)
+        : Effect.raceFirst(choreSleep(Duration.millis(Math.max(0, next - now))), Queue.take(nudges))
     }))
     yield* Effect.forkScoped(loop)
     return { nudge: Effect.asVoid(Queue.offer(nudges, undefined)) }

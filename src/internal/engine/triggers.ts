@@ -251,7 +251,16 @@ export const deliver = (deps: RunsDeps, triggers: TriggerRegistry) =>
     }
     const key = delivery ?? crypto.randomUUID()
     const runId = derivedRunId(`hook:${hook}`, key)
-    const started = yield* startOnce(deps)(declared.template, declared.input(decoded.right), {
+    const input = yield* Effect.try({
+      try: () => declared.input(decoded.right),
+      catch: (e) =>
+        new Errors.DeliveryRejected({
+          hook,
+          reason: "invalid-body",
+          detail: `the webhook's input mapping failed: ${e instanceof Error ? e.message : String(e)}`
+        })
+    })
+    const started = yield* startOnce(deps)(declared.template, input, {
       runId,
       queue: declared.queue,
       triggeredBy: { _tag: "Webhook", hook, delivery: key }

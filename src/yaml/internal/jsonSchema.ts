@@ -307,7 +307,8 @@ export const make = (registry: Registry): JsonSchema => {
       local: { type: "array", items: { type: "string" } },
       retry: ref("weft.retry"),
       timeout: ref("weft.duration"),
-      steps: ref("weft.steps")
+      steps: ref("weft.steps"),
+      triggers: { type: "array", items: { type: "object" }, description: "runs of the flow that start themselves: cron, webhook, after" }
     },
     definitions: { ...definitions, ...own }
   }

@@ -19,6 +19,7 @@ import { formatFields, keyPattern, namePattern } from "./format.js"
 import { collectIds } from "./ids.js"
 import { retrySchedule } from "./policy.js"
 import { compileList } from "./steps.js"
+import { readTriggers } from "./triggers.js"
 
 export const compileFlow = (cx: Compilation): Template.Template.Any | undefined => {
   const top = cx.fields(cx.root, formatFields.flow, "a flow")
@@ -66,6 +67,7 @@ export const compileFlow = (cx: Compilation): Template.Template.Any | undefined 
   }
 
   const local = readLocal(cx, top.get("local"), walk.env)
+  const attachTriggers = readTriggers(cx, top.get("triggers")?.value)
   if (cx.diagnostics.count > 0 || name === undefined || version === undefined) return undefined
 
   const declared: Record<string, Field> = {}
@@ -97,6 +99,7 @@ export const compileFlow = (cx: Compilation): Template.Template.Any | undefined 
     }) as unknown as Template.Template.Any
     const valid = Effect.runSync(Effect.either(template.validate()))
     if (Either.isLeft(valid)) return cx.error(cx.root, `the flow is not a valid template: ${valid.left.message}`)
+    attachTriggers(template)
     return template
   } catch (error) {
     return cx.error(cx.root, `the flow could not be built: ${error instanceof Error ? error.message : String(error)}`)

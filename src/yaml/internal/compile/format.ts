@@ -35,7 +35,7 @@ export type StepKind = (typeof stepKinds)[number]
 
 /** The fields of each part of the format (for unknown-field errors and the JSON Schema). */
 export const formatFields = {
-  flow: ["name", "version", "description", "inputs", "types", "vars", "local", "retry", "timeout", "steps"],
+  flow: ["name", "version", "description", "inputs", "types", "vars", "local", "retry", "timeout", "steps", "triggers"],
   use: ["id", "use", "with", "output", "as", "if", "retry", "timeout", "onError", "description"],
   template: ["id", "use", "with", "if", "description"],
   subflow: ["id", "subflow", "with", "if", "description"],
