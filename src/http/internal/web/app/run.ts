@@ -186,7 +186,25 @@ export function runPage(runId: string): void {
       }, "Resume")
       resume = button
     }
-    fill(actions, cancel, resume, note)
+    let rerun: HTMLButtonElement | null = null
+    if ((status === "failed" || status === "cancelled") && detail.run.parentId === null) {
+      const button: HTMLButtonElement = h("button", {
+        id: "rerun",
+        onclick: () => {
+          button.disabled = true
+          api("POST", "/runs/" + enc(runId) + "/rerun").then(() => {
+            note.textContent = "Re-running from its last checkpoint."
+            load()
+          }, (error) => {
+            button.disabled = false
+            fill(problem, errorBox(error))
+          })
+        },
+        title: "Continue from the last checkpoint: completed steps are not run again"
+      }, "Re-run")
+      rerun = button
+    }
+    fill(actions, cancel, resume, rerun, note)
   }
 
   function waitsToShow(detail: RunDetail): ReadonlyArray<Wait> {
