@@ -45,6 +45,34 @@ interface View {
   confirming: boolean
 }
 
+/**
+ * The Re-run button of a failed or cancelled top-level run (it goes on from
+ * its last checkpoint), or `null` for any other run.
+ */
+const rerunButton = (
+  run: RunDetail["run"],
+  note: HTMLElement,
+  done: () => void,
+  failed: (error: Parameters<typeof errorBox>[0]) => void
+): HTMLButtonElement | null => {
+  if ((run.status !== "failed" && run.status !== "cancelled") || run.parentId !== null) return null
+  const button: HTMLButtonElement = h("button", {
+    id: "rerun",
+    onclick: () => {
+      button.disabled = true
+      api("POST", "/runs/" + enc(run.runId) + "/rerun").then(() => {
+        note.textContent = "Re-running from its last checkpoint."
+        done()
+      }, (error) => {
+        button.disabled = false
+        failed(error)
+      })
+    },
+    title: "Continue from the last checkpoint: completed steps are not run again"
+  }, "Re-run")
+  return button
+}
+
 /** The page of run `runId`. */
 export function runPage(runId: string): void {
   const gen = page.generation
@@ -186,25 +214,7 @@ export function runPage(runId: string): void {
       }, "Resume")
       resume = button
     }
-    let rerun: HTMLButtonElement | null = null
-    if ((status === "failed" || status === "cancelled") && detail.run.parentId === null) {
-      const button: HTMLButtonElement = h("button", {
-        id: "rerun",
-        onclick: () => {
-          button.disabled = true
-          api("POST", "/runs/" + enc(runId) + "/rerun").then(() => {
-            note.textContent = "Re-running from its last checkpoint."
-            load()
-          }, (error) => {
-            button.disabled = false
-            fill(problem, errorBox(error))
-          })
-        },
-        title: "Continue from the last checkpoint: completed steps are not run again"
-      }, "Re-run")
-      rerun = button
-    }
-    fill(actions, cancel, resume, rerun, note)
+    fill(actions, cancel, resume, rerunButton(detail.run, note, load, (error) => fill(problem, errorBox(error))), note)
   }
 
   function waitsToShow(detail: RunDetail): ReadonlyArray<Wait> {
