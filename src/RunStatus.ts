@@ -5,7 +5,9 @@
  * (held back by a user until unpaused: claimed by no engine, woken by no
  * deadline or signal), and the final `completed`, `failed`, `cancelled`. A final status is never
  * overwritten: a run that has one is never claimed, executed, signalled or
- * changed again (except by collection).
+ * changed again (except by collection) — with one explicit exception: a
+ * re-run (`engine.rerun`) re-opens a `failed` or `cancelled` run, atomically
+ * and under a new claim generation, to continue it from its last checkpoint.
  *
  * @since 0.3.0
  */
@@ -86,7 +88,9 @@ export const final: ReadonlyArray<Final> = ["completed", "failed", "cancelled"]
 export const is: (u: unknown) => u is RunStatus = Schema.is(RunStatus)
 
 /**
- * Whether a status is final: the run has ended and will not change again.
+ * Whether a status is final: the run has ended and will not change again
+ * (unless it is explicitly re-run: `engine.rerun`, for `failed` and
+ * `cancelled`).
  *
  * @since 0.3.0
  * @category guards

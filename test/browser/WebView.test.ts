@@ -174,6 +174,15 @@ describe.skipIf(skip)("the web view, in headless Chromium", () => {
       expect(yield* step(() => charge.locator(".err-line").textContent())).toContain("card expired")
       expect(yield* step(() => page.locator("#cancel").count())).toBe(0)
       yield* shoot(page, "run-failed")
+      // re-run from its failed step: the card is declined again; validate_order is not run again
+      yield* step(() => page.locator("#rerun").click())
+      let trace = yield* client.runs.trace({ path: { runId } })
+      for (let i = 0; i < 500 && trace.length < 3; i++) {
+        yield* Effect.sleep("20 millis")
+        trace = yield* client.runs.trace({ path: { runId } })
+      }
+      yield* awaitStatus(client, runId, "failed")
+      expect(trace.map((e) => `${e.step}:${e.status}`)).toEqual(["validate_order:completed", "charge:failed", "charge:failed"])
       expect(foreign).toEqual([])
       expect(errors).toEqual([])
     }))

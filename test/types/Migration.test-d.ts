@@ -6,7 +6,7 @@
  */
 import { Effect, Schema } from "effect"
 import { describe, expectTypeOf, it } from "vitest"
-import { Durable, Step, Template } from "weftjs"
+import { Durable, Engine, Step, Template } from "weftjs"
 import type { CheckMapping, NeedFrom, StateAt } from "../../src/internal/types/positions.js"
 
 const step = <const RF extends Schema.Struct.Fields, const PF extends Schema.Struct.Fields>(
@@ -104,5 +104,18 @@ describe("Template.migration", () => {
     expectTypeOf<CheckMapping<typeof v1, typeof v2, typeof bill, typeof priceAsText, {}>>().toEqualTypeOf<
       "weft: the to position is not a top-level node of the new template (pass one of its steps' values)"
     >()
+  })
+})
+
+describe("engine.fork's patch", () => {
+  it("is checked against the template's keys and their types", () => {
+    const fork = (engine: Engine.Service) => [
+      engine.fork(v1, "r1", { after: "quote", patch: { price: 12 } }),
+      // @ts-expect-error price is a number
+      engine.fork(v1, "r1", { after: "quote", patch: { price: "12" } }),
+      // @ts-expect-error prise is not a key of the template
+      engine.fork(v1, "r1", { after: "quote", patch: { prise: 12 } })
+    ]
+    expectTypeOf(fork).returns.items.toMatchTypeOf<Effect.Effect<string, unknown, never>>()
   })
 })

@@ -61,6 +61,34 @@ interface View {
   confirming: boolean
 }
 
+/**
+ * The Re-run button of a failed or cancelled top-level run (it goes on from
+ * its last checkpoint), or `null` for any other run.
+ */
+const rerunButton = (
+  run: RunDetail["run"],
+  note: HTMLElement,
+  done: () => void,
+  failed: (error: Parameters<typeof errorBox>[0]) => void
+): HTMLButtonElement | null => {
+  if ((run.status !== "failed" && run.status !== "cancelled") || run.parentId !== null) return null
+  const button: HTMLButtonElement = h("button", {
+    id: "rerun",
+    onclick: () => {
+      button.disabled = true
+      api("POST", "/runs/" + enc(run.runId) + "/rerun").then(() => {
+        note.textContent = "Re-running from its last checkpoint."
+        done()
+      }, (error) => {
+        button.disabled = false
+        failed(error)
+      })
+    },
+    title: "Continue from the last checkpoint: completed steps are not run again"
+  }, "Re-run")
+  return button
+}
+
 /** The page of run `runId`. */
 export function runPage(runId: string): void {
   const gen = page.generation
@@ -201,7 +229,14 @@ export function runPage(runId: string): void {
       }, "Resume")
       resume = button
     }
-    fill(actions, cancel, resume, controlButton(runId, detail, note, load, (e) => fill(problem, errorBox(e))), note)
+    fill(
+      actions,
+      cancel,
+      resume,
+      controlButton(runId, detail, note, load, (e) => fill(problem, errorBox(e))),
+      rerunButton(detail.run, note, load, (error) => fill(problem, errorBox(error))),
+      note
+    )
   }
 
 
