@@ -7,6 +7,7 @@
  * @internal
  */
 import { errorBox } from "./api"
+import { dashboardPage } from "./dashboard"
 import { app, fill, page } from "./dom"
 import { runPage } from "./run"
 import { runsPage } from "./runs"
@@ -15,7 +16,9 @@ import { templatePage, templatesPage } from "./templates"
 function setNav(path: string): void {
   document.querySelectorAll("[data-nav]").forEach((a) => {
     const section = a.getAttribute("data-nav")
-    const active = section === "templates" ? path.indexOf("/templates") === 0 : path.indexOf("/templates") !== 0
+    const active = section === "templates" ? path.indexOf("/templates") === 0
+      : section === "dashboard" ? path === "/dashboard"
+      : path.indexOf("/templates") !== 0 && path !== "/dashboard"
     a.className = active ? "active" : ""
   })
 }
@@ -30,6 +33,7 @@ function route(): void {
   if (path === "/" || path === "/runs" || path === "/runs/") return runsPage(params)
   if (path.indexOf("/runs/") === 0) return runPage(decodeURIComponent(path.slice(6)))
   if (path === "/templates" || path === "/templates/") return templatesPage()
+  if (path === "/dashboard") return dashboardPage()
   if (path.indexOf("/templates/") === 0) return templatePage(decodeURIComponent(path.slice(11)), params.get("version"))
   fill(app, errorBox({ tag: "NotFound", message: "No page at " + path }))
 }

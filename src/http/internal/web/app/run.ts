@@ -24,6 +24,7 @@ import {
   time
 } from "./dom"
 import { schemaForm } from "./forms"
+import { commonActions, historyCard } from "./history"
 import type { ErrorSummary, EventData, RunDetail, TemplateDetail, TraceEntry, Wait } from "./types"
 
 /** A step in flight, from the run's events. */
@@ -61,7 +62,7 @@ export function runPage(runId: string): void {
     h("div", { class: "card" }, h("h2", null, "Timeline"), timeline),
     h("div", { class: "row" },
       h("div", { class: "grow" }, meta),
-      h("div", { class: "grow" }, h("div", { class: "card" }, h("h2", null, "State"), stateView))))
+      h("div", { class: "grow" }, h("div", { class: "card" }, h("h2", null, "State"), stateView))), historyCard(runId))
   fill(title, "Run ", h("code", null, runId))
 
   function load(): Promise<void> {
@@ -186,7 +187,7 @@ export function runPage(runId: string): void {
       }, "Resume")
       resume = button
     }
-    fill(actions, cancel, resume, note)
+    fill(actions, cancel, resume, commonActions(runId, status, detail.run.templateName), note)
   }
 
   function waitsToShow(detail: RunDetail): ReadonlyArray<Wait> {
