@@ -24,6 +24,7 @@ describe("the web view's files", () => {
       "/assets/app.css",
       "/",
       "/",
+      "/dashboard",
       "/templates",
       "/schedules",
       "/docs",

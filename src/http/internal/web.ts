@@ -31,6 +31,7 @@ export const layer: Layer.Layer<never> = HttpApiBuilder.Router.use((router) =>
     yield* router.get("/", html)
     yield* router.get("/runs", html)
     yield* router.get("/runs/*", html)
+    yield* router.get("/dashboard", html)
     yield* router.get("/templates", html)
     yield* router.get("/templates/*", html)
     yield* router.get("/schedules", html)

@@ -18,6 +18,7 @@ export const page = `<!doctype html>
   <a href="/" class="brand" data-link>weft</a>
   <nav>
     <a href="/" data-link data-nav="runs">Runs</a>
+    <a href="/dashboard" data-link data-nav="dashboard">Dashboard</a>
     <a href="/templates" data-link data-nav="templates">Templates</a>
     <a href="/schedules" data-link data-nav="schedules">Schedules</a>
     <a href="/docs">API</a>

@@ -104,4 +104,39 @@ details > pre.json { margin-top: 6px; }
 .kv code { background: #eef1f6; padding: 1px 6px; border-radius: 4px; }
 .empty { color: var(--faint); padding: 18px 0; text-align: center; }
 .more { margin-top: 10px; text-align: center; }
+.scroll { overflow-x: auto; }
+a.button { display: inline-block; border: 1px solid #cdd3df; background: #fff; border-radius: 6px; padding: 5px 12px; color: var(--ink); }
+a.button:hover { background: #f0f3f8; text-decoration: none; }
+ol.history { margin: 0; padding-left: 22px; }
+ol.history li { padding: 3px 0; overflow-wrap: anywhere; }
+ol.history li[data-kind="Ended"], ol.history li[data-kind="Cancelled"] { font-weight: 600; }
+.big { font-size: 28px; font-weight: 700; margin: 4px 0; }
+svg.chart { width: 100%; max-width: 420px; height: auto; display: block; }
+svg.chart .chart-label, svg.chart .chart-count { font-size: 12px; fill: var(--muted); }
+svg.chart .bar { fill: var(--grey); }
+svg.chart .bar-running { fill: var(--blue); }
+svg.chart .bar-suspended { fill: var(--amber); }
+svg.chart .bar-completed { fill: var(--green); }
+svg.chart .bar-failed { fill: var(--red); }
+.selection { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; margin-bottom: 10px; }
+input#filter-where { min-width: 260px; }
+/* a narrow screen (a phone: 390 px): the header wraps, cards and tables fit or scroll, nothing overlaps */
+@media (max-width: 640px) {
+  header.top { flex-wrap: wrap; gap: 8px 16px; padding: 8px 12px; }
+  header.top nav { flex-wrap: wrap; gap: 10px; }
+  .live { margin-left: 0; }
+  main { padding: 12px 10px 40px; }
+  .card { padding: 10px; }
+  .grow { flex-basis: 100%; }
+  input#filter-where { min-width: 0; width: 100%; }
+  .toolbar label.inline { flex-wrap: wrap; }
+  td.error-cell { max-width: 160px; }
+  .timeline { grid-template-columns: minmax(90px, 130px) 1fr; }
+  .timeline .info { display: none; }
+  .meta { grid-template-columns: max-content minmax(0, 1fr); }
+  .meta dd { overflow-wrap: anywhere; }
+  form.schema .field { grid-template-columns: 1fr; }
+  form.schema .field .hint { grid-column: 1; }
+  h1 code { overflow-wrap: anywhere; }
+}
 `

@@ -7,6 +7,7 @@
  * @internal
  */
 import { errorBox } from "./api"
+import { dashboardPage } from "./dashboard"
 import { app, fill, page } from "./dom"
 import { runPage } from "./run"
 import { runsPage } from "./runs"
@@ -18,7 +19,9 @@ function setNav(path: string): void {
     const section = a.getAttribute("data-nav")
     const active = section === "templates" || section === "schedules"
       ? path.indexOf("/" + section) === 0
-      : path.indexOf("/templates") !== 0 && path.indexOf("/schedules") !== 0
+      : section === "dashboard"
+      ? path === "/dashboard"
+      : path.indexOf("/templates") !== 0 && path.indexOf("/schedules") !== 0 && path !== "/dashboard"
     a.className = active ? "active" : ""
   })
 }
@@ -34,6 +37,7 @@ function route(): void {
   if (path.indexOf("/runs/") === 0) return runPage(decodeURIComponent(path.slice(6)))
   if (path === "/schedules" || path === "/schedules/") return schedulesPage()
   if (path === "/templates" || path === "/templates/") return templatesPage()
+  if (path === "/dashboard") return dashboardPage()
   if (path.indexOf("/templates/") === 0) return templatePage(decodeURIComponent(path.slice(11)), params.get("version"))
   fill(app, errorBox({ tag: "NotFound", message: "No page at " + path }))
 }

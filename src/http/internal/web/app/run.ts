@@ -24,6 +24,7 @@ import {
   time
 } from "./dom"
 import { schemaForm } from "./forms"
+import { commonActions, historyCard } from "./history"
 import type { ErrorSummary, EventData, Run, RunDetail, TemplateDetail, TraceEntry, Wait } from "./types"
 
 /** A run's parent (a sub-flow's child run) and what started it by itself, as description items. */
@@ -105,7 +106,7 @@ export function runPage(runId: string): void {
     h("div", { class: "card" }, h("h2", null, "Timeline"), timeline),
     h("div", { class: "row" },
       h("div", { class: "grow" }, meta),
-      h("div", { class: "grow" }, h("div", { class: "card" }, h("h2", null, "State"), stateView))))
+      h("div", { class: "grow" }, h("div", { class: "card" }, h("h2", null, "State"), stateView))), historyCard(runId))
   fill(title, "Run ", h("code", null, runId))
 
   function load(): Promise<void> {
@@ -235,6 +236,7 @@ export function runPage(runId: string): void {
       resume,
       controlButton(runId, detail, note, load, (e) => fill(problem, errorBox(e))),
       rerunButton(detail.run, note, load, (error) => fill(problem, errorBox(error))),
+      commonActions(runId, status, detail.run.templateName),
       note
     )
   }
