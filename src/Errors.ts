@@ -14,71 +14,26 @@
  * @since 0.1.0
  */
 import { Duration, Predicate, Schema } from "effect"
+import {
+  ErrorRef,
+  FingerprintedRef,
+  formatIssues,
+  formatPath,
+  Issue,
+  TypeId
+} from "./internal/errors/base.js"
+import type { Kind } from "./internal/errors/base.js"
+import { RecoveryAttemptsExceeded, RunNotPausable, RunNotPaused, RunPaused } from "./internal/errors/control.js"
+import { CommandFailed, FileFailed, HttpFailed, ValueInvalid } from "./internal/errors/steps.js"
+import { DeliveryRejected, InvalidSchedule, ScheduleExists, ScheduleNotFound } from "./internal/errors/triggers.js"
+import { InvalidPatch, MigrationRefused, StepNotFound } from "./internal/errors/versions.js"
 
-/**
- * @since 0.3.0
- * @category type ids
- */
-export const TypeId: unique symbol = Symbol.for("weftjs/Errors")
-
-/**
- * @since 0.3.0
- * @category type ids
- */
-export type TypeId = typeof TypeId
-
-/**
- * Whose fault an error is, for surfaces that map errors to exit codes or
- * statuses: `"input"`, the caller asked for something wrong and nothing was
- * done (the CLI exits with 2); `"failure"`, a run ended with it or has not
- * completed (exit 1); `"internal"`, the store or the engine failed (exit 1).
- *
- * @since 0.3.0
- * @category models
- */
-export type Kind = "input" | "failure" | "internal"
-
-/**
- * One problem found while decoding or checking a value against its Schema.
- *
- * @since 0.1.0
- * @category models
- */
-export const Issue = Schema.Struct({
-  /** The key path of the offending value, e.g. `["processParams", "temperature"]`. */
-  path: Schema.Array(Schema.Union(Schema.String, Schema.Number, Schema.Symbol)),
-  /** What was wrong with it. */
-  message: Schema.String
-})
-
-/**
- * One problem found while decoding or checking a value against its Schema.
- *
- * @since 0.1.0
- * @category models
- */
-export interface Issue extends Schema.Schema.Type<typeof Issue> {}
-
-/** A template's name and version, as `TemplateMismatch` names them. */
-/** A template as a run records it: name, version and, where known, the digest of its structure. */
-const FingerprintedRef = Schema.Struct({
-  name: Schema.String,
-  version: Schema.String,
-  fingerprint: Schema.optional(Schema.String)
-})
-
-/** Another run's error, summarised as the store keeps it (it may have ended in another process). */
-const ErrorRef = Schema.NullOr(Schema.Struct({
-  tag: Schema.String,
-  message: Schema.String,
-  data: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
-}))
-
-const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
-  path.length === 0 ? "(root)" : path.map(String).join(".")
-
-const formatIssues = (issues: ReadonlyArray<Issue>): string =>
-  issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`).join("; ")
+export { Issue, TypeId } from "./internal/errors/base.js"
+export type { Kind } from "./internal/errors/base.js"
+export { RecoveryAttemptsExceeded, RunNotPausable, RunNotPaused, RunPaused } from "./internal/errors/control.js"
+export { CommandFailed, FileFailed, HttpFailed, ValueInvalid } from "./internal/errors/steps.js"
+export { DeliveryRejected, InvalidSchedule, ScheduleExists, ScheduleNotFound } from "./internal/errors/triggers.js"
+export { InvalidPatch, MigrationRefused, StepNotFound } from "./internal/errors/versions.js"
 
 /**
  * The input of a run did not match the schemas of what its template requires.
@@ -417,87 +372,6 @@ export class RunNotResumable extends Schema.TaggedError<RunNotResumable>()("RunN
 }
 
 /**
- * A run cannot be paused: it has ended (`status`), or it is a sub-flow's
- * child run (`reason: "child-run"`: pause its top-level run, `rootId`).
- *
- * @since 0.4.0
- * @category errors
- */
-export class RunNotPausable extends Schema.TaggedError<RunNotPausable>()("RunNotPausable", {
-  runId: Schema.String,
-  reason: Schema.Literal("finished", "child-run"),
-  status: Schema.String,
-  rootId: Schema.String
-}) {
-  readonly [TypeId]: TypeId = TypeId
-  static readonly kind: Kind = "input"
-  override get message(): string {
-    return this.reason === "child-run"
-      ? `Run "${this.runId}" is a sub-flow's child run: pause its top-level run "${this.rootId}"`
-      : `Run "${this.runId}" is ${this.status} and cannot be paused`
-  }
-}
-
-/**
- * A run was asked to go on (`unpause`) but is not paused (`status`), or is
- * paused and was asked to be resumed or claimed (`status: "paused"`): unpause it first.
- *
- * @since 0.4.0
- * @category errors
- */
-export class RunNotPaused extends Schema.TaggedError<RunNotPaused>()("RunNotPaused", {
-  runId: Schema.String,
-  status: Schema.String
-}) {
-  readonly [TypeId]: TypeId = TypeId
-  static readonly kind: Kind = "input"
-  override get message(): string {
-    return `Run "${this.runId}" is ${this.status}, not paused`
-  }
-}
-
-/**
- * A run is paused: it is not executed or claimed until it is unpaused
- * (`engine.unpause`, `weft unpause`).
- *
- * @since 0.4.0
- * @category errors
- */
-export class RunPaused extends Schema.TaggedError<RunPaused>()("RunPaused", {
-  runId: Schema.String
-}) {
-  readonly [TypeId]: TypeId = TypeId
-  static readonly kind: Kind = "input"
-  override get message(): string {
-    return `Run "${this.runId}" is paused: unpause it to let it go on`
-  }
-}
-
-/**
- * A dead letter: the run's executions kept dying (its process crashed or
- * was killed while executing it), and it was taken up again `attempts`
- * times after such a death, the most the `maxRecoveryAttempts` setting
- * allows; it was ended as failed instead of being taken up again.
- *
- * @since 0.4.0
- * @category errors
- */
-export class RecoveryAttemptsExceeded
-  extends Schema.TaggedError<RecoveryAttemptsExceeded>()("RecoveryAttemptsExceeded", {
-    runId: Schema.String,
-    attempts: Schema.Number,
-    maxRecoveryAttempts: Schema.Number
-  })
-{
-  readonly [TypeId]: TypeId = TypeId
-  static readonly kind: Kind = "failure"
-  override get message(): string {
-    return `Run "${this.runId}" was taken up ${this.attempts} times after its execution died, and died each time ` +
-      `(maxRecoveryAttempts ${this.maxRecoveryAttempts}): ended as failed (a dead letter)`
-  }
-}
-
-/**
  * A run's result was asked for (`engine.result`) but the run has not
  * completed: it is still running or suspended, or it failed or was cancelled
  * (then `error` summarises why).
@@ -665,113 +539,6 @@ export class SubflowFailed extends Schema.TaggedError<SubflowFailed>()("SubflowF
 }
 
 /**
- * A program run by a command step (`Steps.command`) did not succeed: it
- * exited with another code than 0 (`"exit"`), was killed by a signal
- * (`"signal"`), ran past its timeout (`"timeout"`: its process group was
- * killed), or could not be started (`"spawn"`). Carries the last lines of
- * its standard error (secrets masked).
- *
- * @since 0.4.0
- * @category errors
- */
-export class CommandFailed extends Schema.TaggedError<CommandFailed>()("CommandFailed", {
-  step: Schema.String,
-  program: Schema.String,
-  reason: Schema.Literal("exit", "signal", "timeout", "spawn"),
-  exitCode: Schema.NullOr(Schema.Number),
-  signal: Schema.NullOr(Schema.String),
-  /** The end of what it wrote to standard error (at most 2,000 characters). */
-  stderr: Schema.String
-}) {
-  readonly [TypeId]: TypeId = TypeId
-  static readonly kind: Kind = "failure"
-  override get message(): string {
-    const why = this.reason === "exit"
-      ? `exited with code ${this.exitCode}`
-      : this.reason === "signal"
-      ? `was killed by ${this.signal}`
-      : this.reason === "timeout"
-      ? "ran past its timeout (its process group was killed)"
-      : "could not be started"
-    const tail = this.stderr.trim()
-    return `Step "${this.step}": ${this.program} ${why}${tail === "" ? "" : `: ${tail}`}`
-  }
-}
-
-/**
- * An HTTP step (`Steps.http`) got no acceptable response: a status that is
- * not 2xx (after its retries, for 5xx and 429), a timeout, or a transport
- * failure (the server could not be reached).
- *
- * @since 0.4.0
- * @category errors
- */
-export class HttpFailed extends Schema.TaggedError<HttpFailed>()("HttpFailed", {
-  step: Schema.String,
-  method: Schema.String,
-  url: Schema.String,
-  reason: Schema.Literal("status", "timeout", "transport"),
-  status: Schema.NullOr(Schema.Number),
-  /** The start of the response's body, or what went wrong (at most 2,000 characters). */
-  detail: Schema.String
-}) {
-  readonly [TypeId]: TypeId = TypeId
-  static readonly kind: Kind = "failure"
-  override get message(): string {
-    const why = this.reason === "status" ? `answered ${this.status}` : this.reason === "timeout" ? "timed out" : "failed"
-    return `Step "${this.step}": ${this.method} ${this.url} ${why}${this.detail === "" ? "" : `: ${this.detail}`}`
-  }
-}
-
-/**
- * A file step (`Steps.read` / `Steps.write`) could not do its work: the path
- * leads out of its root folder (`"outside-root"`, through `..` or a symbolic
- * link), there is no such file (`"not-found"`), its content does not parse
- * in its format (`"parse"`), or the file system failed (`"io"`).
- *
- * @since 0.4.0
- * @category errors
- */
-export class FileFailed extends Schema.TaggedError<FileFailed>()("FileFailed", {
-  step: Schema.String,
-  operation: Schema.Literal("read", "write"),
-  path: Schema.String,
-  reason: Schema.Literal("outside-root", "not-found", "parse", "io"),
-  detail: Schema.String
-}) {
-  readonly [TypeId]: TypeId = TypeId
-  static readonly kind: Kind = "failure"
-  override get message(): string {
-    return `Step "${this.step}" cannot ${this.operation} "${this.path}" (${this.reason}): ${this.detail}`
-  }
-}
-
-/**
- * A value a step produced or received does not match its declared Schema
- * (`Steps.validate`, a command's JSON output, an HTTP response, a file read
- * with a type): every issue names the field at fault.
- *
- * @since 0.4.0
- * @category errors
- */
-export class ValueInvalid extends Schema.TaggedError<ValueInvalid>()("ValueInvalid", {
-  step: Schema.String,
-  /** What was checked: "the value", "the output", "the response", "the file ...". */
-  what: Schema.String,
-  issues: Schema.Array(Issue)
-}) {
-  readonly [TypeId]: TypeId = TypeId
-  static readonly kind: Kind = "failure"
-  override get message(): string {
-    return `Step "${this.step}": ${this.what} does not match its type: ${formatIssues(this.issues)}`
-  }
-  /** The fields at fault, e.g. `["items.0.price"]`. */
-  get keys(): ReadonlyArray<string> {
-    return this.issues.map((issue) => formatPath(issue.path))
-  }
-}
-
-/**
  * Every error weft raises while running a workflow (besides the steps' own).
  *
  * @since 0.1.0
@@ -790,142 +557,6 @@ export type RunError =
   | RunCancelled
   | InvalidRunId
   | TemplateConflict
-
-/**
- * A schedule that cannot be saved: a name that is not plain, a cron
- * expression `effect/Cron` does not parse, an unknown time zone, a template
- * this engine does not know, an input that does not decode. Nothing is saved.
- *
- * @since 0.3.0
- * @category errors
- */
-export class InvalidSchedule extends Schema.TaggedError<InvalidSchedule>()("InvalidSchedule", {
-  schedule: Schema.String,
-  reason: Schema.String
-}) {
-  readonly [TypeId]: TypeId = TypeId
-  static readonly kind: Kind = "input"
-  override get message(): string {
-    return `Invalid schedule "${this.schedule}": ${this.reason}`
-  }
-}
-
-/**
- * No schedule of that name is stored.
- *
- * @since 0.3.0
- * @category errors
- */
-export class ScheduleNotFound extends Schema.TaggedError<ScheduleNotFound>()("ScheduleNotFound", {
-  schedule: Schema.String
-}) {
-  readonly [TypeId]: TypeId = TypeId
-  static readonly kind: Kind = "input"
-  override get message(): string {
-    return `No schedule named "${this.schedule}"`
-  }
-}
-
-/**
- * A schedule of that name is stored already (creating one); nothing is saved.
- *
- * @since 0.3.0
- * @category errors
- */
-export class ScheduleExists extends Schema.TaggedError<ScheduleExists>()("ScheduleExists", {
-  schedule: Schema.String
-}) {
-  readonly [TypeId]: TypeId = TypeId
-  static readonly kind: Kind = "input"
-  override get message(): string {
-    return `A schedule named "${this.schedule}" exists already: delete it first, or pick another name`
-  }
-}
-
-/**
- * A webhook delivery that was refused, with nothing written: no webhook of
- * that name is declared (`not-found`), its body does not decode with the
- * webhook's Schema or maps to no valid input (`invalid-body`, with the
- * issues naming each key), or its signature does not check (`bad-signature`).
- *
- * @since 0.3.0
- * @category errors
- */
-export class DeliveryRejected extends Schema.TaggedError<DeliveryRejected>()("DeliveryRejected", {
-  hook: Schema.String,
-  reason: Schema.Literal("not-found", "invalid-body", "bad-signature"),
-  detail: Schema.String,
-  issues: Schema.optional(Schema.Array(Issue))
-}) {
-  readonly [TypeId]: TypeId = TypeId
-  static readonly kind: Kind = "input"
-  override get message(): string {
-    const issues = this.issues === undefined || this.issues.length === 0 ? "" : `: ${formatIssues(this.issues)}`
-    return `Webhook "${this.hook}" delivery rejected (${this.reason}): ${this.detail}${issues}`
-  }
-}
-
-/**
- * A run's state was asked for at a step it has no record of
- * (`"unknown-step"`), or at a step whose history was replaced by a later
- * full snapshot (`"history-unavailable"`).
- *
- * @since 0.4.0
- * @category errors
- */
-export class StepNotFound extends Schema.TaggedError<StepNotFound>()("StepNotFound", {
-  runId: Schema.String,
-  step: Schema.String,
-  reason: Schema.Literal("unknown-step", "history-unavailable")
-}) {
-  readonly [TypeId]: TypeId = TypeId
-  static readonly kind: Kind = "input"
-  override get message(): string {
-    return this.reason === "unknown-step"
-      ? `Run "${this.runId}" has no step "${this.step}"`
-      : `The state of run "${this.runId}" after step "${this.step}" is no longer kept (a later full snapshot replaced it)`
-  }
-}
-
-/**
- * A fork's patch names a key the template does not know, or gives a value
- * its Schema refuses; `issues` name each.
- *
- * @since 0.4.0
- * @category errors
- */
-export class InvalidPatch extends Schema.TaggedError<InvalidPatch>()("InvalidPatch", {
-  runId: Schema.String,
-  issues: Schema.Array(Issue)
-}) {
-  readonly [TypeId]: TypeId = TypeId
-  static readonly kind: Kind = "input"
-  override get message(): string {
-    return `Invalid patch for a fork of run "${this.runId}": ${this.issues.map((i) => `${i.path.map(String).join(".") || "(root)"}: ${i.message}`).join("; ")}`
-  }
-}
-
-/**
- * A run could not be moved to another template version: the position it
- * stands at is not mapped by the migration (`"unmapped"`), another engine
- * executes it (`"held"`), it waits inside a sub-flow (`"subflow"`), it is
- * not a run of the migration's old template (`"mismatch"`), or it has
- * ended (`"finished"`). Nothing was written.
- *
- * @since 0.4.0
- * @category errors
- */
-export class MigrationRefused extends Schema.TaggedError<MigrationRefused>()("MigrationRefused", {
-  runId: Schema.String,
-  reason: Schema.Literal("unmapped", "held", "subflow", "mismatch", "finished"),
-  detail: Schema.String
-}) {
-  readonly [TypeId]: TypeId = TypeId
-  static readonly kind: Kind = "input"
-  override get message(): string {
-    return `Run "${this.runId}" was not migrated (${this.reason}): ${this.detail}`
-  }
-}
 
 /**
  * Every error of this module, as one Schema: the store records a run's error

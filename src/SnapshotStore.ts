@@ -30,6 +30,33 @@ import type { Effect, Option, Scope, Stream } from "effect"
 import type { LeaseLost, PersistenceError, RunCancelled } from "./Errors.js"
 import { makeMemoryStore } from "./internal/memory/store.js"
 import { all as allStatuses, type Final, isFinal as isFinalStatus, type RunStatus as Status } from "./RunStatus.js"
+import type { FollowUp, ScheduleDefinition, ScheduleRecord, TriggeredBy } from "./internal/store/triggers.js"
+import type {
+  HistoryRecord,
+  QueueStats,
+  SearchCondition,
+  SearchUpdate,
+  SearchValue,
+  StepSample,
+  WorkerInHand,
+  WorkerRecord
+} from "./internal/store/fleet.js"
+import type { ClaimFilter, ClaimResult, Lease } from "./internal/store/claims.js"
+import type { CancelResult, PausedFrom, PauseResult, UnpauseResult } from "./internal/store/control.js"
+
+export type { FollowUp, ScheduleDefinition, ScheduleRecord, TriggeredBy } from "./internal/store/triggers.js"
+export type {
+  HistoryRecord,
+  QueueStats,
+  SearchCondition,
+  SearchUpdate,
+  SearchValue,
+  StepSample,
+  WorkerInHand,
+  WorkerRecord
+} from "./internal/store/fleet.js"
+export type { ClaimFilter, ClaimResult, Lease } from "./internal/store/claims.js"
+export type { CancelResult, PausedFrom, PauseResult, UnpauseResult } from "./internal/store/control.js"
 
 /**
  * A run's status; see the `RunStatus` module.
@@ -202,86 +229,6 @@ export interface RunRecord {
 }
 
 /**
- * What a paused run returns to when unpaused.
- *
- * @since 0.4.0
- * @category models
- */
-export type PausedFrom = "queued" | "running" | "suspended"
-
-/**
- * What started a run by itself: a schedule's tick (its time, epoch ms), a
- * webhook delivery (its idempotency key), or the end of another run.
- *
- * @since 0.3.0
- * @category models
- */
-export type TriggeredBy =
-  | { readonly _tag: "Schedule"; readonly schedule: string; readonly tick: number }
-  | { readonly _tag: "Webhook"; readonly hook: string; readonly delivery: string }
-  | {
-    readonly _tag: "Run"
-    readonly trigger: string
-    readonly runId: string
-    readonly status: "completed" | "failed" | "cancelled"
-  }
-
-/**
- * A run recorded together with another run's end, in the same transaction
- * (an event trigger's run): recorded `running` with no owner, so that any
- * engine with its template takes it up at once (as a run handed back). A run
- * id that exists already is left as it is (the follow-up was recorded).
- *
- * @since 0.3.0
- * @category models
- */
-export interface FollowUp {
-  readonly run: NewRun
-  readonly state: StoredState
-}
-
-/**
- * A stored schedule: a template started at each tick of a cron expression.
- *
- * @since 0.3.0
- * @category models
- */
-export interface ScheduleRecord {
-  /** Unique; the run of a tick is `schedule:<name>:<tick ISO time>`. */
-  readonly name: string
-  readonly templateName: string
-  readonly templateVersion: string
-  /** A cron expression (`effect/Cron`: 5 fields, or 6 with seconds first). */
-  readonly cron: string
-  /** An IANA time zone the expression is read in; `null`: UTC. */
-  readonly timeZone: string | null
-  /** Each tick's input, encoded (JSON); `null`: computed by the code that declared the schedule. */
-  readonly input: unknown
-  readonly overlap: "skip" | "allow" | "bufferOne"
-  readonly catchUp: "none" | "last" | "all"
-  /** With `catchUp: "all"`, at most this many missed ticks are started (the latest). */
-  readonly catchUpMax: number
-  readonly queue: string
-  readonly paused: boolean
-  readonly createdAt: number
-  readonly updatedAt: number
-  /** The latest tick handled (started, skipped or buffered), epoch ms. */
-  readonly lastTick: number | null
-  /** The run of the latest tick that started one. */
-  readonly lastRunId: string | null
-  /** A tick held back by `bufferOne` until the previous run ends. */
-  readonly bufferedTick: number | null
-}
-
-/**
- * A schedule's definition, as saved (the rest of its record is kept).
- *
- * @since 0.3.0
- * @category models
- */
-export type ScheduleDefinition = Omit<ScheduleRecord, "paused" | "updatedAt" | "lastTick" | "lastRunId" | "bufferedTick">
-
-/**
  * What a new run is recorded with (the rest of its {@link RunRecord} starts
  * empty: no steps, no error, no owner unless claimed at once).
  *
@@ -306,140 +253,6 @@ export interface NewRun {
   readonly triggeredBy?: TriggeredBy | null | undefined
   /** The run's search attributes from its input (see {@link SearchValue}), recorded with it. */
   readonly search?: Readonly<Record<string, SearchValue>> | undefined
-}
-
-/**
- * A search attribute's value as stored in the search index: a number
- * (compared as a number) or a string (compared as text). A boolean is stored
- * as `"true"`/`"false"`, any other JSON value as its JSON text.
- *
- * @since 0.4.0
- * @category models
- */
-export type SearchValue = string | number
-
-/**
- * What a checkpoint changes in a run's search attributes: each changed
- * attribute's new value, `null` for one removed from the state.
- *
- * @since 0.4.0
- * @category models
- */
-export type SearchUpdate = Readonly<Record<string, SearchValue | null>>
-
-/**
- * One entry of a run's stored history: a change of the run that no step or
- * signal record tells (recorded by the store with the change itself).
- * `kind`: `claimed` (a new generation: `ownerTo` took the run, from
- * `statusFrom`: `queued`, a due `suspended`, or `running` when recovered
- * from `ownerFrom` or taken up after a hand-back), `suspended` (with
- * `wakeAt` and what it waits for in `detail`), `released` (handed back by
- * `ownerFrom`), `cancelled`, or `status` (another change of status). New
- * kinds may be added: a reader shows one it does not know as it is.
- *
- * @since 0.4.0
- * @category models
- */
-export interface HistoryRecord {
-  readonly runId: string
-  readonly at: number
-  readonly kind: string
-  readonly statusFrom: RunStatus | null
-  readonly statusTo: RunStatus | null
-  readonly ownerFrom: string | null
-  readonly ownerTo: string | null
-  readonly generation: number
-  readonly wakeAt: number | null
-  readonly detail: string | null
-}
-
-/**
- * A worker process as it records itself (one row per engine serving
- * queues): renewed at every beat, marked stopped when it stops.
- *
- * @since 0.4.0
- * @category models
- */
-export interface WorkerRecord {
-  /** The engine's owner id (`host:pid:nonce`): the runs it holds carry it. */
-  readonly workerId: string
-  readonly host: string
-  readonly pid: number
-  /** The queues it serves, each with how many of its runs it executes at once. */
-  readonly queues: Readonly<Record<string, number>>
-  readonly startedAt: number
-  readonly heartbeatAt: number
-  /** Until when it counts as alive without another beat. */
-  readonly leaseUntil: number
-  /** When it stopped (its layer closed); `null` while it serves. */
-  readonly stoppedAt: number | null
-}
-
-/**
- * A worker with the runs it holds now (`running`, claimed by it).
- *
- * @since 0.4.0
- * @category models
- */
-export interface WorkerInHand extends WorkerRecord {
-  readonly runsInHand: number
-}
-
-/**
- * The active runs of one queue: how many wait to be claimed (`queued`),
- * execute (`running`) or wait (`suspended`), and when the oldest queued
- * one was created.
- *
- * @since 0.4.0
- * @category models
- */
-export interface QueueStats {
-  readonly queue: string
-  readonly queued: number
-  readonly running: number
-  readonly suspended: number
-  readonly oldestQueuedAt: number | null
-}
-
-/**
- * A step record with its run's template, for metrics.
- *
- * @since 0.4.0
- * @category models
- */
-export interface StepSample {
-  readonly templateName: string
-  readonly stepName: string
-  readonly status: StepStatus
-  readonly attempts: number
-  readonly startedAt: number
-  readonly endedAt: number
-  readonly errorTag: string | null
-}
-
-/**
- * A condition on a search attribute: `key op value`. A number value compares
- * numerically (only with attributes stored as numbers), a string value
- * compares as text.
- *
- * @since 0.4.0
- * @category models
- */
-export interface SearchCondition {
-  readonly key: string
-  readonly op: "=" | "!=" | "<" | "<=" | ">" | ">="
-  readonly value: SearchValue
-}
-
-/**
- * The claim an engine holds on a run: every write it makes carries it.
- *
- * @since 0.2.0
- * @category models
- */
-export interface Lease {
-  readonly owner: string
-  readonly generation: number
 }
 
 /**
@@ -490,25 +303,6 @@ export interface LoadedRun {
 }
 
 /**
- * The outcome of a claim: the lease and the run as claimed, or why not.
- *
- * @since 0.1.0
- * @category models
- */
-export type ClaimResult =
-  | { readonly claimed: true; readonly lease: Lease; readonly run: RunRecord }
-  | {
-    readonly claimed: false
-    /**
-     * `"held"`: a live lease of another owner; `"finished"`: a final status;
-     * `"paused"`: paused, or a pause was asked of it; `"not-found"`.
-     */
-    readonly reason: "held" | "finished" | "paused" | "not-found"
-    readonly owner: string | null
-    readonly leaseUntil: number | null
-  }
-
-/**
  * The queue of a run started without one: it executes in any engine that
  * knows its template.
  *
@@ -516,79 +310,6 @@ export type ClaimResult =
  * @category constants
  */
 export const defaultQueue = "default"
-
-/**
- * Which runs {@link SnapshotStore} `claimNext` may take.
- *
- * @since 0.2.0
- * @category models
- */
-export interface ClaimFilter {
-  /** Only runs of these templates (name and version): an engine claims only what it can execute. */
-  readonly templates: ReadonlyArray<{ readonly name: string; readonly version: string }>
-  /**
-   * `queued` runs of these queues are claimed too (a worker); without it,
-   * only runs that need recovery or are due.
-   */
-  readonly queues?: ReadonlyArray<string> | undefined
-  /**
-   * Orphaned and due runs (see `claimNext`) only of these queues; of every
-   * queue when absent. An engine takes up only the runs of the queues it may
-   * execute: `default` (runs started without a queue), and a worker's own.
-   */
-  readonly recoverQueues?: ReadonlyArray<string> | undefined
-  /**
-   * Owners the caller knows to be dead (processes of its machine that have
-   * exited): their `running` runs are orphaned at once, whatever their
-   * lease, as with `claim`'s `takeOverFrom`.
-   */
-  readonly takeOverFrom?: ReadonlyArray<string> | undefined
-  /** At most this many. */
-  readonly limit: number
-  /**
-   * Dead letters: an orphaned run (see `claimNext`) already taken up
-   * `maxRecoveryAttempts` times in a row after its execution died is not
-   * claimed but ended `failed` with `RecoveryAttemptsExceeded` (expiring at
-   * `expiresAt`), in the same atomic step. Without it, orphaned runs are
-   * claimed however often they died.
-   */
-  readonly deadLetter?: { readonly maxRecoveryAttempts: number; readonly expiresAt: number | null } | undefined
-  /**
-   * A rate limit of `queue` (one of `queues`): at most `limit` of its queued
-   * runs start (are claimed from `queued`) in any `periodMillis`, counted
-   * across every caller sharing the store, in the same atomic step as the
-   * claim. Orphaned and due runs are not starts.
-   */
-  readonly rateLimit?: { readonly queue: string; readonly limit: number; readonly periodMillis: number } | undefined
-}
-
-/**
- * The outcome of a pause ({@link Service} `pauseRun`): `Paused` (the run is
- * now `paused`, or was already; `from` is what it returns to), `Pausing`
- * (it executes under `owner`'s live lease: that engine hands it back,
- * `paused`, at its next checkpoint), or why not.
- *
- * @since 0.4.0
- * @category models
- */
-export type PauseResult =
-  | { readonly _tag: "Paused"; readonly from: PausedFrom }
-  | { readonly _tag: "Pausing"; readonly owner: string }
-  | { readonly _tag: "NotFound" }
-  | { readonly _tag: "Finished"; readonly status: RunStatus }
-
-/**
- * The outcome of an unpause ({@link Service} `unpauseRun`): `Unpaused` with
- * the status the run returned to (a pause asked of an executing run is
- * withdrawn: `"running"`), or why not.
- *
- * @since 0.4.0
- * @category models
- */
-export type UnpauseResult =
-  | { readonly _tag: "Unpaused"; readonly status: PausedFrom }
-  | { readonly _tag: "NotPaused"; readonly status: RunStatus }
-  | { readonly _tag: "NotFound" }
 
 /**
  * A signal sent to a run (`Engine.signal`): its payload as encoded by the
@@ -616,18 +337,6 @@ export interface SignalRecord {
  * @category models
  */
 export type RecordSignalResult = "recorded" | "not-found" | "run-ended" | "already-pending"
-
-/**
- * The outcome of a cancellation: the ids cancelled (the run and its active
- * descendants), or why nothing was.
- *
- * @since 0.2.0
- * @category models
- */
-export type CancelResult =
-  | { readonly _tag: "Cancelled"; readonly runIds: ReadonlyArray<string> }
-  | { readonly _tag: "NotFound" }
-  | { readonly _tag: "Finished"; readonly status: RunStatus }
 
 /**
  * A position in a listing: the last record of the previous page.

@@ -7,7 +7,7 @@
 import { Effect } from "effect"
 import { isFinal } from "../../RunStatus.js"
 import type { PauseResult, Service, UnpauseResult } from "../../SnapshotStore.js"
-import type { Runs } from "./store.js"
+import type { Runs } from "./run.js"
 
 /** Pausing and unpausing runs. */
 export const control = (runs: Runs): Pick<Service, "pauseRun" | "unpauseRun"> => ({

@@ -37,7 +37,9 @@ import type { SqlError } from "@effect/sql/SqlError"
 import { Context, Effect } from "effect"
 import * as RunStatus from "../../RunStatus.js"
 import type { SignalRecord } from "../../SnapshotStore.js"
+import { queueStarts, runsV2, runsV3, statusesV3, v3Copied } from "./controlSchema.js"
 import { fleetTables, historyTriggerPg, historyTriggerSqlite } from "./fleetSchema.js"
+import { schedulesTable } from "./triggersSchema.js"
 
 // -----------------------------------------------------------------------------
 // names
@@ -119,54 +121,6 @@ const statements = (
     return Effect.forEach(chosen, (statement) => sql.unsafe(renamed(statement, prefix)), { discard: true })
   })
 
-const runsV2 = (name: string, bigint: string) => `CREATE TABLE ${name} (
-  run_id TEXT PRIMARY KEY NOT NULL,
-  template_name TEXT NOT NULL,
-  template_version TEXT NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'suspended', 'completed', 'failed', 'cancelled')),
-  seq ${bigint} NOT NULL DEFAULT 0,
-  created_at ${bigint} NOT NULL,
-  updated_at ${bigint} NOT NULL,
-  expires_at ${bigint},
-  error TEXT,
-  timeout_ms ${bigint} NOT NULL DEFAULT 0,
-  elapsed_ms ${bigint} NOT NULL DEFAULT 0,
-  wake_at ${bigint},
-  waiting_for TEXT,
-  parent_id TEXT,
-  root_id TEXT NOT NULL,
-  queue TEXT NOT NULL DEFAULT 'default',
-  owner TEXT,
-  lease_until ${bigint},
-  generation ${bigint} NOT NULL DEFAULT 0,
-  trace_context TEXT
-)`
-
-/** Every status of weft 0.4, as migration 8 writes the CHECK constraint (its text never changes). */
-const statusesV3 = `('queued', 'running', 'suspended', 'paused', 'completed', 'failed', 'cancelled')`
-
-/** The columns migration 8 copies from the runs table of migrations 6 and 7. */
-const v3Copied = "run_id, template_name, template_version, status, seq, created_at, updated_at, expires_at, error, " +
-  "timeout_ms, elapsed_ms, wake_at, waiting_for, parent_id, root_id, queue, owner, lease_until, generation, " +
-  "trace_context, template_fingerprint"
-
-/** The runs table of weft 0.4 (migration 8): v2 with every status, its fingerprint, and run control. */
-const runsV3 = (name: string, bigint: string) =>
-  runsV2(name, bigint)
-    .replace(/status IN \([^)]*\)/, `status IN ${statusesV3}`)
-    .replace(/\n\)$/, `,
-  template_fingerprint TEXT,
-  priority INTEGER NOT NULL DEFAULT 0,
-  recovery_attempts INTEGER NOT NULL DEFAULT 0,
-  paused_from TEXT CHECK (paused_from IN ('queued', 'running', 'suspended'))
-)`)
-
-/** The starts of queued runs by queue, for rate limits (`ClaimFilter.rateLimit`): one row per start, kept one period. */
-const queueStarts = (bigint: string): ReadonlyArray<string> => [
-  `CREATE TABLE IF NOT EXISTS weft_queue_starts (queue TEXT NOT NULL, started_at ${bigint} NOT NULL)`,
-  `CREATE INDEX IF NOT EXISTS weft_queue_starts_at ON weft_queue_starts (queue, started_at)`
-]
-
 /** The statuses of a run that is not final, as the SQL term the partial index of active runs is defined by. */
 export const activeTerm = `status IN ${activeStatuses}`
 
@@ -209,26 +163,6 @@ export const runIndexes: ReadonlyArray<string> = [
   ...runIndexesOf(activeTerm),
   `CREATE INDEX IF NOT EXISTS weft_runs_queued ON weft_runs (queue, priority DESC, created_at, run_id) WHERE status = 'queued'`
 ]
-
-/** The schedules table (migration 9). */
-const schedulesTable = (bigint: string) => `CREATE TABLE IF NOT EXISTS weft_schedules (
-  name TEXT PRIMARY KEY NOT NULL,
-  template_name TEXT NOT NULL,
-  template_version TEXT NOT NULL,
-  cron TEXT NOT NULL,
-  time_zone TEXT,
-  input TEXT,
-  overlap TEXT NOT NULL CHECK (overlap IN ('skip', 'allow', 'bufferOne')),
-  catch_up TEXT NOT NULL CHECK (catch_up IN ('none', 'last', 'all')),
-  catch_up_max ${bigint} NOT NULL,
-  queue TEXT NOT NULL,
-  paused INTEGER NOT NULL DEFAULT 0,
-  created_at ${bigint} NOT NULL,
-  updated_at ${bigint} NOT NULL,
-  last_tick ${bigint},
-  last_run_id TEXT,
-  buffered_tick ${bigint}
-)`
 
 /** The state key under which weft 0.1 kept a child run's parent id. */
 const legacyParentPath = `'$.entries."~durable/~parent".value'`

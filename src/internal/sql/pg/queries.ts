@@ -68,38 +68,9 @@ const statusRow = (effect: Effect.Effect<ReadonlyArray<Row>, SqlError>) =>
       catch: (e) => e instanceof RowDecodeError ? e : new RowDecodeError("runs", "status", String(e))
     }))
 
-/** The queries that create, claim and write runs. */
-const writeQueries = (
-  { channel, count, rows, sql }: Exec,
-  n: Names
-): Pick<
-  Queries,
-  "insertRun" | "claim" | "statusOf" | "claimNext" | "holders" | "heartbeat" | "appendStep" | "pause" | "finish" | "cancel"
-> => {
-  const {
-    claim,
-    claimNext,
-    heartbeat,
-    holders,
-    insertClaimed,
-    insertClaimedSearch,
-    insertQueued,
-    insertQueuedSearch,
-    lockQueue,
-    startsCount,
-    startsInsert,
-    statusOf
-  } = claimStatements(n)
-  const {
-    appendPlain,
-    appendPlainSearch,
-    appendWithSnapshot,
-    appendWithSnapshotSearch,
-    cancel,
-    finish,
-    release,
-    suspend
-  } = writeStatements(n)
+/** Inserting a run (and the follow-up runs a write records, after it). */
+const insertRunQuery = ({ channel, count, sql }: Exec, n: Names) => {
+  const { insertClaimed, insertClaimedSearch, insertQueued, insertQueuedSearch } = claimStatements(n)
   // a run nobody holds (queued, or released: an event trigger's) wakes the workers
   const insertRun = (p: Parameters<Queries["insertRun"]>[0]) =>
     Effect.suspend(() =>
@@ -136,6 +107,39 @@ const writeQueries = (
     followUps.length === 0 ? write : sql.withTransaction(
       Effect.tap(write, (a) => did(a) ? Effect.forEach(followUps, insertRun, { discard: true }) : Effect.void)
     )
+  return { insertRun, withFollowUps }
+}
+
+/** The queries that create, claim and write runs. */
+const writeQueries = (
+  exec: Exec,
+  n: Names
+): Pick<
+  Queries,
+  "insertRun" | "claim" | "statusOf" | "claimNext" | "holders" | "heartbeat" | "appendStep" | "pause" | "finish" | "cancel"
+> => {
+  const { channel, count, rows, sql } = exec
+  const {
+    claim,
+    claimNext,
+    heartbeat,
+    holders,
+    lockQueue,
+    startsCount,
+    startsInsert,
+    statusOf
+  } = claimStatements(n)
+  const {
+    appendPlain,
+    appendPlainSearch,
+    appendWithSnapshot,
+    appendWithSnapshotSearch,
+    cancel,
+    finish,
+    release,
+    suspend
+  } = writeStatements(n)
+  const { insertRun, withFollowUps } = insertRunQuery(exec, n)
   return {
     insertRun,
     claim: (p) => Effect.suspend(() => Effect.map(rows(claim(p)), (r) => r[0])),

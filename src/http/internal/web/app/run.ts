@@ -17,7 +17,6 @@ import {
   link,
   page,
   pretty,
-  runHref,
   setLive,
   templateHref,
   throttle,
@@ -25,23 +24,8 @@ import {
 } from "./dom"
 import { schemaForm } from "./forms"
 import { commonActions, historyCard } from "./history"
-import type { ErrorSummary, EventData, Run, RunDetail, TemplateDetail, TraceEntry, Wait } from "./types"
-
-/** A run's parent (a sub-flow's child run) and what started it by itself, as description items. */
-function lineage(run: Run): ReadonlyArray<HTMLElement> {
-  const items: Array<HTMLElement> = []
-  if (run.parentId) items.push(h("dt", null, "Parent"), h("dd", null, link(runHref(run.parentId), h("code", null, run.parentId))))
-  const origin = run.triggeredBy
-  if (origin) {
-    items.push(h("dt", null, "Triggered by"), h("dd", { "data-triggered-by": origin._tag },
-      origin._tag === "Schedule"
-        ? ["schedule ", h("code", null, origin.schedule), ", tick " + time(origin.tick)]
-        : origin._tag === "Webhook"
-        ? ["webhook ", h("code", null, origin.hook), ", delivery ", h("code", null, origin.delivery)]
-        : ["trigger ", h("code", null, origin.trigger), " after ", link(runHref(origin.runId), h("code", null, origin.runId)), " " + origin.status]))
-  }
-  return items
-}
+import { lineage } from "./lineage"
+import type { ErrorSummary, EventData, RunDetail, TemplateDetail, TraceEntry, Wait } from "./types"
 
 /** A step in flight, from the run's events. */
 interface Active {
