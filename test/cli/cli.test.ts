@@ -65,7 +65,9 @@ const runKeys = [
   "queue",
   "waitingFor",
   "wakeAt",
-  "expiresAt"
+  "expiresAt",
+  "priority",
+  "pausedFrom"
 ]
 
 /** Exit code `code`, nothing on stdout, and `text` in the one line on stderr. */
