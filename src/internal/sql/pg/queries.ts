@@ -27,7 +27,7 @@ import type { SqlError } from "@effect/sql/SqlError"
 import { Effect } from "effect"
 import * as RunStatus from "../../../RunStatus.js"
 import type { PausedFrom, PauseResult, RecordSignalResult, UnpauseResult } from "../../../SnapshotStore.js"
-import type { Queries, StatusRow } from "./dialect.js"
+import type { InsertStep, Queries, StatusRow } from "./dialect.js"
 import { type Row, RowDecodeError } from "../schema.js"
 import { fleetSql } from "../fleetRows.js"
 import { listStatement } from "./list.js"
@@ -35,6 +35,22 @@ import { scheduleQueries } from "./schedules.js"
 import { triggeredByJson } from "../rows.js"
 import { type Bound, type Names, number, statement } from "./sql.js"
 import { claimStatements, controlStatements, readStatements, signalStatements, versionStatements, writeStatements } from "./statements.js"
+
+/** A step's row as the named values of the statements that write one, under the fence of `generation`. */
+const stepValues = ({ delta, error, generation, step }: Pick<InsertStep, "delta" | "error" | "generation" | "step">) => ({
+  runId: step.runId,
+  generation,
+  seq: step.seq,
+  stepKey: step.stepKey,
+  stepName: step.stepName,
+  status: step.status,
+  attempts: step.attempts,
+  startedAt: step.startedAt,
+  endedAt: step.endedAt,
+  delta,
+  error,
+  idempotencyKey: step.idempotencyKey
+})
 
 /** Sending statements on the client: their rows, or the count one returns; the channel wake-ups go to. */
 export interface Exec {
@@ -188,18 +204,7 @@ const writeQueries = (
         rows((snapshot === undefined
           ? (search === undefined ? appendPlain : appendPlainSearch)
           : (search === undefined ? appendWithSnapshot : appendWithSnapshotSearch))({
-          runId: step.runId,
-          generation,
-          seq: step.seq,
-          stepKey: step.stepKey,
-          stepName: step.stepName,
-          status: step.status,
-          attempts: step.attempts,
-          startedAt: step.startedAt,
-          endedAt: step.endedAt,
-          delta,
-          error,
-          idempotencyKey: step.idempotencyKey,
+          ...stepValues({ delta, error, generation, step }),
           ...(snapshot === undefined ? {} : { snapshot }),
           ...(search === undefined ? {} : { search: search.set, searchUnset: search.unset })
         }))
@@ -351,18 +356,7 @@ const versionQueries = ({ rows }: Exec, n: Names): Pick<Queries, "reopen" | "ret
     retarget: ({ delta, error, generation, step, templateFingerprint, templateName, templateVersion }) =>
       Effect.suspend(() =>
         rows(retarget({
-          runId: step.runId,
-          generation,
-          seq: step.seq,
-          stepKey: step.stepKey,
-          stepName: step.stepName,
-          status: step.status,
-          attempts: step.attempts,
-          startedAt: step.startedAt,
-          endedAt: step.endedAt,
-          delta,
-          error,
-          idempotencyKey: step.idempotencyKey,
+          ...stepValues({ delta, error, generation, step }),
           templateName,
           templateVersion,
           templateFingerprint
