@@ -44,19 +44,27 @@ import type {
 import type { ClaimFilter, ClaimResult, Lease } from "./internal/store/claims.js"
 import type { CancelResult, PausedFrom, PauseResult, UnpauseResult } from "./internal/store/control.js"
 
-export type { FollowUp, ScheduleDefinition, ScheduleRecord, TriggeredBy } from "./internal/store/triggers.js"
 export type {
+  CancelResult,
+  ClaimFilter,
+  ClaimResult,
+  FollowUp,
   HistoryRecord,
+  Lease,
+  PausedFrom,
+  PauseResult,
   QueueStats,
+  ScheduleDefinition,
+  ScheduleRecord,
   SearchCondition,
   SearchUpdate,
   SearchValue,
   StepSample,
+  TriggeredBy,
+  UnpauseResult,
   WorkerInHand,
   WorkerRecord
-} from "./internal/store/fleet.js"
-export type { ClaimFilter, ClaimResult, Lease } from "./internal/store/claims.js"
-export type { CancelResult, PausedFrom, PauseResult, UnpauseResult } from "./internal/store/control.js"
+}
 
 /**
  * A run's status; see the `RunStatus` module.

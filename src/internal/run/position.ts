@@ -15,21 +15,13 @@
 import type { StepRecord } from "../../SnapshotStore.js"
 import type * as Template from "../../Template.js"
 import { beginKey, endKey, join, loopDoneKey, mergeKey } from "./keys.js"
+import type { Lineage } from "../../Engine.js"
 
 /** The state key of the position marker. */
 export const positionKey = "~position"
 
-/** One crossing in a run's lineage. */
-export type Crossing =
-  | { readonly kind: "fork"; readonly from: string; readonly step: string }
-  | {
-    readonly kind: "migration"
-    readonly from: string
-    readonly to: string
-    readonly fromStep: string
-    readonly toStep: string
-    readonly seq: number
-  }
+/** One crossing in a run's lineage (the engine's public `Lineage`). */
+export type Crossing = Lineage
 
 /** The position marker: the completed keys as of `seq`, and how the run got there. */
 export interface Position {
