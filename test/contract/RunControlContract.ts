@@ -110,6 +110,8 @@ export const controlSuite = <E>(name: string, layer: Layer.Layer<SnapshotStore, 
         const lease2 = yield* started("r2")
         yield* s.pauseRun("r1", t0 + 1)
         yield* s.pauseRun("r2", t0 + 1)
+        // nor is it listed as claimable once its lease passed (what the recovery poller reads)
+        expect((yield* s.list({ claimableAt: lease60 + 1 })).map((r) => r.runId)).toEqual([])
         expect(yield* claimNext(other, lease60 + 1)).toEqual([])
         const parked = yield* get("r1")
         expect([parked.status, parked.owner, parked.pausedFrom]).toEqual(["paused", null, "running"])

@@ -82,7 +82,7 @@ export const listStatement = (n: Names, filter: StoredFilter): Bound => {
     const at = p(filter.claimableAt, "bigint")
     branches = [
       ["queued", "status = 'queued'"],
-      ["running", `status = 'running' AND ${leasePassed(at)}`],
+      ["running", `status = 'running' AND paused_from IS NULL AND ${leasePassed(at)}`],
       ["suspended", `status = 'suspended' AND wake_at <= ${at}`]
     ].filter(([status]) => wanted === undefined || wanted.includes(status!)).map(([, condition]) => condition)
   } else if (wanted !== undefined) {
