@@ -142,6 +142,18 @@ export const fleetSuite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>
         expect(history.every((h) => h.runId === "h1")).toBe(true)
       }).pipe(Effect.provide(layer)))
 
+    it.effect("history: a pause and an unpause are changes of status, at the time they were asked", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        yield* s.createRun(newRun("hp", { queue: "q" }), storedState({}), null)
+        expect((yield* s.pauseRun("hp", t0 + 100))._tag).toBe("Paused")
+        expect((yield* s.unpauseRun("hp", t0 + 200))._tag).toBe("Unpaused")
+        expect((yield* s.history("hp")).map((h) => [h.kind, h.at, h.statusFrom, h.statusTo])).toEqual([
+          ["status", t0 + 100, "queued", "paused"],
+          ["status", t0 + 200, "paused", "queued"]
+        ])
+      }).pipe(Effect.provide(layer)))
+
     it.effect("history: a run created claimed is claimed by its creator; a checkpoint, a heartbeat and an end add nothing", () =>
       Effect.gen(function*() {
         const s = yield* SnapshotStore

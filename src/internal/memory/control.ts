@@ -7,6 +7,7 @@
 import { Effect } from "effect"
 import { isFinal } from "../../RunStatus.js"
 import type { PauseResult, Service, UnpauseResult } from "../../SnapshotStore.js"
+import { recordChange } from "./claimNext.js"
 import type { Runs } from "./run.js"
 
 /** Pausing and unpausing runs. */
@@ -23,7 +24,7 @@ export const control = (runs: Runs): Pick<Service, "pauseRun" | "unpauseRun"> =>
         return { _tag: "Pausing", owner: record.owner }
       }
       const from = record.status
-      run.record = { ...record, status: "paused", pausedFrom: from, owner: null, leaseUntil: null, updatedAt: now }
+      recordChange(run, { ...record, status: "paused", pausedFrom: from, owner: null, leaseUntil: null, updatedAt: now }, now)
       return { _tag: "Paused", from }
     }),
 
@@ -36,7 +37,7 @@ export const control = (runs: Runs): Pick<Service, "pauseRun" | "unpauseRun"> =>
       if (from === null || (record.status !== "paused" && record.status !== "running")) {
         return { _tag: "NotPaused", status: record.status }
       }
-      run.record = { ...record, status: record.status === "paused" ? from : "running", pausedFrom: null, updatedAt: now }
+      recordChange(run, { ...record, status: record.status === "paused" ? from : "running", pausedFrom: null, updatedAt: now }, now)
       return { _tag: "Unpaused", status: record.status === "paused" ? from : "running" }
     })
 })
