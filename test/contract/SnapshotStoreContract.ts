@@ -18,6 +18,7 @@ import type {
   StoredState
 } from "../../src/SnapshotStore.js"
 import { SnapshotStore } from "../../src/SnapshotStore.js"
+import { lineageSuite } from "./LineageContract.js"
 import { triggersSuite } from "./TriggersContract.js"
 
 export const t0 = 1_700_000_000_000
@@ -895,6 +896,7 @@ export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): vo
       }).pipe(Effect.provide(layer)))
   })
   triggersSuite(name, layer)
+  lineageSuite(name, layer)
 }
 
 const hasNegativeZero = (value: unknown): boolean =>

@@ -110,7 +110,10 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
                 run.traceContext,
                 run.templateFingerprint ?? null,
                 run.priority ?? 0,
-                triggeredByJson(run.triggeredBy)
+                triggeredByJson(run.triggeredBy),
+                run.forkedFrom ?? null,
+                run.forkedAfter ?? null,
+                run.migratedFrom ?? null
               ).changes === 1
               if (inserted) {
                 st.upsertSnapshot.run(run.runId, 0, stateJson)
