@@ -6,7 +6,7 @@
  *
  * @internal
  */
-import type { JsonSchema } from "./types"
+import type { JsonSchema } from "./types.js"
 
 function resolveRef(schema: JsonSchema | undefined, root: JsonSchema): JsonSchema {
   let s: JsonSchema = schema || {}
