@@ -234,6 +234,28 @@ export interface RunRecord {
    * another run's end); `null` (or absent) for a run somebody started.
    */
   readonly triggeredBy?: TriggeredBy | null | undefined
+  /**
+   * A fork: the run it was forked from (`engine.fork`); `null` (or absent)
+   * for a run that is not a fork.
+   *
+   * @since 0.4.0
+   */
+  readonly forkedFrom?: string | null | undefined
+  /**
+   * A fork: the step of the original run after which it starts (as the
+   * original's trace names it); `null` (or absent) otherwise.
+   *
+   * @since 0.4.0
+   */
+  readonly forkedAfter?: string | null | undefined
+  /**
+   * The template version (`name@version`) the run came from when it was
+   * last migrated (`retarget`), or forked onto another version; `null` (or
+   * absent) for a run still on the version it started with.
+   *
+   * @since 0.4.0
+   */
+  readonly migratedFrom?: string | null | undefined
 }
 
 /**
@@ -261,6 +283,12 @@ export interface NewRun {
   readonly triggeredBy?: TriggeredBy | null | undefined
   /** The run's search attributes from its input (see {@link SearchValue}), recorded with it. */
   readonly search?: Readonly<Record<string, SearchValue>> | undefined
+  /** A fork's original run (see {@link RunRecord.forkedFrom}). */
+  readonly forkedFrom?: string | null | undefined
+  /** A fork's step (see {@link RunRecord.forkedAfter}). */
+  readonly forkedAfter?: string | null | undefined
+  /** A fork onto another version: the original's (see {@link RunRecord.migratedFrom}). */
+  readonly migratedFrom?: string | null | undefined
 }
 
 /**
@@ -380,6 +408,13 @@ export interface RunFilter {
   readonly parentId?: string | undefined
   /** Runs of this lineage (the top-level run and every descendant). */
   readonly rootId?: string | undefined
+  /**
+   * Forks of this run (runs whose {@link RunRecord.forkedFrom} is it; not
+   * the forks of its forks).
+   *
+   * @since 0.4.0
+   */
+  readonly forkedFrom?: string | undefined
   /** Runs whose id starts with this. */
   readonly runIdPrefix?: string | undefined
   /** Runs whose search attributes satisfy every condition (see `Template.make`'s `searchAttributes`). */
@@ -581,7 +616,8 @@ export interface Service {
   /**
    * Moves a claimed run to another version of its template (a migration):
    * records `step` (the migration's checkpoint) and sets the run's template
-   * name, version and fingerprint, atomically; only while `lease` holds the
+   * name, version and fingerprint, and its `migratedFrom` to the version it
+   * was on (`name@version`), atomically; only while `lease` holds the
    * `running` run (else `RunCancelled` / `LeaseLost`, nothing written).
    */
   readonly retarget: (

@@ -109,6 +109,10 @@ export const versionsSuite = (
         expect(executions).toEqual({ quote: 1, discount: 1, bill: 2 })
         const view = yield* b.engine.inspect(forkId, order)
         expect(view.lineage).toEqual([{ kind: "fork", from: "o1", step: "discount" }])
+        // and in the run's record (columns), written with it: the original's forks are listed by it
+        expect(view.run).toMatchObject({ forkedFrom: "o1", forkedAfter: "discount", migratedFrom: null })
+        expect((yield* a.engine.list({ forkedFrom: "o1" })).map((run) => run.runId)).toEqual(["o1-fork"])
+        expect((yield* a.engine.list({ forkedFrom: "o1-fork" }))).toEqual([])
         // the original is untouched
         expect((yield* a.engine.result(order, "o1")).state.invoice).toBe("INV-35")
       }))
@@ -208,6 +212,7 @@ export const versionsSuite = (
         expect(view.lineage).toEqual([
           { kind: "migration", from: "approved@1", to: "approved@2", fromStep: "approval", toStep: "approval", seq: 4 }
         ])
+        expect(view.run).toMatchObject({ forkedFrom: null, migratedFrom: "approved@1" })
       }))
 
     it.scoped("a signal sent before the migration (kept pending) is delivered to the mapped wait", () =>
@@ -333,6 +338,7 @@ export const versionsSuite = (
         expect(executions).toEqual({ quote: 1, discount: 1, bill1: 1, bill2: 1 })
         const view = yield* b.engine.inspect(forkId, approved2)
         expect(view.lineage.map((l) => l.kind)).toEqual(["migration", "fork"])
+        expect(view.run).toMatchObject({ forkedFrom: "w4", forkedAfter: "approval", migratedFrom: "approved@1" })
       }))
 
     it.scoped("rerun under a newer version through a migration", () =>

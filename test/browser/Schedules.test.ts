@@ -4,33 +4,13 @@
  * the declared triggers, and a triggered run's page showing what started it.
  * Skipped when Chromium is missing, unless `CI` is set.
  */
-import { execFileSync } from "node:child_process"
-import { existsSync } from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
-import type { Browser } from "playwright-core"
-import { chromium } from "playwright-core"
-import { afterAll, beforeAll } from "vitest"
 import { Step, Template, Trigger } from "weftjs"
 import { memoryEngine, serve } from "../http/fixtures.js"
+import { skip, useBrowser } from "./chromium.js"
 
-const executablePath = (() => {
-  try {
-    return execFileSync("which", ["chromium"], { encoding: "utf8" }).trim() || undefined
-  } catch {
-    return existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined
-  }
-})()
-const skip = executablePath === undefined && process.env.CI === undefined
-
-let browser: Browser | undefined
-beforeAll(async () => {
-  if (skip) return
-  browser = await chromium.launch({ executablePath: executablePath ?? "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu"] })
-})
-afterAll(async () => {
-  await browser?.close()
-})
+const browser = useBrowser()
 
 const ping = Template.make({
   name: "ping",
@@ -46,7 +26,7 @@ describe.skipIf(skip)("web view: schedules", () => {
       yield* engine.schedules.create({ name: "hourly", template: "ping", cron: "0 * * * *", timeZone: "Europe/Paris", input: { who: "h" } })
       yield* engine.deliver("pings", { who: "w" }, "d1")
       yield* engine.await(ping, "hook:pings:d1")
-      const context = yield* Effect.promise(() => browser!.newContext())
+      const context = yield* Effect.promise(() => browser().newContext())
       yield* Effect.addFinalizer(() => Effect.promise(() => context.close()))
       const page = yield* Effect.promise(() => context.newPage())
       const errors: Array<string> = []

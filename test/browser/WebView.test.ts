@@ -11,60 +11,23 @@
  * `WEFT_UPDATE_SCREENSHOT=1`). The tests are skipped when Chromium is
  * missing, unless `CI` is set (CI installs it).
  */
-import { execFileSync } from "node:child_process"
-import { existsSync, mkdirSync } from "node:fs"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Data, Effect, Layer, Schedule, Schema } from "effect"
-import type { Browser, Page } from "playwright-core"
-import { chromium } from "playwright-core"
-import { afterAll, beforeAll } from "vitest"
+import type { Page } from "playwright-core"
 import { Durable, Engine, Step, Template } from "weftjs"
 import { Http } from "weftjs/http"
 import { fakeEngine, fakeRuns } from "../http/fakeEngine.js"
 import { allTemplates, awaitStatus, engineOver, makeClient, memoryStore, setup } from "../http/fixtures.js"
+import { screenshots, skip, useBrowser } from "./chromium.js"
 
-const executablePath = (() => {
-  try {
-    return execFileSync("which", ["chromium"], { encoding: "utf8" }).trim() || undefined
-  } catch {
-    return existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined
-  }
-})()
-
-const screenshots = fileURLToPath(new URL("./__screenshots__/", import.meta.url))
-
-const skip = executablePath === undefined && process.env.CI === undefined
-
-let browser: Browser | undefined
-
-beforeAll(async () => {
-  if (skip) return
-  mkdirSync(screenshots, { recursive: true })
-  browser = await chromium.launch({
-    executablePath: executablePath ?? "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync"
-    ]
-  })
-})
-
-afterAll(async () => {
-  await browser?.close()
-})
+const browser = useBrowser()
 
 /** A page on `url`'s server; every request it makes to another host is collected in `foreign`. */
 const open = (url: string, viewport = { width: 1280, height: 860 }) =>
   Effect.acquireRelease(
     Effect.promise(async () => {
-      const context = await browser!.newContext({ viewport })
+      const context = await browser().newContext({ viewport })
       const page = await context.newPage()
       const foreign: Array<string> = []
       const errors: Array<string> = []

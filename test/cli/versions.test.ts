@@ -65,6 +65,24 @@ describe("weft: runs that outlive their code", () => {
     expect(bad.stderr).toContain("price")
   }, slow)
 
+  it("list --forked-from: the run's forks; status shows a fork's lineage", async () => {
+    const again = await weft(["fork", "o1", "--after", "quote", "--fork-id", "o1-g", "--format", "json"])
+    expect(again.code, again.stderr).toBe(0)
+    const listed = await weft(["list", "--forked-from", "o1", "--format", "json"])
+    expect(listed.code, listed.stderr).toBe(0)
+    const { runs } = json<{ runs: ReadonlyArray<{ runId: string; forkedFrom?: unknown }> }>(listed)
+    expect(runs.map((run) => run.runId).sort()).toEqual(["o1-f", "o1-g"])
+    expect(runs[0]!.forkedFrom).toEqual({ runId: "o1", after: "quote" })
+    const none = await weft(["list", "--forked-from", "o1-f", "--format", "json"])
+    expect(json<{ runs: ReadonlyArray<unknown> }>(none).runs).toEqual([])
+    const status = await weft(["status", "o1-f"])
+    expect(status.code, status.stderr).toBe(0)
+    expect(status.stdout).toMatch(/forked from:\s+o1 after quote/)
+    const empty = await weft(["list", "--forked-from", ""])
+    expect(empty.code).toBe(2)
+    expect(empty.stderr).toContain("--forked-from")
+  }, slow)
+
   it("migrate: a dry run reports, then the suspended run goes on under v2 once signalled", async () => {
     expect((await weft(["run", "approved@1", "--input", "{\"sku\":\"abc\"}", "--run-id", "w1"])).code).toBe(0)
     const dry = await weft(["migrate", "approved@1", "approved@2", "--dry-run", "--where", "status=suspended", "--format", "json"])

@@ -18,6 +18,7 @@ import type {
   StoredState
 } from "../../src/SnapshotStore.js"
 import { SnapshotStore } from "../../src/SnapshotStore.js"
+import { lineageSuite } from "./LineageContract.js"
 import { triggersSuite } from "./TriggersContract.js"
 
 export const t0 = 1_700_000_000_000
@@ -126,7 +127,10 @@ export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): vo
           priority: 0,
           recoveryAttempts: 0,
           pausedFrom: null,
-          triggeredBy: null
+          triggeredBy: null,
+          forkedFrom: null,
+          forkedAfter: null,
+          migratedFrom: null
         } satisfies RunRecord)
         const r2 = yield* get("r2")
         expect([r2.status, r2.owner, r2.leaseUntil, r2.generation, r2.templateFingerprint]).toEqual(["queued", null, null, 0, null])
@@ -895,6 +899,7 @@ export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): vo
       }).pipe(Effect.provide(layer)))
   })
   triggersSuite(name, layer)
+  lineageSuite(name, layer)
 }
 
 const hasNegativeZero = (value: unknown): boolean =>

@@ -190,7 +190,8 @@ describe("decoding a listing's query", () => {
           since: fc.integer({ min: 0, max: 4_000_000_000_000 }),
           until: fc.date({ min: new Date(0), max: new Date("2100-01-01"), noInvalidDate: true }),
           limit: fc.integer({ min: 1, max: 500 }),
-          cursor: fc.record({ createdAt: fc.integer({ min: 0, max: 4_000_000_000_000 }), runId: fc.string() })
+          cursor: fc.record({ createdAt: fc.integer({ min: 0, max: 4_000_000_000_000 }), runId: fc.string() }),
+          forkedFrom: fc.string({ minLength: 1, maxLength: 12 })
         }, { requiredKeys: [] }),
         (q) => {
           const params: Record<string, string> = {}
@@ -200,6 +201,7 @@ describe("decoding a listing's query", () => {
           if (q.until !== undefined) params.until = q.until.toISOString()
           if (q.limit !== undefined) params.limit = String(q.limit)
           if (q.cursor !== undefined) params.cursor = encodeCursor(q.cursor)
+          if (q.forkedFrom !== undefined) params.forkedFrom = q.forkedFrom
           const decoded = decodeQuery(params)
           expect(Either.isRight(decoded)).toBe(true)
           if (Either.isLeft(decoded)) return
@@ -208,6 +210,8 @@ describe("decoding a listing's query", () => {
           expect(decoded.right.until).toBe(q.until?.getTime())
           expect(decoded.right.limit).toBe(q.limit)
           if (q.cursor !== undefined) expect(decodeCursor(decoded.right.cursor!)).toEqual(q.cursor)
+          // the run id as given, into the store filter
+          expect(toFilter(decoded.right, undefined).forkedFrom).toBe(q.forkedFrom)
         }
       ),
       { numRuns: 300 }
@@ -228,7 +232,8 @@ describe("decoding a listing's query", () => {
           }),
           fc.record({ key: fc.constant("since"), value: fc.constantFrom("yesterday", "", "12:00", "-5", "1.5") }),
           fc.record({ key: fc.constant("cursor"), value: fc.constantFrom("", "has space", "a/b", "x".repeat(401)) }),
-          fc.record({ key: fc.constant("template"), value: fc.constant("") })
+          fc.record({ key: fc.constant("template"), value: fc.constant("") }),
+          fc.record({ key: fc.constant("forkedFrom"), value: fc.constant("") })
         ),
         ({ key, value }) => {
           const decoded = decodeQuery({ [key]: value })

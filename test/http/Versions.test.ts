@@ -62,6 +62,12 @@ const suite = (name: string, store: StoreLayer) =>
         yield* awaitStatus(client, "f1", "completed")
         const result = yield* client.runs.result({ path: { runId: "f1" } })
         expect(result.state).toEqual({ name: "ada", times: 1, greeting: "hi", loud: "HI" })
+        // its lineage, in its record; the original's forks listed by it
+        expect((yield* client.runs.get({ path: { runId: "f1" } })).run).toMatchObject({ forkedFrom: runId, forkedAfter: "greet" })
+        const forks = yield* client.runs.list({ urlParams: { forkedFrom: runId } })
+        expect(forks.runs.map((run) => run.runId)).toEqual(["f1"])
+        expect((yield* client.runs.list({ urlParams: { forkedFrom: "f1" } })).runs).toEqual([])
+        expect((yield* client.runs.get({ path: { runId } })).run.forkedFrom).toBeUndefined()
         const bad = yield* Effect.flip(client.runs.fork({ path: { runId }, payload: { after: "greet", patch: { greting: "x", times: 9 } } }))
         expect(bad).toBeInstanceOf(Http.InvalidPatch)
         expect(bad.message).toContain("greting")
@@ -96,6 +102,30 @@ const suite = (name: string, store: StoreLayer) =>
         expect((yield* client.runs.get({ path: { runId } })).run.templateVersion).toBe("2")
         const unknown = yield* Effect.flip(client.runs.migrate({ payload: { from: "expense_approval@2", to: "expense_approval@3" } }))
         expect(unknown).toBeInstanceOf(Http.NotFound)
+        // the template's state described key by key, and where its runs can go
+        const detail = yield* client.templates.get({ path: { name: "expense_approval" }, urlParams: { version: "1" } })
+        expect(detail.migrations).toEqual(["expense_approval@2"])
+        expect(Object.keys((detail.state?.properties ?? {}) as object).sort()).toEqual(
+          ["amount", "approval", "approvalRequest", "decidedBy", "outcome", "requester"]
+        )
+        expect((detail.state?.properties as Record<string, unknown>).amount).toMatchObject({ type: "number" })
+        // a fork onto v2 through the declared migration records where it came from; an undeclared target is a 404
+        const { runId: second } = yield* client.runs.start({
+          payload: { template: "expense_approval", version: "1", input: { amount: 6, requester: "bob" } }
+        })
+        yield* awaitStatus(client, second, "suspended")
+        const onto = yield* client.runs.fork({
+          path: { runId: second },
+          payload: { after: "request_approval", runId: "onto-v2", to: "expense_approval@2" }
+        })
+        expect((yield* client.runs.get({ path: { runId: onto.runId } })).run).toMatchObject({
+          templateVersion: "2",
+          forkedFrom: second,
+          forkedAfter: "request_approval",
+          migratedFrom: "expense_approval@1"
+        })
+        const nowhere = yield* Effect.flip(client.runs.fork({ path: { runId: second }, payload: { after: "request_approval", to: "expense_approval@9" } }))
+        expect(nowhere).toBeInstanceOf(Http.NotFound)
       }))
   })
 

@@ -115,6 +115,7 @@ describe("SQLite migrations", () => {
         "weft_runs_active",
         "weft_runs_created",
         "weft_runs_expiry",
+        "weft_runs_forked_from",
         "weft_runs_parent",
         "weft_runs_queued",
         "weft_runs_root",

@@ -184,6 +184,7 @@ export interface ListArguments {
   readonly cursor: string | undefined
   readonly where?: ReadonlyArray<string> | undefined
   readonly prefix?: string | undefined
+  readonly forkedFrom?: string | undefined
 }
 
 /** The store filter for `weft list`. */
@@ -196,6 +197,7 @@ export interface ListFilter {
   readonly after: Cursor | undefined
   readonly where: ReadonlyArray<SearchCondition> | undefined
   readonly runIdPrefix: string | undefined
+  readonly forkedFrom?: string | undefined
 }
 
 /** The most runs one page lists. */
@@ -216,7 +218,9 @@ export const parseListFilter = (args: ListArguments, now: number): Either.Either
     const after = args.cursor === undefined ? undefined : yield* parseCursor(args.cursor)
     const template = args.template?.trim()
     const where = yield* Either.mapLeft(parseWheres(args.where ?? []), (message) => new ArgumentError(`--where: ${message}`))
+    if (args.forkedFrom === "") return yield* fail(`--forked-from: expected a run id`)
     return {
+      forkedFrom: args.forkedFrom,
       where: where.length === 0 ? undefined : where,
       runIdPrefix: args.prefix === undefined || args.prefix === "" ? undefined : args.prefix,
       status,

@@ -40,6 +40,10 @@ export interface RunJson {
   readonly pausedFrom: SnapshotStore.PausedFrom | null
   /** What started the run by itself (a schedule's tick, a webhook delivery, another run's end); absent otherwise. */
   readonly triggeredBy?: SnapshotStore.TriggeredBy | undefined
+  /** A fork: the run it was forked from, and the step after which it starts; absent otherwise. */
+  readonly forkedFrom?: { readonly runId: string; readonly after: string } | undefined
+  /** The version (`name@version`) it was migrated from (or forked from onto another version); absent otherwise. */
+  readonly migratedFrom?: string | undefined
 }
 
 /** One step of a trace. */
@@ -105,7 +109,9 @@ export const runJson = (record: SnapshotStore.RunRecord): RunJson => ({
   expiresAt: iso(record.expiresAt),
   priority: record.priority ?? 0,
   pausedFrom: record.pausedFrom ?? null,
-  ...(record.triggeredBy === null || record.triggeredBy === undefined ? {} : { triggeredBy: record.triggeredBy })
+  ...(record.triggeredBy === null || record.triggeredBy === undefined ? {} : { triggeredBy: record.triggeredBy }),
+  ...(typeof record.forkedFrom === "string" ? { forkedFrom: { runId: record.forkedFrom, after: record.forkedAfter ?? "" } } : {}),
+  ...(typeof record.migratedFrom === "string" ? { migratedFrom: record.migratedFrom } : {})
 })
 
 /** What started a run, in words. */
@@ -289,6 +295,8 @@ export const runFields = (run: RunJson, extra: ReadonlyArray<readonly [string, s
     ...(run.error === null ? [] : [["error", errorText(run.error)] as const]),
     ...(run.expiresAt === null ? [] : [["expires", run.expiresAt] as const]),
     ...(run.triggeredBy === undefined ? [] : [["triggered by", originText(run.triggeredBy)] as const]),
+    ...(run.forkedFrom === undefined ? [] : [["forked from", `${run.forkedFrom.runId} after ${run.forkedFrom.after}`] as const]),
+    ...(run.migratedFrom === undefined ? [] : [["migrated from", run.migratedFrom] as const]),
     ...extra
   ])
 

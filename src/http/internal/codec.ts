@@ -206,7 +206,8 @@ export const toFilter = (query: RunQuery, cursor: Cursor | undefined): SnapshotS
   after: cursor,
   limit: (query.limit ?? defaultLimit) + 1,
   where: query.where,
-  runIdPrefix: query.prefix
+  runIdPrefix: query.prefix,
+  forkedFrom: query.forkedFrom
 })
 
 /** One page of a listing from the runs the store returned for {@link toFilter}. */

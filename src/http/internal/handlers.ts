@@ -61,7 +61,9 @@ const summaryOf = (template: Template.Template.Any): typeof Api.TemplateSummary.
   signals: Array.from(new Set(waitsOf(template).map((wait) => wait.signal)))
 })
 
-const detailOf = (template: Template.Template.Any): Api.TemplateDetail => ({
+const label = (t: Template.Template.Any) => `${t.name}@${t.version}`
+
+const detailOf = (template: Template.Template.Any, migrations: ReadonlyArray<Template.Migration>): Api.TemplateDetail => ({
   ...summaryOf(template),
   input: codec.objectJsonSchema(template.requirements),
   output: codec.objectJsonSchema(Object.entries(template.provides)),
@@ -73,7 +75,9 @@ const detailOf = (template: Template.Template.Any): Api.TemplateDetail => ({
     timeoutMs: wait.timeout === undefined ? null : Duration.toMillis(wait.timeout),
     hasDefault: wait.onTimeout !== undefined
   })),
-  graph: Graph.make(template)
+  graph: Graph.make(template),
+  state: codec.objectJsonSchema([...template.requirements, ...Object.entries(template.provides)]),
+  migrations: migrations.filter((m) => label(m.from) === label(template)).map((m) => label(m.to))
 })
 
 const templates = (options: HandlerOptions) =>
@@ -82,7 +86,7 @@ const templates = (options: HandlerOptions) =>
     const detail = (template: Template.Template.Any) => {
       let found = details.get(template)
       if (found === undefined) {
-        found = detailOf(template)
+        found = detailOf(template, options.migrations)
         details.set(template, found)
       }
       return found
@@ -183,16 +187,23 @@ const runs = (options: HandlerOptions) =>
             const { template } = yield* templateOfRun(path.runId)
             const patch = codec.decodePatch(template, payload.patch ?? {})
             if (Either.isLeft(patch)) return yield* new Errors.InvalidPatch({ runId: path.runId, issues: patch.left })
+            const target = payload.to
+            const migration = target === undefined
+              ? undefined
+              : options.migrations.find((m) => label(m.from) === label(template) && label(m.to) === target)
+            if (target !== undefined && migration === undefined) {
+              return yield* new Api.NotFound({ message: `This server has no migration from ${label(template)} to ${target}` })
+            }
             const runId = yield* engine.fork(asTemplate(template), path.runId, {
               after: payload.after,
               patch: patch.right,
-              runId: payload.runId
+              runId: payload.runId,
+              migration
             })
             return { runId }
           }))
         .handle("migrate", ({ payload }) =>
           Effect.gen(function*() {
-            const label = (t: Template.Template.Any) => `${t.name}@${t.version}`
             const migration = options.migrations.find((m) => label(m.from) === payload.from && label(m.to) === payload.to)
             if (migration === undefined) {
               return yield* new Api.NotFound({ message: `This server has no migration from ${payload.from} to ${payload.to}` })

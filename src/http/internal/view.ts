@@ -32,7 +32,9 @@ export const toRun = (run: SnapshotStore.RunRecord): Api.Run => ({
     : { runId: run.waitingFor.runId, step: run.waitingFor.step, signal: run.waitingFor.signal, deadline: run.wakeAt },
   priority: run.priority ?? 0,
   pausedFrom: run.pausedFrom ?? null,
-  ...(run.triggeredBy === null || run.triggeredBy === undefined ? {} : { triggeredBy: run.triggeredBy })
+  ...(run.triggeredBy === null || run.triggeredBy === undefined ? {} : { triggeredBy: run.triggeredBy }),
+  ...(typeof run.forkedFrom === "string" ? { forkedFrom: run.forkedFrom, forkedAfter: run.forkedAfter ?? "" } : {}),
+  ...(typeof run.migratedFrom === "string" ? { migratedFrom: run.migratedFrom } : {})
 })
 
 /** Reads runs for the API. */

@@ -163,7 +163,10 @@ export const fork = (deps: RunsDeps) => (template: Template.Template.Any, runId:
       rootId: forkId,
       queue: defaultQueue,
       traceContext: null,
-      templateFingerprint: fingerprintDigest(target)
+      templateFingerprint: fingerprintDigest(target),
+      forkedFrom: runId,
+      forkedAfter: options.after,
+      migratedFrom: migration === undefined ? null : `${template.name}@${template.version}`
     }, { entries, createdAt: now, updatedAt: now }, { owner: env.owner, leaseUntil: now + deps.leaseMillis }))
     const { loaded } = yield* load(env, forkId)
     executor.waiter(forkId)

@@ -30,6 +30,7 @@ export const matchesFilter = (r: RunRecord, f: RunFilter): boolean => {
   if (f.queue !== undefined && r.queue !== f.queue) return false
   if (f.parentId !== undefined && r.parentId !== f.parentId) return false
   if (f.rootId !== undefined && r.rootId !== f.rootId) return false
+  if (f.forkedFrom !== undefined && (r.forkedFrom ?? null) !== f.forkedFrom) return false
   if (f.after !== undefined && !isAfter(r, f.after)) return false
   if (f.runIdPrefix !== undefined && !r.runId.startsWith(f.runIdPrefix)) return false
   return true

@@ -100,7 +100,10 @@ export const newRecord = (
   priority: run.priority ?? 0,
   recoveryAttempts: 0,
   pausedFrom: null,
-  triggeredBy: run.triggeredBy ?? null
+  triggeredBy: run.triggeredBy ?? null,
+  forkedFrom: run.forkedFrom ?? null,
+  forkedAfter: run.forkedAfter ?? null,
+  migratedFrom: run.migratedFrom ?? null
 })
 
 /** Records follow-up runs (released: any engine takes them up); an existing id is left alone. */

@@ -46,6 +46,7 @@ export const versions = (runs: Runs): Pick<Service, "reopen" | "retarget" | "ini
       run.advance(step.seq, step.endedAt)
       run.record = {
         ...run.record,
+        migratedFrom: `${run.record.templateName}@${run.record.templateVersion}`,
         templateName: template.name,
         templateVersion: template.version,
         templateFingerprint: template.fingerprint

@@ -146,7 +146,10 @@ export const toRunRecord = (row: Row): RunRecord => {
     priority: integer(t, "priority", row.priority ?? 0),
     recoveryAttempts: integer(t, "recovery_attempts", row.recovery_attempts ?? 0),
     pausedFrom: pausedFrom(row.paused_from),
-    triggeredBy: triggeredBy(row.triggered_by)
+    triggeredBy: triggeredBy(row.triggered_by),
+    forkedFrom: nullableText(t, "forked_from", row.forked_from ?? null),
+    forkedAfter: nullableText(t, "forked_after", row.forked_after ?? null),
+    migratedFrom: nullableText(t, "migrated_from", row.migrated_from ?? null)
   }
 }
 

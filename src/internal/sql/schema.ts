@@ -8,7 +8,8 @@
  * Tables (all prefixed `weft_`):
  * - `weft_runs`: one row per run: status, cursor (`seq`, `updated_at`),
  *   claim (`owner`, `lease_until`, `generation`: the fencing token), lineage
- *   (`parent_id`, `root_id`), `queue`, timing, what it waits for;
+ *   (`parent_id`, `root_id`; a fork's `forked_from`, `forked_after`; `migrated_from`), `queue`, timing,
+ *   what it waits for;
  * - `weft_steps`: one row per checkpoint, keyed by `(run_id, seq)`;
  * - `weft_snapshots`: each run's latest full state and the `seq` it was taken at (and its first
  *   state, once a later snapshot replaced it);
@@ -39,6 +40,7 @@ import * as RunStatus from "../../RunStatus.js"
 import type { SignalRecord } from "../../SnapshotStore.js"
 import { queueStarts, runsV2, runsV3, statusesV3, v3Copied } from "./controlSchema.js"
 import { fleetTables, historyTriggerPg, historyTriggerSqlite } from "./fleetSchema.js"
+import { backfillLineage, lineageDdl } from "./lineageSchema.js"
 import { schedulesTable } from "./triggersSchema.js"
 
 // -----------------------------------------------------------------------------
@@ -62,7 +64,8 @@ export const tables = {
 /** The columns of `weft_runs`, in the order the row readers expect them (`SELECT ${runColumns}`). */
 export const runColumns = "run_id, template_name, template_version, status, seq, created_at, updated_at, " +
   "expires_at, error, timeout_ms, elapsed_ms, wake_at, waiting_for, parent_id, root_id, queue, owner, " +
-  "lease_until, generation, trace_context, template_fingerprint, priority, recovery_attempts, paused_from, triggered_by"
+  "lease_until, generation, trace_context, template_fingerprint, priority, recovery_attempts, paused_from, triggered_by, " +
+  "forked_from, forked_after, migrated_from"
 
 /** The columns of `weft_schedules`, in the order {@link toScheduleRecord} reads them. */
 export const scheduleColumns = "name, template_name, template_version, cron, time_zone, input, overlap, catch_up, " +
@@ -373,7 +376,17 @@ SELECT ${v3Copied} FROM weft_runs`,
       `CREATE INDEX IF NOT EXISTS weft_runs_prefix ON weft_runs (run_id text_pattern_ops)`,
       historyTriggerPg
     )
-  }))
+  })),
+  /** A run's lineage in columns (`forked_from`, `forked_after`, `migrated_from`), backfilled from the runs' states. */
+  "12_lineage": Effect.zipRight(
+    statements(() => lineageDdl),
+    Effect.flatMap(Effect.all([SqlClient.SqlClient, TablePrefix]), ([client, prefix]) =>
+      backfillLineage(client, {
+        runs: renamed(tables.runs, prefix),
+        steps: renamed(tables.steps, prefix),
+        snapshots: renamed(tables.snapshots, prefix)
+      }))
+  )
 }
 
 /** The id of the newest migration: the schema version a store needs. */

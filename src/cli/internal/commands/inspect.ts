@@ -51,7 +51,11 @@ export const listCommand = command("list", {
     ),
     Options.repeated
   ),
-  prefix: Options.text("prefix").pipe(Options.withDescription("Only runs whose id starts with this."), Options.optional)
+  prefix: Options.text("prefix").pipe(Options.withDescription("Only runs whose id starts with this."), Options.optional),
+  forkedFrom: Options.text("forked-from").pipe(
+    Options.withDescription("Only the forks of this run (runs forked from it with weft fork, the API or the web view)."),
+    Options.optional
+  )
 }, { engine: "read", description: "List runs, newest first, with filters (search attributes, id prefix, time) and pages." }, (args) =>
   Effect.gen(function*() {
     const filter = yield* decoded(parseListFilter({
@@ -62,7 +66,8 @@ export const listCommand = command("list", {
       limit: args.limit,
       cursor: or(args.cursor),
       where: args.where,
-      prefix: or(args.prefix)
+      prefix: or(args.prefix),
+      forkedFrom: or(args.forkedFrom)
     }, yield* Clock.currentTimeMillis))
     const engine = yield* Engine.Engine
     const runs = yield* engine.list({
@@ -73,7 +78,8 @@ export const listCommand = command("list", {
       after: filter.after,
       limit: filter.limit,
       where: filter.where,
-      runIdPrefix: filter.runIdPrefix
+      runIdPrefix: filter.runIdPrefix,
+      forkedFrom: filter.forkedFrom
     })
     const last = runs[runs.length - 1]
     const nextCursor = runs.length === filter.limit && last !== undefined

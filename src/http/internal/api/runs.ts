@@ -77,7 +77,13 @@ export const Run = Schema.Struct({
   /** What a paused run returns to when unpaused; on a running run, `running`: a pause asked of its engine. */
   pausedFrom: Schema.optional(Schema.NullOr(Schema.Literal("queued", "running", "suspended"))),
   /** What started the run by itself (a schedule, a webhook, another run's end); absent for a run somebody started. */
-  triggeredBy: Schema.optional(TriggeredBy)
+  triggeredBy: Schema.optional(TriggeredBy),
+  /** A fork: the run it was forked from (list its forks with `GET /api/runs?forkedFrom=`); absent otherwise. */
+  forkedFrom: Schema.optional(Schema.String),
+  /** A fork: the step of the original after which it starts. */
+  forkedAfter: Schema.optional(Schema.String),
+  /** The version (`name@version`) it was migrated from, or forked from onto another version; absent otherwise. */
+  migratedFrom: Schema.optional(Schema.String)
 }).annotations({ identifier: "Run" })
 
 /**
@@ -256,7 +262,9 @@ export const RunQuery = Schema.Struct({
   /** Conditions on search attributes (`where=orderId%3D4711`), all of which must hold. */
   where: Schema.optional(WhereParam),
   /** Runs whose id starts with this. */
-  prefix: Schema.optional(Schema.String.pipe(Schema.minLength(1)))
+  prefix: Schema.optional(Schema.String.pipe(Schema.minLength(1))),
+  /** The forks of this run (runs forked from it; not the forks of its forks). */
+  forkedFrom: Schema.optional(Schema.String.pipe(Schema.minLength(1)))
 })
 
 /**
@@ -288,7 +296,8 @@ export const StateAt = Schema.Struct({
 
 /**
  * The body of `POST /api/runs/:runId/fork`: the step after which the fork
- * starts, keys to set (JSON, decoded with their Schemas), and the fork's id.
+ * starts, keys to set (JSON, decoded with their Schemas), the fork's id, and
+ * the version to fork onto.
  *
  * @since 0.4.0
  * @category models
@@ -296,7 +305,13 @@ export const StateAt = Schema.Struct({
 export const ForkRun = Schema.Struct({
   after: Schema.String.pipe(Schema.minLength(1)),
   patch: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.Unknown })),
-  runId: Schema.optional(Schema.String)
+  runId: Schema.optional(Schema.String),
+  /**
+   * Fork onto this template version (`name@version`), through the migration
+   * the server declares to it from the run's version (see
+   * `TemplateDetail.migrations`); default: the run's own version.
+   */
+  to: Schema.optional(Schema.String.pipe(Schema.minLength(1)))
 })
 
 /**

@@ -163,7 +163,22 @@ export const TemplateDetail = Schema.Struct({
   input: JsonSchema,
   output: JsonSchema,
   waits: Schema.Array(Wait),
-  graph: TemplateGraph
+  graph: TemplateGraph,
+  /**
+   * The JSON Schema of its whole state: one property per key it requires
+   * or provides (what a fork's patch may set; the web view's fork form is
+   * built from it).
+   *
+   * @since 0.4.0
+   */
+  state: Schema.optional(JsonSchema),
+  /**
+   * The versions (`name@version`) a run of this version can be migrated or
+   * forked onto: those the server declares a migration to.
+   *
+   * @since 0.4.0
+   */
+  migrations: Schema.optional(Schema.Array(Schema.String))
 })
 
 /**

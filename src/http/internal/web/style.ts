@@ -107,6 +107,12 @@ details > pre.json { margin-top: 6px; }
 .scroll { overflow-x: auto; }
 a.button { display: inline-block; border: 1px solid #cdd3df; background: #fff; border-radius: 6px; padding: 5px 12px; color: var(--ink); }
 a.button:hover { background: #f0f3f8; text-decoration: none; }
+ul.forks { margin: 0; padding-left: 22px; }
+ul.forks li { padding: 3px 0; overflow-wrap: anywhere; }
+.state-after pre.json { max-height: 320px; overflow: auto; }
+form.fork-form { border-top: 1px solid var(--line); margin-top: 8px; padding-top: 6px; }
+form.fork-form h3 { font-size: 14px; margin: 4px 0; }
+form.fork-form .field input, form.fork-form .field select, form.fork-form .field textarea { min-width: 0; max-width: 100%; box-sizing: border-box; }
 ol.history { margin: 0; padding-left: 22px; }
 ol.history li { padding: 3px 0; overflow-wrap: anywhere; }
 ol.history li[data-kind="Ended"], ol.history li[data-kind="Cancelled"] { font-weight: 600; }

@@ -63,6 +63,7 @@ export const listStatement = (n: Names, filter: StoredFilter): Bound => {
   if (filter.queue !== undefined) common.push(`queue = ${p(filter.queue, "text")}`)
   if (filter.parentId !== undefined) common.push(`parent_id = ${p(filter.parentId, "text")}`)
   if (filter.rootId !== undefined) common.push(`root_id = ${p(filter.rootId, "text")}`)
+  if (filter.forkedFrom !== undefined) common.push(`forked_from = ${p(filter.forkedFrom, "text")}`)
   if (filter.runIdPrefix !== undefined) {
     // `~>=~`/`~<~`: bytewise comparison, on the `text_pattern_ops` index whatever the collation
     const prefix = p(filter.runIdPrefix, "text")

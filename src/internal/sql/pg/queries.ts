@@ -109,6 +109,9 @@ const insertRunQuery = ({ channel, count, sql }: Exec, n: Names) => {
         templateFingerprint: p.run.templateFingerprint ?? null,
         priority: p.run.priority ?? 0,
         triggeredBy: triggeredByJson(p.run.triggeredBy),
+        forkedFrom: p.run.forkedFrom ?? null,
+        forkedAfter: p.run.forkedAfter ?? null,
+        migratedFrom: p.run.migratedFrom ?? null,
         state: p.state,
         channel,
         ...(p.search === undefined ? {} : { search: p.search })

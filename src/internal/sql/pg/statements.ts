@@ -23,9 +23,10 @@ export const claimStatements = (n: Names) => {
     statement(`WITH r AS (
   INSERT INTO ${n.runs} (run_id, template_name, template_version, status, seq, created_at, updated_at, timeout_ms,
     elapsed_ms, parent_id, root_id, queue, owner, lease_until, generation, trace_context, template_fingerprint,
-    priority, triggered_by)
+    priority, triggered_by, forked_from, forked_after, migrated_from)
   VALUES ($runId, $templateName, $templateVersion, $status, 0, $createdAt, $createdAt, $timeoutMillis, 0, $parentId,
-    $rootId, $queue, $owner, $leaseUntil, $generation, $traceContext, $templateFingerprint, $priority, $triggeredBy)
+    $rootId, $queue, $owner, $leaseUntil, $generation, $traceContext, $templateFingerprint, $priority, $triggeredBy,
+    $forkedFrom, $forkedAfter, $migratedFrom)
   ON CONFLICT (run_id) DO NOTHING
   RETURNING run_id
 ), done AS (
@@ -196,7 +197,8 @@ export const versionStatements = (n: Names) => {
 WHERE run_id = $runId AND status IN ('failed', 'cancelled') AND parent_id IS NULL
 RETURNING ${runColumns}`)
   const retarget = statement(`WITH r AS (
-  UPDATE ${n.runs} SET seq = $seq, updated_at = $endedAt, template_name = $templateName,
+  UPDATE ${n.runs} SET seq = $seq, updated_at = $endedAt, migrated_from = template_name || '@' || template_version,
+    template_name = $templateName,
     template_version = $templateVersion, template_fingerprint = $templateFingerprint
   WHERE run_id = $runId AND status = 'running' AND generation = $generation
   RETURNING run_id

@@ -79,6 +79,7 @@ export const listStatement = (sql: SqlClient, filter: RunFilter): Statement<Row>
   }
   if (filter.queue !== undefined) where.push(sql`r.queue = ${filter.queue}`)
   if (filter.parentId !== undefined) where.push(sql`r.parent_id = ${filter.parentId}`)
+  if (filter.forkedFrom !== undefined) where.push(sql`r.forked_from = ${filter.forkedFrom}`)
   // the top-level run by its key, its descendants by the partial index of child runs
   if (rootId !== undefined) where.push(sql`(r.run_id = ${rootId} OR (r.parent_id IS NOT NULL AND r.root_id = ${rootId}))`)
   if (filter.runIdPrefix !== undefined) {

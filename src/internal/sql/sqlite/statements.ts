@@ -19,7 +19,7 @@ export const runSelect = `SELECT r.run_id, r.template_name, r.template_version, 
   COALESCE(s.seq, 0) AS seq, r.created_at, MAX(r.updated_at, COALESCE(s.ended_at, r.updated_at)) AS updated_at,
   r.expires_at, r.error, r.timeout_ms, r.elapsed_ms, r.wake_at, r.waiting_for, r.parent_id, r.root_id, r.queue,
   r.owner, r.lease_until, r.generation, r.trace_context, r.template_fingerprint, r.priority, r.recovery_attempts,
-  r.paused_from, r.triggered_by
+  r.paused_from, r.triggered_by, r.forked_from, r.forked_after, r.migrated_from
 FROM weft_runs r
 LEFT JOIN weft_steps s ON s.run_id = r.run_id AND s.seq = (SELECT MAX(m.seq) FROM weft_steps m WHERE m.run_id = r.run_id)`
 
@@ -35,8 +35,8 @@ const take = "status = 'running', owner = @owner, lease_until = @leaseUntil, gen
 export const statementSql = {
   insertRun: `INSERT INTO weft_runs (run_id, template_name, template_version, status, seq, created_at,
   updated_at, timeout_ms, elapsed_ms, parent_id, root_id, queue, owner, lease_until, generation, trace_context,
-  template_fingerprint, priority, triggered_by)
-VALUES (?, ?, ?, ?, 0, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING`,
+  template_fingerprint, priority, triggered_by, forked_from, forked_after, migrated_from)
+VALUES (?, ?, ?, ?, 0, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING`,
   /** The run's first state (seq 0) is kept in `initial` when a later snapshot first replaces it. */
   upsertSnapshot: `INSERT INTO weft_snapshots (run_id, seq, state) VALUES (?, ?, ?)
 ON CONFLICT (run_id) DO UPDATE SET seq = excluded.seq, state = excluded.state,
@@ -125,8 +125,9 @@ WHERE run_id = ? AND name = ? AND consumed_by = ? ORDER BY id LIMIT 1`,
   generation = generation + 1, error = NULL, expires_at = NULL, wake_at = NULL, waiting_for = NULL, elapsed_ms = 0,
   updated_at = MAX(updated_at, @now)
 WHERE run_id = @runId AND status IN ('failed', 'cancelled') AND parent_id IS NULL`,
-  /** A migration: the run's template, while the lease's generation holds the running run. */
-  retarget: `UPDATE weft_runs SET template_name = ?, template_version = ?, template_fingerprint = ?
+  /** A migration: the run's template (and the one it was on), while the lease's generation holds the running run. */
+  retarget: `UPDATE weft_runs SET migrated_from = template_name || '@' || template_version, template_name = ?,
+  template_version = ?, template_fingerprint = ?
 WHERE run_id = ? AND status = 'running' AND generation = ?`,
   steps: `SELECT ${stepColumns} FROM weft_steps WHERE run_id = ? ORDER BY seq`
 } as const

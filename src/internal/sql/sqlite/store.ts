@@ -22,6 +22,7 @@ import type {
   Lease,
   LoadedRun,
   RecordSignalResult,
+  NewRun,
   RunFilter,
   RunRecord,
   Service,
@@ -49,6 +50,29 @@ const isFenced = (u: unknown): u is Fenced => u instanceof RunCancelled || u ins
 const fenced = (result: Fenced | undefined): Effect.Effect<void, Fenced> =>
   result === undefined ? Effect.void : Effect.fail(result)
 
+/** The values of the `insertRun` statement for a new run (queued, or claimed by `claim`). */
+const insertRunValues = (run: NewRun, claim: { readonly owner: string; readonly leaseUntil: number } | null) => [
+  run.runId,
+  run.templateName,
+  run.templateVersion,
+  claim === null ? "queued" : "running",
+  run.createdAt,
+  run.createdAt,
+  run.timeoutMillis,
+  run.parentId,
+  run.rootId,
+  run.queue,
+  claim?.owner ?? null,
+  claim?.leaseUntil ?? null,
+  claim === null ? 0 : 1,
+  run.traceContext,
+  run.templateFingerprint ?? null,
+  run.priority ?? 0,
+  triggeredByJson(run.triggeredBy),
+  run.forkedFrom ?? null,
+  run.forkedAfter ?? null,
+  run.migratedFrom ?? null
+]
 
 
 /**
@@ -93,25 +117,7 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
           op("createRun", () => {
             const stateJson = toJson(state)
             return connection.write(() => {
-              const inserted = st.insertRun.run(
-                run.runId,
-                run.templateName,
-                run.templateVersion,
-                claim === null ? "queued" : "running",
-                run.createdAt,
-                run.createdAt,
-                run.timeoutMillis,
-                run.parentId,
-                run.rootId,
-                run.queue,
-                claim?.owner ?? null,
-                claim?.leaseUntil ?? null,
-                claim === null ? 0 : 1,
-                run.traceContext,
-                run.templateFingerprint ?? null,
-                run.priority ?? 0,
-                triggeredByJson(run.triggeredBy)
-              ).changes === 1
+              const inserted = st.insertRun.run(...insertRunValues(run, claim)).changes === 1
               if (inserted) {
                 st.upsertSnapshot.run(run.runId, 0, stateJson)
                 for (const name in run.search) {

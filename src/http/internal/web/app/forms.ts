@@ -6,57 +6,8 @@
  */
 import { ApiError } from "./api"
 import { type Child, h } from "./dom"
+import { choices, resolve } from "./schemas"
 import type { JsonSchema } from "./types"
-
-function resolveRef(schema: JsonSchema | undefined, root: JsonSchema): JsonSchema {
-  let s: JsonSchema = schema || {}
-  for (let i = 0; i < 32 && s && typeof s.$ref === "string"; i++) {
-    const name = s.$ref.replace(/^#\/(\$defs|definitions)\//, "")
-    s = ((root && root.$defs) || {})[name] || {}
-  }
-  return s || {}
-}
-
-/**
- * A schema with its references followed and its allOf merged, when its
- * parts agree on the kind of value (their constraints then all apply);
- * an allOf whose parts differ in kind is left as it is (a JSON field).
- */
-function resolve(schema: JsonSchema | undefined, root: JsonSchema): JsonSchema {
-  const s = resolveRef(schema, root)
-  if (!Array.isArray(s.allOf)) return s
-  const merged: Record<string, unknown> = {}
-  Object.keys(s).forEach((key) => {
-    if (key !== "allOf") merged[key] = s[key]
-  })
-  for (let i = 0; i < s.allOf.length; i++) {
-    const part = resolve(s.allOf[i], root)
-    if (part.type !== undefined && merged.type !== undefined && part.type !== merged.type) return s
-    if (part.properties || part.anyOf || part.oneOf || part.enum || part.const !== undefined) {
-      if (s.allOf.length > 1) return s
-    }
-    Object.keys(part).forEach((key) => {
-      if (key !== "$defs") merged[key] = part[key]
-    })
-  }
-  return merged as JsonSchema
-}
-
-function choices(s: JsonSchema, root: JsonSchema): Array<unknown> | null {
-  if (Array.isArray(s.enum)) return s.enum.slice()
-  if (s.const !== undefined) return [s.const]
-  const alternatives = s.anyOf || s.oneOf
-  if (!Array.isArray(alternatives)) return null
-  let values: Array<unknown> = []
-  for (let i = 0; i < alternatives.length; i++) {
-    const a = resolve(alternatives[i], root)
-    if (Array.isArray(a.enum)) values = values.concat(a.enum)
-    else if (a.const !== undefined) values.push(a.const)
-    else if (a.type === "null") values.push(null)
-    else return null
-  }
-  return values
-}
 
 /** A value a field refuses, before anything is sent. */
 class FieldError {

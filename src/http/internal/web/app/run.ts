@@ -22,6 +22,7 @@ import {
   throttle,
   time
 } from "./dom"
+import { forksCard, stepTools } from "./fork"
 import { schemaForm } from "./forms"
 import { commonActions, historyCard } from "./history"
 import { lineage } from "./lineage"
@@ -74,6 +75,25 @@ const rerunButton = (
   return button
 }
 
+/** The waits to offer signal forms for: the one the run waits at, else (unknown) every wait of its template. */
+function waitsToShow(detail: RunDetail, t: TemplateDetail | null | false | undefined): ReadonlyArray<Wait> {
+  const run = detail.run
+  if (!t) return []
+  const waiting = detail.waitingFor
+  if (waiting && waiting.signal) {
+    const signal = waiting.signal
+    const matching = t.waits.filter((w) => w.signal === signal)
+    return matching.length > 0 ? matching.slice(0, 1) : [{ signal, name: signal, schema: {} }]
+  }
+  // where the run waits is unknown: offer every wait of its template
+  const seen: Record<string, boolean> = {}
+  return t.waits.filter((w) => {
+    if (seen[w.signal]) return false
+    seen[w.signal] = true
+    return run.status === "suspended"
+  })
+}
+
 /** The page of run `runId`. */
 export function runPage(runId: string): void {
   const gen = page.generation
@@ -90,7 +110,8 @@ export function runPage(runId: string): void {
     h("div", { class: "card" }, h("h2", null, "Timeline"), timeline),
     h("div", { class: "row" },
       h("div", { class: "grow" }, meta),
-      h("div", { class: "grow" }, h("div", { class: "card" }, h("h2", null, "State"), stateView))), historyCard(runId))
+      h("div", { class: "grow" }, h("div", { class: "card" }, h("h2", null, "State"), stateView))), forksCard(runId), historyCard(runId))
+  const tools = stepTools(runId, () => view.template)
   fill(title, "Run ", h("code", null, runId))
 
   function load(): Promise<void> {
@@ -226,30 +247,11 @@ export function runPage(runId: string): void {
   }
 
 
-  function waitsToShow(detail: RunDetail): ReadonlyArray<Wait> {
-    const run = detail.run
-    const t = view.template
-    if (!t) return []
-    const waiting = detail.waitingFor
-    if (waiting && waiting.signal) {
-      const signal = waiting.signal
-      const matching = t.waits.filter((w) => w.signal === signal)
-      return matching.length > 0 ? matching.slice(0, 1) : [{ signal, name: signal, schema: {} }]
-    }
-    // where the run waits is unknown: offer every wait of its template
-    const seen: Record<string, boolean> = {}
-    return t.waits.filter((w) => {
-      if (seen[w.signal]) return false
-      seen[w.signal] = true
-      return run.status === "suspended"
-    })
-  }
-
   function drawSignals() {
     const detail = view.detail
     if (!detail) return
     const run = detail.run
-    const waits = run.status === "suspended" || run.pausedFrom === "suspended" ? waitsToShow(detail) : []
+    const waits = run.status === "suspended" || run.pausedFrom === "suspended" ? waitsToShow(detail, view.template) : []
     const key = run.status + "|" + waits.map((w) => w.signal).join(",")
     if (key === view.signalKey) return
     view.signalKey = key
@@ -368,7 +370,8 @@ export function runPage(runId: string): void {
         entry.delta === null
           ? h("div", { class: "faint" }, entry.status === "active" ? "in progress" : "output not available")
           : [h("div", null, "Output"), h("pre", { class: "json" }, pretty(entry.delta.set)),
-            entry.delta.unset.length > 0 ? h("div", null, "Removed: ", entry.delta.unset.join(", ")) : null]))
+            entry.delta.unset.length > 0 ? h("div", null, "Removed: ", entry.delta.unset.join(", ")) : null],
+        tools.section(entry)))
     }
   }
 

@@ -35,6 +35,11 @@ export interface Run {
     | { readonly _tag: "Schedule"; readonly schedule: string; readonly tick: number }
     | { readonly _tag: "Webhook"; readonly hook: string; readonly delivery: string }
     | { readonly _tag: "Run"; readonly trigger: string; readonly runId: string; readonly status: string }
+  /** A fork: the run it was forked from, and the step after which it starts. */
+  readonly forkedFrom?: string
+  readonly forkedAfter?: string
+  /** The version (`name@version`) it was migrated (or forked) from. */
+  readonly migratedFrom?: string
 }
 
 /** A run as it stands. */
@@ -107,6 +112,10 @@ export interface TemplateDetail extends TemplateSummary {
   readonly input: JsonSchema
   readonly output: JsonSchema
   readonly waits: ReadonlyArray<Wait>
+  /** Its whole state: a property per key (the fork form's fields). */
+  readonly state?: JsonSchema
+  /** The versions (`name@version`) the server can migrate or fork its runs onto. */
+  readonly migrations?: ReadonlyArray<string>
 }
 
 /** An event of a run's stream, as far as the pages read it. */

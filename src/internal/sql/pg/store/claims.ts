@@ -27,7 +27,10 @@ export const encodeRun = ({ encode, encodeNullable }: Io, run: NewRun): NewRun =
   rootId: encode(run.rootId),
   queue: encode(run.queue),
   traceContext: encodeNullable(run.traceContext),
-  templateFingerprint: encodeNullable(run.templateFingerprint ?? null)
+  templateFingerprint: encodeNullable(run.templateFingerprint ?? null),
+  forkedFrom: encodeNullable(run.forkedFrom ?? null),
+  forkedAfter: encodeNullable(run.forkedAfter ?? null),
+  migratedFrom: encodeNullable(run.migratedFrom ?? null)
 })
 
 /** Follow-up runs as rows: released (`running`, no owner, generation 0), their states as JSON. */

@@ -24,7 +24,10 @@ export const runText = [
   "queue",
   "owner",
   "trace_context",
-  "template_fingerprint"
+  "template_fingerprint",
+  "forked_from",
+  "forked_after",
+  "migrated_from"
 ]
 const stepText = ["run_id", "step_key", "step_name", "idempotency_key"]
 const signalText = ["run_id", "name", "consumed_by"]

@@ -71,6 +71,7 @@ export const reads = (
         queue: filter.queue === undefined ? undefined : encode(filter.queue),
         parentId: filter.parentId === undefined ? undefined : encode(filter.parentId),
         rootId: filter.rootId === undefined ? undefined : encode(filter.rootId),
+        forkedFrom: filter.forkedFrom === undefined ? undefined : encode(filter.forkedFrom),
         runIdPrefix: filter.runIdPrefix === undefined ? undefined : encode(filter.runIdPrefix),
         where: filter.where?.map((c) => ({ ...c, key: encode(c.key), value: typeof c.value === "string" ? encode(c.value) : c.value })),
         after: filter.after === undefined ? undefined : { createdAt: filter.after.createdAt, runId: encode(filter.after.runId) },
