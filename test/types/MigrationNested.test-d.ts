@@ -104,6 +104,25 @@ describe("positions inside a loop's body", () => {
   })
 })
 
+describe("the loop runs again after its body", () => {
+  const poll = step("poll", { deviceId: Schema.String }, { ready: Schema.Boolean })
+  const pollWith = step("poll", { deviceId: Schema.String, region: Schema.String }, { ready: Schema.Boolean })
+  const nap = Durable.sleep("nap", "1 minute")
+  const body1 = Template.make({ name: "probe", version: "1", steps: [poll, nap] })
+  const body2 = Template.make({ name: "probe", version: "2", steps: [pollWith, nap] })
+  const loop1 = Flow.loop({ name: "wait", requires: { ready: Schema.Boolean }, while: ({ ready }) => !ready, check: "after", body: body1, maxIterations: 5 })
+  const loop2 = Flow.loop({ name: "wait", requires: { ready: Schema.Boolean }, while: ({ ready }) => !ready, check: "after", body: body2, maxIterations: 5 })
+  const l1 = Template.make({ name: "device", version: "1", steps: [loop1] })
+  const l2 = Template.make({ name: "device", version: "2", steps: [loop2] })
+
+  it("refuses a key only the next iteration needs (the last node of the body is not the end)", () => {
+    expectTypeOf<CheckMapping<typeof l1, typeof l2, typeof nap, typeof nap, {}>>().toEqualTypeOf<
+      "weft: a run migrated at from.steps[0].body.steps[1] goes on at to.steps[0].body.steps[1], which (or a node after it) requires 'region', but the old version has not provided it by then and the state function does not add it"
+    >()
+    Template.migration(l1, l2, (at) => [at(nap, nap, () => ({ region: "eu" }))])
+  })
+})
+
 describe("positions inside forEach and parallel", () => {
   const item = step("item", { line: Schema.String }, { done: Schema.Boolean })
   const wait = Durable.waitForSignal("each", Ok)
