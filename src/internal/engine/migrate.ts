@@ -337,7 +337,12 @@ export const migrateOne = (deps: RunsDeps, migration: Template.Migration, runId:
       ? {
         _tag: "Suspend",
         wakeAt: after,
-        waitingFor: waitsInChild(run) ? run.waitingFor : { runId, step: moved.toStep, signal: moved.signal ?? run.waitingFor.signal }
+        waitingFor: waitsInChild(run) ? run.waitingFor : {
+          runId,
+          // where it waits: the mapped wait, or, mapped by a node that holds it, its wait under that node's new key
+          step: isUnder(run.waitingFor.step, moved.fromStep) ? moved.toStep + run.waitingFor.step.slice(moved.fromStep.length) : moved.toStep,
+          signal: moved.signal ?? run.waitingFor.signal
+        }
       }
       : { _tag: "Release" }, at)).pipe(Effect.ignore)
     yield* deps.poller.nudge
