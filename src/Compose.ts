@@ -43,7 +43,10 @@ import * as Template from "./Template.js"
 
 /**
  * The template `composeWorkflow` returns for a tuple of parts (and, with
- * {@link composeWorkflow.withInputs}, declared inputs).
+ * {@link composeWorkflow.withInputs}, declared inputs). Like a template
+ * from `Template.make`, it carries its parts (and their nodes) as positions,
+ * so that a `Template.migration` between two composites is checked at every
+ * node of every part.
  *
  * @since 0.1.0
  * @category models
@@ -51,12 +54,14 @@ import * as Template from "./Template.js"
 export type Composite<
   Parts extends ReadonlyArray<Template.Template.Any>,
   Inputs extends object | undefined = undefined
-> = Template.Template<
-  Simplify<FoldRequires<Parts, Inputs>>,
-  Simplify<FoldProvides<Parts, Inputs>>,
-  ErrorOf<Parts[number]>,
-  ContextOf<Parts[number]>
->
+> =
+  & Template.Template<
+    Simplify<FoldRequires<Parts, Inputs>>,
+    Simplify<FoldProvides<Parts, Inputs>>,
+    ErrorOf<Parts[number]>,
+    ContextOf<Parts[number]>
+  >
+  & Template.Positioned<Parts, Inputs>
 
 type NonEmptyParts = readonly [Template.Template.Any, ...ReadonlyArray<Template.Template.Any>]
 

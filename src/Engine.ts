@@ -511,7 +511,11 @@ export interface Service {
    * at a position the migration does not map stays on the old version
    * (`"unmapped"`). A migrated run records both versions (its lineage, and
    * a checkpoint in its trace where it crossed); a wait keeps its deadline
-   * and gets a signal sent meanwhile. With `dryRun`, nothing is written.
+   * and gets a signal sent meanwhile (also under a name the migration
+   * renamed). A run standing inside a nested node goes on at the innermost
+   * position mapped; a run waiting in a sub-flow moves when the new version
+   * keeps that sub-flow (same key, same template version), its child run
+   * unchanged (else `"subflow"`). With `dryRun`, nothing is written.
    *
    * @since 0.4.0
    */

@@ -64,6 +64,7 @@ import type {
   MergeEntry,
   OneOf
 } from "./internal/types/flow.js"
+import type { Nested } from "./internal/types/positions.js"
 import type { CheckNode, ContextOf, ErrorOf, NodeTypes, ProvidesOf, RequiresOf, Simplify } from "./internal/types/wiring.js"
 import type * as Step from "./Step.js"
 import type * as Template from "./Template.js"
@@ -189,7 +190,7 @@ export const branch = <
   OneOf<ProvidesOf<Then> | ProvidesOf<Else>>,
   ErrorOf<Then | Else>,
   ContextOf<Then | Else>
-> =>
+> & Nested<"arms", { readonly then: Then; readonly else: Else }> =>
   makeBranch(
     "branch",
     options.name,
@@ -237,7 +238,7 @@ export const match = <
   OneOf<ProvidesOf<Arms[keyof Arms]>>,
   ErrorOf<Arms[keyof Arms]>,
   ContextOf<Arms[keyof Arms]>
-> => makeBranch("match", options.name, options.requires, options.select as (input: never) => string, options.arms) as never
+> & Nested<"arms", Arms> => makeBranch("match", options.name, options.requires, options.select as (input: never) => string, options.arms) as never
 
 /**
  * Repeats `body` while `while` holds for the state, at most `maxIterations`
@@ -296,7 +297,7 @@ export const loop = <
   LoopProvides<Step.Slice<RF>, Body, Check>,
   ErrorOf<Body> | LoopLimitExceeded,
   ContextOf<Body>
-> => makeLoop(options) as never
+> & Nested<"body", { readonly body: Body }> => makeLoop(options) as never
 
 /**
  * Runs `body` once for each element of the list under `over`, at most
@@ -357,7 +358,7 @@ export const forEach = <
   { readonly [K in Into]: ReadonlyArray<ProvidesOf<Body>[Collect]> },
   ErrorOf<Body>,
   ContextOf<Body>
-> => makeForEach(options) as never
+> & Nested<"views", { readonly body: Body }> => makeForEach(options) as never
 
 /**
  * Runs several templates, at most `concurrency` at a time (default: all at
@@ -411,7 +412,7 @@ export const parallel = <
   Mode extends "first" ? OneOf<ProvidesOf<Branches[keyof Branches]>> : AllOf<ProvidesOf<Branches[keyof Branches]>>,
   ErrorOf<Branches[keyof Branches]>,
   ContextOf<Branches[keyof Branches]>
-> => makeParallel(options) as never
+> & Nested<"views", Branches> => makeParallel(options) as never
 
 /**
  * Tests whether a value is a control-flow node.

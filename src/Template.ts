@@ -516,7 +516,9 @@ export const isTemplate = (u: unknown): u is Template.Any => typeof u === "objec
 /**
  * A template's top-level nodes as types: what `make` (and `composeWorkflow`)
  * give a template besides its `Template` type, so that a
- * {@link migration} can be checked at every node.
+ * {@link migration} can be checked at every node — its own, and, through
+ * them, those of the templates it nests (nested templates, the arms of
+ * branches, the bodies of loops; `Flow`'s nodes carry their templates too).
  *
  * @since 0.4.0
  * @category type helpers
@@ -524,8 +526,9 @@ export const isTemplate = (u: unknown): u is Template.Any => typeof u === "objec
 export type { Positioned } from "./internal/types/positions.js"
 
 /**
- * The state a run of `T` has when it stands at its top-level node `P`
- * (before `P` runs): its input and what the nodes before `P` provided.
+ * The state a run of `T` has when it stands at its node `P` (before `P`
+ * runs; `P` top-level or nested): its input and what the nodes before `P`
+ * provided, at every level.
  *
  * @since 0.4.0
  * @category type helpers
@@ -534,8 +537,9 @@ export type StateAt<T, P> = StateAtNode<T, P>
 
 /**
  * One position of a {@link migration}: a run of the old template standing at
- * its node `from` (about to run it, or waiting or sleeping in it) goes on at
- * the new template's node `to`, with what `state` adds to its state.
+ * its node `from` (about to run it, or waiting or sleeping in it; top-level
+ * or nested) goes on at the new template's node `to`, with what `state` adds
+ * to its state.
  *
  * @since 0.4.0
  * @category models
@@ -549,7 +553,7 @@ export interface Mapping {
 
 /**
  * How runs of one version of a template go on under another: a map from
- * the old template's top-level nodes to the new one's. Made by
+ * the old template's nodes (top-level or nested) to the new one's. Made by
  * {@link migration}; applied to stored runs by `engine.migrate`.
  *
  * @since 0.4.0
@@ -565,11 +569,17 @@ export interface Migration<out V1 = Template.Any, out V2 = Template.Any> {
 
 /**
  * The `at` of {@link migration}: maps one node of the old template to one
- * of the new, with an optional state function. It compiles only when, at
- * `from`, the keys the old template has provided by then (and its input),
- * with what `state` returns, cover what `to` and every node after it
- * require, with compatible types; otherwise the error on `to` ends with a
- * sentence naming both positions and the key.
+ * of the new, with an optional state function. Either may be nested: a node
+ * of a nested template, of a branch's arm or of a loop's body, at any depth
+ * (`from.steps[1].then.steps[0]`); a node inside a forEach's or parallel's
+ * template is refused (its elements each stand at their own place). It
+ * compiles only when, at `from`, the keys the old template has provided by
+ * then (and its input), with what `state` returns, cover what `to` and
+ * every node after it require (the rest of its arm or body, the loop again,
+ * the rest of every enclosing template), with compatible types; otherwise
+ * the error on `to` ends with a sentence naming both positions and the key.
+ * Mapping a wait to a wait of another signal renames the signal for the
+ * runs migrated: a signal sent under the old name reaches the new wait.
  *
  * @since 0.4.0
  * @category models
@@ -588,7 +598,9 @@ export interface At<V1, V2> {
  * the same template): `map` receives `at` and returns the mapped positions.
  * Each is checked by the compiler (see {@link At}); positions not mapped are
  * left alone (runs there stay on the old version, and `engine.migrate`
- * reports them).
+ * reports them). A run standing inside a node (a nested template, a
+ * branch's arm, a loop's body) goes on at the innermost position the
+ * migration maps, outwards.
  *
  * @example
  * ```ts

@@ -104,4 +104,26 @@ describe("weft: runs that outlive their code", () => {
     expect(missing.code).toBe(2)
     expect(missing.stderr).toContain("declares no migration from approved@2 to approved@3")
   }, slow)
+
+  it("migrate --dry-run: a run at a nested position the migration maps, and one at a nested position it does not (it stays)", async () => {
+    // each run ends its execution suspended: big in the arm's wait, small in the other arm's
+    expect((await weft(["run", "nested@1", "--input", "{\"sku\":\"abcdefghijkl\"}", "--run-id", "big"])).code).toBe(0)
+    expect((await weft(["run", "nested@1", "--input", "{\"sku\":\"ab\"}", "--run-id", "small"])).code).toBe(0)
+    const dry = await weft(["migrate", "nested@1", "nested@2", "--dry-run", "--format", "json"])
+    expect(dry.code, dry.stderr).toBe(0)
+    const runs = json<{ runs: ReadonlyArray<{ runId: string }> }>(dry).runs.slice().sort((a, b) => a.runId.localeCompare(b.runId))
+    expect(runs).toEqual([
+      { runId: "big", result: "migrated", from: "route/then/approve", to: "route/then/approval", detail: "dry run: nothing was written" },
+      {
+        runId: "small",
+        result: "unmapped",
+        from: null,
+        to: null,
+        detail: "it stands at \"route\" in \"route/else/hold\", which the migration does not map"
+      }
+    ])
+    const text = await weft(["migrate", "nested@1", "nested@2", "--dry-run"])
+    expect(text.stdout).toContain("unmapped")
+    expect(text.stdout).toContain("route/else/hold")
+  }, slow)
 })

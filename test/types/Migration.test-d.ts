@@ -102,7 +102,7 @@ describe("Template.migration", () => {
       at(bill, priceAsText)
     ])
     expectTypeOf<CheckMapping<typeof v1, typeof v2, typeof bill, typeof priceAsText, {}>>().toEqualTypeOf<
-      "weft: the to position is not a top-level node of the new template (pass one of its steps' values)"
+      "weft: the to position is not a node of the new template (pass one of its steps' values, or of the templates it nests; a sub-flow's nodes belong to its child run: map the sub-flow node)"
     >()
   })
 })

@@ -20,7 +20,19 @@ import { keyCodecs } from "../run/codecs.js"
 import type { RunContext } from "../run/context.js"
 import { idempotencyKey, isInternalKey } from "../run/keys.js"
 import { load, restore } from "../run/lifecycle.js"
-import { childKeys, type Crossing, doneKeys, isPosition, isUnder, type Position, positionKey, standsAt } from "../run/position.js"
+import {
+  childKeys,
+  type Crossing,
+  enteringKeys,
+  type Frame,
+  framesOf,
+  framesOfRoute,
+  isPosition,
+  isUnder,
+  type Position,
+  positionKey,
+  routesTo
+} from "../run/position.js"
 import { checkJson } from "../run/values.js"
 import { visibleRecords } from "./executor.js"
 import { isDeadLocalOwner } from "./owner.js"
@@ -65,41 +77,98 @@ const moved = (key: string, from: string, to: string): string | undefined => {
   return undefined
 }
 
+/** The signals the migration's waits rename (old name → new name), on top of those an earlier migration renamed. */
+const renamedSignals = (
+  migration: Template.Migration,
+  previous: Readonly<Record<string, string>> | undefined
+): Readonly<Record<string, string>> | undefined => {
+  const renames: Record<string, string> = {}
+  for (const { from, to } of migration.mappings) {
+    if (from._tag === "WaitForSignal" && to._tag === "WaitForSignal" && from.signal !== to.signal) renames[from.signal] = to.signal
+  }
+  const merged: Record<string, string> = {}
+  for (const [old, name] of Object.entries(previous ?? {})) merged[old] = renames[name] ?? name
+  Object.assign(merged, renames)
+  for (const [old, name] of Object.entries(merged)) if (old === name) delete merged[old]
+  return Object.keys(merged).length === 0 ? undefined : merged
+}
+
+/** Where a run goes on under the new version: the innermost position it stands at that the migration maps. */
+const locate = (
+  migration: Template.Migration,
+  runId: string,
+  completed: ReadonlySet<string>
+): Either.Either<{ readonly mapping: Template.Mapping; readonly from: ReadonlyArray<Frame>; readonly to: ReadonlyArray<Frame> }, Errors.MigrationRefused> => {
+  const frames = framesOf(migration.from, completed)
+  if (frames.length === 0) return Either.left(refused(runId, "unmapped", "it has passed every node of the old version"))
+  for (let level = frames.length - 1; level >= 0; level--) {
+    const mapping = migration.mappings.find((m) => m.from === frames[level]!.node)
+    if (mapping === undefined) continue
+    const from = frames.slice(0, level + 1)
+    const iterations = from.flatMap((frame) => frame.iteration === undefined ? [] : [frame.iteration])
+    const candidates = routesTo(migration.to, mapping.to).map((route) => framesOfRoute(route, iterations))
+    // the same key when the new version has the node there, else its first place
+    const to = candidates.find((c) => c[c.length - 1]!.key === from[level]!.key) ?? candidates[0]
+    if (to === undefined) {
+      return Either.left(refused(runId, "unmapped", `it stands at "${from[level]!.key}", mapped to a node the new version does not hold where a run can stand`))
+    }
+    return Either.right({ mapping, from, to })
+  }
+  const where = frames.map((frame) => `"${frame.key}"`).join(" in ")
+  return Either.left(refused(runId, "unmapped", `it stands at ${where}, which the migration does not map`))
+}
+
+/**
+ * A run waiting in its sub-flow's child run moves only when the new version
+ * has, at the same key (the child run is named after it), a sub-flow of the
+ * same template version: the child run then goes on as it is.
+ */
+const subflowRefusal = (runId: string, fromNode: Template.Node, toNode: Template.Node, fromStep: string, toStep: string): string | undefined => {
+  if (fromNode._tag !== "Subflow") return `it waits in a sub-flow's child run, and the migration maps "${fromStep}", not the sub-flow node`
+  if (toNode._tag !== "Subflow") return `it waits in the child run of sub-flow "${fromStep}", which the migration maps to a node that is not a sub-flow`
+  if (toStep !== fromStep) {
+    return `it waits in child run "${runId}/${fromStep}", named after its position; the new version's sub-flow stands at "${toStep}"`
+  }
+  if (Template.label(toNode.template) !== Template.label(fromNode.template) || fingerprintDigest(toNode.template) !== fingerprintDigest(fromNode.template)) {
+    return `its child run is a run of ${Template.label(fromNode.template)}, but the new version's sub-flow runs ${Template.label(toNode.template)}: a child run is not migrated (keep the sub-flow's template version, or let the run end on the old version)`
+  }
+  return undefined
+}
+
 /**
  * Plans the migration of a run whose context (restored with the old
  * template) is `ctx`, for a checkpoint at `seq`; fails when the position it
  * stands at is not mapped, or the state function's keys do not encode.
+ * `inChild`: the run waits in a sub-flow's child run.
  */
 export const plan = (
   migration: Template.Migration,
   ctx: RunContext,
   seq: number,
-  now: number
+  now: number,
+  inChild = false
 ): Either.Either<Plan, Errors.MigrationRefused> => {
-  const { from, to } = migration
-  const at = standsAt(from, ctx.completed)
-  if (at === undefined) return Either.left(refused(ctx.runId, "unmapped", "it has passed every node of the old version"))
-  const fromKeys = childKeys(from)
-  const mapping = migration.mappings.find((m) => m.from === from.steps[at])
-  const index = mapping === undefined ? -1 : to.steps.indexOf(mapping.to)
-  if (mapping === undefined || index < 0) {
-    return Either.left(refused(ctx.runId, "unmapped", `it stands at "${fromKeys[at]}", which the migration does not map`))
+  const located = locate(migration, ctx.runId, ctx.completed)
+  if (Either.isLeft(located)) return Either.left(located.left)
+  const { mapping } = located.right
+  const fromStep = located.right.from[located.right.from.length - 1]!.key
+  const toStep = located.right.to[located.right.to.length - 1]!.key
+  if (inChild) {
+    const refusal = subflowRefusal(ctx.runId, mapping.from, mapping.to, fromStep, toStep)
+    if (refusal !== undefined) return Either.left(refused(ctx.runId, "subflow", refusal))
   }
-  const toKeys = childKeys(to)
-  const fromStep = fromKeys[at]!
-  const toStep = toKeys[index]!
-  // the new version's nodes before the position are done; so is what the run did inside the position
-  const completed = new Set<string>()
-  for (let k = 0; k < index; k++) {
-    for (const key of doneKeys(to.steps[k]!, toKeys[k]!)) completed.add(key)
-    for (const key of ctx.completed) if (isUnder(key, toKeys[k]!)) completed.add(key)
+  // the new version's nodes before the position (at every level) are done; so is what the run did inside the position
+  const completed = new Set(enteringKeys(located.right.to))
+  const topKeys = childKeys(migration.to)
+  for (let k = 0; k < located.right.to[0]!.index; k++) {
+    for (const key of ctx.completed) if (isUnder(key, topKeys[k]!)) completed.add(key)
   }
   for (const key of ctx.completed) if (isUnder(key, fromStep)) completed.add(toStep + key.slice(fromStep.length))
 
   const set: Record<string, StoredEntry> = {}
   const written = new Map<string, { readonly value: unknown; readonly size: number }>()
   const unset: Array<string> = []
-  const target = to.steps[index]!
+  const target = mapping.to
   const signal = target._tag === "WaitForSignal" ? target.signal : null
   for (const [key, entry] of ctx.entries) {
     const next = moved(key, fromStep, toStep)
@@ -112,40 +181,52 @@ export const plan = (
     written.set(next, { value: stored === entry.stored ? entry.value : stored.value, size: entry.size })
     unset.push(key)
   }
-  // the state function, on the state as the run has it there
-  if (mapping.state !== undefined) {
-    const state: Record<string, unknown> = {}
-    for (const [key, entry] of ctx.entries) if (!isInternalKey(key)) state[key] = entry.value
-    const added = (mapping.state as (state: Record<string, unknown>) => object)(state)
-    const codecs = keyCodecs(to)
-    const issues: Array<Issue> = []
-    for (const [key, value] of Object.entries(added)) {
-      const encoded = codecs.get(key)?.encode(value) ?? Either.right(value)
-      if (Either.isLeft(encoded)) {
-        issues.push(...encoded.left)
-        continue
-      }
-      const json = checkJson(encoded.right, [key])
-      if (!json.ok) {
-        issues.push(json.issue)
-        continue
-      }
-      set[key] = { value: encoded.right, writtenAt: now, expiresAt: null }
-      written.set(key, { value, size: json.size })
-    }
-    if (issues.length > 0) {
-      return Either.left(refused(ctx.runId, "mismatch", `the state function's keys do not encode: ${issues.map((i) => i.message).join("; ")}`))
-    }
-  }
+  const added = stateFunction(migration, mapping, ctx, now, set, written)
+  if (added !== undefined) return Either.left(added)
   const previous = ctx.entries.get(positionKey)?.value
   const lineage: ReadonlyArray<Crossing> = [
     ...(isPosition(previous) ? previous.lineage : []),
-    { kind: "migration", from: Template.label(from), to: Template.label(to), fromStep, toStep, seq }
+    { kind: "migration", from: Template.label(migration.from), to: Template.label(migration.to), fromStep, toStep, seq }
   ]
-  const marker: Position = { seq, completed: Array.from(completed), lineage }
+  const signals = renamedSignals(migration, isPosition(previous) ? previous.signals : undefined)
+  const marker: Position = { seq, completed: Array.from(completed), lineage, ...(signals === undefined ? {} : { signals }) }
   set[positionKey] = { value: marker, writtenAt: now, expiresAt: null }
   written.set(positionKey, { value: marker, size: 64 })
   return Either.right({ fromStep, toStep, delta: { set, unset }, written, completed: marker.completed, lineage, signal })
+}
+
+/** Runs the mapping's state function on the run's state and adds its keys (encoded) to `set`; the refusal when they do not encode. */
+const stateFunction = (
+  migration: Template.Migration,
+  mapping: Template.Mapping,
+  ctx: RunContext,
+  now: number,
+  set: Record<string, StoredEntry>,
+  written: Map<string, { readonly value: unknown; readonly size: number }>
+): Errors.MigrationRefused | undefined => {
+  if (mapping.state === undefined) return undefined
+  const state: Record<string, unknown> = {}
+  for (const [key, entry] of ctx.entries) if (!isInternalKey(key)) state[key] = entry.value
+  const added = (mapping.state as (state: Record<string, unknown>) => object)(state)
+  const codecs = keyCodecs(migration.to)
+  const issues: Array<Issue> = []
+  for (const [key, value] of Object.entries(added)) {
+    const encoded = codecs.get(key)?.encode(value) ?? Either.right(value)
+    if (Either.isLeft(encoded)) {
+      issues.push(...encoded.left)
+      continue
+    }
+    const json = checkJson(encoded.right, [key])
+    if (!json.ok) {
+      issues.push(json.issue)
+      continue
+    }
+    set[key] = { value: encoded.right, writtenAt: now, expiresAt: null }
+    written.set(key, { value, size: json.size })
+  }
+  return issues.length === 0
+    ? undefined
+    : refused(ctx.runId, "mismatch", `the state function's keys do not encode: ${issues.map((i) => i.message).join("; ")}`)
 }
 
 /** The checkpoint a migration records: visible in the trace, where the run crossed. */
@@ -165,6 +246,9 @@ export const crossingRecord = (migration: Template.Migration, runId: string, seq
 
 const noLease: Lease = { owner: "", generation: -1 }
 
+/** Whether a run waits in its sub-flow's child run. */
+const waitsInChild = (run: RunRecord): boolean => run.waitingFor !== null && run.waitingFor.runId !== run.runId
+
 /** Checks that a run is one the migration may move at all (before any write). */
 const eligible = (migration: Template.Migration, run: RunRecord): Either.Either<void, Errors.MigrationRefused> => {
   const { from } = migration
@@ -178,9 +262,6 @@ const eligible = (migration: Template.Migration, run: RunRecord): Either.Either<
   }
   if (isFinal(run.status)) return Either.left(refused(run.runId, "finished", `it is ${run.status}`))
   if (run.parentId !== null) return Either.left(refused(run.runId, "subflow", "it is a sub-flow's run: migrate its top-level run"))
-  if (run.waitingFor !== null && run.waitingFor.runId !== run.runId) {
-    return Either.left(refused(run.runId, "subflow", `it waits in its sub-flow run "${run.waitingFor.runId}"`))
-  }
   return Either.void
 }
 
@@ -196,7 +277,7 @@ export const applyUnderLease = (deps: RunsDeps, migration: Template.Migration, r
     const ctx = yield* restore(env, migration.from, loaded, visibleRecords(records), lease)
     const now = yield* Clock.currentTimeMillis
     const seq = loaded.run.seq + 1
-    const planned = yield* plan(migration, ctx, seq, now)
+    const planned = yield* plan(migration, ctx, seq, now, waitsInChild(loaded.run))
     const to = migration.to
     yield* retryTransient(
       store.retarget(crossingRecord(migration, runId, seq, planned, now), lease, {
@@ -227,7 +308,7 @@ export const migrateOne = (deps: RunsDeps, migration: Template.Migration, runId:
     if (Either.isLeft(ok)) return fromError(ok.left)
     const now = yield* Clock.currentTimeMillis
     const ctx = yield* restore(env, migration.from, loaded, visibleRecords(records), noLease)
-    const planned = plan(migration, ctx, run.seq + 1, now)
+    const planned = plan(migration, ctx, run.seq + 1, now, waitsInChild(run))
     if (Either.isLeft(planned)) return fromError(planned.left)
     const { fromStep, toStep } = planned.right
     if (dryRun) return outcome("migrated", fromStep, toStep, "dry run: nothing was written")
@@ -251,8 +332,18 @@ export const migrateOne = (deps: RunsDeps, migration: Template.Migration, runId:
       return error instanceof Errors.MigrationRefused ? fromError(error) : outcome("held", fromStep, toStep, String(error))
     }
     const moved = applied.right.planned
+    // a run waiting in its sub-flow's child run waits there still (the child run is unchanged)
     yield* retryTransient(store.pause(runId, lease, run.status === "suspended" && run.waitingFor !== null
-      ? { _tag: "Suspend", wakeAt: after, waitingFor: { runId, step: moved.toStep, signal: moved.signal ?? run.waitingFor.signal } }
+      ? {
+        _tag: "Suspend",
+        wakeAt: after,
+        waitingFor: waitsInChild(run) ? run.waitingFor : {
+          runId,
+          // where it waits: the mapped wait, or, mapped by a node that holds it, its wait under that node's new key
+          step: isUnder(run.waitingFor.step, moved.fromStep) ? moved.toStep + run.waitingFor.step.slice(moved.fromStep.length) : moved.toStep,
+          signal: moved.signal ?? run.waitingFor.signal
+        }
+      }
       : { _tag: "Release" }, at)).pipe(Effect.ignore)
     yield* deps.poller.nudge
     return outcome("migrated", moved.fromStep, moved.toStep, `now a run of ${Template.label(migration.to)}`)

@@ -24,6 +24,7 @@ import { defaultQueue } from "../../SnapshotStore.js"
 import type * as Template from "../../Template.js"
 import { retryTransient } from "../run/checkpoint.js"
 import { decodePayload } from "../run/codecs.js"
+import { isPosition, positionKey } from "../run/position.js"
 import { nodesOf } from "../template/walk.js"
 import type { Executor } from "./executor.js"
 import type { Registry } from "./registry.js"
@@ -33,6 +34,24 @@ export const waitsFor = (template: Template.Template.Any, name: string): Readonl
   nodesOf(template, { intoSubflows: false }).filter((node): node is Durable.WaitForSignal.Any =>
     node._tag === "WaitForSignal" && node.signal === name
   )
+
+/**
+ * The wait a signal sent under an old name reaches: a migration of the run
+ * renamed it (the run's position marker says to what). The signal is
+ * recorded under the name it was sent with; the wait takes it under that
+ * name too.
+ */
+const renamedWait = (store: Store, template: Template.Template.Any, runId: string, name: string) =>
+  Effect.map(retryTransient(store.load(runId)), (loaded) => {
+    if (Option.isNone(loaded)) return undefined
+    let marker: unknown = loaded.value.snapshot.entries[positionKey]?.value
+    for (const step of loaded.value.stepsAfterSnapshot) {
+      const written = step.delta.set[positionKey]
+      if (written !== undefined) marker = written.value
+    }
+    const renamed = isPosition(marker) ? marker.signals?.[name] : undefined
+    return renamed === undefined ? undefined : waitsFor(template, renamed)[0]
+  })
 
 /** Sends a signal to a run; see `Engine.Service.signal`. */
 export const signal = (deps: {
@@ -60,7 +79,7 @@ export const signal = (deps: {
     if (registered === undefined) {
       return yield* new TemplateNotRegistered({ runId, template: run.templateName, version: run.templateVersion })
     }
-    const wait = waitsFor(registered.template, name)[0]
+    const wait = waitsFor(registered.template, name)[0] ?? (yield* renamedWait(store, registered.template, runId, name))
     if (wait === undefined) {
       return yield* rejected("not-awaited", `template ${run.templateName}@${run.templateVersion} has no waitForSignal("${name}")`)
     }

@@ -51,7 +51,8 @@ export class InvalidPatch extends Schema.TaggedError<InvalidPatch>()("InvalidPat
 /**
  * A run could not be moved to another template version: the position it
  * stands at is not mapped by the migration (`"unmapped"`), another engine
- * executes it (`"held"`), it waits inside a sub-flow (`"subflow"`), it is
+ * executes it (`"held"`), it waits inside a sub-flow and the migration
+ * does not keep that sub-flow's key and template version (`"subflow"`), it is
  * not a run of the migration's old template (`"mismatch"`), or it has
  * ended (`"finished"`). Nothing was written.
  *

@@ -25,6 +25,7 @@ import { keyCodecs, toIssues } from "./codecs.js"
 import type { Policy, RunContext } from "./context.js"
 import { summarize } from "./errors.js"
 import { childRunId, sleepStartKey, waitKey, waitStartKey, wakeKey } from "./keys.js"
+import { oldNamesOf, positionKey } from "./position.js"
 import { spanEvent } from "./tracing.js"
 import { checkJson } from "./values.js"
 
@@ -199,7 +200,12 @@ const runWait = (ctx: RunContext, node: Durable.WaitForSignal.Any, key: string) 
       })
     }
 
-    const taken = yield* retryTransient(ctx.env.store.takeSignal(runId, node.signal, key, ctx.root.lease))
+    // the signal, or one sent under a name a migration renamed to it
+    let taken = yield* retryTransient(ctx.env.store.takeSignal(runId, node.signal, key, ctx.root.lease))
+    for (const old of oldNamesOf(ctx.entries.get(positionKey)?.value, node.signal)) {
+      if (Option.isSome(taken)) break
+      taken = yield* retryTransient(ctx.env.store.takeSignal(runId, old, key, ctx.root.lease))
+    }
     if (Option.isSome(taken)) {
       const payload = taken.value.payload
       yield* spanEvent(ctx, "weft.signal", { "weft.signal.name": node.signal, "weft.step.key": key })

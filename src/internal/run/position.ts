@@ -14,7 +14,7 @@
  */
 import type { StepRecord } from "../../SnapshotStore.js"
 import type * as Template from "../../Template.js"
-import { beginKey, endKey, join, loopDoneKey, mergeKey } from "./keys.js"
+import { beginKey, endKey, iterationKey, join, loopDoneKey, mergeKey } from "./keys.js"
 import type { Lineage } from "../../Engine.js"
 
 /** The state key of the position marker. */
@@ -23,12 +23,24 @@ export const positionKey = "~position"
 /** One crossing in a run's lineage (the engine's public `Lineage`). */
 export type Crossing = Lineage
 
-/** The position marker: the completed keys as of `seq`, and how the run got there. */
+/**
+ * The position marker: the completed keys as of `seq`, how the run got
+ * there, and the signals its migrations renamed (old name → new name: a
+ * wait takes a signal sent under an old name of its signal, before or after
+ * the migration).
+ */
 export interface Position {
   readonly seq: number
   readonly completed: ReadonlyArray<string>
   readonly lineage: ReadonlyArray<Crossing>
+  readonly signals?: Readonly<Record<string, string>> | undefined
 }
+
+/** The old names of signal `name` (renamed by a migration the marker records). */
+export const oldNamesOf = (marker: unknown, name: string): ReadonlyArray<string> =>
+  isPosition(marker) && marker.signals !== undefined
+    ? Object.keys(marker.signals).filter((old) => marker.signals![old] === name)
+    : []
 
 /** Whether a stored value is a position marker. */
 export const isPosition = (u: unknown): u is Position =>
@@ -114,16 +126,6 @@ const isFinished = (node: Template.Node, path: string, completed: ReadonlySet<st
   }
 }
 
-/**
- * The index of the top-level node a run stands at (the first not finished),
- * or `undefined` when every one has finished.
- */
-export const standsAt = (template: Template.Template.Any, completed: ReadonlySet<string>): number | undefined => {
-  const keys = childKeys(template)
-  for (let i = 0; i < keys.length; i++) if (!isFinished(template.steps[i]!, keys[i]!, completed)) return i
-  return undefined
-}
-
 /** The templates a control-flow node runs, each with the path segment its runs take (`*`: any one segment). */
 const bodiesOf = (node: Template.Node): ReadonlyArray<readonly [string, Template.Template.Any]> => {
   if (node._tag !== "Flow") return node._tag === "Template" ? [["", node]] : []
@@ -155,3 +157,130 @@ export const findStep = (template: Template.Template.Any, key: string, path = ""
   }
   return undefined
 }
+
+// ---------------------------------------------------------------------------
+// nested positions
+// ---------------------------------------------------------------------------
+
+/** How a run is inside a node that holds a template: the template, its path, and the arm or loop iteration it took. */
+interface Entered {
+  readonly template: Template.Template.Any
+  readonly path: string
+  readonly arm?: string | undefined
+  readonly iteration?: number | undefined
+}
+
+/**
+ * The template a run standing at `node` (at `key`) is inside: a nested
+ * template, the arm a branch recorded, the loop iteration last started.
+ * Not inside a forEach's or parallel's templates (views), a sub-flow's
+ * (a child run), or a branch or loop that has not started.
+ */
+const entered = (node: Template.Node, key: string, completed: ReadonlySet<string>): Entered | undefined => {
+  if (node._tag === "Template") return { template: node, path: key }
+  if (node._tag !== "Flow") return undefined
+  const spec = node.spec
+  if (spec.kind === "branch") {
+    const arm = spec.labels.find((label) => completed.has(join(key, label)))
+    const body = arm === undefined ? undefined : spec.arms[arm]
+    return body === undefined ? undefined : { template: body, path: join(key, arm!), arm }
+  }
+  if (spec.kind === "loop") {
+    let n = 0
+    while (completed.has(iterationKey(key, n + 1))) n++
+    return n === 0 ? undefined : { template: spec.body, path: join(key, String(n)), iteration: n }
+  }
+  return undefined
+}
+
+/** One level of where a run stands: the node (of `template`, at `index`) and, when the run is inside it, how. */
+export interface Frame {
+  readonly template: Template.Template.Any
+  readonly index: number
+  readonly node: Template.Node
+  readonly key: string
+  readonly arm?: string | undefined
+  readonly iteration?: number | undefined
+}
+
+/**
+ * Where a run stands, outermost first: the first unfinished top-level node,
+ * then, when the run is inside it (a nested template, a branch's arm, a
+ * loop's body), the first unfinished node there, and so on; empty when
+ * every top-level node has finished.
+ */
+export const framesOf = (template: Template.Template.Any, completed: ReadonlySet<string>): ReadonlyArray<Frame> => {
+  const frames: Array<Frame> = []
+  let at: Entered | undefined = { template, path: "" }
+  while (at !== undefined) {
+    const keys = childKeys(at.template, at.path)
+    const steps = at.template.steps
+    const index = keys.findIndex((key, i) => !isFinished(steps[i]!, key, completed))
+    if (index < 0) break
+    const inner = entered(steps[index]!, keys[index]!, completed)
+    frames.push({ template: at.template, index, node: steps[index]!, key: keys[index]!, arm: inner?.arm, iteration: inner?.iteration })
+    at = inner
+  }
+  return frames
+}
+
+/** The templates a run may be inside at `node` (as {@link entered} enters them), with how. */
+const innerOf = (node: Template.Node): ReadonlyArray<readonly [{ readonly arm?: string; readonly loop?: true }, Template.Template.Any]> => {
+  if (node._tag === "Template") return [[{}, node]]
+  if (node._tag !== "Flow") return []
+  const spec = node.spec
+  if (spec.kind === "branch") return spec.labels.flatMap((arm) => spec.arms[arm] === undefined ? [] : [[{ arm }, spec.arms[arm]!] as const])
+  return spec.kind === "loop" ? [[{ loop: true }, spec.body]] : []
+}
+
+/** A way down to a node: each level's template, the node's index there, and how the next level is inside it. */
+export type Route = ReadonlyArray<{
+  readonly template: Template.Template.Any
+  readonly index: number
+  readonly arm?: string | undefined
+  readonly loop?: true | undefined
+}>
+
+/** Every way down to `target` in a template (not into forEach, parallel or sub-flow templates), depth first. */
+export const routesTo = (template: Template.Template.Any, target: Template.Node, prefix: Route = []): ReadonlyArray<Route> =>
+  template.steps.flatMap((node, index) => [
+    ...(node === target ? [[...prefix, { template, index }]] : []),
+    ...innerOf(node).flatMap(([via, inner]) => routesTo(inner, target, [...prefix, { template, index, ...via }]))
+  ])
+
+/**
+ * The frames a run standing at the end of `route` has, its loops at the
+ * given iterations (the `k`-th loop on the way at `iterations[k]`, else 1).
+ */
+export const framesOfRoute = (route: Route, iterations: ReadonlyArray<number>): ReadonlyArray<Frame> => {
+  let path = ""
+  let loops = 0
+  return route.map((level) => {
+    const key = childKeys(level.template, path)[level.index]!
+    const node = level.template.steps[level.index]!
+    const iteration = level.loop === true ? iterations[loops++] ?? 1 : undefined
+    path = level.arm !== undefined ? join(key, level.arm) : iteration !== undefined ? join(key, String(iteration)) : key
+    return { template: level.template, index: level.index, node, key, arm: level.arm, iteration }
+  })
+}
+
+/**
+ * The keys that make a run stand at the last of `frames` (a new version's):
+ * at every level, the nodes before it done, the nested template begun, the
+ * branch's arm taken, the loop's iterations up to the current one started.
+ */
+export const enteringKeys = (frames: ReadonlyArray<Frame>): ReadonlyArray<string> =>
+  frames.flatMap((frame, level) => {
+    const keys = childKeys(frame.template, level === 0 ? "" : parentPath(frames[level - 1]!))
+    const before = frame.template.steps.slice(0, frame.index).flatMap((node, i) => doneKeys(node, keys[i]!))
+    if (level === frames.length - 1) return before
+    if (frame.arm !== undefined) return [...before, join(frame.key, frame.arm)]
+    if (frame.iteration !== undefined) {
+      return [...before, ...Array.from({ length: frame.iteration }, (_, i) => iterationKey(frame.key, i + 1))]
+    }
+    return [...before, beginKey(frame.key)]
+  })
+
+/** The path of the template a frame's node holds the run in. */
+const parentPath = (frame: Frame): string =>
+  frame.arm !== undefined ? join(frame.key, frame.arm) : frame.iteration !== undefined ? join(frame.key, String(frame.iteration)) : frame.key

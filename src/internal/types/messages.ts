@@ -203,6 +203,10 @@ export type MigrationIncompatibleKey<From extends string, To extends string, K, 
   : `weft: a run migrated at ${From} goes on at ${To}, which (or a node after it) requires ${ShowKey<K>} as ${Show<Need>}, but it is ${Show<Have>} there: convert it in the state function`
   : `weft: a run migrated at ${From} goes on at ${To}, which (or a node after it) requires ${ShowKey<K>} as ${Show<Need>}, but it is ${Show<Have>} there: convert it in the state function`
 
-/** A migration mapping a node that is not one of its template's top-level nodes. */
+/** A migration mapping a node that is not one of its template's positions. */
 export type MigrationNotANode<Side extends string> =
-  `weft: the ${Side} position is not a top-level node of the ${Side extends "from" ? "old" : "new"} template (pass one of its steps' values)`
+  `weft: the ${Side} position is not a node of the ${Side extends "from" ? "old" : "new"} template (pass one of its steps' values, or of the templates it nests; a sub-flow's nodes belong to its child run: map the sub-flow node)`
+
+/** A migration mapping a node inside a forEach's or parallel's template, where elements run on views of their own. */
+export type MigrationInsideViews<Where extends string> =
+  `weft: a run cannot be migrated at ${Where}: it is inside a forEach or parallel, whose elements or branches each stand at their own place on a view of their own; map the forEach or parallel node itself`
