@@ -141,9 +141,6 @@ const deltaText = (tick: number): string => {
   return JSON.stringify({ set: { tick: entry(out.tick), note: entry(out.note) }, unset: [] })
 }
 
-/** CPU time (ms) used so far by the server's backends of these pids. */
-const cpuOfPids = (pids: ReadonlyArray<number>): number => pids.reduce((sum, pid) => sum + cpuOf(pid), 0)
-
 /** The pids of the server's backends whose `application_name` is `name`. */
 const backendPids = async (url: string, name: string): Promise<ReadonlyArray<number>> =>
   (await query(url, "SELECT pid FROM pg_stat_activity WHERE application_name = $1", [name])).map((r) => Number(r.pid))
@@ -211,12 +208,16 @@ const stepPart = async (url: string) => {
         { concurrency: atOnce, discard: true }
       ))
     return async (): Promise<S.Time> => {
-      const pids = await backendPids(url, applicationName)
-      const serverBefore = cpuOfPids(pids)
+      const before = new Map((await backendPids(url, applicationName)).map((pid) => [pid, cpuOf(pid)]))
       const stop = S.stopwatch()
       await runtime.runPromise(program)
       const time = stop()
-      account(label, cpuOfPids(pids) - serverBefore, runs * steps)
+      const after = await backendPids(url, applicationName)
+      // a backend that ended meanwhile (a pooled connection closed while idle) took its CPU time with it:
+      // the sample's server time is then unknown, and left out
+      if ([...before.keys()].every((pid) => after.includes(pid))) {
+        account(label, after.reduce((sum, pid) => sum + cpuOf(pid) - (before.get(pid) ?? 0), 0), runs * steps)
+      }
       return S.mapTime(time, (t) => t / (runs * steps))
     }
   }
