@@ -81,6 +81,87 @@ interface Pending<P> {
   readonly resume: (outcome: Effect.Effect<boolean, SqlError>) => void
 }
 
+/**
+ * Items written in batches over `send`: an item that arrives while a batch
+ * is on its way joins the next one. `true` when the item was written,
+ * `false` when its statement wrote nothing (its fence did not hold).
+ */
+const makeGroup = <P>(
+  send: (bound: Bound) => Promise<ReadonlyArray<Row>>,
+  stats: WriterStats,
+  spec: Group<P>
+) => {
+  let queue: Array<Pending<P>> = []
+  let sending = false
+  let scheduled = false
+
+  const settle = (pending: Pending<P>, written: boolean) => pending.resume(Effect.succeed(written))
+  const fail = (pending: Pending<P>, cause: unknown) => pending.resume(Effect.fail(sqlError(cause)))
+
+  /** Each item on its own, one after the other. */
+  const oneByOne = async (batch: ReadonlyArray<Pending<P>>) => {
+    for (const pending of batch) {
+      try {
+        settle(pending, (await send(spec.one(pending.item))).length > 0)
+      } catch (cause) {
+        fail(pending, cause)
+      }
+    }
+  }
+
+  const write = async (batch: ReadonlyArray<Pending<P>>) => {
+    if (batch.length === 1) return oneByOne(batch)
+    let rows: ReadonlyArray<Row>
+    try {
+      stats.batches++
+      stats.batchedRows += batch.length
+      rows = await send(spec.many(batch.map((p) => p.item)))
+    } catch (cause) {
+      if (isConnectionFault(cause)) {
+        for (const pending of batch) fail(pending, cause)
+        return
+      }
+      // nothing of the batch was written: each item again, alone, so that the fault is its own
+      stats.replayed++
+      return oneByOne(batch)
+    }
+    const written = new Set<unknown>()
+    for (const row of rows) written.add(row.run_id)
+    for (const pending of batch) settle(pending, written.has(spec.key(pending.item)))
+  }
+
+  /** Sends what is queued (one item per run, at most `maxBatch`), then what queued meanwhile. */
+  const flush = (): void => {
+    scheduled = false
+    if (sending || queue.length === 0) return
+    const batch: Array<Pending<P>> = []
+    const keys = new Set<string>()
+    let rest = 0
+    for (; rest < queue.length && batch.length < maxBatch; rest++) {
+      const key = spec.key(queue[rest]!.item)
+      if (keys.has(key)) break
+      keys.add(key)
+      batch.push(queue[rest]!)
+    }
+    queue = queue.slice(rest)
+    sending = true
+    write(batch).finally(() => {
+      sending = false
+      flush()
+    })
+  }
+
+  return (item: P): Effect.Effect<boolean, SqlError> =>
+    // no canceler: an interrupted caller's item is written all the same (its step did complete)
+    Effect.async<boolean, SqlError>((resume) => {
+      queue.push({ item, resume })
+      if (!sending && !scheduled) {
+        scheduled = true
+        queueMicrotask(flush)
+      }
+    })
+}
+
 /** The writer of a store: its connections (closed with `close`), single statements and grouped ones. */
 export const makeWriter = (config: Pg.ClientConfig) => {
   const connections: Array<Connection> = []
@@ -151,82 +232,7 @@ export const makeWriter = (config: Pg.ClientConfig) => {
       )
     })
 
-  /**
-   * Items written in batches: an item that arrives while a batch is on its
-   * way joins the next one. `true` when the item was written, `false` when
-   * its statement wrote nothing (its fence did not hold).
-   */
-  const group = <P>(spec: Group<P>) => {
-    let queue: Array<Pending<P>> = []
-    let sending = false
-    let scheduled = false
-
-    const settle = (pending: Pending<P>, written: boolean) => pending.resume(written ? Effect.succeed(true) : Effect.succeed(false))
-    const fail = (pending: Pending<P>, cause: unknown) => pending.resume(Effect.fail(sqlError(cause)))
-
-    /** Each item on its own, one after the other. */
-    const oneByOne = async (batch: ReadonlyArray<Pending<P>>) => {
-      for (const pending of batch) {
-        try {
-          settle(pending, (await send(spec.one(pending.item))).length > 0)
-        } catch (cause) {
-          fail(pending, cause)
-        }
-      }
-    }
-
-    const write = async (batch: ReadonlyArray<Pending<P>>) => {
-      if (batch.length === 1) return oneByOne(batch)
-      let rows: ReadonlyArray<Row>
-      try {
-        stats.batches++
-        stats.batchedRows += batch.length
-        rows = await send(spec.many(batch.map((p) => p.item)))
-      } catch (cause) {
-        if (isConnectionFault(cause)) {
-          for (const pending of batch) fail(pending, cause)
-          return
-        }
-        // nothing of the batch was written: each item again, alone, so that the fault is its own
-        stats.replayed++
-        return oneByOne(batch)
-      }
-      const written = new Set<unknown>()
-      for (const row of rows) written.add(row.run_id)
-      for (const pending of batch) settle(pending, written.has(spec.key(pending.item)))
-    }
-
-    /** Sends what is queued (one item per run, at most `maxBatch`), then what queued meanwhile. */
-    const flush = (): void => {
-      scheduled = false
-      if (sending || queue.length === 0) return
-      const batch: Array<Pending<P>> = []
-      const keys = new Set<string>()
-      let rest = 0
-      for (; rest < queue.length && batch.length < maxBatch; rest++) {
-        const key = spec.key(queue[rest]!.item)
-        if (keys.has(key)) break
-        keys.add(key)
-        batch.push(queue[rest]!)
-      }
-      queue = queue.slice(rest)
-      sending = true
-      write(batch).finally(() => {
-        sending = false
-        flush()
-      })
-    }
-
-    return (item: P): Effect.Effect<boolean, SqlError> =>
-      // no canceler: an interrupted caller's item is written all the same (its step did complete)
-      Effect.async<boolean, SqlError>((resume) => {
-        queue.push({ item, resume })
-        if (!sending && !scheduled) {
-          scheduled = true
-          queueMicrotask(flush)
-        }
-      })
-  }
+  const group = <P>(spec: Group<P>) => makeGroup(send, stats, spec)
 
   /** Ends the connections. */
   const close = (): Promise<void> => {
