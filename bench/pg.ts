@@ -20,7 +20,10 @@
  * 2. `throughput`: runs/s with 1, 2 and 4 worker processes, steps that take
  *    no time (CPU-bound) and steps that wait 50 ms (I/O-bound), each worker
  *    at most 10 runs at once; the rate between the 10th and the 90th
- *    percentile of completion times.
+ *    percentile of completion times; and runs/s per core (1000 / the CPU ms
+ *    per run of the workers and their backends), judged against ≥ 2× an
+ *    earlier version's figure (1 worker, steps of 0 ms) when
+ *    `WEFT_BENCH_PG_BASELINE_PER_CORE` gives it.
  * 3. `latency`: queued → executing (a run started by another process until
  *    the worker's RunStarted) and signal → executing (until the step after
  *    the wait starts), with LISTEN/NOTIFY (the worker polls once a minute)
@@ -89,6 +92,11 @@ const query = async (url: string, text: string, values: ReadonlyArray<unknown> =
 }
 
 const tmpDir = Path.join(process.cwd(), ".bench-tmp", "pg")
+
+/** Runs/s per core of an earlier version (1 worker, steps of 0 ms), for the throughput target (≥ 2× it). */
+const baselinePerCore = process.env.WEFT_BENCH_PG_BASELINE_PER_CORE === undefined
+  ? undefined
+  : Number(process.env.WEFT_BENCH_PG_BASELINE_PER_CORE)
 
 // -----------------------------------------------------------------------------
 // figures
@@ -329,11 +337,17 @@ const cpuOf = (pid: number): number => {
   }
 }
 
-/** CPU time (ms) used so far by the workers and by the server's backends serving them. */
-const cpuOfWorkers = async (url: string, workers: ReadonlyArray<WorkerProcess>): Promise<number> => {
+/** CPU time (ms) used so far by the workers, and by the server's backends serving them. */
+const cpuOfWorkers = async (
+  url: string,
+  workers: ReadonlyArray<WorkerProcess>
+): Promise<{ readonly workers: number; readonly backends: number }> => {
   const names = workers.flatMap((w) => [w.name, `${w.name} (listen)`])
   const backends = await query(url, "SELECT pid FROM pg_stat_activity WHERE application_name = ANY($1)", [names])
-  return workers.reduce((sum, w) => sum + cpuOf(w.pid), 0) + backends.reduce((sum, b) => sum + cpuOf(Number(b.pid)), 0)
+  return {
+    workers: workers.reduce((sum, w) => sum + cpuOf(w.pid), 0),
+    backends: backends.reduce((sum, b) => sum + cpuOf(Number(b.pid)), 0)
+  }
 }
 
 const stopAll = async (workers: ReadonlyArray<WorkerProcess>) => {
@@ -374,16 +388,27 @@ const throughputPart = async (url: string) => {
           if (Number(row!.done) >= set.runs) break
           await pause(100)
         }
-        const cpuPerRun = ((await cpuOfWorkers(url, workers)) - cpuBefore) / set.runs
+        const cpuAfter = await cpuOfWorkers(url, workers)
+        const workersPerRun = (cpuAfter.workers - cpuBefore.workers) / set.runs
+        const backendsPerRun = (cpuAfter.backends - cpuBefore.backends) / set.runs
+        const cpuPerRun = workersPerRun + backendsPerRun
         const ends = (await query(url, `SELECT updated_at FROM ${table} ORDER BY updated_at`)).map((r) => Number(r.updated_at))
         const lo = ends[Math.floor(set.runs * 0.1)]!
         const hi = ends[Math.floor(set.runs * 0.9)]!
         const rate = (Math.floor(set.runs * 0.9) - Math.floor(set.runs * 0.1)) / ((hi - lo) / 1000)
         row.push(rate)
+        if (count === 1 && set.ms === 0 && baselinePerCore !== undefined) {
+          verdicts.push(S.verdict(
+            "PostgreSQL, 4-step runs per second per core (1 worker), the baseline's over this one's",
+            baselinePerCore / (1000 / cpuPerRun),
+            0.5,
+            `${(1000 / cpuPerRun).toFixed(0)} runs/s per core vs ${baselinePerCore} (WEFT_BENCH_PG_BASELINE_PER_CORE); target ≥ 2×`
+          ))
+        }
         console.log(`${set.label.padEnd(28)} ${count} worker(s): ${rate.toFixed(0).padStart(5)} runs/s ` +
-          `(${set.runs} runs; CPU per run, workers + their server backends: ${fmt(cpuPerRun)}, i.e. ${
-            (1000 / cpuPerRun).toFixed(0)
-          } runs/s per core; enqueued by one ` +
+          `(${set.runs} runs; CPU per run, workers + their server backends: ${fmt(cpuPerRun)} (${fmt(workersPerRun)} + ${
+            fmt(backendsPerRun)
+          }), i.e. ${(1000 / cpuPerRun).toFixed(0)} runs/s per core; enqueued by one ` +
           `client in ${fmt(enqueueMs)}, ${(set.runs / (enqueueMs / 1000)).toFixed(0)}/s; load ${Os.loadavg()[0]!.toFixed(1)})`)
       } finally {
         await client.dispose()

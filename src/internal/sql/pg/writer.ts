@@ -42,7 +42,8 @@ export const maxBatch = 256
 
 interface Connection {
   readonly client: Pg.Client
-  readonly opened: Promise<void>
+  /** Settles when the statements sent so far have (one statement at a time per connection). */
+  tail: Promise<unknown>
   broken: boolean
   busy: number
 }
@@ -171,15 +172,12 @@ export const makeWriter = (config: Pg.ClientConfig) => {
 
   const open = (): Connection => {
     const client = new Pg.Client(config)
-    const connection: Connection = {
-      client,
-      broken: false,
-      busy: 0,
-      opened: client.connect().then(() => undefined, (error: unknown) => {
-        connection.broken = true
-        throw error
-      })
-    }
+    const connection: Connection = { client, broken: false, busy: 0, tail: Promise.resolve() }
+    const opened = client.connect().catch((error: unknown) => {
+      connection.broken = true
+      throw error
+    })
+    connection.tail = opened
     const fail = () => {
       connection.broken = true
     }
@@ -208,16 +206,18 @@ export const makeWriter = (config: Pg.ClientConfig) => {
   const send = async (bound: Bound): Promise<ReadonlyArray<Row>> => {
     if (closed) throw new Error("Connection terminated: the store is closed")
     const connection = pick()
+    let name = names.get(bound[0])
+    if (name === undefined) {
+      name = `weft_${names.size + 1}`
+      names.set(bound[0], name)
+    }
+    const config = { name, text: bound[0], values: bound[1] as Array<unknown> }
     connection.busy++
+    // after the connection's statements before it (and its opening: a failed one fails this one)
+    const result = connection.tail.then(() => connection.client.query<Row>(config))
+    connection.tail = result.catch(() => undefined)
     try {
-      await connection.opened
-      let name = names.get(bound[0])
-      if (name === undefined) {
-        name = `weft_${names.size + 1}`
-        names.set(bound[0], name)
-      }
-      const result = await connection.client.query<Row>({ name, text: bound[0], values: bound[1] as Array<unknown> })
-      return result.rows
+      return (await result).rows
     } finally {
       connection.busy--
     }
