@@ -9,14 +9,21 @@
  * `postgres://root@127.0.0.1:5432/postgres`; a scratch database is created
  * and dropped. Without a reachable server the benchmark says so and exits 0.
  *
- * 1. `step`: an engine's cost per step (in this process, one run at a time,
- *    marginal: (runs of 1 + N steps − runs of the first step alone) / N)
- *    against the floor: one INSERT of a checkpoint-sized row per step,
- *    committed, on a `pg` connection to the same server. Target ≤ 2× (wall).
+ * 1. `step`: an engine's cost per step (in this process), N = 10 and 100:
+ *    a whole run per step (its fixed cost included) one run at a time and
+ *    10 runs at once, the marginal step, and a run's fixed cost, against the
+ *    floor: one INSERT of a checkpoint-sized row per step, committed, on a
+ *    `pg` connection to the same server; with the server's CPU per step
+ *    (its backends' own, from /proc). Targets (wall): ≤ 1.5× the floor at
+ *    N = 10 and ≤ 1.2× at N = 100, below it with 10 runs at once, a fixed
+ *    cost ≤ 2 ms.
  * 2. `throughput`: runs/s with 1, 2 and 4 worker processes, steps that take
  *    no time (CPU-bound) and steps that wait 50 ms (I/O-bound), each worker
  *    at most 10 runs at once; the rate between the 10th and the 90th
- *    percentile of completion times.
+ *    percentile of completion times; and runs/s per core (1000 / the CPU ms
+ *    per run of the workers and their backends), judged against ≥ 2× an
+ *    earlier version's figure (1 worker, steps of 0 ms) when
+ *    `WEFT_BENCH_PG_BASELINE_PER_CORE` gives it.
  * 3. `latency`: queued → executing (a run started by another process until
  *    the worker's RunStarted) and signal → executing (until the step after
  *    the wait starts), with LISTEN/NOTIFY (the worker polls once a minute)
@@ -86,6 +93,11 @@ const query = async (url: string, text: string, values: ReadonlyArray<unknown> =
 
 const tmpDir = Path.join(process.cwd(), ".bench-tmp", "pg")
 
+/** Runs/s per core of an earlier version (1 worker, steps of 0 ms), for the throughput target (≥ 2× it). */
+const baselinePerCore = process.env.WEFT_BENCH_PG_BASELINE_PER_CORE === undefined
+  ? undefined
+  : Number(process.env.WEFT_BENCH_PG_BASELINE_PER_CORE)
+
 // -----------------------------------------------------------------------------
 // figures
 // -----------------------------------------------------------------------------
@@ -108,7 +120,7 @@ interface Tick {
 const filler = "x".repeat(80)
 const work = (tick: number): Tick => ({ tick: tick + 1, note: `note ${String(tick + 1).padStart(8, "0")} ${filler}` })
 
-/** `seed`, then `steps` steps that each rewrite `tick` and `note` (~100 bytes): a checkpoint per step. */
+/** `seed`, then `steps − 1` steps that each rewrite `tick` and `note` (~100 bytes): `steps` checkpoints. */
 const benchChain = (steps: number): Template.Template<{ readonly start: number }, Tick> => {
   const nodes: Array<Step.Step.Any> = [Step.make({
     name: "seed",
@@ -116,7 +128,7 @@ const benchChain = (steps: number): Template.Template<{ readonly start: number }
     provides: { tick: Schema.Number, note: Schema.String },
     run: ({ start }) => Effect.succeed(work(start))
   })]
-  for (let i = 1; i <= steps; i++) {
+  for (let i = 1; i < steps; i++) {
     nodes.push(Step.make({
       name: `s${i}`,
       requires: { tick: Schema.Number },
@@ -137,25 +149,37 @@ const deltaText = (tick: number): string => {
   return JSON.stringify({ set: { tick: entry(out.tick), note: entry(out.note) }, unset: [] })
 }
 
+/** The pids of the server's backends whose `application_name` is `name`. */
+const backendPids = async (url: string, name: string): Promise<ReadonlyArray<number>> =>
+  (await query(url, "SELECT pid FROM pg_stat_activity WHERE application_name = $1", [name])).map((r) => Number(r.pid))
+
 const stepPart = async (url: string) => {
-  const steps = 10
-  const runs = quick ? 10 : 20
   const reps = quick ? 3 : 7
   const warmup = quick ? 1 : 2
   console.log(`\n## 1. Per step: engine on PostgreSQL vs one committed INSERT per step (floor)`)
-  console.log(`runs of 1 + ${steps} steps vs of the first step alone, ${runs} runs one at a time per sample; ` +
-    `${reps} paired repetitions after ${warmup} warm-up`)
+  console.log(`runs of N steps (seed + N − 1), one at a time, and 10 at once; ${reps} paired repetitions after ${warmup} ` +
+    `warm-up; per step = the whole run's time / N (its fixed cost included); marginal = (run of N − run of 1) / (N − 1); ` +
+    `fixed cost = run of 1 − marginal`)
 
-  const floor = new pg.Client({ connectionString: url })
+  const floor = new pg.Client({ connectionString: url, application_name: "bench-floor" })
   await floor.connect()
   await floor.query(`CREATE TABLE floor_steps (run_id text NOT NULL, seq integer NOT NULL, step_key text NOT NULL,
     step_name text NOT NULL, status text NOT NULL, attempts integer NOT NULL, started_at bigint NOT NULL,
     ended_at bigint NOT NULL, delta text NOT NULL, error text, idempotency_key text NOT NULL, PRIMARY KEY (run_id, seq))`)
+  const floorPid = Number((await floor.query("SELECT pg_backend_pid() AS pid")).rows[0].pid)
   let floorRun = 0
-  const floorSample = async (): Promise<S.Time> => {
+  /** Server CPU (ms) of each measurement, summed over its samples, and the steps they wrote. */
+  const server = new Map<string, { cpu: number; steps: number }>()
+  const account = (label: string, cpu: number, steps: number) => {
+    const entry = server.get(label) ?? { cpu: 0, steps: 0 }
+    entry.cpu += cpu
+    entry.steps += steps
+    server.set(label, entry)
+  }
+  const floorSample = (rows: number) => async (): Promise<S.Time> => {
     const runId = `floor-${++floorRun}-${crypto.randomUUID()}`
-    const rows = runs * steps
     const payloads = Array.from({ length: rows }, (_, i) => deltaText(i))
+    const serverBefore = cpuOf(floorPid)
     const stop = S.stopwatch()
     for (let seq = 1; seq <= rows; seq++) {
       await floor.query({
@@ -164,11 +188,14 @@ const stepPart = async (url: string) => {
         values: [runId, seq, `s${seq}`, `s${seq}`, seq, seq + 1, payloads[seq - 1], `${runId}/s${seq}`]
       })
     }
-    return S.mapTime(stop(), (t) => t / rows)
+    const time = stop()
+    account("floor", cpuOf(floorPid) - serverBefore, rows)
+    return S.mapTime(time, (t) => t / rows)
   }
 
+  const applicationName = `bench-engine-${process.pid}`
   const runtime = ManagedRuntime.make(
-    Pg.layer({ url, schema: `b_${unique()}` }).pipe(
+    Pg.layer({ url, schema: `b_${unique()}`, applicationName }).pipe(
       Layer.provide(Settings.layerWith({
         maxRetries: 0,
         workflowTimeout: Duration.infinity,
@@ -179,32 +206,93 @@ const stepPart = async (url: string) => {
       Layer.orDie
     )
   )
-  const long = benchChain(steps)
-  const head = benchChain(0)
-  const runsOf = (template: Template.Template<{ readonly start: number }, Tick>) => async (): Promise<S.Time> => {
-    const program = Effect.flatMap(Engine.Engine, (engine) => engine.run(template, { start: 0 }))
-    const stop = S.stopwatch()
-    for (let i = 0; i < runs; i++) await runtime.runPromise(program)
-    return S.mapTime(stop(), (t) => t / runs)
+  /** `runs` runs of `template`, `atOnce` at a time: the time per step (`steps` each). */
+  const runsOf = (label: string, steps: number, runs: number, atOnce: number) => {
+    const template = benchChain(steps)
+    const program = Effect.flatMap(Engine.Engine, (engine) =>
+      Effect.forEach(
+        Array.from({ length: runs }, (_, i) => i),
+        () => engine.run(template, { start: 0 }),
+        { concurrency: atOnce, discard: true }
+      ))
+    return async (): Promise<S.Time> => {
+      const before = new Map((await backendPids(url, applicationName)).map((pid) => [pid, cpuOf(pid)]))
+      const stop = S.stopwatch()
+      await runtime.runPromise(program)
+      const time = stop()
+      const after = await backendPids(url, applicationName)
+      // a backend that ended meanwhile (a pooled connection closed while idle) took its CPU time with it:
+      // the sample's server time is then unknown, and left out
+      if ([...before.keys()].every((pid) => after.includes(pid))) {
+        account(label, after.reduce((sum, pid) => sum + cpuOf(pid) - (before.get(pid) ?? 0), 0), runs * steps)
+      }
+      return S.mapTime(time, (t) => t / (runs * steps))
+    }
+  }
+  const perStep = (samples: ReadonlyArray<S.Time>, clock: S.Clock) => samples.map((t) => t[clock])
+  const serverPer = (label: string) => {
+    const entry = server.get(label)
+    return entry === undefined || entry.steps === 0 ? Number.NaN : entry.cpu / entry.steps
   }
   try {
     await runtime.runtime()
-    const [whole, first, raw] = await S.interleave(reps, warmup, [runsOf(long), runsOf(head), floorSample])
-    for (const clock of S.clocks) {
-      const perStep = whole!.map((t, i) => (t[clock] - first![i]![clock]) / steps)
-      const floorPer = raw!.map((t) => t[clock])
-      const ratio = S.summarize(S.pairedRatios(perStep, floorPer))
-      const wholePer = whole!.map((t) => t[clock] / (steps + 1))
-      console.log(`${clock.padEnd(4)}  floor ${S.show(S.summarize(floorPer), S.us)} per INSERT`)
-      console.log(`${clock.padEnd(4)}  engine ${S.show(S.summarize(perStep), S.us)} per step (marginal): ${
-        S.x(ratio.median)
-      } the floor [${S.x(ratio.min)}–${S.x(ratio.max)}]`)
-      console.log(`${clock.padEnd(4)}  whole run per step, fixed cost included: ${S.show(S.summarize(wholePer), S.us)} (${
-        S.x(S.summarize(S.pairedRatios(wholePer, floorPer)).median)
-      }); a run's fixed cost (first step alone): ${S.show(S.summarize(first!.map((t) => t[clock])), S.us)}`)
-      if (clock === "wall") {
-        verdicts.push(S.verdict("PostgreSQL engine per step vs one committed INSERT (wall)", ratio.median, 2, "marginal per step"))
+    for (const steps of [10, 100]) {
+      const runs = steps >= 100 ? (quick ? 2 : 4) : (quick ? 10 : 20)
+      const rows = Math.max(200, runs * steps)
+      const [whole, first, raw, atOnce] = await S.interleave(reps, warmup, [
+        runsOf(`whole ${steps}`, steps, runs, 1),
+        runsOf(`first ${steps}`, 1, runs * 2, 1),
+        floorSample(rows),
+        runsOf(`at once ${steps}`, steps, 10, 10)
+      ])
+      console.log(`\n### N = ${steps} (${runs} runs one at a time per sample; 10 at once: 10 runs of ${steps} steps)`)
+      for (const clock of S.clocks) {
+        const floorPer = perStep(raw!, clock)
+        const wholePer = perStep(whole!, clock)
+        const marginal = whole!.map((t, i) => (t[clock] * steps - first![i]![clock]) / (steps - 1))
+        const fixed = first!.map((t, i) => t[clock] - marginal[i]!)
+        const atOncePer = perStep(atOnce!, clock)
+        const ratio = (values: ReadonlyArray<number>) => S.summarize(S.pairedRatios(values, floorPer))
+        const wholeRatio = ratio(wholePer)
+        const atOnceRatio = ratio(atOncePer)
+        const fixedSummary = S.summarize(fixed)
+        console.log(`${clock.padEnd(4)}  floor ${S.show(S.summarize(floorPer), S.us)} per INSERT`)
+        console.log(`${clock.padEnd(4)}  one run at a time, per step (fixed cost in): ${S.show(S.summarize(wholePer), S.us)}: ${
+          S.x(wholeRatio.median)
+        } the floor [${S.x(wholeRatio.min)}–${S.x(wholeRatio.max)}]; marginal ${S.show(S.summarize(marginal), S.us)} (${
+          S.x(ratio(marginal).median)
+        })`)
+        console.log(`${clock.padEnd(4)}  a run's fixed cost: ${S.show(fixedSummary, S.us)} (${
+          S.x(fixedSummary.median / S.median(floorPer))
+        } one INSERT); a 1-step run: ${S.show(S.summarize(perStep(first!, clock)), S.us)}`)
+        console.log(`${clock.padEnd(4)}  10 runs at once, per step (fixed cost in): ${S.show(S.summarize(atOncePer), S.us)}: ${
+          S.x(atOnceRatio.median)
+        } the floor [${S.x(atOnceRatio.min)}–${S.x(atOnceRatio.max)}]`)
+        if (clock === "wall") {
+          verdicts.push(S.verdict(
+            `PostgreSQL, N=${steps}, a whole run per step vs one committed INSERT (wall)`,
+            wholeRatio.median,
+            steps >= 100 ? 1.2 : 1.5,
+            "fixed cost included"
+          ))
+          verdicts.push(S.verdict(
+            `PostgreSQL, N=${steps}, 10 runs at once, per step vs one committed INSERT (wall)`,
+            atOnceRatio.median,
+            0.99,
+            "fixed cost included; below the floor"
+          ))
+          if (steps === 10) {
+            verdicts.push({
+              name: "PostgreSQL, a run's fixed cost (wall)",
+              pass: fixedSummary.median <= 2,
+              detail: `${S.us(fixedSummary.median)} (target ≤ 2 ms)`
+            })
+          }
+        }
       }
+      console.log(`server CPU per step (the backends' own, from /proc): floor ${S.us(serverPer("floor"))}, one run at a time ${
+        S.us(serverPer(`whole ${steps}`))
+      }, a 1-step run ${S.us(serverPer(`first ${steps}`))} per run, 10 at once ${S.us(serverPer(`at once ${steps}`))}`)
     }
   } finally {
     await runtime.dispose()
@@ -249,11 +337,17 @@ const cpuOf = (pid: number): number => {
   }
 }
 
-/** CPU time (ms) used so far by the workers and by the server's backends serving them. */
-const cpuOfWorkers = async (url: string, workers: ReadonlyArray<WorkerProcess>): Promise<number> => {
+/** CPU time (ms) used so far by the workers, and by the server's backends serving them. */
+const cpuOfWorkers = async (
+  url: string,
+  workers: ReadonlyArray<WorkerProcess>
+): Promise<{ readonly workers: number; readonly backends: number }> => {
   const names = workers.flatMap((w) => [w.name, `${w.name} (listen)`])
   const backends = await query(url, "SELECT pid FROM pg_stat_activity WHERE application_name = ANY($1)", [names])
-  return workers.reduce((sum, w) => sum + cpuOf(w.pid), 0) + backends.reduce((sum, b) => sum + cpuOf(Number(b.pid)), 0)
+  return {
+    workers: workers.reduce((sum, w) => sum + cpuOf(w.pid), 0),
+    backends: backends.reduce((sum, b) => sum + cpuOf(Number(b.pid)), 0)
+  }
 }
 
 const stopAll = async (workers: ReadonlyArray<WorkerProcess>) => {
@@ -294,14 +388,27 @@ const throughputPart = async (url: string) => {
           if (Number(row!.done) >= set.runs) break
           await pause(100)
         }
-        const cpuPerRun = ((await cpuOfWorkers(url, workers)) - cpuBefore) / set.runs
+        const cpuAfter = await cpuOfWorkers(url, workers)
+        const workersPerRun = (cpuAfter.workers - cpuBefore.workers) / set.runs
+        const backendsPerRun = (cpuAfter.backends - cpuBefore.backends) / set.runs
+        const cpuPerRun = workersPerRun + backendsPerRun
         const ends = (await query(url, `SELECT updated_at FROM ${table} ORDER BY updated_at`)).map((r) => Number(r.updated_at))
         const lo = ends[Math.floor(set.runs * 0.1)]!
         const hi = ends[Math.floor(set.runs * 0.9)]!
         const rate = (Math.floor(set.runs * 0.9) - Math.floor(set.runs * 0.1)) / ((hi - lo) / 1000)
         row.push(rate)
+        if (count === 1 && set.ms === 0 && baselinePerCore !== undefined) {
+          verdicts.push(S.verdict(
+            "PostgreSQL, 4-step runs per second per core (1 worker), the baseline's over this one's",
+            baselinePerCore / (1000 / cpuPerRun),
+            0.5,
+            `${(1000 / cpuPerRun).toFixed(0)} runs/s per core vs ${baselinePerCore} (WEFT_BENCH_PG_BASELINE_PER_CORE); target ≥ 2×`
+          ))
+        }
         console.log(`${set.label.padEnd(28)} ${count} worker(s): ${rate.toFixed(0).padStart(5)} runs/s ` +
-          `(${set.runs} runs; CPU per run, workers + their server backends: ${fmt(cpuPerRun)}; enqueued by one ` +
+          `(${set.runs} runs; CPU per run, workers + their server backends: ${fmt(cpuPerRun)} (${fmt(workersPerRun)} + ${
+            fmt(backendsPerRun)
+          }), i.e. ${(1000 / cpuPerRun).toFixed(0)} runs/s per core; enqueued by one ` +
           `client in ${fmt(enqueueMs)}, ${(set.runs / (enqueueMs / 1000)).toFixed(0)}/s; load ${Os.loadavg()[0]!.toFixed(1)})`)
       } finally {
         await client.dispose()

@@ -21,6 +21,7 @@ import { makeQueries } from "./queries.js"
 import { names, quote } from "./sql.js"
 import { decodeText, encodeText } from "./text.js"
 import { listen } from "./wakeups.js"
+import { makeWriter } from "./writer.js"
 
 /** Where the tables live. */
 export interface Tables {
@@ -72,8 +73,8 @@ export const describe = (config: PgClientConfig | undefined, t: Tables): string 
   return namespace.length === 0 ? where : `${where} (${namespace.join(", ")})`
 }
 
-/** A `pg` connection's settings from the client's (for the LISTEN connection). */
-export const pgConfig = (config: PgClientConfig): Pg.ClientConfig => ({
+/** A `pg` connection's settings from the client's (for the LISTEN connection: `(listen)` after its name). */
+export const pgConfig = (config: PgClientConfig, role = " (listen)"): Pg.ClientConfig => ({
   ...(config.url === undefined ? {} : { connectionString: Redacted.value(config.url) }),
   ...(config.username === undefined ? {} : { user: config.username }),
   ...(config.host === undefined ? {} : { host: config.host }),
@@ -82,7 +83,7 @@ export const pgConfig = (config: PgClientConfig): Pg.ClientConfig => ({
   ...(config.ssl === undefined ? {} : { ssl: config.ssl }),
   ...(config.port === undefined ? {} : { port: config.port }),
   ...(config.connectTimeout === undefined ? {} : { connectionTimeoutMillis: Duration.toMillis(config.connectTimeout) }),
-  application_name: `${config.applicationName ?? "weft"} (listen)`
+  application_name: `${config.applicationName ?? "weft"}${role}`
 })
 
 /**
@@ -134,7 +135,12 @@ export const makePgStore = (
       Effect.retry({ times: 3, while: (error) => error.reason === "locked" })
     )
     const channel = `${schema === undefined ? "" : `${schema}.`}${prefix}wakeup`
-    const queries = yield* makeQueries(names(prefix, schema), channel)
+    // the writes of executing runs on connections of the store's own, under the pool's name
+    const writer = client === undefined
+      ? undefined
+      : yield* Effect.acquireRelease(Effect.sync(() => makeWriter(pgConfig(client.config, ""))), (w) =>
+        Effect.promise(w.close))
+    const queries = yield* makeQueries(names(prefix, schema), channel, writer)
     return makeSqlStore({
       queries,
       encode: encodeText,

@@ -34,6 +34,7 @@ import { listStatement } from "./list.js"
 import { scheduleQueries } from "./schedules.js"
 import { triggeredByJson } from "../rows.js"
 import { type Bound, type Names, number, statement } from "./sql.js"
+import type { Group, Writer } from "./writer.js"
 import { claimStatements, controlStatements, readStatements, signalStatements, versionStatements, writeStatements } from "./statements.js"
 
 /** A step's row as the named values of the statements that write one, under the fence of `generation`. */
@@ -52,12 +53,43 @@ const stepValues = ({ delta, error, generation, step }: Pick<InsertStep, "delta"
   idempotencyKey: step.idempotencyKey
 })
 
+/** Checkpoints as the writer groups them: one per run in a batch, the batch as one statement. */
+const appendGroup = (n: Names): Group<InsertStep> => {
+  const { appendMany, appendPlain, appendWithSnapshot } = writeStatements(n)
+  return {
+    key: (p) => p.step.runId,
+    one: (p) =>
+      (p.snapshot === undefined ? appendPlain : appendWithSnapshot)({
+        ...stepValues(p),
+        ...(p.snapshot === undefined ? {} : { snapshot: p.snapshot })
+      }),
+    many: (ps) =>
+      appendMany({
+        runIds: ps.map((p) => p.step.runId),
+        generations: ps.map((p) => p.generation),
+        seqs: ps.map((p) => p.step.seq),
+        stepKeys: ps.map((p) => p.step.stepKey),
+        stepNames: ps.map((p) => p.step.stepName),
+        statuses: ps.map((p) => p.step.status),
+        attempts: ps.map((p) => p.step.attempts),
+        startedAts: ps.map((p) => p.step.startedAt),
+        endedAts: ps.map((p) => p.step.endedAt),
+        deltas: ps.map((p) => p.delta),
+        errors: ps.map((p) => p.error),
+        idempotencyKeys: ps.map((p) => p.step.idempotencyKey),
+        snapshots: ps.map((p) => p.snapshot ?? null)
+      })
+  }
+}
+
 /** Sending statements on the client: their rows, or the count one returns; the channel wake-ups go to. */
 export interface Exec {
   readonly sql: SqlClient.SqlClient
   readonly rows: (bound: Bound) => Effect.Effect<ReadonlyArray<Row>, SqlError>
   readonly count: (bound: Bound) => Effect.Effect<number, SqlError>
   readonly channel: string
+  /** The store's own connections for the writes of executing runs, when it has them (else the client's pool). */
+  readonly writer: Writer | undefined
 }
 
 /** A run's status row, or the row does not read back. */
@@ -85,12 +117,13 @@ const statusRow = (effect: Effect.Effect<ReadonlyArray<Row>, SqlError>) =>
     }))
 
 /** Inserting a run (and the follow-up runs a write records, after it). */
-const insertRunQuery = ({ channel, count, sql }: Exec, n: Names) => {
+const insertRunQuery = ({ channel, count, sql, writer }: Exec, n: Names) => {
   const { insertClaimed, insertClaimedSearch, insertQueued, insertQueuedSearch } = claimStatements(n)
+  const countOf = (rows: ReadonlyArray<Row>) => Number(rows[0]?.n ?? 0)
   // a run nobody holds (queued, or released: an event trigger's) wakes the workers
-  const insertRun = (p: Parameters<Queries["insertRun"]>[0]) =>
+  const insertRunOn = (send: (bound: Bound) => Effect.Effect<number, SqlError>) => (p: Parameters<Queries["insertRun"]>[0]) =>
     Effect.suspend(() =>
-      count((p.owner === null
+      send((p.owner === null
         ? (p.search === undefined ? insertQueued : insertQueuedSearch)
         : (p.search === undefined ? insertClaimed : insertClaimedSearch))({
         runId: p.run.runId,
@@ -117,6 +150,9 @@ const insertRunQuery = ({ channel, count, sql }: Exec, n: Names) => {
         ...(p.search === undefined ? {} : { search: p.search })
       }))
     ).pipe(Effect.map((inserted) => inserted === 1))
+  // on its own: on the writer's connections; in a transaction: on the transaction's
+  const insertRun = insertRunOn(writer === undefined ? count : (bound) => Effect.map(writer.query(bound), countOf))
+  const insertRunIn = insertRunOn(count)
   /** `write`, then (when it did something) the follow-ups, in one transaction when there are any. */
   const withFollowUps = <A>(
     write: Effect.Effect<A, SqlError>,
@@ -124,7 +160,7 @@ const insertRunQuery = ({ channel, count, sql }: Exec, n: Names) => {
     followUps: ReadonlyArray<Parameters<Queries["insertRun"]>[0]>
   ) =>
     followUps.length === 0 ? write : sql.withTransaction(
-      Effect.tap(write, (a) => did(a) ? Effect.forEach(followUps, insertRun, { discard: true }) : Effect.void)
+      Effect.tap(write, (a) => did(a) ? Effect.forEach(followUps, insertRunIn, { discard: true }) : Effect.void)
     )
   return { insertRun, withFollowUps }
 }
@@ -137,7 +173,7 @@ const writeQueries = (
   Queries,
   "insertRun" | "claim" | "statusOf" | "claimNext" | "holders" | "heartbeat" | "appendStep" | "pause" | "finish" | "cancel"
 > => {
-  const { channel, count, rows, sql } = exec
+  const { channel, rows, sql, writer } = exec
   const {
     claim,
     claimNext,
@@ -159,6 +195,9 @@ const writeQueries = (
     suspend
   } = writeStatements(n)
   const { insertRun, withFollowUps } = insertRunQuery(exec, n)
+  /** A write of the run's owner: on the writer's connections when the store has them. */
+  const owned = writer === undefined ? rows : writer.query
+  const grouped = writer === undefined ? undefined : writer.group(appendGroup(n))
   return {
     insertRun,
     claim: (p) => Effect.suspend(() => Effect.map(rows(claim(p)), (r) => r[0])),
@@ -202,24 +241,29 @@ const writeQueries = (
 
     heartbeat: (owner, leaseUntil) => Effect.suspend(() => rows(heartbeat({ owner, leaseUntil }))),
 
-    appendStep: ({ delta, error, generation, search, snapshot, step }) =>
-      Effect.suspend(() =>
-        rows((snapshot === undefined
+    appendStep: (p) =>
+      grouped !== undefined && p.search === undefined ? grouped(p) : Effect.suspend(() => {
+        const { delta, error, generation, search, snapshot, step } = p
+        return rows((snapshot === undefined
           ? (search === undefined ? appendPlain : appendPlainSearch)
           : (search === undefined ? appendWithSnapshot : appendWithSnapshotSearch))({
           ...stepValues({ delta, error, generation, step }),
           ...(snapshot === undefined ? {} : { snapshot }),
           ...(search === undefined ? {} : { search: search.set, searchUnset: search.unset })
-        }))
-      ).pipe(Effect.map((r) => r.length === 1)),
+        })).pipe(Effect.map((r) => r.length === 1))
+      }),
 
     pause: (p) =>
-      Effect.suspend(() => count((p.status === "running" ? release : suspend)({ ...p, channel }))).pipe(
-        Effect.map((changed) => changed === 1)
+      Effect.suspend(() => owned((p.status === "running" ? release : suspend)({ ...p, channel }))).pipe(
+        Effect.map((r) => Number(r[0]?.n ?? 0) === 1)
       ),
 
     finish: (p, followUps) =>
-      withFollowUps(Effect.suspend(() => Effect.map(rows(finish(p)), (r) => r.length === 1)), (done) => done, followUps),
+      withFollowUps(
+        Effect.suspend(() => Effect.map((followUps.length === 0 ? owned : rows)(finish(p)), (r) => r.length === 1)),
+        (done) => done,
+        followUps
+      ),
 
     cancel: (runId, now, expiresAt, followUps) =>
       withFollowUps(
@@ -304,7 +348,7 @@ const readQueries = (
 
     fleet: (name, values) => Effect.suspend(() => rows(fleet[name](values))),
 
-    ...controlQueries({ channel, count, rows, sql }, n, lockRun)
+    ...controlQueries({ channel, count, rows, sql, writer: undefined }, n, lockRun)
   }
 }
 
@@ -369,12 +413,16 @@ const versionQueries = ({ rows }: Exec, n: Names): Pick<Queries, "reopen" | "ret
 }
 
 /** The PostgreSQL queries over the `SqlClient` in context, on the tables `n`, notifying `channel`. */
-export const makeQueries = (n: Names, channel: string): Effect.Effect<Queries, never, SqlClient.SqlClient> =>
+export const makeQueries = (
+  n: Names,
+  channel: string,
+  writer?: Writer | undefined
+): Effect.Effect<Queries, never, SqlClient.SqlClient> =>
   Effect.map(SqlClient.SqlClient, (client) => {
     const sql = client.withoutTransforms()
     const rows = (bound: Bound): Effect.Effect<ReadonlyArray<Row>, SqlError> => sql.unsafe<Row>(bound[0], bound[1])
     const count = (bound: Bound): Effect.Effect<number, SqlError> => Effect.map(rows(bound), (r) => Number(r[0]?.n ?? 0))
-    const exec: Exec = { sql, rows, count, channel }
+    const exec: Exec = { sql, rows, count, channel, writer }
     const queries: Queries = {
       ...writeQueries(exec, n),
       ...readQueries(exec, n),

@@ -98,10 +98,14 @@ UPDATE ${n.runs} r SET status = CASE WHEN ${dead} THEN 'failed' ELSE 'running' E
 FROM c WHERE r.run_id = c.run_id
 RETURNING ${qualified("r", runColumns)}, c.kind AS claim_kind`)
 
-  const heartbeat = statement(`UPDATE ${n.runs}
-SET elapsed_ms = elapsed_ms + GREATEST(0, $leaseUntil - COALESCE(lease_until, $leaseUntil)), lease_until = $leaseUntil
-WHERE owner = $owner AND status = 'running'
-RETURNING run_id, generation, paused_from`)
+  // the owner's rows locked in run id order, as a batch of checkpoints locks them (see `appendMany`)
+  const heartbeat = statement(`WITH l AS (
+  SELECT run_id FROM ${n.runs} WHERE owner = $owner AND status = 'running' ORDER BY run_id FOR NO KEY UPDATE
+)
+UPDATE ${n.runs} w
+SET elapsed_ms = w.elapsed_ms + GREATEST(0, $leaseUntil - COALESCE(w.lease_until, $leaseUntil)), lease_until = $leaseUntil
+FROM l WHERE w.run_id = l.run_id AND w.owner = $owner AND w.status = 'running'
+RETURNING w.run_id, w.generation, w.paused_from`)
   const holders = statement(`SELECT DISTINCT owner FROM ${n.runs} WHERE status = 'running' AND owner IS NOT NULL
   AND lease_until > $now`)
   /** Rate limits: a queue's starts, under a lock of the queue for the transaction (concurrent claimers wait). */
@@ -156,6 +160,41 @@ RETURNING seq`)
   const appendPlainSearch = appendStep(false, true)
   const appendWithSnapshotSearch = appendStep(true, true)
 
+  /**
+   * The checkpoints of several runs (one each, none changing search
+   * attributes) in one statement: each row fenced on its own, the rows of
+   * `weft_runs` locked in run id order (as the heartbeat locks them, so that
+   * the two never wait for each other in a cycle); returns the `run_id` of
+   * each checkpoint written.
+   */
+  const appendMany = statement(`WITH i AS (
+  SELECT * FROM unnest($runIds::text[], $generations::bigint[], $seqs::bigint[], $stepKeys::text[], $stepNames::text[],
+    $statuses::text[], $attempts::integer[], $startedAts::bigint[], $endedAts::bigint[], $deltas::text[],
+    $errors::text[], $idempotencyKeys::text[], $snapshots::text[])
+    AS i(run_id, generation, seq, step_key, step_name, status, attempts, started_at, ended_at, delta, error,
+      idempotency_key, snapshot)
+), l AS (
+  SELECT w.run_id FROM ${n.runs} w JOIN i ON w.run_id = i.run_id
+  WHERE w.status = 'running' AND w.generation = i.generation
+  ORDER BY w.run_id
+  FOR NO KEY UPDATE OF w
+), r AS (
+  UPDATE ${n.runs} w SET seq = i.seq, updated_at = i.ended_at
+  FROM i JOIN l ON l.run_id = i.run_id
+  WHERE w.run_id = i.run_id AND w.status = 'running' AND w.generation = i.generation
+  RETURNING w.run_id
+), s AS (
+  INSERT INTO ${n.snapshots} (run_id, seq, state)
+  SELECT i.run_id, i.seq, i.snapshot FROM i JOIN r ON r.run_id = i.run_id WHERE i.snapshot IS NOT NULL
+  ON CONFLICT (run_id) DO UPDATE SET seq = excluded.seq, state = excluded.state,
+    initial = COALESCE(${n.snapshots}.initial, CASE WHEN ${n.snapshots}.seq = 0 THEN ${n.snapshots}.state END)
+)
+INSERT INTO ${n.steps} (${stepColumns})
+SELECT i.run_id, i.seq, i.step_key, i.step_name, i.status, i.attempts, i.started_at, i.ended_at, i.delta, i.error,
+  i.idempotency_key
+FROM i JOIN r ON r.run_id = i.run_id
+RETURNING run_id`)
+
   const pause = (release: boolean) =>
     statement(`WITH done AS (
   UPDATE ${n.runs} SET status = CASE WHEN paused_from IS NULL THEN $status::text ELSE 'paused' END,
@@ -186,7 +225,17 @@ UPDATE ${n.runs} SET status = 'cancelled', updated_at = $now, expires_at = $expi
   lease_until = NULL, wake_at = NULL, waiting_for = NULL, paused_from = NULL
 WHERE run_id IN (SELECT run_id FROM tree) AND status IN ${active}
 RETURNING run_id`)
-  return { appendPlain, appendWithSnapshot, appendPlainSearch, appendWithSnapshotSearch, suspend, release, finish, cancel }
+  return {
+    appendPlain,
+    appendWithSnapshot,
+    appendPlainSearch,
+    appendWithSnapshotSearch,
+    appendMany,
+    suspend,
+    release,
+    finish,
+    cancel
+  }
 }
 
 /** A re-run (a finished run re-opened) and a migration (a claimed run moved to another template version). */

@@ -66,17 +66,19 @@ export const makeIo = (dialect: Dialect) => {
   const op = <A, E>(
     operation: string,
     effect: Effect.Effect<A, E>
-  ): Effect.Effect<A, Exclude<E, SqlError | RowDecodeError> | PersistenceError> =>
-    effect.pipe(
-      Effect.catchAllDefect((defect) =>
-        isSqlError(defect) || defect instanceof RowDecodeError ? Effect.fail(defect) : Effect.die(defect)
-      ),
-      Effect.retry({ times: unsentRetries, while: (e) => isSqlError(e) && dialect.unsent(e) }),
-      Effect.catchIf(
-        (e): e is Extract<E, SqlError | RowDecodeError> => isSqlError(e) || e instanceof RowDecodeError,
-        (e) => Effect.fail(dialect.fromError(operation, e))
-      )
-    ) as Effect.Effect<A, Exclude<E, SqlError | RowDecodeError> | PersistenceError>
+  ): Effect.Effect<A, Exclude<E, SqlError | RowDecodeError> | PersistenceError> => {
+    const once = Effect.catchAllDefect(effect, (defect) =>
+      isSqlError(defect) || defect instanceof RowDecodeError ? Effect.fail(defect) : Effect.die(defect))
+    // tried again while unsent (no retry driver is set up unless a try fails: one costs more than a write)
+    const attempt = (left: number): Effect.Effect<A, E | SqlError | RowDecodeError> =>
+      Effect.catchAll(once, (e) =>
+        left > 0 && isSqlError(e) && dialect.unsent(e)
+          ? attempt(left - 1)
+          : isSqlError(e) || e instanceof RowDecodeError
+          ? Effect.fail(dialect.fromError(operation, e) as never)
+          : Effect.fail(e))
+    return attempt(unsentRetries) as Effect.Effect<A, Exclude<E, SqlError | RowDecodeError> | PersistenceError>
+  }
 
   /** Reads rows into records: a row that does not read back is a `PersistenceError` of reason `"decode"`. */
   const decoded = <R, A>(operation: string, effect: Effect.Effect<R, SqlError | RowDecodeError>, f: (r: R) => A) =>
@@ -89,10 +91,13 @@ export const makeIo = (dialect: Dialect) => {
         }))
     )
 
-  /** A value as JSON text; one that has no JSON form is a `PersistenceError` (nothing is written). */
-  const json = (operation: string, value: unknown): Effect.Effect<string, PersistenceError> =>
+  /** A value as JSON text (or what `encode` makes of it, with `toJson`); one that has no JSON form is a `PersistenceError` (nothing is written). */
+  const json: {
+    (operation: string, value: unknown): Effect.Effect<string, PersistenceError>
+    <V, A>(operation: string, value: V, encode: (value: V) => A): Effect.Effect<A, PersistenceError>
+  } = <V, A>(operation: string, value: V, encode?: (value: V) => A): Effect.Effect<A | string, PersistenceError> =>
     Effect.try({
-      try: () => toJson(value),
+      try: () => encode === undefined ? toJson(value) : encode(value),
       catch: (e) =>
         new PersistenceError({
           operation,

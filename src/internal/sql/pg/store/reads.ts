@@ -24,6 +24,9 @@ export const reads = (
         Effect.flatMap(q.selectLoad(encode(runId)), (row) =>
           row === undefined
             ? Effect.succeed(undefined)
+            : Number(row.seq) === 0
+            // no checkpoint yet (the cursor moves with each, in its statement): no step rows to read
+            ? Effect.succeed({ row, steps: [] })
             : Effect.map(
               q.stepsForLoad(encode(runId), Number(row.snapshot_seq ?? 0)),
               (steps) => ({ row, steps })

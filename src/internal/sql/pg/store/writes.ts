@@ -9,7 +9,7 @@ import { Effect } from "effect"
 import { PersistenceError } from "../../../../Errors.js"
 import type { CancelResult, Service } from "../../../../SnapshotStore.js"
 import { isFinal } from "../../../../RunStatus.js"
-import { RowDecodeError } from "../../schema.js"
+import { RowDecodeError, toJson } from "../../schema.js"
 import type { InsertRun } from "../dialect.js"
 import { followUpRows } from "./claims.js"
 import type { Io } from "./io.js"
@@ -78,11 +78,11 @@ export const writes = (
 
     appendStep: (step, lease, snapshot, search) =>
       Effect.flatMap(
-        Effect.all([
-          json("appendStep", step.delta),
-          json("appendStep", step.error),
-          snapshot === undefined ? Effect.succeed(undefined) : json("appendStep", snapshot)
-        ]),
+        json("appendStep", step, (step) => [
+          toJson(step.delta),
+          step.error === null ? null : toJson(step.error),
+          snapshot === undefined ? undefined : toJson(snapshot)
+        ] as const),
         ([delta, error, snapshotJson]) =>
           fenced(
             "appendStep",
@@ -97,7 +97,7 @@ export const writes = (
                 idempotencyKey: encode(step.idempotencyKey)
               },
               delta,
-              error: step.error === null ? null : error,
+              error,
               generation: lease.generation,
               snapshot: snapshotJson,
               search: search === undefined ? undefined : searchParams(search, encode)
