@@ -68,6 +68,44 @@ const writeSearch = (statements: Statements, runId: string, search: SearchUpdate
   }
 }
 
+/** A checkpoint's row as the statements take it, or why it cannot be stored. */
+const pendingOf = (
+  path: string | undefined,
+  step: StepRecord,
+  lease: Lease,
+  snapshot: StoredState | undefined,
+  search: SearchUpdate | undefined
+): Pending | PersistenceError => {
+  try {
+    const params = [
+      step.runId,
+      step.seq,
+      step.stepKey,
+      step.stepName,
+      step.status,
+      step.attempts,
+      step.startedAt,
+      step.endedAt,
+      toJson(step.delta),
+      errorJson(step.error),
+      step.idempotencyKey,
+      step.runId,
+      lease.generation
+    ]
+    return { params, step, lease, snapshot: snapshot === undefined ? undefined : toJson(snapshot), search }
+  } catch (cause) {
+    return new PersistenceError({
+      operation: "appendStep",
+      reason: "unknown",
+      path,
+      detail: `step ${JSON.stringify(step.stepKey)} cannot be stored as JSON: ${
+        cause instanceof Error ? cause.message : String(cause)
+      }`,
+      cause
+    })
+  }
+}
+
 /** The store's `appendStep`, committing concurrent calls together. */
 export const makeGroupCommit = (connection: Connection, statements: Statements) => {
   let queue: Array<Queued> = []
@@ -134,43 +172,6 @@ export const makeGroupCommit = (connection: Connection, statements: Statements) 
     if (batch.length > 0) connection.whenFree(() => flushNow(batch))
   }
 
-  /** A checkpoint's row as the statements take it, or why it cannot be stored. */
-  const pendingOf = (
-    step: StepRecord,
-    lease: Lease,
-    snapshot: StoredState | undefined,
-    search: SearchUpdate | undefined
-  ): Pending | PersistenceError => {
-    try {
-      const params = [
-        step.runId,
-        step.seq,
-        step.stepKey,
-        step.stepName,
-        step.status,
-        step.attempts,
-        step.startedAt,
-        step.endedAt,
-        toJson(step.delta),
-        errorJson(step.error),
-        step.idempotencyKey,
-        step.runId,
-        lease.generation
-      ]
-      return { params, step, lease, snapshot: snapshot === undefined ? undefined : toJson(snapshot), search }
-    } catch (cause) {
-      return new PersistenceError({
-        operation: "appendStep",
-        reason: "unknown",
-        path: connection.path,
-        detail: `step ${JSON.stringify(step.stepKey)} cannot be stored as JSON: ${
-          cause instanceof Error ? cause.message : String(cause)
-        }`,
-        cause
-      })
-    }
-  }
-
   /**
    * A checkpoint written at once, on this connection, when no other run
    * executes in this process (no checkpoint of another run would join its
@@ -179,7 +180,7 @@ export const makeGroupCommit = (connection: Connection, statements: Statements) 
    */
   const appendStepSync: AppendStepSync = (step, lease, snapshot, search) => {
     if (executions.count > 1 || scheduled || queue.length > 0 || connection.db.inTransaction) return undefined
-    const pending = pendingOf(step, lease, snapshot, search)
+    const pending = pendingOf(connection.path, step, lease, snapshot, search)
     if (pending instanceof PersistenceError) return Exit.fail(pending)
     try {
       return writeBatch([pending])[0]!
@@ -195,7 +196,7 @@ export const makeGroupCommit = (connection: Connection, statements: Statements) 
     search?: SearchUpdate | undefined
   ): Effect.Effect<void, PersistenceError | RunCancelled | LeaseLost> =>
     Effect.suspend(() => {
-      const pending = pendingOf(step, lease, snapshot, search)
+      const pending = pendingOf(connection.path, step, lease, snapshot, search)
       if (pending instanceof PersistenceError) return Effect.fail(pending)
       // no canceler (one costs ~3.6 µs a call): a caller interrupted while
       // its batch is pending still has its step recorded, which is right,
