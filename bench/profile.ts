@@ -97,6 +97,10 @@ const main = (): void => {
     "--format=esm",
     "--packages=external",
     "--conditions=weft-source",
+    // weft itself from its sources (with packages external, `weftjs` would resolve to dist/)
+    "--alias:weftjs=./src/index.ts",
+    "--alias:weftjs/sqlite=./src/sqlite.ts",
+    "--alias:weftjs/pg=./src/pg.ts",
     `--outfile=${bundle}`
   ], { stdio: "inherit", cwd: root })
   if (esbuild.status !== 0) process.exit(1)

@@ -39,6 +39,8 @@ export const awaitRun = (deps: {
   const maxDelay = Math.max(25, Duration.toMillis(deps.pollInterval))
   const fromStore = Effect.gen(function*() {
     for (let delay = 25;; delay = Math.min(delay * 2, maxDelay)) {
+      // ended here already: its waiter has its end (the run is not read back)
+      if (yield* Deferred.isDone(local)) return yield* Deferred.await(local)
       // while the run executes here, its execution tells its end (and why)
       const found = executor.active.has(runId) ? undefined : yield* Effect.either(store.getRun(runId))
       if (found !== undefined && found._tag === "Right") {

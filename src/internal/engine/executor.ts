@@ -137,7 +137,6 @@ class Execution {
     Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Effect.ignore(this.store.pause(runId, lease, { _tag: "Release" }, { updatedAt: now, elapsedMillis: 0 })))
 
-  /** What the run's waiters learn from how an execution here ended, and what follows it. */
   /**
    * A run whose hand-back failed (the store failing): tried again in the background, every second at
    * most, until the store takes it (then any engine may claim the run at once) or the run is no longer
@@ -317,7 +316,8 @@ class Execution {
    * when, by then, this claim is no longer the one the engine holds.
    */
   private readonly start = (ctx: RunContext, execution: Effect.Effect<void>): Effect.Effect<void> =>
-    Effect.flatMap(Effect.option(FiberMap.get(this.runs, ctx.runId)), (previous) => {
+    Effect.suspend(() => {
+      const previous = FiberMap.unsafeGet(this.runs, ctx.runId)
       if (Option.isNone(previous)) {
         return Effect.asVoid(FiberMap.run(this.runs, ctx.runId, execution, { onlyIfMissing: true }))
       }

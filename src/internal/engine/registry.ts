@@ -165,7 +165,9 @@ export class Registry {
    * services of `context`. Registering the same template again keeps the
    * first registration's services unless `context` is given anew.
    */
-  register(template: Template.Template.Any, context: Context.Context<never>): Either.Either<void, TemplateConflict> {
+  register(template: Template.Template.Any, context: Context.Context<never>): Either.Either<boolean, TemplateConflict> {
+    // the very registration made last, made again (each run's start makes it): nothing changes
+    if (template === this.last.template && context === this.last.context) return Either.right(false)
     for (const t of withSubflows(template)) {
       const key = pairKey(t.name, t.version)
       const known = this.byKey.get(key)
@@ -183,8 +185,12 @@ export class Registry {
       // the first template object stays (its runs keep running with it); new services replace old ones
       this.byKey.set(key, { template: known?.template ?? t, context, fingerprint: known?.fingerprint ?? fingerprint(t) })
     }
-    return Either.void
+    this.last = { template, context }
+    return Either.right(true)
   }
+
+  /** The last registration made (the same one again changes nothing). */
+  private last: { readonly template: unknown; readonly context: unknown } = { template: undefined, context: undefined }
 
   get(name: string, version: string): Registered | undefined {
     return this.byKey.get(pairKey(name, version))

@@ -87,12 +87,15 @@ export const getRun = (store: Store) => (runId: string): Effect.Effect<RunRecord
     Option.match({ onNone: () => Effect.fail(new Errors.RunNotFound({ runId })), onSome: Effect.succeed })
   )
 
-/** Registers a template with the services of the current context, and looks for work it can now take. */
-export const register = (deps: RunsDeps) => (template: Template.Template.Any) =>
+/**
+ * Registers a template with the services of the current context, and looks for work it can now take
+ * (`always`: even when the registration changed nothing; else only when it did, as when a run starts).
+ */
+export const register = (deps: RunsDeps, always = false) => (template: Template.Template.Any) =>
   Effect.flatMap(Effect.context<never>(), (context) =>
     Either.match(deps.registry.register(template, context), {
       onLeft: Effect.fail,
-      onRight: () => deps.poller.nudge
+      onRight: (changed) => changed || always ? deps.poller.nudge : Effect.void
     }))
 
 /** Checks, records and starts a run; returns its id (see `Engine.Service.start`). */

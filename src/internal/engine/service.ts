@@ -68,7 +68,7 @@ export const makeService = (
       publish: events.publish,
       serves: deps.poller.serves
     }),
-    register: (template) => typed(Runs.register(deps)(template)),
+    register: (template) => typed(Runs.register(deps, true)(template)),
     templates: Effect.sync(() => deps.registry.templates()),
     resume: (template, runId, options) =>
       typed(Effect.zipRight(Runs.resume(deps)(template, runId, options), awaitResult(runId, template))),

@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import { Effect, Option } from "effect"
+import { Effect, Exit, Option } from "effect"
 import { PersistenceError } from "../../Errors.js"
 import { isFinal } from "../../RunStatus.js"
 import type {
@@ -25,6 +25,7 @@ import { claimable, held, isPaused, MemoryRun, newRecord, recordFollowUps } from
 import type { Runs } from "./run.js"
 import { scheduleOps } from "./schedules.js"
 import { versions } from "./versions.js"
+import { type AppendStepSync, withSync } from "../store/syncAppend.js"
 
 /** Every run under a run (its sub-flows' runs, and theirs). */
 const descendants = (runs: Runs, runId: string): ReadonlyArray<MemoryRun> => {
@@ -125,100 +126,106 @@ const claims = (
 })
 
 /** The fenced writes of a run's owner, and cancellation. */
-const writes = (runs: Runs): Pick<Service, "appendStep" | "pause" | "finish" | "cancel"> => ({
-  appendStep: (step, lease, snapshot, search) =>
-    Effect.suspend(() => {
-      const run = held(runs, step.runId, lease)
-      if (!("record" in run)) return Effect.fail(run)
-      for (const key in search) {
-        const value = search[key]!
-        if (value === null) run.search.delete(key)
-        else run.search.set(key, value)
-      }
-      run.steps.push(step)
-      run.advance(step.seq, step.endedAt)
-      if (snapshot !== undefined) {
-        run.snapshot = snapshot
-        run.snapshotSeq = step.seq
-      }
-      return Effect.void
-    }),
+const writes = (runs: Runs): Pick<Service, "appendStep" | "pause" | "finish" | "cancel"> => {
+  /** A checkpoint, at once (the interpreter's fast path takes it so: see `syncAppend.ts`). */
+  const appendStepSync: AppendStepSync = (step, lease, snapshot, search) => {
+    const run = held(runs, step.runId, lease)
+    if (!("record" in run)) return Exit.fail(run)
+    for (const key in search) {
+      const value = search[key]!
+      if (value === null) run.search.delete(key)
+      else run.search.set(key, value)
+    }
+    run.steps.push(step)
+    run.advance(step.seq, step.endedAt)
+    if (snapshot !== undefined) {
+      run.snapshot = snapshot
+      run.snapshotSeq = step.seq
+    }
+    return Exit.void
+  }
+  return {
+    appendStep: withSync(
+      (step, lease, snapshot, search) => Effect.suspend(() => appendStepSync(step, lease, snapshot, search)!),
+      appendStepSync
+    ),
 
-  pause: (runId, lease, pause, at) =>
-    Effect.suspend(() => {
-      const run = held(runs, runId, lease)
-      if (!("record" in run)) return Effect.fail(run)
-      const base = {
-        ...run.record,
-        owner: null,
-        leaseUntil: null,
-        updatedAt: at.updatedAt,
-        elapsedMillis: run.record.elapsedMillis + at.elapsedMillis
-      }
-      const asked = (run.record.pausedFrom ?? null) !== null
-      recordChange(
-        run,
-        pause._tag === "Suspend"
-          ? {
-            ...base,
-            status: asked ? "paused" : "suspended",
-            pausedFrom: asked ? "suspended" : null,
-            wakeAt: pause.wakeAt,
-            waitingFor: pause.waitingFor,
-            recoveryAttempts: 0
-          }
-          : { ...base, status: asked ? "paused" : "running", wakeAt: null, waitingFor: null, recoveryAttempts: 0 },
-        at.updatedAt
-      )
-      return Effect.void
-    }),
+    pause: (runId, lease, pause, at) =>
+      Effect.suspend(() => {
+        const run = held(runs, runId, lease)
+        if (!("record" in run)) return Effect.fail(run)
+        const base = {
+          ...run.record,
+          owner: null,
+          leaseUntil: null,
+          updatedAt: at.updatedAt,
+          elapsedMillis: run.record.elapsedMillis + at.elapsedMillis
+        }
+        const asked = (run.record.pausedFrom ?? null) !== null
+        recordChange(
+          run,
+          pause._tag === "Suspend"
+            ? {
+              ...base,
+              status: asked ? "paused" : "suspended",
+              pausedFrom: asked ? "suspended" : null,
+              wakeAt: pause.wakeAt,
+              waitingFor: pause.waitingFor,
+              recoveryAttempts: 0
+            }
+            : { ...base, status: asked ? "paused" : "running", wakeAt: null, waitingFor: null, recoveryAttempts: 0 },
+          at.updatedAt
+        )
+        return Effect.void
+      }),
 
-  finish: (runId, lease, ending, at) =>
-    Effect.suspend(() => {
-      const run = held(runs, runId, lease)
-      if (!("record" in run)) return Effect.fail(run)
-      run.record = {
-        ...run.record,
-        status: ending.status,
-        error: ending.error,
-        expiresAt: ending.expiresAt,
-        owner: null,
-        leaseUntil: null,
-        wakeAt: null,
-        waitingFor: null,
-        pausedFrom: null,
-        updatedAt: at.updatedAt,
-        elapsedMillis: run.record.elapsedMillis + at.elapsedMillis
-      }
-      recordFollowUps(runs, ending.followUps)
-      return Effect.void
-    }),
-
-  cancel: (runId, now, expiresAt, followUps) =>
-    Effect.sync((): CancelResult => {
-      const run = runs.get(runId)
-      if (run === undefined) return { _tag: "NotFound" }
-      if (isFinal(run.record.status)) return { _tag: "Finished", status: run.record.status }
-      const cancelled: Array<string> = []
-      for (const target of [run, ...descendants(runs, runId)]) {
-        if (isFinal(target.record.status)) continue
-        recordChange(target, {
-          ...target.record,
-          status: "cancelled",
-          updatedAt: now,
-          expiresAt,
+    finish: (runId, lease, ending, at) =>
+      Effect.suspend(() => {
+        const run = held(runs, runId, lease)
+        if (!("record" in run)) return Effect.fail(run)
+        run.record = {
+          ...run.record,
+          status: ending.status,
+          error: ending.error,
+          expiresAt: ending.expiresAt,
           owner: null,
           leaseUntil: null,
           wakeAt: null,
           waitingFor: null,
-          pausedFrom: null
-        }, now)
-        cancelled.push(target.record.runId)
-      }
-      recordFollowUps(runs, followUps)
-      return { _tag: "Cancelled", runIds: cancelled }
-    })
-})
+          pausedFrom: null,
+          updatedAt: at.updatedAt,
+          elapsedMillis: run.record.elapsedMillis + at.elapsedMillis
+        }
+        recordFollowUps(runs, ending.followUps)
+        return Effect.void
+      }),
+
+    cancel: (runId, now, expiresAt, followUps) =>
+      Effect.sync((): CancelResult => {
+        const run = runs.get(runId)
+        if (run === undefined) return { _tag: "NotFound" }
+        if (isFinal(run.record.status)) return { _tag: "Finished", status: run.record.status }
+        const cancelled: Array<string> = []
+        for (const target of [run, ...descendants(runs, runId)]) {
+          if (isFinal(target.record.status)) continue
+          recordChange(target, {
+            ...target.record,
+            status: "cancelled",
+            updatedAt: now,
+            expiresAt,
+            owner: null,
+            leaseUntil: null,
+            wakeAt: null,
+            waitingFor: null,
+            pausedFrom: null
+          }, now)
+          cancelled.push(target.record.runId)
+        }
+        recordFollowUps(runs, followUps)
+        return { _tag: "Cancelled", runIds: cancelled }
+      })
+  }
+}
 
 /** Reading runs, and collecting expired ones. */
 const reads = (

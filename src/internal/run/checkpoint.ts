@@ -6,9 +6,10 @@
  *
  * @internal
  */
-import { Duration, Effect, Schedule } from "effect"
+import { Cause, Duration, Effect, Exit, Option, Schedule } from "effect"
 import type { LeaseLost, PersistenceError, RunCancelled } from "../../Errors.js"
-import type { StateDelta, StepRecord, StoredEntry, StoredState } from "../../SnapshotStore.js"
+import type { SearchUpdate, StateDelta, StepRecord, StoredEntry, StoredState } from "../../SnapshotStore.js"
+import { syncOf } from "../store/syncAppend.js"
 import type { RunContext } from "./context.js"
 import { idempotencyKey } from "./keys.js"
 import { searchKeys, searchUpdate } from "./search.js"
@@ -115,12 +116,48 @@ export const checkpointNow = (
 ): Effect.Effect<void, PersistenceError | RunCancelled | LeaseLost> =>
   ctx.root.concurrentViews > 0 ? checkpoint(ctx, input, written) : Effect.uninterruptible(write(ctx, input, written))
 
-/** Records a checkpoint from the run's cursor as it stands. */
-const write = (
+/**
+ * {@link checkpointNow}, written at once when it can be: the run's own
+ * context, no flow view running, and a store that records the step
+ * synchronously now (see `syncAppend.ts`). Returns `undefined` when the
+ * checkpoint was recorded and applied, else the effect that records it
+ * (the store would not write it at once, or failed: a transient failure is
+ * retried as {@link checkpoint} retries it).
+ */
+export const checkpointSync = (
   ctx: RunContext,
   input: Checkpoint,
-  written: Written
-): Effect.Effect<void, PersistenceError | RunCancelled | LeaseLost> => {
+  written: Written = noWrites
+): Effect.Effect<void, PersistenceError | RunCancelled | LeaseLost> | undefined => {
+  const sync = ctx.root === ctx && ctx.concurrentViews === 0 ? syncOf(ctx.env.store) : undefined
+  if (sync === undefined) return checkpointNow(ctx, input, written)
+  const pending = prepare(ctx, input, written)
+  const exit = sync(pending.record, ctx.lease, pending.snapshot, pending.search)
+  if (exit === undefined) return Effect.uninterruptible(recordPending(ctx, pending))
+  if (Exit.isSuccess(exit)) {
+    pending.apply()
+    return undefined
+  }
+  const error = Cause.failureOption(exit.cause)
+  if (Option.isSome(error) && isTransient(error.value)) {
+    return Effect.uninterruptible(Effect.map(
+      retryFrom<void, PersistenceError | RunCancelled | LeaseLost, never>(error.value, appendOf(ctx, pending), transientOptions),
+      pending.apply
+    ))
+  }
+  return exit
+}
+
+/** A checkpoint's record, the snapshot due with it if any, its search changes, and how it is applied once stored. */
+interface Pending {
+  readonly record: StepRecord
+  readonly snapshot: StoredState | undefined
+  readonly search: SearchUpdate | undefined
+  readonly apply: () => void
+}
+
+/** Builds a checkpoint's record from the run's cursor as it stands. */
+const prepare = (ctx: RunContext, input: Checkpoint, written: Written): Pending => {
   const run = ctx.root
   const seq = run.seq + 1
   const delta = run === ctx ? input.delta : viewDelta(ctx, input.delta)
@@ -143,7 +180,7 @@ const write = (
   if (run.bytesSinceSnapshot + deltaBytes >= Math.max(run.stateBytes, minSnapshotBytes)) {
     snapshot = afterDelta(run.storedState(), delta, input.endedAt)
   }
-  const applied = () => {
+  const apply = () => {
     const set = input.delta.set
     for (const name in set) {
       const value = written.get(name)
@@ -156,16 +193,34 @@ const write = (
     if (input.status !== "failed") run.completed.add(input.stepKey)
     run.records.push(record)
   }
-  const append = ctx.env.store.appendStep(record, run.lease, snapshot, searchUpdate(searchKeys(run.template), delta))
-  // `retryTransient(append)` then `applied`, in one continuation
+  return { record, snapshot, search: searchUpdate(searchKeys(run.template), delta), apply }
+}
+
+const appendOf = (ctx: RunContext, pending: Pending) =>
+  ctx.env.store.appendStep(pending.record, ctx.root.lease, pending.snapshot, pending.search)
+
+/** Records a checkpoint from the run's cursor as it stands. */
+const write = (
+  ctx: RunContext,
+  input: Checkpoint,
+  written: Written
+): Effect.Effect<void, PersistenceError | RunCancelled | LeaseLost> => recordPending(ctx, prepare(ctx, input, written))
+
+/** Records a prepared checkpoint, then applies it. */
+const recordPending = (
+  ctx: RunContext,
+  pending: Pending
+): Effect.Effect<void, PersistenceError | RunCancelled | LeaseLost> => {
+  const append = appendOf(ctx, pending)
+  // `retryTransient(append)` then `apply`, in one continuation
   return Effect.matchEffect(append, {
     onSuccess: () => {
-      applied()
+      pending.apply()
       return Effect.void
     },
     onFailure: (error): Effect.Effect<void, PersistenceError | RunCancelled | LeaseLost> =>
       isTransient(error)
-        ? Effect.map(retryFrom<void, PersistenceError | RunCancelled | LeaseLost, never>(error, append, transientOptions), applied)
+        ? Effect.map(retryFrom<void, PersistenceError | RunCancelled | LeaseLost, never>(error, append, transientOptions), pending.apply)
         : Effect.fail(error)
   })
 }

@@ -14,7 +14,8 @@ import { Deferred, Effect, FiberId } from "effect"
 /** A pause asked of one execution (shared by the run's views and its sub-flows' child runs). */
 export class Hold {
   private asked = false
-  private readonly latch = Deferred.unsafeMake<void>(FiberId.none)
+  /** Made when someone waits for it (a durable sleep): most executions never do. */
+  private latch: Deferred.Deferred<void> | undefined = undefined
 
   /** Whether a pause was asked. */
   get requested(): boolean {
@@ -25,12 +26,17 @@ export class Hold {
   request(): void {
     if (this.asked) return
     this.asked = true
-    Deferred.unsafeDone(this.latch, Effect.void)
+    if (this.latch !== undefined) Deferred.unsafeDone(this.latch, Effect.void)
   }
 
   /** Fails with {@link Held} once a pause is asked (never succeeds). */
-  readonly whenAsked = (runId: string): Effect.Effect<never, Held> =>
-    Effect.zipRight(Deferred.await(this.latch), Effect.fail(new Held(runId)))
+  whenAsked(runId: string): Effect.Effect<never, Held> {
+    return Effect.suspend(() => {
+      if (this.asked) return Effect.fail(new Held(runId))
+      this.latch ??= Deferred.unsafeMake<void>(FiberId.none)
+      return Effect.zipRight(Deferred.await(this.latch), Effect.fail(new Held(runId)))
+    })
+  }
 }
 
 /** The end of an execution that stopped because a pause was asked. Travels in the error channel. */

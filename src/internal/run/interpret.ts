@@ -15,7 +15,10 @@ import { runDurable } from "./durable.js"
 import { runFlow } from "./flow.js"
 import { Held } from "./hold.js"
 import { beginKey, endKey, join, shadowKey } from "./keys.js"
-import { runStep } from "./step.js"
+import { runStepNow } from "./step.js"
+
+/** How many steps done at once follow one another before the run's fiber lets others run. */
+const syncBatch = 64
 
 /** Child path segments, with `#2`, `#3`... for repeated names. */
 const childNamesCache = new WeakMap<Template.Template.Any, ReadonlyArray<string>>()
@@ -47,23 +50,27 @@ export const interpret = (
   const names = childNames(template)
   const nodes = template.steps
   const children = Effect.suspend(() => {
-    // a plain loop of flatMaps: no fiber or generator per node
+    // a plain loop of flatMaps: no fiber or generator per node; steps done at once (see `runStepNow`)
+    // follow one another in the loop itself, up to `syncBatch` of them before the fiber may yield
     let i = 0
     const next = (): Effect.Effect<void, unknown, unknown> => {
-      if (i >= nodes.length) return Effect.void
-      // a pause asked: stop here, after the node in flight was recorded (the run is handed back, paused)
-      if (ctx.root.hold.requested) return Effect.fail(new Held(ctx.runId))
-      const node = nodes[i]!
-      const key = join(path, names[i]!)
-      i++
-      const run = node._tag === "Step"
-        ? runStep(ctx, node, key, policy)
-        : node._tag === "Template"
-        ? interpret(ctx, node, key, policy)
-        : node._tag === "Flow"
-        ? runFlow(ctx, node, key, policy)
-        : runDurable(ctx, node, key, policy)
-      return Effect.flatMap(run, next)
+      for (let done = 0; i < nodes.length; done++) {
+        // a pause asked: stop here, after the node in flight was recorded (the run is handed back, paused)
+        if (ctx.root.hold.requested) return Effect.fail(new Held(ctx.runId))
+        if (done === syncBatch) return Effect.flatMap(Effect.yieldNow(), next)
+        const node = nodes[i]!
+        const key = join(path, names[i]!)
+        i++
+        const run = node._tag === "Step"
+          ? runStepNow(ctx, node, key, policy)
+          : node._tag === "Template"
+          ? interpret(ctx, node, key, policy)
+          : node._tag === "Flow"
+          ? runFlow(ctx, node, key, policy)
+          : runDurable(ctx, node, key, policy)
+        if (run !== undefined) return Effect.flatMap(run, next)
+      }
+      return Effect.void
     }
     return next()
   })

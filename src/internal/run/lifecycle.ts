@@ -34,6 +34,7 @@ import { isInternalKey, schemaKeyOf } from "./keys.js"
 import { positionKey, restoredCompleted } from "./position.js"
 import { isTracing, runSpan } from "./tracing.js"
 import { checkJson } from "./values.js"
+import { executions } from "../store/syncAppend.js"
 
 // ---------------------------------------------------------------------------
 // new runs
@@ -286,7 +287,10 @@ export const execute = (ctx: RunContext, options: { readonly child: boolean }): 
             onTimeout: () => new WorkflowTimeout({ template: template.name, timeout })
           })
       }
-      const exit = yield* Effect.exit(restore(runSpan(ctx, ctx.restored, body)))
+      const traced = runSpan(ctx, ctx.restored, body)
+      if (!options.child) executions.count++
+      const exit = yield* Effect.exit(restore(traced))
+      if (!options.child) executions.count--
       const now = ctx.clock.unsafeCurrentTimeMillis()
       // what the heartbeats recorded of this execution already is not added again
       const at = { updatedAt: now, elapsedMillis: Math.max(0, now - started - ctx.beatCounted) }

@@ -10,15 +10,15 @@
  *
  * @internal
  */
-import { Duration, Effect, Either } from "effect"
+import { Duration, Effect, Either, Exit } from "effect"
 import type { Schedule } from "effect"
 import { InvalidStepOutput, StateEncodeError, StateExpired, StateKeyMissing, StepTimeout } from "../../Errors.js"
 import type { Issue } from "../../Errors.js"
 import * as Settings from "../../Settings.js"
 import type { StepStatus, StoredEntry } from "../../SnapshotStore.js"
 import type * as Step from "../../Step.js"
-import { checkpointNow, retryAfter } from "./checkpoint.js"
-import type { Written } from "./checkpoint.js"
+import { checkpointNow, checkpointSync, retryAfter } from "./checkpoint.js"
+import type { Checkpoint, Written } from "./checkpoint.js"
 import { compileStep } from "./codecs.js"
 import type { Policy, RunContext } from "./context.js"
 import { summarize } from "./errors.js"
@@ -109,11 +109,14 @@ const attempt = (
   const timed = timeout !== undefined && Duration.isFinite(timeout)
   const schedule = step.retry ?? policy.retry ?? settingsRetry(env.settings)
   const idempotency = idempotencyKey(runId, key)
+  const quiet = !ctx.tracing && !env.listening()
   let lastError: unknown = previousError
 
   const once = () => {
     const n = ++attempts.n
     let work = run(slice, { runId, stepKey: key, idempotencyKey: idempotency, attempt: n })
+    // done already (`Effect.succeed`): no timeout, retry or listener can change that (the fast path)
+    if (quiet && isDone(work)) return work
     if (timed) {
       work = Effect.timeoutFail(work, { duration: timeout, onTimeout: () => new StepTimeout({ step: key, timeout }) })
     }
@@ -145,13 +148,17 @@ const attempt = (
 
   // the first attempt is built now (this runs as the step executes); later ones when they come
   const first = once()
-  if (schedule === noRetry) return first
+  if (schedule === noRetry || isDone(first)) return first
   const retryWhile = retryWhileOf(step)
   return retryAfter(first, Effect.suspend(once), {
     schedule: schedule as Schedule.Schedule<unknown, unknown>,
     while: retryWhile === undefined ? () => true : retryWhile
   })
 }
+
+/** Whether a step's effect is a success already (`Effect.succeed` is its own exit): it is taken as it is, at once. */
+const isDone = (effect: Effect.Effect<unknown, unknown, unknown>): effect is Exit.Success<unknown, unknown> =>
+  Exit.isExit(effect) && Exit.isSuccess(effect)
 
 /** Runs a step node (with its fallback or skip strategy) at `key`, unless it completed already. */
 export const runStep = (
@@ -161,39 +168,64 @@ export const runStep = (
   policy: Policy
 ): Effect.Effect<void, unknown, unknown> => {
   if (ctx.completed.has(key)) return Effect.void
-  const body = Effect.suspend(() => {
-    const startedAt = ctx.now()
-    const attempts = { n: 0 }
-    const slice = readSlice(ctx, step, key, startedAt)
-    if (Either.isLeft(slice)) return fail(ctx, step, key, startedAt, attempts, slice.left)
-    /** The primary failed (after its retries), or its output was refused: fall back, skip or fail. */
-    const failed = (error: unknown): Effect.Effect<void, unknown, unknown> => {
-      const fallback = step.fallback
-      if (fallback !== undefined) {
-        return Effect.matchEffect(attempt(ctx, fallback, key, policy, slice.right, attempts, error), {
-          onSuccess: (raw) => {
-            const output = checkOutput(fallback, key, raw)
-            return Either.isLeft(output)
-              ? fail(ctx, step, key, startedAt, attempts, output.left)
-              : finish(ctx, step, key, startedAt, attempts, "fallback", fallback, output.right, error)
-          },
-          onFailure: (fallbackError) => fail(ctx, step, key, startedAt, attempts, fallbackError)
-        })
-      }
-      if (step.onError === "skip") return finish(ctx, step, key, startedAt, attempts, "skipped", step, undefined, error)
-      return fail(ctx, step, key, startedAt, attempts, error)
-    }
-    return Effect.matchEffect(attempt(ctx, step, key, policy, slice.right, attempts), {
-      onSuccess: (raw) => {
-        const output = checkOutput(step, key, raw)
-        return Either.isLeft(output)
-          ? failed(output.left)
-          : finish(ctx, step, key, startedAt, attempts, "completed", step, output.right, undefined)
-      },
-      onFailure: failed
-    })
-  })
+  const body = Effect.suspend(() => stepBody(ctx, step, key, policy) ?? Effect.void)
   return ctx.tracing ? stepSpan(ctx, key, step.name, body) : body
+}
+
+/**
+ * {@link runStep}, executed now, as the interpreter reaches the step: a step
+ * whose effect is done at once (`Effect.succeed`), whose output checks and
+ * whose checkpoint the store writes at once is executed and recorded here,
+ * synchronously (`undefined`: the step is done); otherwise the effect that
+ * goes on with it (its effect is not built twice).
+ */
+export const runStepNow = (
+  ctx: RunContext,
+  step: Step.Step.Any,
+  key: string,
+  policy: Policy
+): Effect.Effect<void, unknown, unknown> | undefined => {
+  if (ctx.completed.has(key)) return undefined
+  return ctx.tracing ? runStep(ctx, step, key, policy) : stepBody(ctx, step, key, policy)
+}
+
+/** A step's execution from its start: `undefined` once it is recorded at once, else the effect that goes on. */
+const stepBody = (
+  ctx: RunContext,
+  step: Step.Step.Any,
+  key: string,
+  policy: Policy
+): Effect.Effect<void, unknown, unknown> | undefined => {
+  const startedAt = ctx.now()
+  const attempts = { n: 0 }
+  const slice = readSlice(ctx, step, key, startedAt)
+  if (Either.isLeft(slice)) return fail(ctx, step, key, startedAt, attempts, slice.left)
+  /** The primary failed (after its retries), or its output was refused: fall back, skip or fail. */
+  const failed = (error: unknown): Effect.Effect<void, unknown, unknown> => {
+    const fallback = step.fallback
+    if (fallback !== undefined) {
+      return Effect.matchEffect(attempt(ctx, fallback, key, policy, slice.right, attempts, error), {
+        onSuccess: (raw) => {
+          const output = checkOutput(fallback, key, raw)
+          return Either.isLeft(output)
+            ? fail(ctx, step, key, startedAt, attempts, output.left)
+            : finish(ctx, step, key, startedAt, attempts, "fallback", fallback, output.right, error)
+        },
+        onFailure: (fallbackError) => fail(ctx, step, key, startedAt, attempts, fallbackError)
+      })
+    }
+    if (step.onError === "skip") return finish(ctx, step, key, startedAt, attempts, "skipped", step, undefined, error)
+    return fail(ctx, step, key, startedAt, attempts, error)
+  }
+  const succeeded = (raw: unknown) => {
+    const output = checkOutput(step, key, raw)
+    return Either.isLeft(output)
+      ? failed(output.left)
+      : finishNow(ctx, step, key, startedAt, attempts, "completed", step, output.right, undefined)
+  }
+  const first = attempt(ctx, step, key, policy, slice.right, attempts)
+  if (isDone(first)) return succeeded(first.value)
+  return Effect.matchEffect(first, { onSuccess: (raw) => succeeded(raw) ?? Effect.void, onFailure: failed })
 }
 
 /** Records the step's success (or skip): its output (written by `writer`, the step or its fallback) as a delta, checked to be storable. */
@@ -207,7 +239,21 @@ const finish = (
   writer: Step.Step.Any,
   output: Output | undefined,
   error: unknown
-): Effect.Effect<void, unknown> => {
+): Effect.Effect<void, unknown> =>
+  finishNow(ctx, step, key, startedAt, attempts, status, writer, output, error) ?? Effect.void
+
+/** {@link finish}, recorded at once when it can be (`undefined`: recorded, see `checkpointSync`). */
+const finishNow = (
+  ctx: RunContext,
+  step: Step.Step.Any,
+  key: string,
+  startedAt: number,
+  attempts: { readonly n: number },
+  status: Exclude<StepStatus, "failed">,
+  writer: Step.Step.Any,
+  output: Output | undefined,
+  error: unknown
+): Effect.Effect<void, unknown> | undefined => {
   const endedAt = ctx.now()
   const set: Record<string, StoredEntry> = {}
   const written = new Map<string, { readonly value: unknown; readonly size: number }>()
@@ -227,7 +273,7 @@ const finish = (
       written.set(name, { value: output.value[name], size: checked.size })
     }
   }
-  let record = checkpointNow(ctx, {
+  const input: Checkpoint = {
     stepKey: key,
     stepName: step.name,
     status,
@@ -236,7 +282,10 @@ const finish = (
     endedAt,
     delta: { set, unset: [] },
     error: error === undefined ? null : summarize(error)
-  }, written as Written)
+  }
+  // nobody traces or listens: the checkpoint is all there is to it, written at once when the store can
+  if (!ctx.tracing && !ctx.env.listening()) return checkpointSync(ctx, input, written as Written)
+  let record = checkpointNow(ctx, input, written as Written)
   if (ctx.tracing) {
     record = Effect.zipRight(record, spanAttributes(ctx, { "weft.step.status": status, "weft.step.attempts": attempts.n }))
   }

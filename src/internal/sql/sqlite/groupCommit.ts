@@ -15,15 +15,16 @@
  *
  * @internal
  */
-import { Effect } from "effect"
+import { Effect, Exit } from "effect"
 import { LeaseLost, PersistenceError, RunCancelled } from "../../../Errors.js"
 import type { Lease, SearchUpdate, StepRecord, StoredState } from "../../../SnapshotStore.js"
 import { errorJson, toJson } from "../schema.js"
 import { type Connection, countBatch } from "./connection.js"
 import { fromDriver, sqliteErrorOf } from "./errors.js"
 import type { Statements } from "./statements.js"
+import { type AppendStepSync, executions, withSync } from "../../store/syncAppend.js"
 
-type Outcome = Effect.Effect<void, PersistenceError | RunCancelled | LeaseLost>
+type Outcome = Exit.Exit<void, PersistenceError | RunCancelled | LeaseLost>
 
 interface Pending {
   readonly params: ReadonlyArray<unknown>
@@ -31,6 +32,9 @@ interface Pending {
   readonly lease: Lease
   readonly snapshot: string | undefined
   readonly search: SearchUpdate | undefined
+}
+
+interface Queued extends Pending {
   readonly resume: (outcome: Outcome) => void
 }
 
@@ -64,21 +68,59 @@ const writeSearch = (statements: Statements, runId: string, search: SearchUpdate
   }
 }
 
+/** A checkpoint's row as the statements take it, or why it cannot be stored. */
+const pendingOf = (
+  path: string | undefined,
+  step: StepRecord,
+  lease: Lease,
+  snapshot: StoredState | undefined,
+  search: SearchUpdate | undefined
+): Pending | PersistenceError => {
+  try {
+    const params = [
+      step.runId,
+      step.seq,
+      step.stepKey,
+      step.stepName,
+      step.status,
+      step.attempts,
+      step.startedAt,
+      step.endedAt,
+      toJson(step.delta),
+      errorJson(step.error),
+      step.idempotencyKey,
+      step.runId,
+      lease.generation
+    ]
+    return { params, step, lease, snapshot: snapshot === undefined ? undefined : toJson(snapshot), search }
+  } catch (cause) {
+    return new PersistenceError({
+      operation: "appendStep",
+      reason: "unknown",
+      path,
+      detail: `step ${JSON.stringify(step.stepKey)} cannot be stored as JSON: ${
+        cause instanceof Error ? cause.message : String(cause)
+      }`,
+      cause
+    })
+  }
+}
+
 /** The store's `appendStep`, committing concurrent calls together. */
 export const makeGroupCommit = (connection: Connection, statements: Statements) => {
-  let queue: Array<Pending> = []
+  let queue: Array<Queued> = []
   let scheduled = false
 
   const writeRow = (pending: Pending, batched: boolean): Outcome => {
     const { step, lease } = pending
     try {
       if (statements.insertStep.run(...pending.params).changes !== 1) {
-        return Effect.fail(refusal(statements, step.runId, lease))
+        return Exit.fail(refusal(statements, step.runId, lease))
       }
     } catch (error) {
       if (!isRowFault(error, connection, batched)) throw error
       const duplicate = sqliteErrorOf(error)?.code === "SQLITE_CONSTRAINT_PRIMARYKEY"
-      return Effect.fail(
+      return Exit.fail(
         duplicate
           ? new PersistenceError({
             operation: "appendStep",
@@ -92,23 +134,30 @@ export const makeGroupCommit = (connection: Connection, statements: Statements) 
     }
     if (pending.snapshot !== undefined) statements.upsertSnapshot.run(step.runId, step.seq, pending.snapshot)
     if (pending.search !== undefined) writeSearch(statements, step.runId, pending.search)
-    return Effect.void
+    return Exit.void
   }
 
-  const flushNow = (batch: ReadonlyArray<Pending>): void => {
+  /** Writes a batch: each row's outcome, or throws what failed the transaction. */
+  const writeBatch = (batch: ReadonlyArray<Pending>): ReadonlyArray<Outcome> => {
+    connection.checkFile("appendStep", false)
+    let outcomes: ReadonlyArray<Outcome>
+    if (batch.length === 1 && batch[0]!.snapshot === undefined && batch[0]!.search === undefined) {
+      // one fenced INSERT is atomic on its own: no BEGIN/COMMIT around it
+      outcomes = [writeRow(batch[0]!, false)]
+      connection.stats.commits++
+    } else {
+      outcomes = connection.write(() => batch.map((pending) => writeRow(pending, true)))
+    }
+    countBatch(connection.stats, batch.length)
+    return outcomes
+  }
+
+  const flushNow = (batch: ReadonlyArray<Queued>): void => {
     let outcomes: ReadonlyArray<Outcome>
     try {
-      connection.checkFile("appendStep", false)
-      if (batch.length === 1 && batch[0]!.snapshot === undefined && batch[0]!.search === undefined) {
-        // one fenced INSERT is atomic on its own: no BEGIN/COMMIT around it
-        outcomes = [writeRow(batch[0]!, false)]
-        connection.stats.commits++
-      } else {
-        outcomes = connection.write(() => batch.map((pending) => writeRow(pending, true)))
-      }
-      countBatch(connection.stats, batch.length)
+      outcomes = writeBatch(batch)
     } catch (error) {
-      const failure = Effect.fail(fromDriver("appendStep", connection.path, error))
+      const failure = Exit.fail(fromDriver("appendStep", connection.path, error))
       for (const pending of batch) pending.resume(failure)
       return
     }
@@ -123,56 +172,43 @@ export const makeGroupCommit = (connection: Connection, statements: Statements) 
     if (batch.length > 0) connection.whenFree(() => flushNow(batch))
   }
 
-  const appendStep = (
+  /**
+   * A checkpoint written at once, on this connection, when no other run
+   * executes in this process (no checkpoint of another run would join its
+   * batch), no batch is pending and no transaction is open on it (a batch
+   * of one, as a flush would write it); else `undefined` (nothing written).
+   */
+  const appendStepSync: AppendStepSync = (step, lease, snapshot, search) => {
+    if (executions.count > 1 || scheduled || queue.length > 0 || connection.db.inTransaction) return undefined
+    const pending = pendingOf(connection.path, step, lease, snapshot, search)
+    if (pending instanceof PersistenceError) return Exit.fail(pending)
+    try {
+      return writeBatch([pending])[0]!
+    } catch (error) {
+      return Exit.fail(fromDriver("appendStep", connection.path, error))
+    }
+  }
+
+  const appendStep = withSync((
     step: StepRecord,
     lease: Lease,
     snapshot?: StoredState | undefined,
     search?: SearchUpdate | undefined
-  ): Outcome =>
+  ): Effect.Effect<void, PersistenceError | RunCancelled | LeaseLost> =>
     Effect.suspend(() => {
-      let params: ReadonlyArray<unknown>
-      let snapshotJson: string | undefined
-      try {
-        params = [
-          step.runId,
-          step.seq,
-          step.stepKey,
-          step.stepName,
-          step.status,
-          step.attempts,
-          step.startedAt,
-          step.endedAt,
-          toJson(step.delta),
-          errorJson(step.error),
-          step.idempotencyKey,
-          step.runId,
-          lease.generation
-        ]
-        snapshotJson = snapshot === undefined ? undefined : toJson(snapshot)
-      } catch (cause) {
-        return Effect.fail(
-          new PersistenceError({
-            operation: "appendStep",
-            reason: "unknown",
-            path: connection.path,
-            detail: `step ${JSON.stringify(step.stepKey)} cannot be stored as JSON: ${
-              cause instanceof Error ? cause.message : String(cause)
-            }`,
-            cause
-          })
-        )
-      }
+      const pending = pendingOf(connection.path, step, lease, snapshot, search)
+      if (pending instanceof PersistenceError) return Effect.fail(pending)
       // no canceler (one costs ~3.6 µs a call): a caller interrupted while
       // its batch is pending still has its step recorded, which is right,
       // since the step did complete
       return Effect.async<void, PersistenceError | RunCancelled | LeaseLost>((resume) => {
-        queue.push({ params, step, lease, snapshot: snapshotJson, search, resume })
+        queue.push({ ...pending, resume })
         if (!scheduled) {
           scheduled = true
           queueMicrotask(flush)
         }
       })
-    })
+    }), appendStepSync)
 
   return { appendStep, flush }
 }
