@@ -219,6 +219,24 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
 
       getRun: (runId) => op("getRun", () => Option.fromNullable(selectRun(runId))),
 
+      endedRuns: (runIds) =>
+        op("endedRuns", () => {
+          const ended: Array<RunRecord> = []
+          const missing: Array<string> = []
+          const rows = st.statusesOf.all(JSON.stringify([...new Set(runIds)])) as ReadonlyArray<{
+            readonly run_id: string
+            readonly status: string | null
+          }>
+          for (const row of rows) {
+            if (row.status === null) missing.push(row.run_id)
+            else if (RunStatus.isFinal(row.status as RunStatus.RunStatus)) {
+              const run = selectRun(row.run_id)
+              if (run !== undefined) ended.push(run)
+            }
+          }
+          return { ended, missing }
+        }),
+
       searchAttributes: (runId) => op("searchAttributes", () => toSearchAttributes(st.searchOf.all(runId) as ReadonlyArray<Row>)),
 
       history: (runId) => op("history", () => (st.historyOf.all(runId) as ReadonlyArray<Row>).map((row) => toHistoryRecord(row))),
