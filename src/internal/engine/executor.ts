@@ -62,6 +62,8 @@ export interface Executor {
   readonly launchClaimed: (claimed: { readonly lease: Lease; readonly run: RunRecord }) => Effect.Effect<void>
   /** The local waiter of a run (created on demand): completed when an execution here ends it. */
   readonly waiter: (runId: string) => Deferred.Deferred<RunOutcome, unknown>
+  /** Completes the run's local waiter (its end was read from the store). */
+  readonly complete: (runId: string, exit: Exit.Exit<RunOutcome, unknown>) => Effect.Effect<void>
   /** Completes a run's local waiter as interrupted (it was cancelled) and stops its execution here. */
   readonly stop: (runId: string, reason: StopReason) => Effect.Effect<void>
   /** Runs executing here, with their claims. */
@@ -98,6 +100,7 @@ export const make = (deps: ExecutorDeps): Effect.Effect<Executor, never, Scope.S
       takeUp: execution.takeUp,
       launchClaimed: execution.launchClaimed,
       waiter: execution.waiters.waiter,
+      complete: execution.waiters.complete,
       stop: execution.stop,
       active: slots.active,
       slots,
@@ -137,7 +140,6 @@ class Execution {
     Effect.flatMap(Clock.currentTimeMillis, (now) =>
       Effect.ignore(this.store.pause(runId, lease, { _tag: "Release" }, { updatedAt: now, elapsedMillis: 0 })))
 
-  /** What the run's waiters learn from how an execution here ended, and what follows it. */
   /**
    * A run whose hand-back failed (the store failing): tried again in the background, every second at
    * most, until the store takes it (then any engine may claim the run at once) or the run is no longer
@@ -209,7 +211,7 @@ class Execution {
     })
   }
 
-  /** After an interruption from outside: hand the run back, tell its waiters what the reason says. */
+  /** After an interruption from outside: hand the run back (unless no longer ours), tell its waiters what the reason says. */
   private readonly stopped = (ctx: RunContext) =>
     Effect.suspend(() => {
       const reason = this.slots.active.get(ctx.runId)?.reason
@@ -217,14 +219,12 @@ class Execution {
       return Effect.all([
         this.slots.forget(ctx.runId),
         this.freed,
-        this.release(ctx.runId, ctx.lease),
+        reason === "lost" || reason === "cancelled-elsewhere" ? Effect.void : this.release(ctx.runId, ctx.lease),
         exit === undefined ? Effect.void : this.waiters.complete(ctx.runId, exit)
       ], { discard: true })
     })
 
-  private get freed(): Effect.Effect<boolean> {
-    return Queue.offer(this.endings, undefined)
-  }
+  private get freed(): Effect.Effect<boolean> { return Queue.offer(this.endings, undefined) }
 
   /**
    * Whether a run this engine claimed was taken from it meanwhile (its lease
