@@ -141,20 +141,20 @@ const owner = Effect.gen(function*() {
   // how busy the engine stays once nothing is left to do: CPU time over quiet seconds
   const gc = (globalThis as { gc?: () => void }).gc
   for (let second = 1;; second++) {
-    // memory as the engine keeps it: what is garbage is collected first (the owner runs with --expose-gc),
-    // before the quiet time whose CPU is measured
-    if (gc !== undefined) gc()
-    // the collector's background work after a forced collection is not the engine's
-    yield* Effect.sleep("300 millis")
     const before = usage()
     yield* Effect.sleep(Duration.millis(config.sampleMillis))
     const after = usage()
+    // memory as the engine keeps it: what is garbage is collected first (the owner runs with --expose-gc),
+    // after the quiet time whose CPU is measured (and its background work is let end before the next)
+    if (gc !== undefined) gc()
+    const kept = usage()
     say({
       sample: second,
       cpuPercent: Math.round(((after.cpuMillis - before.cpuMillis) / config.sampleMillis) * 1000) / 10,
-      rssMB: before.rssMB,
-      heapMB: before.heapMB
+      rssMB: kept.rssMB,
+      heapMB: kept.heapMB
     })
+    yield* Effect.sleep("300 millis")
   }
 }).pipe(Effect.provide(engineLayer(false, config.concurrency)))
 
