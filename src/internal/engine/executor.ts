@@ -211,7 +211,7 @@ class Execution {
     })
   }
 
-  /** After an interruption from outside: hand the run back (unless no longer ours), tell its waiters what the reason says. */
+  /** After an interruption from outside: hand the run back (unless taken over), tell its waiters what the reason says. */
   private readonly stopped = (ctx: RunContext) =>
     Effect.suspend(() => {
       const reason = this.slots.active.get(ctx.runId)?.reason
@@ -219,7 +219,7 @@ class Execution {
       return Effect.all([
         this.slots.forget(ctx.runId),
         this.freed,
-        reason === "lost" || reason === "cancelled-elsewhere" ? Effect.void : this.release(ctx.runId, ctx.lease),
+        reason === "lost" ? Effect.void : this.release(ctx.runId, ctx.lease),
         exit === undefined ? Effect.void : this.waiters.complete(ctx.runId, exit)
       ], { discard: true })
     })
