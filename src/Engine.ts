@@ -36,7 +36,7 @@ import type {
 import type * as Errors from "./Errors.js"
 import type { Event } from "./Event.js"
 import type * as History from "./History.js"
-import { awaitRun } from "./internal/engine/awaiting.js"
+import { makeAwaiting } from "./internal/engine/awaiting.js"
 import * as Events from "./internal/engine/events.js"
 import * as Executor from "./internal/engine/executor.js"
 import * as Heartbeat from "./internal/engine/heartbeat.js"
@@ -696,7 +696,7 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
     })
     // when the engine stops: runs executing get their grace, then are handed back
     yield* Effect.addFinalizer(() => executor.drain(durable ? settings.shutdownGrace : Duration.zero))
-    const awaiting = awaitRun({ env, store, executor, registry, pollInterval: settings.pollInterval })
+    const awaiting = yield* makeAwaiting({ env, store, executor, registry, pollInterval: settings.pollInterval })
     const deps: Runs.RunsDeps = { env, store, settings, registry, executor, poller, leaseMillis, awaiting }
     const ticker = yield* runTicker({ store, registry, triggers, pollInterval: settings.pollInterval, start: startOnce(deps) })
     const onCancel = (runId: string) => cancelFollowUps(env, registry, triggers, runId)

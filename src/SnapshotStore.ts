@@ -386,6 +386,17 @@ export interface Cursor {
 }
 
 /**
+ * What `endedRuns` found: the runs that ended, and the ids that name no run.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface EndedRuns {
+  readonly ended: ReadonlyArray<RunRecord>
+  readonly missing: ReadonlyArray<string>
+}
+
+/**
  * Which runs to list. Every field is optional; they combine with "and".
  * Runs come newest first (by `createdAt`, then `runId`, descending).
  *
@@ -637,6 +648,14 @@ export interface Service {
   readonly load: (runId: string) => Effect.Effect<Option.Option<LoadedRun>, PersistenceError>
   /** A run's record only. */
   readonly getRun: (runId: string) => Effect.Effect<Option.Option<RunRecord>, PersistenceError>
+  /**
+   * Of `runIds`, in one read whatever their number: the records of the runs
+   * that have ended (`completed`, `failed`, `cancelled`), and the ids that
+   * name no run; a run still going on is in neither. How an engine learns,
+   * for every run awaited in it, which ended elsewhere. Optional: an engine
+   * over a store without it reads each run with `getRun`.
+   */
+  readonly endedRuns?: ((runIds: ReadonlyArray<string>) => Effect.Effect<EndedRuns, PersistenceError>) | undefined
   /** A run's search attributes (empty when it has none, or no such run). */
   readonly searchAttributes: (runId: string) => Effect.Effect<Readonly<Record<string, SearchValue>>, PersistenceError>
   /** A run's stored history (claims, hand-backs, suspensions, cancellations), oldest first. */

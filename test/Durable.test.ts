@@ -3,7 +3,7 @@
  * Time is the TestClock's: nothing here really waits.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Duration, Effect, Exit, Layer, Ref, Schema, Stream, TestClock } from "effect"
+import { Deferred, Duration, Effect, Exit, Fiber, Layer, Ref, Schema, Stream, TestClock } from "effect"
 import { Durable, Engine, Errors, Event, Settings, SnapshotStore, Step, Template } from "weftjs"
 import { Sqlite } from "weftjs/sqlite"
 import { Decision, expenseApproval } from "./approvalFixture.js"
@@ -308,13 +308,16 @@ describe("cancellation", () => {
       const stuck = stuckTemplate(started, interrupted)
       const handle = yield* owner.engine.start(stuck, {}, { runId: "remote" })
       yield* Deferred.await(started)
+      // awaited here while it executes: its awaiter learns why it stopped
+      const awaiting = yield* Effect.fork(Effect.flip(handle.await))
       yield* other.engine.cancel("remote")
       expect((yield* owner.engine.status("remote")).status).toBe("cancelled")
       yield* TestClock.adjust("20 seconds")
       yield* Deferred.await(interrupted)
-      const error = yield* Effect.flip(handle.await)
-      expect(error).toBeInstanceOf(Errors.RunCancelled)
+      expect(yield* Fiber.join(awaiting)).toBeInstanceOf(Errors.RunCancelled)
       expect((yield* owner.engine.status("remote")).status).toBe("cancelled")
+      // awaited once it ended: a cancelled run's await is interrupted (see Engine.await)
+      expect(Exit.isInterrupted(yield* Effect.exit(handle.await))).toBe(true)
       yield* owner.stop
       yield* other.stop
     }))

@@ -182,6 +182,35 @@ export const suite = <E>(name: string, layer: Layer.Layer<SnapshotStore, E>): vo
         expect(yield* s.signals("nope")).toEqual([])
       }).pipe(Effect.provide(layer)))
 
+    it.effect("endedRuns: of many ids at once, the records of the runs that ended and the ids of none", () =>
+      Effect.gen(function*() {
+        const s = yield* SnapshotStore
+        const done = yield* started("done")
+        yield* s.finish("done", done, { status: "completed", error: null, expiresAt: null }, { updatedAt: t0 + 1, elapsedMillis: 1 })
+        const broken = yield* started("broken")
+        yield* s.finish("broken", broken, { status: "failed", error: { tag: "X", message: "x" }, expiresAt: null }, {
+          updatedAt: t0 + 2,
+          elapsedMillis: 1
+        })
+        yield* started("stopped")
+        yield* s.cancel("stopped", t0 + 3, null)
+        yield* started("going")
+        const odd = "it's \"odd\" ✓ \u0000"
+        yield* started(odd)
+        const many = Array.from({ length: 1500 }, (_, i) => `absent-${i}`)
+        const found = yield* s.endedRuns!(["going", "done", "nope", "broken", "done", odd, "stopped", ...many])
+        expect(found.ended.map((r) => [r.runId, r.status]).sort()).toEqual([
+          ["broken", "failed"],
+          ["done", "completed"],
+          ["stopped", "cancelled"]
+        ])
+        expect(found.ended.find((r) => r.runId === "broken")?.error).toEqual({ tag: "X", message: "x" })
+        expect([...found.missing].sort()).toEqual(["nope", ...many].sort())
+        expect(yield* s.endedRuns!([])).toEqual({ ended: [], missing: [] })
+        // the same records getRun reads
+        expect(found.ended.find((r) => r.runId === "done")).toEqual(Option.getOrThrow(yield* s.getRun("done")))
+      }).pipe(Effect.provide(layer)))
+
     it.effect("any JSON value stored reads back equal (property)", () =>
       Effect.gen(function*() {
         const s = yield* SnapshotStore

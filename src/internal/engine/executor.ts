@@ -1,10 +1,9 @@
 /**
  * The runs an engine executes, and what happens when an execution ends:
  * each claimed run runs in a background fiber once a permit is free (see
- * `slots`); its ending completes the run's local waiters (see `waiters`); a
- * suspended run gets a timer for its deadline and is taken up again
- * (claimed, restored, executed) when its signal or deadline comes — here,
- * or by whichever engine claims it first. A run this engine stops executing
+ * `slots`); its ending completes the run's local waiters (see `waiters`); a suspended run gets
+ * a timer for its deadline and is taken up again (claimed, restored, executed) when its signal or
+ * deadline comes — here, or by whichever engine claims it first. A run this engine stops executing
  * for another reason (interrupted, cancelled, taken over) is handed back or
  * left to its new owner.
  *
@@ -62,6 +61,8 @@ export interface Executor {
   readonly launchClaimed: (claimed: { readonly lease: Lease; readonly run: RunRecord }) => Effect.Effect<void>
   /** The local waiter of a run (created on demand): completed when an execution here ends it. */
   readonly waiter: (runId: string) => Deferred.Deferred<RunOutcome, unknown>
+  /** Completes the run's local waiter (its end was read from the store). */
+  readonly complete: (runId: string, exit: Exit.Exit<RunOutcome, unknown>) => Effect.Effect<void>
   /** Completes a run's local waiter as interrupted (it was cancelled) and stops its execution here. */
   readonly stop: (runId: string, reason: StopReason) => Effect.Effect<void>
   /** Runs executing here, with their claims. */
@@ -98,6 +99,7 @@ export const make = (deps: ExecutorDeps): Effect.Effect<Executor, never, Scope.S
       takeUp: execution.takeUp,
       launchClaimed: execution.launchClaimed,
       waiter: execution.waiters.waiter,
+      complete: execution.waiters.complete,
       stop: execution.stop,
       active: slots.active,
       slots,
@@ -208,22 +210,20 @@ class Execution {
     })
   }
 
-  /** After an interruption from outside: hand the run back, tell its waiters what the reason says. */
+  /** After an interruption from outside: its waiters told the reason first (once forgotten here, the watcher may read its end), then the run handed back (unless taken over). */
   private readonly stopped = (ctx: RunContext) =>
     Effect.suspend(() => {
       const reason = this.slots.active.get(ctx.runId)?.reason
       const exit = exitOfStop(ctx.runId, reason)
       return Effect.all([
+        exit === undefined ? Effect.void : this.waiters.complete(ctx.runId, exit),
         this.slots.forget(ctx.runId),
         this.freed,
-        this.release(ctx.runId, ctx.lease),
-        exit === undefined ? Effect.void : this.waiters.complete(ctx.runId, exit)
+        reason === "lost" ? Effect.void : this.release(ctx.runId, ctx.lease)
       ], { discard: true })
     })
 
-  private get freed(): Effect.Effect<boolean> {
-    return Queue.offer(this.endings, undefined)
-  }
+  private get freed(): Effect.Effect<boolean> { return Queue.offer(this.endings, undefined) }
 
   /**
    * Whether a run this engine claimed was taken from it meanwhile (its lease

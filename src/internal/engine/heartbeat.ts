@@ -7,10 +7,14 @@
  *
  * @internal
  */
-import { Clock, Effect, Option } from "effect"
+import { Clock, Effect } from "effect"
 import type { Service as Store } from "../../SnapshotStore.js"
+import { endsOf } from "./awaiting.js"
 import { choreSleep } from "./clock.js"
 import type { Executor } from "./executor.js"
+
+/** How many executions it stops at once (each is interrupted, and its finalizers run). */
+const stopConcurrency = 64
 
 /** Beats every third of a lease, forever. */
 export const run = (options: {
@@ -25,6 +29,7 @@ export const run = (options: {
     const renewed = yield* store.heartbeat(owner, asked + leaseMillis)
     const held = new Map(renewed.map((r) => [r.runId, r.generation]))
     const pauseAsked = new Set(renewed.filter((r) => r.pauseAsked === true).map((r) => r.runId))
+    const lost: Array<string> = []
     for (const [runId, running] of Array.from(executor.active)) {
       if (held.get(runId) === running.lease.generation) {
         // paused elsewhere: it stops at its next checkpoint
@@ -39,10 +44,17 @@ export const run = (options: {
       }
       // claimed after the heartbeat asked: not in its answer
       if (running.since >= asked) continue
-      const record = yield* Effect.option(store.getRun(runId))
-      const cancelled = Option.isSome(record) && Option.isSome(record.value) && record.value.value.status === "cancelled"
-      yield* executor.stop(runId, cancelled ? "cancelled-elsewhere" : "lost")
+      lost.push(runId)
     }
+    if (lost.length === 0) return
+    // which of them were cancelled: one read for all (thousands at once after this process was starved)
+    const ends = yield* Effect.either(endsOf(store, lost))
+    const cancelled = new Set(ends._tag === "Right" ? ends.right.ended.filter((r) => r.status === "cancelled").map((r) => r.runId) : [])
+    yield* Effect.forEach(
+      lost,
+      (runId) => executor.stop(runId, cancelled.has(runId) ? "cancelled-elsewhere" : "lost"),
+      { concurrency: stopConcurrency, discard: true }
+    )
   }).pipe(Effect.catchAll((error) => Effect.logWarning("weft: heartbeat failed; will try again", error)))
   // nothing to renew while no run executes here: no beats then
   return Effect.forever(

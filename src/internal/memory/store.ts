@@ -13,6 +13,7 @@ import type {
   LoadedRun,
   RecordSignalResult,
   RunFilter,
+  RunRecord,
   ScheduleRecord,
   Service,
   SignalRecord
@@ -230,7 +231,7 @@ const writes = (runs: Runs): Pick<Service, "appendStep" | "pause" | "finish" | "
 /** Reading runs, and collecting expired ones. */
 const reads = (
   runs: Runs
-): Pick<Service, "load" | "getRun" | "steps" | "list" | "collectExpired" | "searchAttributes" | "history"> => ({
+): Pick<Service, "load" | "getRun" | "endedRuns" | "steps" | "list" | "collectExpired" | "searchAttributes" | "history"> => ({
   searchAttributes: (runId) => Effect.sync(() => Object.fromEntries(runs.get(runId)?.search ?? [])),
 
   history: (runId) => Effect.sync(() => runs.get(runId)?.history.slice() ?? []),
@@ -249,6 +250,18 @@ const reads = (
     }),
 
   getRun: (runId) => Effect.sync(() => Option.fromNullable(runs.get(runId)?.record)),
+
+  endedRuns: (runIds) =>
+    Effect.sync(() => {
+      const ended: Array<RunRecord> = []
+      const missing: Array<string> = []
+      for (const runId of new Set(runIds)) {
+        const record = runs.get(runId)?.record
+        if (record === undefined) missing.push(runId)
+        else if (isFinal(record.status)) ended.push(record)
+      }
+      return { ended, missing }
+    }),
 
   steps: (runId) => Effect.sync(() => runs.get(runId)?.steps.slice() ?? []),
 

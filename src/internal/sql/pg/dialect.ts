@@ -128,6 +128,10 @@ export interface Queries {
   /** The schedules' queries. */
   readonly schedules: ScheduleQueries
   readonly selectRun: (runId: string) => Effect.Effect<Row | undefined, SqlError>
+  /** `asked` (each of `runIds`) with the run's `status`, `NULL` when no run has that id. */
+  readonly statusesOf: (runIds: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<Row>, SqlError>
+  /** The rows of the runs `runIds` (those that exist). */
+  readonly selectRuns: (runIds: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<Row>, SqlError>
   /** The run's row with its snapshot (`snapshot_seq`, `snapshot_state`). */
   readonly selectLoad: (runId: string) => Effect.Effect<Row | undefined, SqlError>
   /** Every step row of a run in order, with `delta` only for those after `afterSeq`. */

@@ -295,7 +295,8 @@ const readQueries = (
   | "initialState"
   | "schedules"
 > => {
-  const { collectExpired, historyOf, searchOf, selectLoad, selectRun, steps, stepsForLoad } = readStatements(n)
+  const { collectExpired, historyOf, searchOf, selectLoad, selectRun, selectRuns, statusesOf, steps, stepsForLoad } =
+    readStatements(n)
   const { insertSignal, lockRun, signals, takeSignal } = signalStatements(n)
   const fleetText = fleetSql(n, (name) => `$${name}`)
   const fleet = {
@@ -307,6 +308,10 @@ const readQueries = (
   }
   return {
     selectRun: (runId) => Effect.suspend(() => Effect.map(rows(selectRun({ runId })), (r) => r[0])),
+
+    statusesOf: (runIds) => Effect.suspend(() => rows(statusesOf({ runIds }))),
+
+    selectRuns: (runIds) => Effect.suspend(() => rows(selectRuns({ runIds }))),
 
     selectLoad: (runId) => Effect.suspend(() => Effect.map(rows(selectLoad({ runId })), (r) => r[0])),
 

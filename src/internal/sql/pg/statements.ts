@@ -290,7 +290,10 @@ SELECT count(*) AS n FROM gone`)
   const searchOf = statement(`SELECT name, value_text, value_num FROM ${n.search} WHERE run_id = $runId ORDER BY name`)
   const historyOf = statement(`SELECT run_id, at, kind, status_from, status_to, owner_from, owner_to, generation, wake_at,
   detail FROM ${n.history} WHERE run_id = $runId ORDER BY id`)
-  return { selectRun, selectLoad, stepsForLoad, steps, collectExpired, searchOf, historyOf }
+  const statusesOf = statement(`SELECT u.asked, r.status FROM unnest($runIds::text[]) AS u(asked)
+LEFT JOIN ${n.runs} r ON r.run_id = u.asked`)
+  const selectRuns = statement(`SELECT ${runColumns} FROM ${n.runs} WHERE run_id = ANY($runIds::text[])`)
+  return { selectRun, statusesOf, selectRuns, selectLoad, stepsForLoad, steps, collectExpired, searchOf, historyOf }
 }
 
 /** Signals: recording (under a lock of the run), taking, listing. */

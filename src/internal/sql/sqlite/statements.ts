@@ -42,6 +42,8 @@ VALUES (?, ?, ?, ?, 0, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CON
 ON CONFLICT (run_id) DO UPDATE SET seq = excluded.seq, state = excluded.state,
   initial = COALESCE(weft_snapshots.initial, CASE WHEN weft_snapshots.seq = 0 THEN weft_snapshots.state END)`,
   selectRun: `${runSelect} WHERE r.run_id = ?`,
+  /** The status of each run of a JSON array of ids (`NULL` for an id that names no run). */
+  statusesOf: `SELECT j.value AS run_id, r.status FROM json_each(?) j LEFT JOIN weft_runs r ON r.run_id = j.value`,
   statusOf: `SELECT status, owner, lease_until, generation, root_id, paused_from FROM weft_runs WHERE run_id = ?`,
   claim: `UPDATE weft_runs SET ${take} WHERE run_id = @runId AND status IN ${active} AND status <> 'paused'
   AND paused_from IS NULL AND ${claimable}`,

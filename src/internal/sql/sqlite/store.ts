@@ -18,6 +18,7 @@ import { LeaseLost, PersistenceError, RunCancelled } from "../../../Errors.js"
 import { duplicateRun } from "../faults.js"
 import type {
   CancelResult,
+  EndedRuns,
   ClaimResult,
   Lease,
   LoadedRun,
@@ -74,6 +75,27 @@ const insertRunValues = (run: NewRun, claim: { readonly owner: string; readonly 
   run.migratedFrom ?? null
 ]
 
+/** `endedRuns`: the statuses of all the ids in one statement, then the records of those that ended. */
+const endedOf = (
+  st: ReturnType<typeof prepareStatements>,
+  selectRun: (runId: string) => RunRecord | undefined,
+  runIds: ReadonlyArray<string>
+): EndedRuns => {
+  const ended: Array<RunRecord> = []
+  const missing: Array<string> = []
+  const rows = st.statusesOf.all(JSON.stringify([...new Set(runIds)])) as ReadonlyArray<{
+    readonly run_id: string
+    readonly status: string | null
+  }>
+  for (const row of rows) {
+    if (row.status === null) missing.push(row.run_id)
+    else if (RunStatus.isFinal(row.status as RunStatus.RunStatus)) {
+      const run = selectRun(row.run_id)
+      if (run !== undefined) ended.push(run)
+    }
+  }
+  return { ended, missing }
+}
 
 /**
  * Builds the store on an open connection whose schema is current. The
@@ -224,7 +246,7 @@ export const makeStore = (connection: Connection): Effect.Effect<Service, never,
           })),
 
       getRun: (runId) => op("getRun", () => Option.fromNullable(selectRun(runId))),
-
+      endedRuns: (runIds) => op("endedRuns", () => endedOf(st, selectRun, runIds)),
       searchAttributes: (runId) => op("searchAttributes", () => toSearchAttributes(st.searchOf.all(runId) as ReadonlyArray<Row>)),
 
       history: (runId) => op("history", () => (st.historyOf.all(runId) as ReadonlyArray<Row>).map((row) => toHistoryRecord(row))),

@@ -6,6 +6,7 @@
  * @internal
  */
 import { Effect, Option } from "effect"
+import * as RunStatus from "../../../../RunStatus.js"
 import type { LoadedRun, Service, StepRecord } from "../../../../SnapshotStore.js"
 import type { StoredFilter } from "../dialect.js"
 import { RowDecodeError, toStoredState } from "../../schema.js"
@@ -15,7 +16,7 @@ import { toHistoryRecord, toSearchAttributes } from "../../fleetRows.js"
 /** Reading runs, and collecting expired ones. */
 export const reads = (
   io: Io
-): Pick<Service, "load" | "getRun" | "steps" | "list" | "collectExpired" | "searchAttributes" | "history"> => {
+): Pick<Service, "load" | "getRun" | "endedRuns" | "steps" | "list" | "collectExpired" | "searchAttributes" | "history"> => {
   const { decode, decoded, encode, op, q, runOf, stepOf } = io
   return {
     load: (runId) =>
@@ -60,6 +61,28 @@ export const reads = (
 
     getRun: (runId) =>
       decoded("getRun", q.selectRun(encode(runId)), (row) => row === undefined ? Option.none() : Option.some(runOf(row))),
+
+    endedRuns: (runIds) => {
+      const asked = [...new Set(runIds)]
+      const stored = new Map(asked.map((runId) => [encode(runId), runId]))
+      return decoded(
+        "endedRuns",
+        Effect.flatMap(q.statusesOf([...stored.keys()]), (statuses) => {
+          const missing: Array<string> = []
+          const ended: Array<string> = []
+          for (const row of statuses) {
+            const runId = stored.get(String(row.asked))!
+            if (row.status === null || row.status === undefined) missing.push(runId)
+            else if (RunStatus.isFinal(row.status as RunStatus.RunStatus)) ended.push(encode(runId))
+          }
+          return Effect.map(
+            ended.length === 0 ? Effect.succeed([]) : q.selectRuns(ended),
+            (rows) => ({ rows, missing })
+          )
+        }),
+        ({ missing, rows }) => ({ ended: rows.map(runOf), missing })
+      )
+    },
 
     steps: (runId) => decoded("steps", q.steps(encode(runId)), (rows) => rows.map(stepOf)),
 
