@@ -84,7 +84,8 @@ export interface Options<Templates extends ReadonlyArray<Template.Template.Any>>
   readonly pollInterval?: Duration.DurationInput | undefined
   /**
    * Migrations between versions of the served templates
-   * (`Template.migration`): what `POST /api/migrations` applies.
+   * (`Template.migration`): what `POST /api/migrations` applies. The
+   * versions they migrate onto are served (and registered) too.
    *
    * @since 0.4.0
    */
@@ -170,10 +171,13 @@ export const layer = <const Templates extends ReadonlyArray<Template.Template.An
 
     const engine = yield* Engine.Engine
     const listed = options.templates ?? []
-    for (const template of listed) {
+    // the versions runs are migrated onto are served too, so that a migrated run goes on here (signals,
+    // resume); first in the list, so that a start naming no version still takes the templates given
+    const targets = (options.migrations ?? []).map((migration) => migration.to)
+    for (const template of [...listed, ...targets]) {
       yield* engine.register(template as unknown as Template.Template<object, object, unknown, never>)
     }
-    const all = options.templates === undefined ? yield* engine.templates : listed
+    const all = [...targets, ...(options.templates === undefined ? yield* engine.templates : listed)]
     const templates = served([...all, ...all.flatMap(subflowTemplatesOf)])
 
     const shutdown = yield* Deferred.make<void>()

@@ -7,6 +7,7 @@
 import { api, apiText, errorBox } from "./api"
 import { app, duration, enc, fill, h, link, page, pretty, runHref, setLive, templateHref } from "./dom"
 import { schemaForm } from "./forms"
+import { migrateCard } from "./migrate"
 import type { TemplateDetail, TemplateSummary } from "./types"
 
 function keys(list: ReadonlyArray<string>): HTMLSpanElement {
@@ -35,7 +36,7 @@ export function templatesPage(): void {
   })
 }
 
-/** One template: its diagram, shape, Schemas, and a form to start a run. */
+/** One template: its diagram, shape, Schemas, a form to start a run, and one to migrate its runs. */
 export function templatePage(name: string, version: string | null): void {
   const gen = page.generation
   setLive("idle")
@@ -64,6 +65,7 @@ export function templatePage(name: string, version: string | null): void {
                   return ""
                 })
             })),
+          migrateCard(t),
           h("div", { class: "card" }, h("h2", null, "Schemas"),
             h("details", null, h("summary", null, "Input (JSON Schema)"), h("pre", { class: "json" }, pretty(t.input))),
             h("details", null, h("summary", null, "Output (JSON Schema)"), h("pre", { class: "json" }, pretty(t.output))),

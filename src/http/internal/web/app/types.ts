@@ -118,6 +118,18 @@ export interface TemplateDetail extends TemplateSummary {
   readonly migrations?: ReadonlyArray<string>
 }
 
+/** What `POST /api/migrations` answers: how each run fared. */
+export interface MigrationReport {
+  readonly dryRun: boolean
+  readonly runs: ReadonlyArray<{
+    readonly runId: string
+    readonly result: string
+    readonly from: string | null
+    readonly to: string | null
+    readonly detail: string
+  }>
+}
+
 /** An event of a run's stream, as far as the pages read it. */
 export interface EventData {
   readonly runId?: string
