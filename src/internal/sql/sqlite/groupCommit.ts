@@ -68,6 +68,23 @@ const writeSearch = (statements: Statements, runId: string, search: SearchUpdate
   }
 }
 
+/** A step row as `insertStep` takes it, fenced by the lease (its JSON encoded here: this may throw). */
+export const stepParams = (step: StepRecord, lease: Lease): Array<unknown> => [
+  step.runId,
+  step.seq,
+  step.stepKey,
+  step.stepName,
+  step.status,
+  step.attempts,
+  step.startedAt,
+  step.endedAt,
+  toJson(step.delta),
+  errorJson(step.error),
+  step.idempotencyKey,
+  step.runId,
+  lease.generation
+]
+
 /** A checkpoint's row as the statements take it, or why it cannot be stored. */
 const pendingOf = (
   path: string | undefined,
@@ -77,21 +94,7 @@ const pendingOf = (
   search: SearchUpdate | undefined
 ): Pending | PersistenceError => {
   try {
-    const params = [
-      step.runId,
-      step.seq,
-      step.stepKey,
-      step.stepName,
-      step.status,
-      step.attempts,
-      step.startedAt,
-      step.endedAt,
-      toJson(step.delta),
-      errorJson(step.error),
-      step.idempotencyKey,
-      step.runId,
-      lease.generation
-    ]
+    const params = stepParams(step, lease)
     return { params, step, lease, snapshot: snapshot === undefined ? undefined : toJson(snapshot), search }
   } catch (cause) {
     return new PersistenceError({

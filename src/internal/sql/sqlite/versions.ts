@@ -9,9 +9,9 @@ import { Effect, Option } from "effect"
 import type { LeaseLost, PersistenceError, RunCancelled } from "../../../Errors.js"
 import * as RunStatus from "../../../RunStatus.js"
 import type { ClaimResult, Lease, RunRecord, Service } from "../../../SnapshotStore.js"
-import { errorJson, toJson, toStoredState } from "../schema.js"
+import { toStoredState } from "../schema.js"
 import type { Connection } from "./connection.js"
-import { refusal } from "./groupCommit.js"
+import { refusal, stepParams } from "./groupCommit.js"
 import type { Statements } from "./statements.js"
 
 type Fenced = RunCancelled | LeaseLost
@@ -53,26 +53,11 @@ export const versionOps = ({ claimed, connection, fenced, op, st, statusOf }: Ve
   retarget: (step, lease, template) =>
     Effect.flatMap(
       op("retarget", () => {
-        const delta = toJson(step.delta)
-        const error = errorJson(step.error)
+        const params = stepParams(step, lease)
         return connection.write((): Fenced | undefined => {
           const moved = st.retarget.run(template.name, template.version, template.fingerprint, step.runId, lease.generation)
           if (moved.changes !== 1) return refusal(st, step.runId, lease)
-          st.insertStep.run(
-            step.runId,
-            step.seq,
-            step.stepKey,
-            step.stepName,
-            step.status,
-            step.attempts,
-            step.startedAt,
-            step.endedAt,
-            delta,
-            error,
-            step.idempotencyKey,
-            step.runId,
-            lease.generation
-          )
+          st.insertStep.run(...params)
           return undefined
         })
       }),
