@@ -9,8 +9,10 @@
  *   tsconfig.json`, failing on any error in any file);
  * - `smoke`: one fast check per surface through real processes (the built
  *   `weft` bin, its HTTP server, a crash child);
- * - `process`: the rest of what starts processes: crash and kill tests,
- *   robustness, workers, the CLI bin, examples, short campaigns;
+ * - `process`: the rest of what starts processes: kill tests, workers, the
+ *   CLI bin, examples, short campaigns;
+ * - `crash`: the crash and robustness suites (processes SIGKILLed at random
+ *   moments; `.ci/run` runs them apart, with the machine's cores kept busy);
  * - `system`: what npm users get and what people see: the packed tarball,
  *   the built bin, the web view in headless Chromium, the docs and README.
  *
@@ -41,10 +43,11 @@ const entryAliases = Object.entries(
   return [{ find: new RegExp(`^${name}$`), replacement: fileURLToPath(new URL(source, `file://${root}`)) }]
 })
 
-/** The files of the `process` project: tests that start processes or wait on real time. */
+/** The files of the `crash` project: crash, kill and robustness suites (CI runs them apart, under load). */
+const crashFiles = ["test/crash/**/*.test.ts", "test/robustness/**/*.test.ts"]
+
+/** The files of the `process` project: the other tests that start processes or wait on real time. */
 const processFiles = [
-  "test/crash/**/*.test.ts",
-  "test/robustness/**/*.test.ts",
   "test/process/**/*.test.ts",
   "test/workers/**/*.test.ts",
   "test/control/**/*.test.ts",
@@ -100,7 +103,7 @@ export default defineConfig({
     projects: [
       // in-process files share their worker's modules (not loaded again per file: most of the cost of a file is
       // loading weft and Effect), so a unit test must leave no global state behind (cwd, env, globals)
-      project("unit", ["test/**/*.test.ts"], { exclude: [...processFiles, ...systemFiles, ...smokeFiles], isolate: false }),
+      project("unit", ["test/**/*.test.ts"], { exclude: [...crashFiles, ...processFiles, ...systemFiles, ...smokeFiles], isolate: false }),
       {
         extends: true,
         test: {
@@ -117,6 +120,7 @@ export default defineConfig({
       },
       project("smoke", smokeFiles, { timeout: 60_000 }),
       project("process", processFiles, { timeout: 60_000 }),
+      project("crash", crashFiles, { timeout: 60_000 }),
       project("system", systemFiles, { globalSetup: ["test/setup/dist.ts"], timeout: 180_000 })
     ]
   }

@@ -18,7 +18,7 @@ import type { Page } from "playwright-core"
 import { Durable, Engine, Step, Template } from "weftjs"
 import { Http } from "weftjs/http"
 import { fakeEngine, fakeRuns } from "../http/fakeEngine.js"
-import { allTemplates, awaitStatus, engineOver, makeClient, memoryStore, setup } from "../http/fixtures.js"
+import { allTemplates, awaitStatus, engineOver, makeClient, memoryStore, setup, slowGate } from "../http/fixtures.js"
 import { screenshots, skip, useBrowser } from "./chromium.js"
 
 const browser = useBrowser()
@@ -55,6 +55,9 @@ describe.skipIf(skip)("the web view, in headless Chromium", () => {
       yield* step(() => page.locator("#live.on").waitFor())
       // a marker that a reload would lose: everything below arrives live
       yield* step(() => page.evaluate(() => Object.assign(globalThis, { marker: "still here" })))
+      // the run's second step is held until the page has shown it in flight
+      yield* slowGate.close
+      yield* Effect.addFinalizer(() => slowGate.open)
       const { runId } = yield* client.runs.start({ payload: { template: "slow_pipeline", input: { item: "gear" } } })
       const row = page.locator(`tr[data-run="${runId}"]`)
       yield* step(() => row.waitFor())
@@ -62,10 +65,11 @@ describe.skipIf(skip)("the web view, in headless Chromium", () => {
       yield* step(() => row.locator("a").first().click())
       yield* step(() => page.locator(`h1 [data-status="running"]`).waitFor())
       // while it runs, the step in flight is drawn as it goes (from the run's events)
-      yield* step(() => page.locator(`.track[data-status="active"]`).waitFor({ timeout: 5_000 }))
+      yield* step(() => page.locator(`.track[data-status="active"]`).waitFor({ timeout: 20_000 }))
       const completedMidway = yield* step(() => page.locator(`.track[data-status="completed"]`).count())
       yield* shoot(page, "run-running")
-      yield* step(() => page.locator(`h1 [data-status="completed"]`).waitFor({ timeout: 10_000 }))
+      yield* slowGate.open
+      yield* step(() => page.locator(`h1 [data-status="completed"]`).waitFor({ timeout: 20_000 }))
       yield* step(() => page.locator(`.track[data-step="store_item"][data-status="completed"]`).waitFor())
       expect(completedMidway).toBeLessThan(3)
       expect(yield* step(() => page.locator(`.track[data-status="completed"]`).count())).toBe(3)

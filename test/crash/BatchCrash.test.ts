@@ -7,7 +7,7 @@
  * resumed process never runs the program again for an item the store has
  * as done.
  *
- * Replay a failure with the seed it prints: WEFT_CRASH_SEED=<seed> npx vitest run --project process test/crash/BatchCrash.test.ts
+ * Replay a failure with the seed it prints: WEFT_CRASH_SEED=<seed> npx vitest run --project crash test/crash/BatchCrash.test.ts
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"

@@ -40,11 +40,18 @@ export const fetchItem = Step.make({
   run: ({ item }) => Effect.as(Effect.sleep("1200 millis"), { fetched: `fetched ${item}` })
 })
 
+/**
+ * Holds `check_item` after its sleep until opened (open unless a test closes it): a test that
+ * watches a run in flight closes it first, so that the run cannot end before the test has looked,
+ * however slow the machine.
+ */
+export const slowGate = Effect.runSync(Effect.makeLatch(true))
+
 export const checkItem = Step.make({
   name: "check_item",
   requires: { fetched: Schema.String },
   provides: { checked: Schema.Boolean },
-  run: () => Effect.as(Effect.sleep("1200 millis"), { checked: true })
+  run: () => Effect.sleep("1200 millis").pipe(Effect.zipRight(slowGate.await), Effect.as({ checked: true }))
 })
 
 export const storeItem = Step.make({
