@@ -78,5 +78,5 @@ describe("a step's output check", () => {
         }),
         { numRuns: 300 }
       )
-    ))
+    ), 120_000) // generated Schemas can be deep: seconds on a quiet machine, far more on a loaded one
 })

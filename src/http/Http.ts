@@ -44,6 +44,7 @@ import type { TemplateConflict } from "../Errors.js"
 import type * as Template from "../Template.js"
 import * as handlers from "./internal/handlers.js"
 import * as hooks from "./internal/hooks.js"
+import * as InFlight from "./internal/inFlight.js"
 import { subflowTemplatesOf } from "./internal/templates.js"
 import { guard, isLoopback, refuseLargeBeforeContinue } from "./internal/security.js"
 import { served } from "./internal/view.js"
@@ -188,6 +189,7 @@ export const layer = <const Templates extends ReadonlyArray<Template.Template.An
       pollInterval: Duration.decode(options.pollInterval ?? "1 second"),
       keepAlive: Duration.seconds(15),
       shutdown: Deferred.await(shutdown),
+      inFlight: yield* InFlight.follow(engine),
       migrations: options.migrations ?? []
     })
     const address = Layer.scoped(

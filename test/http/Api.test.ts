@@ -19,6 +19,7 @@ import {
   readEvents,
   setup,
   slow,
+  slowGate,
   sqliteStore,
   type StoreLayer
 } from "./fixtures.js"
@@ -301,6 +302,24 @@ const suite = (name: string, store: StoreLayer) =>
         const text = yield* client.events.run({ path: { runId } })
         expect(text).toContain("event: RunUpdated")
         expect(text).toContain(`"status":"completed"`)
+      }))
+
+    it.scopedLive("a run's stream opened in the middle of a step starts with that step's start", () =>
+      Effect.gen(function*() {
+        const { client, url } = yield* setup(store)
+        // check_item is held until the end of the test: it stays in flight
+        yield* slowGate.close
+        yield* Effect.addFinalizer(() => slowGate.open)
+        const startedCheck = (events: ReadonlyArray<{ readonly event: string; readonly data: unknown }>) =>
+          events.some((e) => e.event === "StepStarted" && (e.data as { step: string }).step === "check_item")
+        const watching = yield* Effect.fork(readEvents(`${url}/api/events`, startedCheck))
+        yield* Effect.sleep("200 millis")
+        const { runId } = yield* client.runs.start({ payload: { template: "slow_pipeline", input: { item: "x" } } })
+        expect(startedCheck(yield* watching)).toBe(true)
+        // opened after check_item started: its start comes first, not at the next event (there is none until the gate opens)
+        const events = yield* readEvents(`${url}/api/runs/${encodeURIComponent(runId)}/events`, startedCheck)
+        expect(events.map((e) => e.event)).toEqual(["RunUpdated", "StepStarted"])
+        expect(events[1]!.data).toMatchObject({ _tag: "StepStarted", runId, step: "check_item" })
       }))
 
     it.scopedLive("streams every run's progress, including runs another process executes (by polling the store)", () =>

@@ -11,6 +11,7 @@ import type { Event } from "../../Event.js"
 import { isFinal } from "../../RunStatus.js"
 import type * as SnapshotStore from "../../SnapshotStore.js"
 import type * as Api from "../Api.js"
+import type { InFlight } from "./inFlight.js"
 import { toRun } from "./view.js"
 
 /** One message of an event stream. */
@@ -35,9 +36,11 @@ export const format = (message: Message): string => {
 
 const versionOf = (run: SnapshotStore.RunRecord): string => `${run.status}:${run.seq}:${run.updatedAt}`
 
+/** Whether a run is `runId` or one of its sub-flows' child runs. */
+const within = (runId: string) => (id: string): boolean => id === runId || id.startsWith(`${runId}/`)
+
 /** Whether an event is about `runId` or one of its sub-flows' child runs. */
-const concerns = (runId: string) => (event: Event): boolean =>
-  event.runId === runId || event.runId.startsWith(`${runId}/`)
+const concerns = (runId: string) => (event: Event): boolean => within(runId)(event.runId)
 
 const isEnd = (event: Event): boolean =>
   event._tag === "RunCompleted" || event._tag === "RunFailed" || event._tag === "RunCancelled"
@@ -47,6 +50,8 @@ export interface Options {
   readonly keepAlive: Duration.Duration
   /** Ends the streams (the server is shutting down). */
   readonly shutdown: Effect.Effect<void>
+  /** The steps in flight, which a run's stream starts with. */
+  readonly inFlight: InFlight
 }
 
 const keepAlives = (every: Duration.Duration): Stream.Stream<Message> =>
@@ -60,9 +65,10 @@ const toBytes = (messages: Stream.Stream<Message>, options: Options): Stream.Str
   )
 
 /**
- * One run's progress: a `RunUpdated` with its record first, then its
- * events (and its sub-flows'), and a `RunUpdated` whenever the stored
- * record changes; ends after the `RunUpdated` of its final status.
+ * One run's progress: a `RunUpdated` with its record first, the last start
+ * of each of its steps in flight (and its sub-flows'), then its events, and
+ * a `RunUpdated` whenever the stored record changes; ends after the
+ * `RunUpdated` of its final status.
  */
 export const runStream = (engine: Engine.Service, runId: string, options: Options): Stream.Stream<Uint8Array> => {
   const messages = Stream.unwrapScoped(Effect.gen(function*() {
@@ -92,7 +98,9 @@ export const runStream = (engine: Engine.Service, runId: string, options: Option
       Stream.flattenIterables
     )
     const endsNow = first.some((message) => message._tag === "RunUpdated" && isFinal(message.run.status))
-    return Stream.fromIterable(first).pipe(
+    // after subscribing: a step that starts from now on comes as an event (twice at most: harmless)
+    const inFlight = endsNow ? [] : options.inFlight.of(within(runId)).map((event): Message => ({ _tag: "Event", event }))
+    return Stream.fromIterable([...first, ...inFlight]).pipe(
       Stream.concat(endsNow ? Stream.empty : updates),
       Stream.takeUntil((message) => message._tag === "RunUpdated" && isFinal(message.run.status)),
       Stream.merge(keepAlives(options.keepAlive), { haltStrategy: "left" })

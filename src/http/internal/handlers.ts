@@ -13,6 +13,7 @@ import type * as Template from "../../Template.js"
 import * as Api from "../Api.js"
 import * as codec from "./codec.js"
 import * as events from "./events.js"
+import type { InFlight } from "./inFlight.js"
 import * as schedules from "./schedules.js"
 import { fleet } from "./fleetHandlers.js"
 import { toSvg } from "./diagram.js"
@@ -27,6 +28,8 @@ export interface HandlerOptions {
   readonly keepAlive: Duration.Duration
   /** Ends the event streams when the server stops. */
   readonly shutdown: Effect.Effect<void>
+  /** The steps in flight, which a run's event stream starts with. */
+  readonly inFlight: InFlight
   /** The migrations `POST /api/migrations` may apply. */
   readonly migrations: ReadonlyArray<Template.Migration>
 }
