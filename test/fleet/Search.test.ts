@@ -109,6 +109,6 @@ describe("the text form of a search condition", () => {
     })
     fc.assert(fc.property(condition, (c) => {
       expect(parseWhere(formatWhere(c))).toEqual(Either.right(c))
-    }))
+    }), { examples: [[{ key: "\"", op: ">", value: "=" }], [{ key: "k", op: "<", value: "==x" }]] })
   })
 })

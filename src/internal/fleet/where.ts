@@ -44,12 +44,15 @@ export const parseWhere = (text: string): Either.Either<SearchCondition, string>
 export const parseWheres = (texts: ReadonlyArray<string>): Either.Either<ReadonlyArray<SearchCondition>, string> =>
   Either.all(texts.map(parseWhere))
 
-/** A condition as text (parses back to itself). */
+/**
+ * A condition as text (parses back to itself). A text value is quoted when it would read otherwise:
+ * empty, padded, a number, quoted, or starting with `=` (`k>` then `=x` would read as `k>=` then `x`).
+ */
 export const formatWhere = ({ key, op, value }: SearchCondition): string =>
   `${key}${op}${
     typeof value === "number"
       ? String(value)
-      : value === "" || value.trim() !== value || number.test(value) || value.startsWith("\"")
+      : value === "" || value.trim() !== value || number.test(value) || value.startsWith("\"") || value.startsWith("=")
       ? JSON.stringify(value)
       : value
   }`
