@@ -9,7 +9,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Deferred, Effect, Exit, Fiber, Layer, Ref, Schema, TestClock } from "effect"
-import { Errors, SnapshotStore, Step, Template } from "weftjs"
+import { Engine, Errors, Settings, SnapshotStore, Step, Template } from "weftjs"
 import { engineProcess, stuckTemplate } from "./support.js"
 
 const sharedStore = Effect.map(
@@ -126,4 +126,37 @@ describe("a run executed in its caller's fiber", () => {
       expect(again.state).toEqual({ a: 1, b: 2 })
       yield* Effect.all([a.stop, b.stop])
     }))
+})
+
+const liveEngine = Layer.provideMerge(Engine.layer, Layer.merge(SnapshotStore.layerMemory, Settings.layerWith({})))
+
+describe("a whole run's timeout on the live clock (a timer, not a race)", () => {
+  it.live("a run in its caller's fiber past its timeout: its step interrupted, failed with WorkflowTimeout, the caller goes on", () =>
+    Effect.gen(function*() {
+      const engine = yield* Engine.Engine
+      const started = yield* Deferred.make<void>()
+      const interrupted = yield* Deferred.make<void>()
+      const error = yield* Effect.flip(engine.run(stuckTemplate(started, interrupted), {}, { runId: "late", timeout: "30 millis" }))
+      expect(error).toBeInstanceOf(Errors.WorkflowTimeout)
+      expect(yield* Deferred.isDone(interrupted)).toBe(true)
+      expect((yield* engine.status("late")).status).toBe("failed")
+      // the caller's fiber is not interrupted: it goes on
+      yield* Effect.sleep("5 millis")
+      expect((yield* engine.run(twoSteps(yield* Deferred.make<void>(), yield* Ref.make(1)), {}, { runId: "next" })).state)
+        .toEqual({ a: 1, b: 2 })
+    }).pipe(Effect.provide(liveEngine)))
+
+  it.live("a run that ends before its timeout: no interruption comes later; a background run times out as well", () =>
+    Effect.gen(function*() {
+      const engine = yield* Engine.Engine
+      const done = yield* engine.run(twoSteps(yield* Deferred.make<void>(), yield* Ref.make(1)), {}, { runId: "quick", timeout: "20 millis" })
+      expect(done.state).toEqual({ a: 1, b: 2 })
+      yield* Effect.sleep("60 millis")
+      const after = yield* Ref.make(false)
+      yield* Ref.set(after, true)
+      expect(yield* Ref.get(after)).toBe(true)
+      const handle = yield* engine.start(stuckTemplate(yield* Deferred.make<void>()), {}, { runId: "background", timeout: "30 millis" })
+      expect(yield* Effect.flip(handle.await)).toBeInstanceOf(Errors.WorkflowTimeout)
+      expect((yield* engine.status("background")).status).toBe("failed")
+    }).pipe(Effect.provide(liveEngine)))
 })
