@@ -32,6 +32,7 @@ import { isHeld } from "./hold.js"
 import { summarize } from "./errors.js"
 import { isInternalKey, schemaKeyOf } from "./keys.js"
 import { positionKey, restoredCompleted } from "./position.js"
+import { timeoutIn } from "./runTimeout.js"
 import { isTracing, runSpan } from "./tracing.js"
 import { checkJson } from "./values.js"
 import { executions } from "../store/syncAppend.js"
@@ -282,10 +283,7 @@ export const execute = (ctx: RunContext, options: { readonly child: boolean }): 
         const remaining = ctx.timeoutMillis - ctx.elapsedBefore
         body = remaining <= 0
           ? Effect.fail(new WorkflowTimeout({ template: template.name, timeout }))
-          : Effect.timeoutFail(body, {
-            duration: Duration.millis(remaining),
-            onTimeout: () => new WorkflowTimeout({ template: template.name, timeout })
-          })
+          : timeoutIn(body, ctx.clock, remaining, () => new WorkflowTimeout({ template: template.name, timeout }))
       }
       const traced = runSpan(ctx, ctx.restored, body)
       if (!options.child) executions.count++
