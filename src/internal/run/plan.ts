@@ -113,7 +113,7 @@ export const planOf = (template: Template.Template.Any): TemplatePlan => {
  */
 export const compilePlans = (template: Template.Template.Any): void => {
   planOf(template)
-  for (const node of nodesOf(template, { intoSubflows: true })) {
+  for (const node of nodesOf(template, { intoSubflows: true, once: true })) {
     if (node._tag === "Template") planOf(node as Template.Template.Any)
     else if (node._tag === "Step") stepPlanOf(node)
   }
