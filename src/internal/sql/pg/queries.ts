@@ -9,10 +9,13 @@
  *   row) inside the statement: the row lock orders it after any claim of the
  *   run, and PostgreSQL re-checks the condition on the row's newest version
  *   after waiting, so a stale owner's write changes nothing.
- * - **Checkpoint.** `appendStep` is one statement: the fenced `UPDATE` of the
- *   run's cursor (`seq`, `updated_at`: columns no index covers, so the update
- *   is a heap-only tuple) feeds the step's `INSERT` (and the snapshot's
- *   upsert, when one is written).
+ * - **Checkpoint.** `appendStep` is one statement: the run's row, locked
+ *   `FOR SHARE` under the fence (a claim's `UPDATE` waits for it, and it for
+ *   a claim), feeds the step's `INSERT` (and the snapshot's upsert, when one
+ *   is written). The run's row is not updated: its cursor (`seq`) and the
+ *   step part of its `updated_at` are read from its last step row
+ *   (`runRow`), as on SQLite, so that a checkpoint costs about a plain
+ *   `INSERT`.
  * - **Claims.** `claimNext` selects its candidates oldest first `FOR UPDATE
  *   SKIP LOCKED` in a CTE and updates them (generation + 1, owner, lease,
  *   `running`) in the same statement: concurrent claimers skip each other's
