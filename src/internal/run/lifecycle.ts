@@ -204,12 +204,19 @@ export const restore = (
     return ctx
   })
 
-/** Loads a stored run and its records, failing when it does not exist. */
+/**
+ * Loads a stored run and its records, failing when it does not exist. The
+ * records are read apart only when the run has a snapshot after its start:
+ * until then the steps after its snapshot (seq 0) are all of its steps,
+ * read with it.
+ */
 export const load = (env: RunEnv, runId: string) =>
   Effect.gen(function*() {
     const loaded = yield* retryTransient(env.store.load(runId))
     if (Option.isNone(loaded)) return yield* new RunNotFound({ runId })
-    const records = yield* retryTransient(env.store.steps(runId))
+    const records = loaded.value.snapshotSeq === 0
+      ? loaded.value.stepsAfterSnapshot
+      : yield* retryTransient(env.store.steps(runId))
     return { loaded: loaded.value, records }
   })
 
