@@ -23,6 +23,7 @@ import { readBack } from "./awaiting.js"
 import { type Executor, visibleRecords } from "./executor.js"
 import { isDeadLocalOwner } from "./owner.js"
 import type { Poller } from "./recovery.js"
+import { turnIfOverdue } from "../eventLoop.js"
 import type { Registry } from "./registry.js"
 
 /** What the operations need from their engine. */
@@ -130,6 +131,8 @@ export const start = (deps: RunsDeps) =>
       yield* create(ctx, null, { leaseUntil: now + deps.leaseMillis })
       yield* executor.launch(ctx, yield* Effect.context<never>(), "started")
     }
+    // a caller starting runs in a loop lets the event loop turn (timers, I/O, the heartbeat) when overdue
+    yield* turnIfOverdue
     return runId
   })
 
