@@ -67,7 +67,7 @@ const resumeNext = (): void => {
   while (head < waiters.length) {
     if (overdue()) {
       runAfter()
-      setImmediate(resumeNext)
+      setImmediate(atTurn)
       return
     }
     const waiter = waiters[head++]!
@@ -83,13 +83,22 @@ const resumeNext = (): void => {
   runAfter()
 }
 
+/**
+ * The loop's turn (its check phase, after timers and I/O): a new budget begins here, whatever work
+ * ran before in this phase, so that each turn resumes at least one waiter.
+ */
+const atTurn = (): void => {
+  since = undefined
+  resumeNext()
+}
+
 /** Waits for the loop's next turn (timers and I/O run first); resumed in order, within a turn's budget. */
 export const nextTurn: Effect.Effect<void> = Effect.async<void>((resume) => {
   const waiter: Waiter = { resume: () => resume(Effect.void) }
   waiters.push(waiter)
   if (!resuming) {
     resuming = true
-    setImmediate(resumeNext)
+    setImmediate(atTurn)
   }
   return Effect.sync(() => {
     waiter.resume = noop
