@@ -24,6 +24,7 @@ import { type Executor, visibleRecords } from "./executor.js"
 import { InlineRuns } from "./inline.js"
 import { isDeadLocalOwner } from "./owner.js"
 import type { Poller } from "./recovery.js"
+import { turnIfOverdue } from "../eventLoop.js"
 import type { Registry } from "./registry.js"
 
 /** What the operations need from their engine. */
@@ -139,6 +140,8 @@ export const start = (deps: RunsDeps) =>
       yield* createClaimed(deps, ctx)
       yield* executor.launch(ctx, yield* Effect.context<never>(), "started")
     }
+    // a caller starting runs in a loop lets the event loop turn (timers, I/O, the heartbeat) when overdue
+    yield* turnIfOverdue
     return ctx.runId
   })
 

@@ -7,6 +7,7 @@
  * @internal
  */
 import { Clock, Effect } from "effect"
+import { turnIfOverdue, yieldPoint } from "../eventLoop.js"
 import type { StateDelta, StoredEntry } from "../../SnapshotStore.js"
 import type * as Template from "../../Template.js"
 import { checkpoint } from "./checkpoint.js"
@@ -33,14 +34,17 @@ export const interpret = (
   const { names, nodes, steps } = plan
   const children = Effect.suspend(() => {
     // a plain loop of flatMaps: no fiber or generator per node; steps done at once (see `runStepNow`)
-    // follow one another in the loop itself, up to `syncBatch` of them before the fiber may yield
+    // follow one another in the loop itself, up to `syncBatch` of them before the fiber may yield, and
+    // never past the event loop's time budget (then it waits for the loop's turn: timers, I/O, heartbeats)
     let i = 0
     const next = (): Effect.Effect<void, unknown, unknown> => {
       for (let done = 0; i < nodes.length; done++) {
         // a pause asked: stop here, after the node in flight was recorded (the run is handed back, paused)
         if (ctx.root.hold.requested) return Effect.fail(new Held(ctx.runId))
-        // the one place where a burst of steps done at once lets the fiber yield
-        if (done === syncBatch) return Effect.flatMap(Effect.yieldNow(), next)
+        // the one place where a burst of steps done at once lets the fiber yield: after `syncBatch` steps, or
+        // past the event loop's time budget (see `eventLoop.ts`)
+        const yielded = yieldPoint(done, syncBatch)
+        if (yielded !== undefined) return Effect.flatMap(yielded, next)
         const at = i++
         const node = nodes[at]!
         const key = join(path, names[at]!)
@@ -53,7 +57,8 @@ export const interpret = (
           : runDurable(ctx, node, key, policy)
         if (run !== undefined) return Effect.flatMap(run, next)
       }
-      return Effect.void
+      // what follows the last node (a run's end: its final write) waits for the loop's turn too, if overdue
+      return turnIfOverdue
     }
     return next()
   })
