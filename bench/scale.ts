@@ -86,16 +86,25 @@ const many = async (store: "sqlite" | "pg") => {
       const m = process.memoryUsage()
       samples.push({ at: S.now() - began, rss: mb(m.rss), heap: mb(m.heapUsed) })
     })
+    // node's own timer, every 100 ms: how late it fires says whether the event loop turns while runs execute
+    const lag = { ticks: 0, worst: 0, last: S.now(), gaps: [] as Array<string> }
+    const timer = setInterval(() => {
+      const now = S.now()
+      if (now - lag.last > 500 && process.env.LAGS) lag.gaps.push(`${((now - began) / 1000).toFixed(1)}s:${(now - lag.last).toFixed(0)}`)
+      lag.worst = Math.max(lag.worst, now - lag.last)
+      lag.last = now
+      lag.ticks++
+    }, 100)
     const c1 = S.cpuNow()
     await runtime.runPromise(Effect.gen(function*() {
-      // sampled by a fiber of the same runtime (the engine's work may not leave room for a timer of node's)
+      // sampled by a fiber of the same runtime
       const sampler = yield* Effect.fork(Effect.forever(Effect.zipRight(Effect.sleep("250 millis"), sample)))
       const engine = yield* Engine.Engine
       const handles = []
       for (let i = 0; i < runs; i++) handles.push(yield* engine.start(chain, data))
       yield* Effect.forEach(handles, (h) => h.await, { concurrency: "unbounded", discard: true })
       yield* Fiber.interrupt(sampler)
-    }))
+    })).finally(() => clearInterval(timer))
     const perStep = (S.cpuNow() - c1) / (runs * steps)
     const wall = S.now() - began
     gc()
@@ -113,6 +122,11 @@ const many = async (store: "sqlite" | "pg") => {
       `    memory (RSS/heap MB): before ${rssBefore}, over time ${trail}, peak RSS ${peak}; ` +
         `after every run ended (gc) ${mb(after.rss)}/${mb(after.heapUsed)}`
     )
+    console.log(
+      `    event loop: a 100 ms timer fired ${lag.ticks} times in ${(wall / 1000).toFixed(1)} s ` +
+        `(expected ~${Math.floor(wall / 100)}), at worst ${S.msFmt(lag.worst)} apart; memory sampled ${samples.length} times`
+    )
+    if (lag.gaps.length > 0) console.log(`    gaps: ${lag.gaps.join(" ")}`)
   } finally {
     await runtime.dispose()
     await database?.drop()

@@ -683,7 +683,8 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
     }
     const durable = store.durable !== false
     const executor = yield* Executor.make({ env, registry, leaseMillis, recovery: settings.recovery && durable })
-    yield* Effect.forkScoped(Heartbeat.run({ store, owner, executor, leaseMillis }))
+    const heartbeat = Heartbeat.make({ store, owner, executor, leaseMillis })
+    yield* Effect.forkScoped(heartbeat.run)
     const poller = yield* Recovery.make({
       store,
       owner,
@@ -692,7 +693,8 @@ export const make: Effect.Effect<Service, ConfigError, SnapshotStore.SnapshotSto
       leaseMillis,
       interval: settings.pollInterval,
       settings,
-      recovery: settings.recovery && durable
+      recovery: settings.recovery && durable,
+      renewIfDue: heartbeat.renewIfDue
     })
     // when the engine stops: runs executing get their grace, then are handed back
     yield* Effect.addFinalizer(() => executor.drain(durable ? settings.shutdownGrace : Duration.zero))

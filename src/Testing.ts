@@ -29,6 +29,7 @@ import { StepNotFound } from "./Errors.js"
 import type { PersistenceError, RunAlreadyActive, RunError, RunNotFound } from "./Errors.js"
 import * as Engine from "./Engine.js"
 import { nextWakeUp, tracking, underlying } from "./internal/engine/clock.js"
+import { nextTurn, turnPending } from "./internal/eventLoop.js"
 import { findStep } from "./internal/run/position.js"
 import * as Settings from "./Settings.js"
 import * as SnapshotStore from "./SnapshotStore.js"
@@ -108,7 +109,9 @@ export const withAutoTime = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Ef
           const exit = yield* Fiber.poll(fiber)
           if (Option.isSome(exit)) return yield* exit.value
         }
-        yield* advance
+        // fibers waiting for the event loop's turn (a long burst of work) are not waiting on time
+        if (turnPending()) yield* nextTurn
+        else yield* advance
       }
     })
   )
@@ -258,6 +261,11 @@ export const awaitStatus = (
       if (Option.isSome(run)) {
         if (run.value.status === status) return
         last = run.value.status
+      }
+      // fibers waiting for the event loop's turn (after a long burst of work) are not idle: let the loop turn
+      if (turnPending()) {
+        yield* nextTurn
+        continue
       }
       yield* Effect.yieldNow()
       // let background work settle before moving time

@@ -23,6 +23,7 @@ import type * as Template from "../../Template.js"
 import type { RunEnv, RunOutcome } from "../run/context.js"
 import { revive } from "../run/errors.js"
 import { load, outcomeOf, restore } from "../run/lifecycle.js"
+import { turnIfOverdue } from "../eventLoop.js"
 import { choreSleep } from "./clock.js"
 import { type Executor, visibleRecords } from "./executor.js"
 import type { Registry } from "./registry.js"
@@ -30,11 +31,15 @@ import type { WaiterExit } from "./waiters.js"
 
 /** Reads a completed run back from the store (nothing is claimed or executed). */
 export const readBack = (env: RunEnv, template: Template.Template.Any, runId: string) =>
-  Effect.flatMap(load(env, runId), ({ loaded, records }) =>
-    Effect.map(
-      restore(env, template, loaded, visibleRecords(records), { owner: env.owner, generation: -1 }),
-      outcomeOf
-    ))
+  // thousands of awaiters reading their runs back at once let the event loop turn (timers, the heartbeat)
+  Effect.zipRight(
+    turnIfOverdue,
+    Effect.flatMap(load(env, runId), ({ loaded, records }) =>
+      Effect.map(
+        restore(env, template, loaded, visibleRecords(records), { owner: env.owner, generation: -1 }),
+        outcomeOf
+      ))
+  )
 
 /** What awaiting needs. */
 export interface AwaitingDeps {
@@ -178,7 +183,7 @@ export const makeAwaiting = (deps: AwaitingDeps): Effect.Effect<
           // ended here already: its waiter has its end (the run is not read back)
           done ? Deferred.await(local) :
           // else the store, at once: a run that ended already is answered without waiting
-          Effect.flatMap(Effect.either(endsOf(store, [runId])), (read) => {
+          Effect.flatMap(Effect.either(Effect.zipRight(turnIfOverdue, endsOf(store, [runId]))), (read) => {
             if (read._tag === "Left" || (read.right.ended.length === 0 && read.right.missing.length === 0)) return waiting
             return Effect.zipRight(settle(read.right, template ?? watched.get(runId)?.template), Deferred.await(local))
           }))

@@ -12,18 +12,18 @@
 import { Clock, Context, Deferred, Duration, Effect, Either, Exit, Fiber, FiberMap, FiberSet, Option, Queue, Schedule } from "effect"
 import type { Scope } from "effect"
 import type { PersistenceError } from "../../Errors.js"
-import { LeaseLost } from "../../Errors.js"
 import type { ClaimResult, Lease, RunRecord, StepRecord } from "../../SnapshotStore.js"
 import { isTransient, retryTransient } from "../run/checkpoint.js"
 import { type RunContext, type RunEnv, type RunOutcome, withServices } from "../run/context.js"
 import { summarize } from "../run/errors.js"
 import type { Suspended } from "../run/durable.js"
 import { checkPinned, type Ending, execute, load, restore } from "../run/lifecycle.js"
-import { isInternal } from "../../Trace.js"
 import { isTracked } from "./clock.js"
 import type { Registry } from "./registry.js"
 import { type Active, Slots, type StopReason } from "./slots.js"
-import { exitOfEnding, exitOfStop, Waiters } from "./waiters.js"
+import { announce, takenFrom } from "./announce.js"
+import { InlineRuns } from "./inline.js"
+import { exitOfEnding, exitOfStop, Waiters, type WaiterExit } from "./waiters.js"
 
 export type { Active, StopReason } from "./slots.js"
 
@@ -49,6 +49,8 @@ export interface Executor {
     context: Context.Context<never>,
     kind: "started" | "resumed"
   ) => Effect.Effect<void>
+  /** Executes a new claimed run in its caller's fiber: what the caller learns, `undefined` when it goes on (see `inline.ts`). */
+  readonly runHere: (ctx: RunContext, context: Context.Context<never>) => Effect.Effect<WaiterExit | undefined>
   /**
    * Claims a stored run of `queue` and executes it in the background, when there is room for it here
    * (or when nobody here would look for it again); says whether it did.
@@ -96,6 +98,7 @@ export const make = (deps: ExecutorDeps): Effect.Effect<Executor, never, Scope.S
     )
     return {
       launch: execution.launch,
+      runHere: execution.runHere,
       takeUp: execution.takeUp,
       launchClaimed: execution.launchClaimed,
       waiter: execution.waiters.waiter,
@@ -129,6 +132,8 @@ class Execution {
 
   /** Runs refused for their template's structure (said once in the log). */
   readonly refused = new Set<string>()
+  /** Runs executing in their callers' fibers. */
+  readonly inline = new InlineRuns()
 
   get store() {
     return this.deps.env.store
@@ -225,46 +230,13 @@ class Execution {
 
   private get freed(): Effect.Effect<boolean> { return Queue.offer(this.endings, undefined) }
 
-  /**
-   * Whether a run this engine claimed was taken from it meanwhile (its lease
-   * ran out while the process stalled, or it was cancelled), read from the
-   * store; a read that fails says nothing (writes are fenced anyway).
-   */
-  private readonly takenFrom = (ctx: RunContext): Effect.Effect<Ending | undefined> =>
-    Effect.map(Effect.either(this.store.getRun(ctx.runId)), (read): Ending | undefined => {
-      if (read._tag === "Left" || Option.isNone(read.right)) return undefined
-      const run = read.right.value
-      if (run.status === "running" && run.owner === ctx.lease.owner && run.generation === ctx.lease.generation) {
-        return undefined
-      }
-      if (run.status === "cancelled") return { _tag: "Cancelled" }
-      return { _tag: "Lost", error: new LeaseLost({ runId: ctx.runId, ...ctx.lease }) }
-    })
-
-  /** The run's first event here: started on its first claim (generation 1), else resumed after its trace's steps. */
-  private readonly announce = (ctx: RunContext, kind: "started" | "resumed", now: number) => {
-    const env = this.deps.env
-    if (!env.listening()) return Effect.void
-    const { runId, template } = ctx
-    return kind === "started" || ctx.lease.generation === 1
-      ? env.publish({ _tag: "RunStarted", runId, template: template.name, version: template.version, at: now })
-      : env.publish({
-        _tag: "RunResumed",
-        runId,
-        template: template.name,
-        version: template.version,
-        completedSteps: ctx.records.filter((record) => !isInternal(record)).length,
-        at: now
-      })
-  }
-
-  /** Executes a held run once it has its permit, then settles its ending. */
+  /** Executes a held run once it has its permit, then settles its ending; succeeds with it. */
   private readonly executeHere = (
     ctx: RunContext,
     context: Context.Context<never>,
     inherited: Context.Context<never>,
     kind: "started" | "resumed"
-  ) =>
+  ): Effect.Effect<Ending> =>
     this.slots.withPermit((waited) =>
       Effect.suspend(() => {
         const now = ctx.clock.unsafeCurrentTimeMillis()
@@ -272,40 +244,59 @@ class Execution {
         const executed = context === inherited
           ? execute(ctx, { child: false }) as Effect.Effect<Ending>
           : withServices(execute(ctx, { child: false }), context)
-        const started = this.announce(ctx, kind, now)
+        const started = announce(ctx, kind, now)
         const run = started === Effect.void ? executed : Effect.zipRight(started, executed)
         // a run that may have waited for its permit may have been taken over meanwhile: none of its steps runs here then
         if (!waited) return run
-        return Effect.flatMap(this.takenFrom(ctx), (taken) => taken === undefined ? run : Effect.succeed(taken))
+        return Effect.flatMap(takenFrom(ctx), (taken) => taken === undefined ? run : Effect.succeed(taken))
       })
     ).pipe(
-      Effect.flatMap((ending) =>
+      Effect.tap((ending) =>
         Effect.all([this.slots.forget(ctx.runId), this.freed, this.settle(ctx.runId, ctx.queue, ctx.lease, ending)], { discard: true })
       ),
       Effect.onInterrupt(() => this.stopped(ctx))
     )
 
-  readonly launch = (ctx: RunContext, context: Context.Context<never>, kind: "started" | "resumed") =>
+  /** A claimed run's execution, held (`active`) when run: on the engine's clock, or its caller's when that tracks sleeps (test kit). */
+  private readonly held = <A>(
+    ctx: RunContext,
+    context: Context.Context<never>,
+    kind: "started" | "resumed",
+    use: (active: Active, execution: Effect.Effect<Ending>) => Effect.Effect<A>
+  ): Effect.Effect<A> =>
     Effect.clockWith((callerClock) =>
       Effect.flatMap(Effect.context<never>(), (inherited) => {
-        // runs execute on the engine's clock, or on their caller's when it tracks sleeps (test kit); the
-        // fiber inherits its caller's clock, which most often is the engine's already
         const clock = isTracked(callerClock) ? callerClock : this.engineClock
         ctx.clock = clock
-        const active = {
-          lease: ctx.lease,
-          queue: ctx.queue,
-          since: callerClock.unsafeCurrentTimeMillis(),
-          reason: undefined,
-          accounted: ctx,
-          hold: ctx.hold
-        }
+        const since = callerClock.unsafeCurrentTimeMillis()
+        const active: Active = { lease: ctx.lease, queue: ctx.queue, since, reason: undefined, accounted: ctx, hold: ctx.hold }
         const here = this.executeHere(ctx, context, inherited, kind)
-        return Effect.zipRight(
-          this.slots.hold(ctx.runId, active),
-          this.start(ctx, clock === callerClock ? here : Effect.withClock(here, clock))
-        )
+        return Effect.zipRight(this.slots.hold(ctx.runId, active), use(active, clock === callerClock ? here : Effect.withClock(here, clock)))
       })
+    )
+
+  readonly launch = (ctx: RunContext, context: Context.Context<never>, kind: "started" | "resumed") =>
+    this.held(ctx, context, kind, (_, execution) => this.start(ctx, Effect.asVoid(execution)))
+
+  /**
+   * Executes a new claimed run in its caller's fiber (see `inline.ts`); succeeds with what the caller
+   * learns, or `undefined` when the run goes on (suspended, paused, or held by another engine now).
+   */
+  readonly runHere = (ctx: RunContext, context: Context.Context<never>): Effect.Effect<WaiterExit | undefined> =>
+    Effect.withFiberRuntime<WaiterExit | undefined>((fiber) =>
+      Effect.uninterruptibleMask((restore) =>
+        this.held(ctx, context, "started", (active, execution) => {
+          this.inline.enter(ctx.runId, fiber)
+          return Effect.flatMap(Effect.exit(restore(execution)), (exit) => {
+            const stopped = this.inline.leave(ctx.runId, fiber)
+            // stopped from outside: what its waiters learn; interrupted by anyone else: the caller is
+            const learnt = Exit.isSuccess(exit)
+              ? exitOfEnding(ctx.runId, exit.value)
+              : stopped ? exitOfStop(ctx.runId, active.reason) : Exit.failCause(exit.cause)
+            return stopped ? Effect.as(this.inline.absorb, learnt) : Effect.succeed(learnt)
+          })
+        })
+      )
     )
 
   /**
@@ -411,7 +402,9 @@ class Execution {
       const running = self.slots.active.get(runId)
       if (running !== undefined) {
         running.reason = reason
-        if (Option.isSome(yield* Effect.option(FiberMap.get(self.runs, runId)))) yield* FiberMap.remove(self.runs, runId)
+        const inPlace = self.inline.stop(runId)
+        if (inPlace !== undefined) yield* inPlace
+        else if (Option.isSome(yield* Effect.option(FiberMap.get(self.runs, runId)))) yield* FiberMap.remove(self.runs, runId)
         // no execution of it here (never started, or gone without a trace): forget it, so that the
         // heartbeat stops asking and waiters read its end from the store
         else yield* self.slots.forget(runId)
@@ -432,14 +425,16 @@ class Execution {
           const fiber = yield* Effect.option(FiberMap.get(self.runs, id))
           if (Option.isSome(fiber)) fibers.push(fiber.value)
         }
+        const inPlace = Effect.forEach(self.inline.ids(), (id) => self.inline.ended(id), { discard: true })
         // drain runs as a finalizer (uninterruptible): each side of the race is made interruptible, or the
         // race would wait for its loser — the runs — however long they take
         yield* Effect.raceFirst(
-          Effect.interruptible(Effect.asVoid(Fiber.awaitAll(fibers))),
+          Effect.interruptible(Effect.zipRight(Fiber.awaitAll(fibers), inPlace)),
           Effect.interruptible(Effect.sleep(grace).pipe(Effect.withClock(Clock.make())))
         )
       }
       for (const running of self.slots.active.values()) running.reason = "shutdown"
+      yield* Effect.forEach(self.inline.ids(), (id) => self.inline.stop(id) ?? Effect.void, { discard: true, concurrency: "unbounded" })
       yield* FiberMap.clear(self.runs)
     })
   }

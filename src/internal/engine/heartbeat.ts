@@ -16,17 +16,36 @@ import type { Executor } from "./executor.js"
 /** How many executions it stops at once (each is interrupted, and its finalizers run). */
 const stopConcurrency = 64
 
-/** Beats every third of a lease, forever. */
-export const run = (options: {
+/** An engine's heartbeat. */
+export interface Heartbeat {
+  /** Beats every third of a lease, forever (while runs execute here). */
+  readonly run: Effect.Effect<never>
+  /**
+   * Beats now if the last beat is a third of a lease old or more and runs execute here: before recovery
+   * looks for runs whose lease lapsed, so that it never takes this engine's own live runs for orphans
+   * (a beat late under load).
+   */
+  readonly renewIfDue: Effect.Effect<void>
+}
+
+/** What the heartbeat needs. */
+export interface HeartbeatOptions {
   readonly store: Store
   readonly owner: string
   readonly executor: Executor
   readonly leaseMillis: number
-}): Effect.Effect<never> => {
+}
+
+/** Makes an engine's heartbeat (`run` it in the background). */
+export const make = (options: HeartbeatOptions): Heartbeat => {
   const { executor, leaseMillis, owner, store } = options
+  const every = Math.max(1, Math.floor(leaseMillis / 3))
+  /** When the last beat asked (its leases run to a lease after it). */
+  let beatAt = -Infinity
   const beat = Effect.gen(function*() {
     const asked = yield* Clock.currentTimeMillis
     const renewed = yield* store.heartbeat(owner, asked + leaseMillis)
+    beatAt = Math.max(beatAt, asked)
     const held = new Map(renewed.map((r) => [r.runId, r.generation]))
     const pauseAsked = new Set(renewed.filter((r) => r.pauseAsked === true).map((r) => r.runId))
     const lost: Array<string> = []
@@ -56,8 +75,14 @@ export const run = (options: {
       { concurrency: stopConcurrency, discard: true }
     )
   }).pipe(Effect.catchAll((error) => Effect.logWarning("weft: heartbeat failed; will try again", error)))
-  // nothing to renew while no run executes here: no beats then
-  return Effect.forever(
-    Effect.zipRight(executor.busy, Effect.zipRight(choreSleep(Math.max(1, Math.floor(leaseMillis / 3))), beat))
-  )
+  // one beat at a time: the periodic one and one before recovery's claim
+  const lock = Effect.unsafeMakeSemaphore(1)
+  return {
+    // nothing to renew while no run executes here: no beats then
+    run: Effect.forever(Effect.zipRight(executor.busy, Effect.zipRight(choreSleep(every), lock.withPermits(1)(beat)))),
+    renewIfDue: lock.withPermits(1)(Effect.flatMap(
+      Clock.currentTimeMillis,
+      (now) => executor.active.size > 0 && now - beatAt >= every ? beat : Effect.void
+    ))
+  }
 }

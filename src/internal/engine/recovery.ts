@@ -57,6 +57,8 @@ export interface PollerOptions {
   /** For dead letters: `maxRecoveryAttempts`, and `stateTtl` (how long a dead letter is kept). */
   readonly settings: Pick<Settings.WeftSettings, "maxRecoveryAttempts" | "stateTtl">
   readonly recovery: boolean
+  /** Renews this engine's leases when its heartbeat is due (see `Heartbeat.renewIfDue`), before runs are claimed. */
+  readonly renewIfDue?: Effect.Effect<void> | undefined
 }
 
 /** Builds the poller; it polls only while `enabled()` or a worker serves queues. */
@@ -87,6 +89,8 @@ export const make = (options: PollerOptions): Effect.Effect<Poller, never, Scope
       Effect.gen(function*() {
         more = slots.free() <= 0
         if (registry.size === 0 || more) return 0
+        // this engine's own runs must not look orphaned (a heartbeat late under load): renew them first
+        if (options.renewIfDue !== undefined) yield* options.renewIfDue
         const now = yield* Clock.currentTimeMillis
         const templates = registry.keys()
         const takeOverFrom = yield* deadOwners(now)

@@ -16,6 +16,7 @@ import { TemplateConflict } from "../../Errors.js"
 import type * as Flow from "../../Flow.js"
 import type * as Step from "../../Step.js"
 import type * as Template from "../../Template.js"
+import { compilePlans } from "../run/plan.js"
 import { nodesOf } from "../template/walk.js"
 
 /** A known template with the services its steps run with. */
@@ -185,6 +186,8 @@ export class Registry {
       // the first template object stays (its runs keep running with it); new services replace old ones
       this.byKey.set(key, { template: known?.template ?? t, context, fingerprint: known?.fingerprint ?? fingerprint(t) })
     }
+    // its plan (and its nested templates' and sub-flows'), built now rather than by its first run
+    compilePlans(template)
     this.last = { template, context }
     return Either.right(true)
   }

@@ -14,15 +14,17 @@ import type * as Settings from "../../Settings.js"
 import type * as Template from "../../Template.js"
 import * as Trace from "../../Trace.js"
 import { retryTransient } from "../run/checkpoint.js"
-import type { RunEnv, RunOutcome } from "../run/context.js"
+import type { RunContext, RunEnv, RunOutcome } from "../run/context.js"
 import { isInternalKey } from "../run/keys.js"
 import { checkPinned, create, load, prepare, restore } from "../run/lifecycle.js"
 import { type Crossing, isPosition, positionKey } from "../run/position.js"
 import { newTraceContext } from "../run/tracing.js"
 import { readBack } from "./awaiting.js"
 import { type Executor, visibleRecords } from "./executor.js"
+import { InlineRuns } from "./inline.js"
 import { isDeadLocalOwner } from "./owner.js"
 import type { Poller } from "./recovery.js"
+import { turnIfOverdue } from "../eventLoop.js"
 import type { Registry } from "./registry.js"
 
 /** What the operations need from their engine. */
@@ -98,6 +100,27 @@ export const register = (deps: RunsDeps, always = false) => (template: Template.
       onRight: (changed) => changed || always ? deps.poller.nudge : Effect.void
     }))
 
+/** Checks a new run's options, template and input, and builds its context (nothing is written). */
+const prepareNew = (deps: RunsDeps, template: Template.Template.Any, input: unknown, options: StartOptions | undefined) =>
+  Effect.gen(function*() {
+    const runId = yield* checkRunId(options?.runId ?? crypto.randomUUID())
+    yield* register(deps)(template)
+    const timeout = options?.timeout === undefined ? deps.settings.workflowTimeout : Duration.decode(options.timeout)
+    return yield* prepare(deps.env, template, input, {
+      runId,
+      timeoutMillis: millisOf(timeout),
+      parentId: null,
+      rootId: runId,
+      queue: options?.queue ?? defaultQueue,
+      traceContext: yield* newTraceContext,
+      priority: yield* checkPriority(options?.priority)
+    })
+  })
+
+/** Records a prepared run claimed by this engine. */
+const createClaimed = (deps: RunsDeps, ctx: RunContext) =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => create(ctx, null, { leaseUntil: now + deps.leaseMillis }))
+
 /** Checks, records and starts a run; returns its id (see `Engine.Service.start`). */
 export const start = (deps: RunsDeps) =>
 (
@@ -106,31 +129,45 @@ export const start = (deps: RunsDeps) =>
   options: StartOptions | undefined
 ) =>
   Effect.gen(function*() {
-    const { env, executor, poller, settings } = deps
-    const runId = yield* checkRunId(options?.runId ?? crypto.randomUUID())
-    yield* register(deps)(template)
-    const timeout = options?.timeout === undefined ? settings.workflowTimeout : Duration.decode(options.timeout)
-    const queue = options?.queue
-    const ctx = yield* prepare(env, template, input, {
-      runId,
-      timeoutMillis: millisOf(timeout),
-      parentId: null,
-      rootId: runId,
-      queue: queue ?? defaultQueue,
-      traceContext: yield* newTraceContext,
-      priority: yield* checkPriority(options?.priority)
-    })
+    const { executor, poller } = deps
+    const ctx = yield* prepareNew(deps, template, input, options)
     // the waiter exists before the run can end
-    executor.waiter(runId)
-    if (queue !== undefined) {
+    executor.waiter(ctx.runId)
+    if (options?.queue !== undefined) {
       yield* create(ctx, null, null)
       yield* poller.nudge
     } else {
-      const now = yield* Clock.currentTimeMillis
-      yield* create(ctx, null, { leaseUntil: now + deps.leaseMillis })
+      yield* createClaimed(deps, ctx)
       yield* executor.launch(ctx, yield* Effect.context<never>(), "started")
     }
-    return runId
+    // a caller starting runs in a loop lets the event loop turn (timers, I/O, the heartbeat) when overdue
+    yield* turnIfOverdue
+    return ctx.runId
+  })
+
+/**
+ * Runs a template to the end (see `Engine.Service.run`): executed in the caller's fiber when it can
+ * be (`inline.ts`: not queued, the engine not stopping, a caller without children of its own), else
+ * started in the background and awaited; a run that goes on (suspended, held elsewhere) is awaited.
+ */
+export const run = (deps: RunsDeps) =>
+(
+  template: Template.Template.Any,
+  input: unknown,
+  options: StartOptions | undefined
+): Effect.Effect<RunOutcome, unknown> =>
+  Effect.withFiberRuntime((fiber) => {
+    const { executor } = deps
+    const awaited = (runId: string) => Effect.onInterrupt(deps.awaiting(runId, template), () => executor.stop(runId, "shutdown"))
+    if (options?.queue !== undefined || executor.slots.stopped || !InlineRuns.canHost(fiber)) {
+      return Effect.flatMap(start(deps)(template, input, options), awaited)
+    }
+    return Effect.gen(function*() {
+      const ctx = yield* prepareNew(deps, template, input, options)
+      yield* createClaimed(deps, ctx)
+      const learnt = yield* executor.runHere(ctx, yield* Effect.context<never>())
+      return yield* learnt === undefined ? awaited(ctx.runId) : learnt
+    })
   })
 
 /** Claims a stored run, restores it and executes it here, unless it executes here already (see `Engine.Service.resume`). */

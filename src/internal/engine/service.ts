@@ -53,9 +53,7 @@ export const makeService = (
   return {
     settings,
     cancelMatching: (filter, options) => bulkCancel(filter, { dryRun: options?.dryRun === true }),
-    run: (template, input, options) =>
-      typed(Effect.flatMap(start(template, input, options), (handle) =>
-        handle.await.pipe(Effect.onInterrupt(() => executor.stop(handle.runId, "shutdown"))))),
+    run: (template, input, options) => typed(Effect.map(Runs.run(deps)(template, input, options), toResult)),
     start: (template, input, options) => typed(start(template, input, options)),
     await: (template, runId) => typed(awaitResult(runId, template)),
     cancel: cancelOne,

@@ -78,24 +78,35 @@ export const claimable = (record: RunRecord, now: number, takeOverFrom: string |
   !isFinal(record.status) && !isPaused(record) &&
   (record.owner === null || (record.leaseUntil ?? 0) <= now || record.owner === takeOverFrom)
 
-/** A new run's record: queued, claimed (`running` under `claim`), or released (`running`, no owner). */
+/**
+ * A new run's record: queued, claimed (`running` under `claim`), or released (`running`, no owner).
+ * Built field by field (not spread): one object of one shape, as every record the store keeps.
+ */
 export const newRecord = (
   run: NewRun,
   status: "queued" | "running",
   claim: { readonly owner: string; readonly leaseUntil: number } | null
 ): RunRecord => ({
-  ...run,
+  runId: run.runId,
+  templateName: run.templateName,
+  templateVersion: run.templateVersion,
   status,
   seq: 0,
+  createdAt: run.createdAt,
   updatedAt: run.createdAt,
   expiresAt: null,
   error: null,
+  timeoutMillis: run.timeoutMillis,
   elapsedMillis: 0,
   wakeAt: null,
   waitingFor: null,
-  owner: claim?.owner ?? null,
-  leaseUntil: claim?.leaseUntil ?? null,
+  parentId: run.parentId,
+  rootId: run.rootId,
+  queue: run.queue,
+  owner: claim === null ? null : claim.owner,
+  leaseUntil: claim === null ? null : claim.leaseUntil,
   generation: claim === null ? 0 : 1,
+  traceContext: run.traceContext,
   templateFingerprint: run.templateFingerprint ?? null,
   priority: run.priority ?? 0,
   recoveryAttempts: 0,

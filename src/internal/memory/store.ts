@@ -60,8 +60,7 @@ const claims = (
           })
         )
       }
-      const { search, ...fields } = run
-      const stored = new MemoryRun(newRecord(fields, claim === null ? "queued" : "running", claim), state)
+      const stored = new MemoryRun(newRecord(run, claim === null ? "queued" : "running", claim), state)
       if (claim !== null) {
         stored.history.push({
           runId: run.runId,
@@ -76,6 +75,7 @@ const claims = (
           detail: null
         })
       }
+      const search = run.search
       for (const key in search) stored.search.set(key, search[key]!)
       runs.set(run.runId, stored)
       return Effect.succeed(claim === null ? null : { owner: claim.owner, generation: 1 })

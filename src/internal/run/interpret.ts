@@ -7,6 +7,7 @@
  * @internal
  */
 import { Clock, Effect } from "effect"
+import { turnIfOverdue, yieldPoint } from "../eventLoop.js"
 import type { StateDelta, StoredEntry } from "../../SnapshotStore.js"
 import type * as Template from "../../Template.js"
 import { checkpoint } from "./checkpoint.js"
@@ -15,26 +16,11 @@ import { runDurable } from "./durable.js"
 import { runFlow } from "./flow.js"
 import { Held } from "./hold.js"
 import { beginKey, endKey, join, shadowKey } from "./keys.js"
+import { planOf, policyOf } from "./plan.js"
 import { runStepNow } from "./step.js"
 
 /** How many steps done at once follow one another before the run's fiber lets others run. */
 const syncBatch = 64
-
-/** Child path segments, with `#2`, `#3`... for repeated names. */
-const childNamesCache = new WeakMap<Template.Template.Any, ReadonlyArray<string>>()
-const childNames = (template: Template.Template.Any): ReadonlyArray<string> => {
-  let names = childNamesCache.get(template)
-  if (names === undefined) {
-    const counts = new Map<string, number>()
-    names = template.steps.map((node) => {
-      const n = (counts.get(node.name) ?? 0) + 1
-      counts.set(node.name, n)
-      return n === 1 ? node.name : `${node.name}#${n}`
-    })
-    childNamesCache.set(template, names)
-  }
-  return names
-}
 
 /** Runs a template's nodes under `path`, with its retry and timeout defaults and its local keys' scope. */
 export const interpret = (
@@ -43,26 +29,27 @@ export const interpret = (
   path: string,
   inherited: Policy
 ): Effect.Effect<void, unknown, unknown> => {
-  const policy: Policy = template.retry === undefined && template.stepTimeout === undefined ? inherited : {
-    retry: template.retry ?? inherited.retry,
-    stepTimeout: template.stepTimeout ?? inherited.stepTimeout
-  }
-  const names = childNames(template)
-  const nodes = template.steps
+  const plan = planOf(template)
+  const policy = policyOf(plan, inherited)
+  const { names, nodes, steps } = plan
   const children = Effect.suspend(() => {
     // a plain loop of flatMaps: no fiber or generator per node; steps done at once (see `runStepNow`)
-    // follow one another in the loop itself, up to `syncBatch` of them before the fiber may yield
+    // follow one another in the loop itself, up to `syncBatch` of them before the fiber may yield, and
+    // never past the event loop's time budget (then it waits for the loop's turn: timers, I/O, heartbeats)
     let i = 0
     const next = (): Effect.Effect<void, unknown, unknown> => {
       for (let done = 0; i < nodes.length; done++) {
         // a pause asked: stop here, after the node in flight was recorded (the run is handed back, paused)
         if (ctx.root.hold.requested) return Effect.fail(new Held(ctx.runId))
-        if (done === syncBatch) return Effect.flatMap(Effect.yieldNow(), next)
-        const node = nodes[i]!
-        const key = join(path, names[i]!)
-        i++
+        // the one place where a burst of steps done at once lets the fiber yield: after `syncBatch` steps, or
+        // past the event loop's time budget (see `eventLoop.ts`)
+        const yielded = yieldPoint(done, syncBatch)
+        if (yielded !== undefined) return Effect.flatMap(yielded, next)
+        const at = i++
+        const node = nodes[at]!
+        const key = join(path, names[at]!)
         const run = node._tag === "Step"
-          ? runStepNow(ctx, node, key, policy)
+          ? runStepNow(ctx, steps[at]!, key, policy)
           : node._tag === "Template"
           ? interpret(ctx, node, key, policy)
           : node._tag === "Flow"
@@ -70,7 +57,8 @@ export const interpret = (
           : runDurable(ctx, node, key, policy)
         if (run !== undefined) return Effect.flatMap(run, next)
       }
-      return Effect.void
+      // what follows the last node (a run's end: its final write) waits for the loop's turn too, if overdue
+      return turnIfOverdue
     }
     return next()
   })

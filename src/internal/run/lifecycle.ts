@@ -32,6 +32,7 @@ import { isHeld } from "./hold.js"
 import { summarize } from "./errors.js"
 import { isInternalKey, schemaKeyOf } from "./keys.js"
 import { positionKey, restoredCompleted } from "./position.js"
+import { timeoutIn } from "./runTimeout.js"
 import { isTracing, runSpan } from "./tracing.js"
 import { checkJson } from "./values.js"
 import { executions } from "../store/syncAppend.js"
@@ -203,12 +204,19 @@ export const restore = (
     return ctx
   })
 
-/** Loads a stored run and its records, failing when it does not exist. */
+/**
+ * Loads a stored run and its records, failing when it does not exist. The
+ * records are read apart only when the run has a snapshot after its start:
+ * until then the steps after its snapshot (seq 0) are all of its steps,
+ * read with it.
+ */
 export const load = (env: RunEnv, runId: string) =>
   Effect.gen(function*() {
     const loaded = yield* retryTransient(env.store.load(runId))
     if (Option.isNone(loaded)) return yield* new RunNotFound({ runId })
-    const records = yield* retryTransient(env.store.steps(runId))
+    const records = loaded.value.snapshotSeq === 0
+      ? loaded.value.stepsAfterSnapshot
+      : yield* retryTransient(env.store.steps(runId))
     return { loaded: loaded.value, records }
   })
 
@@ -282,10 +290,7 @@ export const execute = (ctx: RunContext, options: { readonly child: boolean }): 
         const remaining = ctx.timeoutMillis - ctx.elapsedBefore
         body = remaining <= 0
           ? Effect.fail(new WorkflowTimeout({ template: template.name, timeout }))
-          : Effect.timeoutFail(body, {
-            duration: Duration.millis(remaining),
-            onTimeout: () => new WorkflowTimeout({ template: template.name, timeout })
-          })
+          : timeoutIn(body, ctx.clock, remaining, () => new WorkflowTimeout({ template: template.name, timeout }))
       }
       const traced = runSpan(ctx, ctx.restored, body)
       if (!options.child) executions.count++

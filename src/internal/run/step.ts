@@ -16,39 +16,40 @@ import { InvalidStepOutput, StateEncodeError, StateExpired, StateKeyMissing, Ste
 import type { Issue } from "../../Errors.js"
 import * as Settings from "../../Settings.js"
 import type { StepStatus, StoredEntry } from "../../SnapshotStore.js"
-import type * as Step from "../../Step.js"
 import { checkpointNow, checkpointSync, retryAfter } from "./checkpoint.js"
 import type { Checkpoint, Written } from "./checkpoint.js"
-import { compileStep } from "./codecs.js"
 import type { Policy, RunContext } from "./context.js"
 import { summarize } from "./errors.js"
+import { evaluate } from "./syncEffect.js"
 import { idempotencyKey } from "./keys.js"
+import type { StepPlan } from "./plan.js"
 import { spanAttributes, spanEvent, stepSpan } from "./tracing.js"
 import { checkJson } from "./values.js"
 
 type Output = { readonly value: Readonly<Record<string, unknown>>; readonly encoded: Readonly<Record<string, unknown>> }
 
-/** Reads a step's slice: its keys' values, failing on a missing mandatory key or an expired value. */
+/** Reads a step's slice: its keys' values, or the error of a missing mandatory key or an expired value. */
 const readSlice = (
   ctx: RunContext,
-  step: Step.Step.Any,
+  plan: StepPlan,
   key: string,
   now: number
-): Either.Either<Record<string, unknown>, StateKeyMissing | StateExpired> => {
-  const compiled = compileStep(step)
+): Record<string, unknown> | StateKeyMissing | StateExpired => {
   const slice: Record<string, unknown> = {}
-  for (const name of compiled.inputKeys) {
+  const keys = plan.inputKeys
+  for (let i = 0; i < keys.length; i++) {
+    const name = keys[i]!
     const entry = ctx.entries.get(name)
     if (entry === undefined) {
-      if (compiled.mandatoryKeys.has(name)) return Either.left(new StateKeyMissing({ step: key, key: name }))
+      if (plan.mandatoryKeys.has(name)) return new StateKeyMissing({ step: key, key: name })
       continue
     }
     if (entry.stored.expiresAt !== null && entry.stored.expiresAt <= now) {
-      return Either.left(new StateExpired({ step: key, key: name, expiredAt: entry.stored.expiresAt }))
+      return new StateExpired({ step: key, key: name, expiredAt: entry.stored.expiresAt })
     }
     slice[name] = entry.value
   }
-  return Either.right(slice)
+  return slice
 }
 
 const noRetry = Settings.defaultRetry({ ...Settings.defaults, maxRetries: 0 })
@@ -65,10 +66,6 @@ const settingsRetry = (settings: Settings.WeftSettings): Schedule.Schedule<unkno
   return schedule
 }
 
-/** The step's own predicate of which errors to retry (`Step.make({ retryWhile })`, `Step.retryOn`). */
-const retryWhileOf = (step: Step.Step.Any): ((error: unknown) => boolean) | undefined =>
-  (step as { readonly retryWhile?: ((error: unknown) => boolean) | undefined }).retryWhile
-
 const encodeError = (step: string, issues: ReadonlyArray<Issue>) =>
   new StateEncodeError({
     step,
@@ -77,14 +74,17 @@ const encodeError = (step: string, issues: ReadonlyArray<Issue>) =>
   })
 
 /** Checks an output against `provides` and encodes it for the store. */
-const checkOutput = (step: Step.Step.Any, key: string, output: unknown): Either.Either<Output, InvalidStepOutput | StateEncodeError> => {
-  const compiled = compileStep(step)
-  const checked = compiled.checkOutput(output)
-  if (Either.isLeft(checked)) return Either.left(new InvalidStepOutput({ step: key, issues: checked.left }))
-  const encoded = compiled.encodeOutput(checked.right)
-  if (Either.isLeft(encoded)) return Either.left(encodeError(key, encoded.left))
-  return Either.right({ value: checked.right, encoded: encoded.right })
+const checkOutput = (plan: StepPlan, key: string, output: unknown): Output | InvalidStepOutput | StateEncodeError => {
+  const checked = plan.checkOutput(output)
+  if (Either.isLeft(checked)) return new InvalidStepOutput({ step: key, issues: checked.left })
+  const encoded = plan.encodeOutput(checked.right)
+  if (Either.isLeft(encoded)) return encodeError(key, encoded.left)
+  return { value: checked.right, encoded: encoded.right }
 }
+
+/** Whether `checkOutput` refused the output. */
+const refused = (output: Output | InvalidStepOutput | StateEncodeError): output is InvalidStepOutput | StateEncodeError =>
+  output instanceof InvalidStepOutput || output instanceof StateEncodeError
 
 /**
  * Runs one step (not its fallback) with retries and timeout; its output is
@@ -95,7 +95,7 @@ const checkOutput = (step: Step.Step.Any, key: string, output: unknown): Either.
  */
 const attempt = (
   ctx: RunContext,
-  step: Step.Step.Any,
+  plan: StepPlan,
   key: string,
   policy: Policy,
   slice: Record<string, unknown>,
@@ -104,10 +104,10 @@ const attempt = (
   previousError?: unknown
 ): Effect.Effect<unknown, unknown, unknown> => {
   const { env, runId } = ctx
-  const run = (step as Step.Step<unknown, unknown, unknown, unknown>).run
-  const timeout = step.timeout ?? policy.stepTimeout
+  const run = plan.run
+  const timeout = plan.timeout ?? policy.stepTimeout
   const timed = timeout !== undefined && Duration.isFinite(timeout)
-  const schedule = step.retry ?? policy.retry ?? settingsRetry(env.settings)
+  const schedule = plan.retry ?? policy.retry ?? settingsRetry(env.settings)
   const idempotency = idempotencyKey(runId, key)
   const quiet = !ctx.tracing && !env.listening()
   let lastError: unknown = previousError
@@ -117,6 +117,12 @@ const attempt = (
     let work = run(slice, { runId, stepKey: key, idempotencyKey: idempotency, attempt: n })
     // done already (`Effect.succeed`): no timeout, retry or listener can change that (the fast path)
     if (quiet && isDone(work)) return work
+    if (quiet && !timed) {
+      // synchronous (`Effect.sync`, `Effect.gen` without async): done now; else it goes on from where it stopped
+      const outcome = evaluate(work)
+      if (outcome.done) return Exit.succeed(outcome.value)
+      work = outcome.rest
+    }
     if (timed) {
       work = Effect.timeoutFail(work, { duration: timeout, onTimeout: () => new StepTimeout({ step: key, timeout }) })
     }
@@ -149,7 +155,7 @@ const attempt = (
   // the first attempt is built now (this runs as the step executes); later ones when they come
   const first = once()
   if (schedule === noRetry || isDone(first)) return first
-  const retryWhile = retryWhileOf(step)
+  const retryWhile = plan.retryWhile
   return retryAfter(first, Effect.suspend(once), {
     schedule: schedule as Schedule.Schedule<unknown, unknown>,
     while: retryWhile === undefined ? () => true : retryWhile
@@ -163,67 +169,70 @@ const isDone = (effect: Effect.Effect<unknown, unknown, unknown>): effect is Exi
 /** Runs a step node (with its fallback or skip strategy) at `key`, unless it completed already. */
 export const runStep = (
   ctx: RunContext,
-  step: Step.Step.Any,
+  plan: StepPlan,
   key: string,
   policy: Policy
 ): Effect.Effect<void, unknown, unknown> => {
   if (ctx.completed.has(key)) return Effect.void
-  const body = Effect.suspend(() => stepBody(ctx, step, key, policy) ?? Effect.void)
-  return ctx.tracing ? stepSpan(ctx, key, step.name, body) : body
+  const body = Effect.suspend(() => stepBody(ctx, plan, key, policy) ?? Effect.void)
+  return ctx.tracing ? stepSpan(ctx, key, plan.name, body) : body
 }
 
 /**
  * {@link runStep}, executed now, as the interpreter reaches the step: a step
- * whose effect is done at once (`Effect.succeed`), whose output checks and
- * whose checkpoint the store writes at once is executed and recorded here,
- * synchronously (`undefined`: the step is done); otherwise the effect that
- * goes on with it (its effect is not built twice).
+ * whose effect completes at once (`Effect.succeed`, or synchronous: see
+ * `syncEffect.ts`), whose output checks and whose checkpoint the store
+ * writes at once is executed and recorded here, synchronously (`undefined`:
+ * the step is done); otherwise the effect that goes on with it (its effect
+ * is not built twice).
  */
 export const runStepNow = (
   ctx: RunContext,
-  step: Step.Step.Any,
+  plan: StepPlan,
   key: string,
   policy: Policy
 ): Effect.Effect<void, unknown, unknown> | undefined => {
   if (ctx.completed.has(key)) return undefined
-  return ctx.tracing ? runStep(ctx, step, key, policy) : stepBody(ctx, step, key, policy)
+  return ctx.tracing ? runStep(ctx, plan, key, policy) : stepBody(ctx, plan, key, policy)
 }
 
 /** A step's execution from its start: `undefined` once it is recorded at once, else the effect that goes on. */
 const stepBody = (
   ctx: RunContext,
-  step: Step.Step.Any,
+  plan: StepPlan,
   key: string,
   policy: Policy
 ): Effect.Effect<void, unknown, unknown> | undefined => {
   const startedAt = ctx.now()
   const attempts = { n: 0 }
-  const slice = readSlice(ctx, step, key, startedAt)
-  if (Either.isLeft(slice)) return fail(ctx, step, key, startedAt, attempts, slice.left)
+  const slice = readSlice(ctx, plan, key, startedAt)
+  if (slice instanceof StateKeyMissing || slice instanceof StateExpired) {
+    return fail(ctx, plan, key, startedAt, attempts, slice)
+  }
   /** The primary failed (after its retries), or its output was refused: fall back, skip or fail. */
   const failed = (error: unknown): Effect.Effect<void, unknown, unknown> => {
-    const fallback = step.fallback
+    const fallback = plan.fallback
     if (fallback !== undefined) {
-      return Effect.matchEffect(attempt(ctx, fallback, key, policy, slice.right, attempts, error), {
+      return Effect.matchEffect(attempt(ctx, fallback, key, policy, slice, attempts, error), {
         onSuccess: (raw) => {
           const output = checkOutput(fallback, key, raw)
-          return Either.isLeft(output)
-            ? fail(ctx, step, key, startedAt, attempts, output.left)
-            : finish(ctx, step, key, startedAt, attempts, "fallback", fallback, output.right, error)
+          return refused(output)
+            ? fail(ctx, plan, key, startedAt, attempts, output)
+            : finish(ctx, plan, key, startedAt, attempts, "fallback", fallback, output, error)
         },
-        onFailure: (fallbackError) => fail(ctx, step, key, startedAt, attempts, fallbackError)
+        onFailure: (fallbackError) => fail(ctx, plan, key, startedAt, attempts, fallbackError)
       })
     }
-    if (step.onError === "skip") return finish(ctx, step, key, startedAt, attempts, "skipped", step, undefined, error)
-    return fail(ctx, step, key, startedAt, attempts, error)
+    if (plan.skip) return finish(ctx, plan, key, startedAt, attempts, "skipped", plan, undefined, error)
+    return fail(ctx, plan, key, startedAt, attempts, error)
   }
   const succeeded = (raw: unknown) => {
-    const output = checkOutput(step, key, raw)
-    return Either.isLeft(output)
-      ? failed(output.left)
-      : finishNow(ctx, step, key, startedAt, attempts, "completed", step, output.right, undefined)
+    const output = checkOutput(plan, key, raw)
+    return refused(output)
+      ? failed(output)
+      : finishNow(ctx, plan, key, startedAt, attempts, "completed", plan, output, undefined)
   }
-  const first = attempt(ctx, step, key, policy, slice.right, attempts)
+  const first = attempt(ctx, plan, key, policy, slice, attempts)
   if (isDone(first)) return succeeded(first.value)
   return Effect.matchEffect(first, { onSuccess: (raw) => succeeded(raw) ?? Effect.void, onFailure: failed })
 }
@@ -231,26 +240,26 @@ const stepBody = (
 /** Records the step's success (or skip): its output (written by `writer`, the step or its fallback) as a delta, checked to be storable. */
 const finish = (
   ctx: RunContext,
-  step: Step.Step.Any,
+  plan: StepPlan,
   key: string,
   startedAt: number,
   attempts: { readonly n: number },
   status: Exclude<StepStatus, "failed">,
-  writer: Step.Step.Any,
+  writer: StepPlan,
   output: Output | undefined,
   error: unknown
 ): Effect.Effect<void, unknown> =>
-  finishNow(ctx, step, key, startedAt, attempts, status, writer, output, error) ?? Effect.void
+  finishNow(ctx, plan, key, startedAt, attempts, status, writer, output, error) ?? Effect.void
 
 /** {@link finish}, recorded at once when it can be (`undefined`: recorded, see `checkpointSync`). */
 const finishNow = (
   ctx: RunContext,
-  step: Step.Step.Any,
+  plan: StepPlan,
   key: string,
   startedAt: number,
   attempts: { readonly n: number },
   status: Exclude<StepStatus, "failed">,
-  writer: Step.Step.Any,
+  writer: StepPlan,
   output: Output | undefined,
   error: unknown
 ): Effect.Effect<void, unknown> | undefined => {
@@ -259,9 +268,7 @@ const finishNow = (
   const written = new Map<string, { readonly value: unknown; readonly size: number }>()
   if (output !== undefined) {
     // values live as long as their run unless the step gives them a TTL
-    const expiresAt = writer.ttl !== undefined && Duration.isFinite(writer.ttl)
-      ? endedAt + Duration.toMillis(writer.ttl)
-      : null
+    const expiresAt = writer.ttlMillis === null ? null : endedAt + writer.ttlMillis
     for (const name in output.encoded) {
       const encoded = output.encoded[name]
       if (encoded === undefined) continue
@@ -275,7 +282,7 @@ const finishNow = (
   }
   const input: Checkpoint = {
     stepKey: key,
-    stepName: step.name,
+    stepName: plan.name,
     status,
     attempts: attempts.n,
     startedAt,
@@ -307,7 +314,7 @@ const finishNow = (
 /** Records the step as failed, then fails with its error. */
 const fail = (
   ctx: RunContext,
-  step: Step.Step.Any,
+  plan: StepPlan,
   key: string,
   startedAt: number,
   attempts: { readonly n: number },
@@ -318,7 +325,7 @@ const fail = (
     const summary = summarize(error)
     return checkpointNow(ctx, {
       stepKey: key,
-      stepName: step.name,
+      stepName: plan.name,
       status: "failed",
       attempts: attempts.n,
       startedAt,

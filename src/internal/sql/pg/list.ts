@@ -4,10 +4,9 @@
  * @internal
  */
 import type { StoredFilter } from "./dialect.js"
-import { runColumns } from "../schema.js"
 import type { SearchCondition } from "../../../SnapshotStore.js"
 import { searchGroups, searchPage, sqlOp } from "../fleetRows.js"
-import { type Bound, leasePassed, type Names, statuses } from "./sql.js"
+import { type Bound, leasePassed, type Names, runRow, statuses } from "./sql.js"
 
 /**
  * The runs whose search attributes satisfy the conditions: the candidates
@@ -96,7 +95,7 @@ export const listStatement = (n: Names, filter: StoredFilter): Bound => {
   const limit = filter.limit === undefined ? "" : ` LIMIT ${p(filter.limit, "bigint")}`
   const select = (condition: string | undefined) => {
     const where = condition === undefined ? common : [condition, ...common]
-    return `SELECT ${runColumns} FROM ${n.runs}${where.length === 0 ? "" : ` WHERE ${where.join(" AND ")}`}`
+    return `SELECT ${runRow(n, "r")} FROM ${n.runs} r${where.length === 0 ? "" : ` WHERE ${where.join(" AND ")}`}`
   }
   const text = branches.length === 1
     ? `${select(branches[0])} ${order}${limit}`

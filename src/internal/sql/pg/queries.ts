@@ -9,10 +9,13 @@
  *   row) inside the statement: the row lock orders it after any claim of the
  *   run, and PostgreSQL re-checks the condition on the row's newest version
  *   after waiting, so a stale owner's write changes nothing.
- * - **Checkpoint.** `appendStep` is one statement: the fenced `UPDATE` of the
- *   run's cursor (`seq`, `updated_at`: columns no index covers, so the update
- *   is a heap-only tuple) feeds the step's `INSERT` (and the snapshot's
- *   upsert, when one is written).
+ * - **Checkpoint.** `appendStep` is one statement: the run's row, locked
+ *   `FOR SHARE` under the fence (a claim's `UPDATE` waits for it, and it for
+ *   a claim), feeds the step's `INSERT` (and the snapshot's upsert, when one
+ *   is written). The run's row is not updated: its cursor (`seq`) and the
+ *   step part of its `updated_at` are read from its last step row
+ *   (`runRow`), as on SQLite, so that a checkpoint costs about a plain
+ *   `INSERT`.
  * - **Claims.** `claimNext` selects its candidates oldest first `FOR UPDATE
  *   SKIP LOCKED` in a CTE and updates them (generation + 1, owner, lease,
  *   `running`) in the same statement: concurrent claimers skip each other's
@@ -174,6 +177,8 @@ const writeQueries = (
   "insertRun" | "claim" | "statusOf" | "claimNext" | "holders" | "heartbeat" | "appendStep" | "pause" | "finish" | "cancel"
 > => {
   const { channel, rows, sql, writer } = exec
+  /** A write of the run's owner, or a claim: named, on the writer's connections when the store has them. */
+  const owned = writer === undefined ? rows : writer.query
   const {
     claim,
     claimNext,
@@ -195,8 +200,6 @@ const writeQueries = (
     suspend
   } = writeStatements(n)
   const { insertRun, withFollowUps } = insertRunQuery(exec, n)
-  /** A write of the run's owner: on the writer's connections when the store has them. */
-  const owned = writer === undefined ? rows : writer.query
   const grouped = writer === undefined ? undefined : writer.group(appendGroup(n))
   return {
     insertRun,
@@ -205,9 +208,11 @@ const writeQueries = (
     statusOf: (runId) => statusRow(Effect.suspend(() => rows(statusOf({ runId })))),
 
     claimNext: (p) => {
+      // a rate-limited claim is made in a transaction (on the client's pool)
+      const rate = p.rateLimit
       const claimWith = (queuedLimit: number) =>
         Effect.suspend(() =>
-          rows(claimNext({
+          (rate === null ? owned : rows)(claimNext({
             names: p.templates.map((t) => t.name),
             versions: p.templates.map((t) => t.version),
             now: p.now,
@@ -223,7 +228,6 @@ const writeQueries = (
             deadExpiresAt: p.deadExpiresAt
           }))
         )
-      const rate = p.rateLimit
       if (rate === null) return claimWith(p.limit)
       // the queue's starts counted, the claim made and its starts recorded under one lock of the queue
       const since = p.now - rate.periodMillis
@@ -276,7 +280,7 @@ const writeQueries = (
 
 /** The queries that read runs, and those of signals. */
 const readQueries = (
-  { channel, count, rows, sql }: Exec,
+  { channel, count, rows, sql, writer }: Exec,
   n: Names
 ): Omit<
   Queries,
@@ -306,18 +310,20 @@ const readQueries = (
     queueStats: statement(fleetText.queueStats),
     stepSample: statement(fleetText.stepSample)
   }
+  /** The reads of a run's life (loaded to execute, its records, its record): named, on the writer's connections. */
+  const named = writer === undefined ? rows : writer.query
   return {
-    selectRun: (runId) => Effect.suspend(() => Effect.map(rows(selectRun({ runId })), (r) => r[0])),
+    selectRun: (runId) => Effect.suspend(() => Effect.map(named(selectRun({ runId })), (r) => r[0])),
 
     statusesOf: (runIds) => Effect.suspend(() => rows(statusesOf({ runIds }))),
 
     selectRuns: (runIds) => Effect.suspend(() => rows(selectRuns({ runIds }))),
 
-    selectLoad: (runId) => Effect.suspend(() => Effect.map(rows(selectLoad({ runId })), (r) => r[0])),
+    selectLoad: (runId) => Effect.suspend(() => Effect.map(named(selectLoad({ runId })), (r) => r[0])),
 
-    stepsForLoad: (runId, afterSeq) => Effect.suspend(() => rows(stepsForLoad({ runId, afterSeq }))),
+    stepsForLoad: (runId, afterSeq) => Effect.suspend(() => named(stepsForLoad({ runId, afterSeq }))),
 
-    steps: (runId) => Effect.suspend(() => rows(steps({ runId }))),
+    steps: (runId) => Effect.suspend(() => named(steps({ runId }))),
 
     list: (filter) => Effect.suspend(() => rows(listStatement(n, filter))),
 

@@ -7,7 +7,7 @@
  * @internal
  */
 import * as RunStatus from "../../../RunStatus.js"
-import { activeStatuses, finalStatuses, RowDecodeError } from "../schema.js"
+import { activeStatuses, finalStatuses, RowDecodeError, runColumns } from "../schema.js"
 
 /** The tables' names as SQL (quoted, schema-qualified when a schema is given). */
 export interface Names {
@@ -61,6 +61,24 @@ export const take = "status = 'running', owner = $owner, lease_until = $leaseUnt
 /** `columns` (a comma-separated list) each prefixed with `alias.`. */
 export const qualified = (alias: string, columns: string) =>
   columns.split(",").map((c) => `${alias}.${c.trim()}`).join(", ")
+
+/**
+ * A run's columns as the row readers expect them ({@link runColumns}), from
+ * `t` (the runs table's alias): its cursor (`seq`) and the step part of its
+ * `updated_at` read from its last step row (probes of the steps' primary
+ * key `(run_id, seq)`), as a checkpoint does not update the run's row; each
+ * the later of the two, so that a row's own (a migration's step, a pause, an
+ * end, or a checkpoint of an earlier weft) counts too.
+ */
+export const runRow = (n: Names, t: string): string =>
+  runColumns.split(",").map((c) => c.trim()).map((c) =>
+    c === "seq"
+      ? `GREATEST(${t}.seq, COALESCE((SELECT max(s.seq) FROM ${n.steps} s WHERE s.run_id = ${t}.run_id), 0)) AS seq`
+      : c === "updated_at"
+      ? `GREATEST(${t}.updated_at, (SELECT s.ended_at FROM ${n.steps} s WHERE s.run_id = ${t}.run_id ORDER BY s.seq DESC LIMIT 1))
+  AS updated_at`
+      : `${t}.${c}`
+  ).join(", ")
 
 /** A number column (or `null`), or the row does not read back. */
 export const number = (table: string, column: string, value: unknown): number | null => {

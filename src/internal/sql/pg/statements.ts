@@ -5,8 +5,8 @@
  *
  * @internal
  */
-import { runColumns, signalColumns, stepColumns } from "../schema.js"
-import { active, final, leasePassed, type Names, notify, notifyCount, qualified, statement, take } from "./sql.js"
+import { signalColumns, stepColumns } from "../schema.js"
+import { active, final, leasePassed, type Names, notify, notifyCount, qualified, runRow, statement, take } from "./sql.js"
 
 /**
  * The upsert of search attributes (`$search`: a JSON array of `{ name, t, n }`)
@@ -40,10 +40,10 @@ SELECT (SELECT count(*) FROM done)${queued ? ` + 0 * ${notifyCount}` : ""} AS n`
   const insertQueuedSearch = insertRun(true, true)
   const insertClaimedSearch = insertRun(false, true)
 
-  const claim = statement(`UPDATE ${n.runs} SET ${take}
+  const claim = statement(`UPDATE ${n.runs} w SET ${take}
 WHERE run_id = $runId AND status IN ${active} AND status <> 'paused' AND paused_from IS NULL
   AND (owner IS NULL OR lease_until IS NULL OR lease_until <= $now OR owner = $takeOverFrom)
-RETURNING ${runColumns}`)
+RETURNING ${runRow(n, "w")}`)
 
   const statusOf = statement(`SELECT status, owner, lease_until, root_id, paused_from FROM ${n.runs} WHERE run_id = $runId`)
 
@@ -96,7 +96,7 @@ UPDATE ${n.runs} r SET status = CASE WHEN ${dead} THEN 'failed' ELSE 'running' E
   generation = r.generation + 1, wake_at = NULL, waiting_for = NULL,
   recovery_attempts = r.recovery_attempts + (CASE WHEN r.status = 'running' AND r.owner IS NOT NULL THEN 1 ELSE 0 END)
 FROM c WHERE r.run_id = c.run_id
-RETURNING ${qualified("r", runColumns)}, c.kind AS claim_kind`)
+RETURNING ${runRow(n, "r")}, c.kind AS claim_kind`)
 
   // the owner's rows locked in run id order, as a batch of checkpoints locks them (see `appendMany`)
   const heartbeat = statement(`WITH l AS (
@@ -136,9 +136,9 @@ SELECT $queue::text, $now::bigint FROM generate_series(1, $count::integer)`)
 export const writeStatements = (n: Names) => {
   const appendStep = (withSnapshot: boolean, search = false) =>
     statement(`WITH r AS (
-  UPDATE ${n.runs} SET seq = $seq, updated_at = $endedAt
+  SELECT run_id${search ? ", created_at" : ""} FROM ${n.runs}
   WHERE run_id = $runId AND status = 'running' AND generation = $generation
-  RETURNING run_id${search ? ", created_at" : ""}
+  FOR SHARE
 )${search ? `, a AS (${searchInsert(n, "r.created_at")}), d AS (
   DELETE FROM ${n.search} WHERE run_id IN (SELECT run_id FROM r) AND name = ANY ($searchUnset::text[])
 )` : ""}${
@@ -163,9 +163,9 @@ RETURNING seq`)
   /**
    * The checkpoints of several runs (one each, none changing search
    * attributes) in one statement: each row fenced on its own, the rows of
-   * `weft_runs` locked in run id order (as the heartbeat locks them, so that
-   * the two never wait for each other in a cycle); returns the `run_id` of
-   * each checkpoint written.
+   * `weft_runs` locked `FOR SHARE` in run id order (as the heartbeat locks
+   * them, so that the two never wait for each other in a cycle); returns
+   * the `run_id` of each checkpoint written.
    */
   const appendMany = statement(`WITH i AS (
   SELECT * FROM unnest($runIds::text[], $generations::bigint[], $seqs::bigint[], $stepKeys::text[], $stepNames::text[],
@@ -173,16 +173,11 @@ RETURNING seq`)
     $errors::text[], $idempotencyKeys::text[], $snapshots::text[])
     AS i(run_id, generation, seq, step_key, step_name, status, attempts, started_at, ended_at, delta, error,
       idempotency_key, snapshot)
-), l AS (
+), r AS (
   SELECT w.run_id FROM ${n.runs} w JOIN i ON w.run_id = i.run_id
   WHERE w.status = 'running' AND w.generation = i.generation
   ORDER BY w.run_id
-  FOR NO KEY UPDATE OF w
-), r AS (
-  UPDATE ${n.runs} w SET seq = i.seq, updated_at = i.ended_at
-  FROM i JOIN l ON l.run_id = i.run_id
-  WHERE w.run_id = i.run_id AND w.status = 'running' AND w.generation = i.generation
-  RETURNING w.run_id
+  FOR SHARE OF w
 ), s AS (
   INSERT INTO ${n.snapshots} (run_id, seq, state)
   SELECT i.run_id, i.seq, i.snapshot FROM i JOIN r ON r.run_id = i.run_id WHERE i.snapshot IS NOT NULL
@@ -240,11 +235,11 @@ RETURNING run_id`)
 
 /** A re-run (a finished run re-opened) and a migration (a claimed run moved to another template version). */
 export const versionStatements = (n: Names) => {
-  const reopen = statement(`UPDATE ${n.runs} SET status = 'running', owner = $owner, lease_until = $leaseUntil,
+  const reopen = statement(`UPDATE ${n.runs} w SET status = 'running', owner = $owner, lease_until = $leaseUntil,
   generation = generation + 1, error = NULL, expires_at = NULL, wake_at = NULL, waiting_for = NULL, elapsed_ms = 0,
   updated_at = GREATEST(updated_at, $now)
 WHERE run_id = $runId AND status IN ('failed', 'cancelled') AND parent_id IS NULL
-RETURNING ${runColumns}`)
+RETURNING ${runRow(n, "w")}`)
   const retarget = statement(`WITH r AS (
   UPDATE ${n.runs} SET seq = $seq, updated_at = $endedAt, migrated_from = template_name || '@' || template_version,
     template_name = $templateName,
@@ -264,8 +259,8 @@ FROM ${n.snapshots} WHERE run_id = $runId`)
 
 /** Reading runs and their steps, and collecting expired ones. */
 export const readStatements = (n: Names) => {
-  const selectRun = statement(`SELECT ${runColumns} FROM ${n.runs} WHERE run_id = $runId`)
-  const selectLoad = statement(`SELECT ${qualified("r", runColumns)}, p.seq AS snapshot_seq, p.state AS snapshot_state
+  const selectRun = statement(`SELECT ${runRow(n, "r")} FROM ${n.runs} r WHERE r.run_id = $runId`)
+  const selectLoad = statement(`SELECT ${runRow(n, "r")}, p.seq AS snapshot_seq, p.state AS snapshot_state
 FROM ${n.runs} r LEFT JOIN ${n.snapshots} p ON p.run_id = r.run_id
 WHERE r.run_id = $runId`)
   const stepsForLoad = statement(`SELECT run_id, seq, step_key, step_name, status, attempts, started_at, ended_at,
@@ -292,7 +287,7 @@ SELECT count(*) AS n FROM gone`)
   detail FROM ${n.history} WHERE run_id = $runId ORDER BY id`)
   const statusesOf = statement(`SELECT u.asked, r.status FROM unnest($runIds::text[]) AS u(asked)
 LEFT JOIN ${n.runs} r ON r.run_id = u.asked`)
-  const selectRuns = statement(`SELECT ${runColumns} FROM ${n.runs} WHERE run_id = ANY($runIds::text[])`)
+  const selectRuns = statement(`SELECT ${runRow(n, "r")} FROM ${n.runs} r WHERE r.run_id = ANY($runIds::text[])`)
   return { selectRun, statusesOf, selectRuns, selectLoad, stepsForLoad, steps, collectExpired, searchOf, historyOf }
 }
 

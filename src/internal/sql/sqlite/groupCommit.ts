@@ -5,7 +5,8 @@
  * No timer: the first caller of a batch schedules the flush on the
  * microtask queue, so a lone run's checkpoint is written as soon as the
  * current scheduler batch yields (no added latency), and the fibers of other
- * runs that were ready in the same batch join it. Each caller's effect
+ * runs that were ready in the same batch join it; while fibers resumed at a
+ * turn of the event loop run (`eventLoop.ts`), after the last of them. Each caller's effect
  * completes only after its batch commits. A row refused on its own (its
  * lease lost, its run cancelled, a constraint) fails only its caller: the
  * fenced INSERT either writes the whole row or nothing, and SQLite undoes a
@@ -23,6 +24,7 @@ import { type Connection, countBatch } from "./connection.js"
 import { fromDriver, sqliteErrorOf } from "./errors.js"
 import type { Statements } from "./statements.js"
 import { type AppendStepSync, executions, withSync } from "../../store/syncAppend.js"
+import { afterResumptions } from "../../eventLoop.js"
 
 type Outcome = Exit.Exit<void, PersistenceError | RunCancelled | LeaseLost>
 
@@ -208,7 +210,8 @@ export const makeGroupCommit = (connection: Connection, statements: Statements) 
         queue.push({ ...pending, resume })
         if (!scheduled) {
           scheduled = true
-          queueMicrotask(flush)
+          // after the fibers resumed in this turn of the event loop joined the batch
+          afterResumptions(flush)
         }
       })
     }), appendStepSync)

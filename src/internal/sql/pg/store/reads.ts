@@ -26,7 +26,7 @@ export const reads = (
           row === undefined
             ? Effect.succeed(undefined)
             : Number(row.seq) === 0
-            // no checkpoint yet (the cursor moves with each, in its statement): no step rows to read
+            // no checkpoint yet (the cursor is the last step row's): no step rows to read
             ? Effect.succeed({ row, steps: [] })
             : Effect.map(
               q.stepsForLoad(encode(runId), Number(row.snapshot_seq ?? 0)),
