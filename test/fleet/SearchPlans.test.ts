@@ -71,6 +71,9 @@ const session = async (url: string, statements: ReadonlyArray<string>) => {
   }
 }
 
+/** A sequential scan of a table other than the steps'. */
+const seqScanOfRuns = /Seq Scan on (?!\S*steps\b)/
+
 describePg("search plans on PostgreSQL", (scratch) => {
   const schema = `t_${unique()}`
   it.effect("attributes on weft_search's indexes, a prefix on the text_pattern_ops index; answers right", () =>
@@ -98,9 +101,11 @@ describePg("search plans on PostgreSQL", (scratch) => {
         // planned with its values (a statement's first runs): on the attribute's index
         const explained = yield* plan(filter, "custom")
         expect(explained, JSON.stringify(filter)).toMatch(new RegExp(`Index (Only )?Scan (Backward )?using ${index}`))
-        expect(explained, JSON.stringify(filter)).not.toMatch(/Seq Scan/)
+        // no run or search row is read one by one (the steps table, empty here, may be: a run's cursor is
+        // read from its last step, by the steps' primary key once the table holds rows)
+        expect(explained, JSON.stringify(filter)).not.toMatch(seqScanOfRuns)
         // the generic plan a prepared statement may switch to: on indexes too
-        expect(yield* plan(filter, "generic"), JSON.stringify(filter)).not.toMatch(/Seq Scan/)
+        expect(yield* plan(filter, "generic"), JSON.stringify(filter)).not.toMatch(seqScanOfRuns)
       }
       expect((yield* store.list(byAttribute)).map((r) => r.runId)).toEqual(["run-0004711"])
       expect((yield* store.list(byText)).map((r) => r.runId)).toHaveLength(20)
