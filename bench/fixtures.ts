@@ -88,6 +88,15 @@ export const settings = Settings.layerWith({
   maxRetries: 0
 })
 
+/** A PostgreSQL engine's settings when it is measured: retries, timeouts and TTL off, no recovery, the poller all but idle. */
+export const pgSettings = Settings.layerWith({
+  maxRetries: 0,
+  workflowTimeout: Duration.infinity,
+  stateTtl: Duration.infinity,
+  recovery: false,
+  pollInterval: Duration.minutes(1)
+})
+
 /** The in-memory engine (the test kit's), retries off. */
 export const memoryLayer = (): Layer.Layer<Engine.Engine> =>
   Engine.layerMemory.pipe(Layer.provide(settings), Layer.orDie)

@@ -55,6 +55,7 @@ import {
   type WorkerProcess,
   type WorkerSettings
 } from "../test/workers/processes.js"
+import { pgSettings } from "./fixtures.js"
 import * as S from "./stats.js"
 
 const argument = (name: string): string | undefined =>
@@ -196,13 +197,7 @@ const stepPart = async (url: string) => {
   const applicationName = `bench-engine-${process.pid}`
   const runtime = ManagedRuntime.make(
     Pg.layer({ url, schema: `b_${unique()}`, applicationName }).pipe(
-      Layer.provide(Settings.layerWith({
-        maxRetries: 0,
-        workflowTimeout: Duration.infinity,
-        stateTtl: Duration.infinity,
-        recovery: false,
-        pollInterval: Duration.minutes(1)
-      })),
+      Layer.provide(pgSettings),
       Layer.orDie
     )
   )

@@ -10,10 +10,11 @@
  * Run: `npx tsx --conditions=weft-source bench/pgHot.ts --steps=1 --runs=500 [--atOnce=1]`
  * (server: `WEFT_BENCH_PG_URL`, else `postgres://postgres@127.0.0.1:5432/test`).
  */
-import { Duration, Effect, Layer, ManagedRuntime, Schema } from "effect"
+import { Effect, Layer, ManagedRuntime, Schema } from "effect"
 import pg from "pg"
-import { Engine, Settings, Step, Template } from "weftjs"
+import { Engine, Step, Template } from "weftjs"
 import { Pg } from "weftjs/pg"
+import { pgSettings } from "./fixtures.js"
 import * as S from "./stats.js"
 
 const argument = (name: string, fallback: string): string =>
@@ -46,13 +47,7 @@ const main = async () => {
   const schema = process.env.KEEP ?? `hot_${process.pid}`
   const runtime = ManagedRuntime.make(
     Pg.layer({ url, schema }).pipe(
-      Layer.provide(Settings.layerWith({
-        maxRetries: 0,
-        workflowTimeout: Duration.infinity,
-        stateTtl: Duration.infinity,
-        recovery: false,
-        pollInterval: Duration.minutes(1)
-      })),
+      Layer.provide(pgSettings),
       Layer.orDie
     )
   )
