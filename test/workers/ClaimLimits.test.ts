@@ -47,6 +47,9 @@ const backlog = (wait: "signal" | "deadline") =>
     const client = yield* engineProcess(shared, settings)
     yield* first.engine.register(flow)
     for (const runId of runIds) yield* client.engine.start(flow, {}, { runId, queue: "orders" })
+    // the worker may have looked before the last runs were stored (a start lets the event loop turn when
+    // it is overdue): it looks again now, as its next poll would
+    yield* first.engine.resumeDue
     for (const runId of runIds) yield* awaitStatusIn(first.engine, runId, "suspended")
     const second = yield* engineProcess(shared, settings, Worker.layer({ queues: { orders: 2 } }))
     yield* second.engine.register(flow)
